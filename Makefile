@@ -1,0 +1,43 @@
+# tradeassist: `make run` starts the chat, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export DO_NOT_TRACK := true
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install system-deps run demo test test-fast bench lint clean
+
+## install: create .venv and install the project with its test tools (fast when nothing changed)
+install: $(STAMP) system-deps
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=24"
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## system-deps: Debian packages for OCR, PDF rendering and browser tests (installed when missing)
+system-deps:
+	@bash scripts/system-deps.sh
+
+## demo: build the demo trading database if it is missing
+demo: install
+	$(VENV)/bin/tradeassist demo --if-missing
+
+## run: install, build the demo database if missing, start the chat on http://127.0.0.1:8000
+run: demo
+	$(VENV)/bin/tradeassist chat --host 127.0.0.1 --port 8000
+
+## test: install, then run every test
+test: install
+	$(VENV)/bin/python -m pytest -q tests
+
+## bench: run every benchmark (prints figures beside their anchors)
+bench: install
+	for b in bench/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

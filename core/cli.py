@@ -1,0 +1,115 @@
+"""The ``tradeassist`` command line: ``ask`` lives here; each package adds its own commands."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from core.errors import TradeAssistError
+
+app = typer.Typer(
+    name="tradeassist",
+    help="Ask questions about trading data, documents and signals in plain English.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+#: Packages that add commands, in help order. Each module has ``register(app)``.
+COMMAND_MODULES = (
+    "sql.data_cli",
+    "sql.cli",
+    "ingest.cli",
+    "retrieval.cli",
+    "signals.cli",
+    "chat.cli",
+    "kernels.cli",
+    "core.doctor",
+)
+
+
+def subgroup(parent: typer.Typer, name: str, help: str) -> typer.Typer:
+    """The command group ``name`` under ``parent`` (e.g. ``eval``), created on first use."""
+    for info in parent.registered_groups:
+        if info.name == name and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help=help, no_args_is_help=True)
+    parent.add_typer(group, name=name)
+    return group
+
+
+def _settings(db: str | None = None):
+    from core.settings import load_settings
+
+    return load_settings(db_url=db)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, or '-' to read one per line from stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON form of the answer.")] = False,
+    route: Annotated[Optional[str], typer.Option(help="Force a route: sql, docs or signals.")] = None,
+    db: Annotated[Optional[str], typer.Option(help="Trading database (DuckDB path or SQLAlchemy URL).")] = None,
+    user: Annotated[str, typer.Option(help="Who is asking (selects their documents).")] = "local",
+) -> None:
+    """Answer a plain-English question (SQL, documents or signals)."""
+    from core.backend import Backend
+    from core.jsonform import dumps
+    from core.question import Question
+    from core.render import render_answer
+
+    backend = Backend(_settings(db))
+    if question == "-":
+        # One JSON answer per input line, in order, even when a question fails.
+        failures = 0
+        for line in sys.stdin:
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                answer = backend.ask_safely(Question(text, route=route, user=user))
+            except TradeAssistError as exc:  # the Question itself was refused
+                from core.answer import error_answer
+
+                answer = error_answer(route or "none", exc)
+            failures += answer.error is not None
+            sys.stdout.write(dumps(answer) + "\n")
+            sys.stdout.flush()
+        raise typer.Exit(1 if failures else 0)
+    answer = backend.ask(Question(question, route=route, user=user))
+    if as_json:
+        sys.stdout.write(dumps(answer) + "\n")
+    else:
+        render_answer(answer, console)
+
+
+def _register_packages() -> None:
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(app)
+
+
+_register_packages()
+
+
+def main() -> None:
+    """Entry point: run the CLI and turn TradeAssistErrors into clear messages (exit 1)."""
+    try:
+        app()
+    except TradeAssistError as exc:
+        if "--json" in sys.argv:
+            from core.jsonform import error_json
+
+            sys.stdout.write(json.dumps({"error": error_json(exc)}) + "\n")
+        err_console.print(f"[bold red]Error:[/] {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

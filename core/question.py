@@ -1,0 +1,56 @@
+"""Questions: what a front end builds from what a person typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from core.errors import BadInputError
+
+if TYPE_CHECKING:
+    from core.answer import Answer
+
+MAX_QUESTION_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of the conversation, for follow-ups ("and for MSFT?")."""
+
+    question: str
+    answer: Answer | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A plain-English question, with its route override, conversation and asking user."""
+
+    text: str
+    route: str | None = None
+    context: tuple[Turn, ...] = ()
+    user: str = "local"
+    #: Mark data as confidential: language models used for it must be local.
+    confidential: bool = False
+    #: Extra tables supplied by the front end (e.g. a notebook DataFrame), name -> DataFrame.
+    frames: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise BadInputError("The question must be text.")
+        object.__setattr__(self, "text", self.text.strip())
+        object.__setattr__(self, "context", tuple(self.context))
+        if len(self.text) > MAX_QUESTION_CHARS:
+            raise BadInputError(
+                f"The question is {len(self.text)} characters long; the limit is {MAX_QUESTION_CHARS}."
+            )
+
+    @property
+    def previous(self) -> Turn | None:
+        """The most recent earlier turn, if any."""
+        return self.context[-1] if self.context else None
+
+    def follow_up(self, text: str, answer: Answer | None, **changes: object) -> Question:
+        """The next question in the same conversation, remembering this one and its answer."""
+        from dataclasses import replace
+
+        return replace(self, text=text, context=(*self.context, Turn(self.text, answer)), **changes)

@@ -1,0 +1,73 @@
+"""Plain-terminal rendering of an Answer with rich (the CLI's front end)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table as RichTable
+
+from core.answer import Answer, Notice
+from core.jsonform import json_value
+
+MAX_TERMINAL_ROWS = 50
+
+
+def render_answer(answer: Answer, console: Console) -> None:
+    """Print an answer: notices, text, SQL, table, citations, explanation, provenance."""
+    if answer.error is not None:
+        console.print(f"[bold red]Error:[/] {answer.error}")
+        return
+    for notice in answer.notices:
+        _render_notice(notice, console)
+    if answer.text:
+        console.print(Markdown(answer.text))
+    if answer.sql is not None:
+        console.print(Panel(Syntax(answer.sql.statement, "sql", word_wrap=True), title=f"SQL ({answer.sql.dialect})"))
+    if answer.table is not None:
+        frame = answer.table.frame
+        table = RichTable(show_lines=False, header_style="bold")
+        for column in frame.columns:
+            table.add_column(str(column))
+        for row in frame.head(MAX_TERMINAL_ROWS).itertuples(index=False):
+            table.add_row(*(_cell(v) for v in row))
+        console.print(table)
+        if len(frame) > MAX_TERMINAL_ROWS or answer.table.truncated:
+            console.print(f"[dim]{len(frame)} rows{' (truncated)' if answer.table.truncated else ''}; "
+                          f"showing {min(len(frame), MAX_TERMINAL_ROWS)}. Use --json for all.[/]")
+    if answer.chart is not None:
+        console.print(f"[dim]Chart: {answer.chart.kind or 'figure'} (use --json or the chat to see it)[/]")
+    for citation in answer.citations:
+        page = f" p.{citation.page}" if citation.page else ""
+        console.print(f"[cyan][{citation.source}{page}][/] {citation.snippet}")
+    explanation = answer.first(_explanation_type())
+    if explanation is not None:
+        console.print(f"[bold]Why {explanation.subject}:[/] {explanation.summary}")
+        for c in explanation.contributions[:10]:
+            console.print(f"  {c.feature:<28} {c.contribution:+.4f}  (value {_cell(c.value)})")
+    console.print(f"[dim]route: {answer.route} · {answer.model.method}"
+                  f"{' · ' + answer.model.model if answer.model.model else ''}"
+                  f" · {answer.timings_ms.get('total', 0):.1f} ms[/]")
+
+
+def _explanation_type() -> type:
+    from core.answer import Explanation
+
+    return Explanation
+
+
+def _render_notice(notice: Notice, console: Console) -> None:
+    style = {"info": "blue", "warning": "yellow", "clarify": "magenta"}[notice.level]
+    console.print(f"[{style}]{notice.message}[/]")
+    for option in notice.options:
+        console.print(f"  [{style}]-[/] {option}")
+
+
+def _cell(value: object) -> str:
+    clean = json_value(value)
+    if clean is None:
+        return ""
+    if isinstance(clean, float):
+        return f"{clean:,.4f}".rstrip("0").rstrip(".") if abs(clean) < 1e15 else f"{clean:.6g}"
+    return str(clean)

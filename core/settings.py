@@ -1,0 +1,96 @@
+"""Settings: one pydantic-settings class, env prefix ``TRADEASSIST_``, loaded once at the edge."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path(platformdirs.user_data_dir("tradeassist", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Every knob of tradeassist; front ends build one and pass it down explicitly."""
+
+    model_config = SettingsConfigDict(env_prefix="TRADEASSIST_", env_file=None, extra="ignore")
+
+    # Where state lives and which data is asked about.
+    home: Path = Field(default_factory=_default_home, description="Folder for all product state.")
+    db_url: str | None = Field(
+        default=None, description="Trading database: a DuckDB path or any SQLAlchemy URL."
+    )
+    today: dt.date | None = Field(
+        default=None, description="Pins the clock for relative dates (reproducible runs)."
+    )
+
+    # SQL execution limits (the guard clamps LIMIT; the executor enforces time and rows).
+    sql_default_limit: int = Field(default=1000, ge=1)
+    sql_max_rows: int = Field(default=10_000, ge=1)
+    sql_timeout_s: float = Field(default=20.0, gt=0)
+
+    # Documents.
+    collection: str = "shared"
+    user: str = "local"
+    max_file_mb: float = Field(default=100.0, gt=0)
+    max_pages: int = Field(default=2000, ge=1)
+    max_image_pixels: int = Field(default=80_000_000, ge=1)
+    ocr_timeout_s: float = Field(default=60.0, gt=0)
+    vector_store: str = Field(default="embedded", description="'embedded' or 'weaviate'.")
+    weaviate_url: str | None = None
+
+    # Language models (offline methods always remain as the last resort).
+    offline_only: bool = False
+    vllm_url: str | None = None
+    vllm_model: str | None = None
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openrouter_api_key: str | None = None
+    openrouter_model: str = "openai/gpt-4o-mini"
+    anthropic_api_key: str | None = None
+    anthropic_model: str = "claude-3-5-haiku-latest"
+    allow_cloud: bool = True
+
+    # Front ends.
+    server_url: str | None = Field(default=None, description="Use a shared /api/ask backend.")
+    api_token: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @field_validator("home", mode="before")
+    @classmethod
+    def _expand_home(cls, value: object) -> object:
+        return Path(str(value)).expanduser() if value not in (None, "") else _default_home()
+
+    @field_validator("today", "db_url", "vllm_url", "server_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def current_date(self) -> dt.date:
+        """Today's date, or the pinned ``TRADEASSIST_TODAY`` when set."""
+        return self.today or dt.date.today()
+
+    def demo_db_path(self) -> Path:
+        """Where ``tradeassist demo`` writes the demo database by default."""
+        return self.home / "demo.duckdb"
+
+    def resolved_db_url(self) -> str:
+        """The trading database to use: ``db_url`` if set, else the demo database."""
+        return self.db_url or str(self.demo_db_path())
+
+    def ensure_home(self) -> Path:
+        """Create the home folder if needed and return it."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides (CLI flags) on top."""
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**clean)

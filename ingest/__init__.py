@@ -1,0 +1,1 @@
+"""tradeassist ingest package."""
