@@ -1,9 +1,133 @@
-"""Command-line commands of the chat package (registered by core.cli)."""
+"""Command-line commands of the chat package: ``tradeassist chat`` and ``tradeassist users ...``."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+#: Where Chainlit finds ``.chainlit/config.toml``, ``chainlit.md`` and ``public/``.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+APP_PATH = Path(__file__).resolve().parent / "app.py"
+
+
+def _settings():
+    from core.settings import load_settings
+
+    return load_settings()
+
+
+def prepare_app_root(home: Path) -> Path:
+    """A per-home Chainlit app folder linking the project's config, welcome page and public files.
+
+    Chainlit keeps session uploads in ``<app root>/.files`` and deletes that folder on shutdown,
+    so each home gets its own app root and servers never remove each other's files.
+    """
+    root = home / "chainlit"
+    root.mkdir(parents=True, exist_ok=True)
+    import shutil
+
+    # Chainlit serves public files only from inside the real (resolved) public folder: copy it.
+    if (PROJECT_ROOT / "public").is_dir():
+        if (root / "public").is_symlink():
+            (root / "public").unlink()
+        shutil.copytree(PROJECT_ROOT / "public", root / "public", dirs_exist_ok=True)
+    for name in (".chainlit", "chainlit.md"):
+        link, target = root / name, PROJECT_ROOT / name
+        if link.is_symlink() and link.resolve() != target.resolve():
+            link.unlink()
+        if not link.exists() and target.exists():
+            link.symlink_to(target, target_is_directory=target.is_dir())
+    return root
+
+
+def chat_command_line(host: str, port: int, headless: bool) -> list[str]:
+    """The ``chainlit run`` command that serves the chat app."""
+    args = [sys.executable, "-m", "chainlit", "run", str(APP_PATH), "--host", host, "--port", str(port)]
+    if headless:
+        args.append("--headless")
+    return args
 
 
 def register(app: typer.Typer) -> None:
-    """Add this package's commands to the tradeassist CLI."""
+    """Add ``chat`` and the ``users`` group to the tradeassist CLI."""
+    from core.cli import subgroup
+
+    @app.command("chat")
+    def chat_command(
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+        headless: Annotated[bool, typer.Option(help="Do not open a browser.")] = False,
+    ) -> None:
+        """Start the chat (Chainlit) with its HTTP API on http://HOST:PORT."""
+        from chat.users import ensure_auth_secret, ensure_first_user
+
+        settings = _settings()
+        created = ensure_first_user(settings)
+        if created is not None:
+            name, password = created
+            typer.secho(
+                f"No chat users existed, so one was created.\n  user: {name}\n  password: {password}\n"
+                "This password is shown only once; change it with "
+                f"'tradeassist users add {name} --replace'.",
+                fg=typer.colors.YELLOW,
+            )
+        env = dict(os.environ)
+        env.setdefault("CHAINLIT_AUTH_SECRET", ensure_auth_secret(settings))
+        env.setdefault("CHAINLIT_APP_ROOT", str(prepare_app_root(settings.ensure_home())))
+        env.setdefault("DO_NOT_TRACK", "true")
+        env.setdefault("HF_HUB_OFFLINE", "1")
+        typer.echo(f"Chat on http://{host}:{port}  (API: http://{host}:{port}/api/docs)")
+        sys.stdout.flush()
+        args = chat_command_line(host, port, headless)
+        os.execve(args[0], args, env)  # the server replaces this process, so signals reach it
+
+    users = subgroup(app, "users", "Manage who may log in to the chat and use the HTTP API.")
+
+    @users.command("add")
+    def users_add(
+        name: Annotated[str, typer.Argument(help="User name (letters, digits, _ . @ -).")],
+        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+        replace: Annotated[bool, typer.Option("--replace", help="Set a new password for an existing user.")] = False,
+    ) -> None:
+        """Add a chat user with a bcrypt-hashed password."""
+        from chat.users import UserStore
+
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        UserStore(_settings()).add(name, password, replace=replace)
+        typer.echo(f"{'Updated' if replace else 'Added'} user {name}.")
+
+    @users.command("remove")
+    def users_remove(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+        """Remove a chat user and their API tokens."""
+        from chat.users import UserStore
+
+        UserStore(_settings()).remove(name)
+        typer.echo(f"Removed user {name}.")
+
+    @users.command("list")
+    def users_list() -> None:
+        """List chat users and how many API tokens each has."""
+        import datetime as dt
+
+        from chat.users import UserStore
+
+        records = UserStore(_settings()).list()
+        if not records:
+            typer.echo("No users yet: add one with 'tradeassist users add NAME'.")
+        for record in records:
+            created = dt.datetime.fromtimestamp(record.created_at).strftime("%Y-%m-%d %H:%M")
+            typer.echo(f"{record.name}\tcreated {created}\t{record.tokens} API token(s)")
+
+    @users.command("token")
+    def users_token(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+        """Issue an API token for a user (printed once; send it as 'Authorization: Bearer ...')."""
+        from chat.users import UserStore
+
+        typer.echo(UserStore(_settings()).new_token(name))

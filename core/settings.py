@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     today: dt.date | None = Field(
         default=None, description="Pins the clock for relative dates (reproducible runs)."
     )
+    definitions: Path | None = Field(
+        default=None, description="Business definitions (YAML) for the trading database's catalog."
+    )
 
     # SQL execution limits (the guard clamps LIMIT; the executor enforces time and rows).
     sql_default_limit: int = Field(default=1000, ge=1)
@@ -40,6 +43,9 @@ class Settings(BaseSettings):
     max_pages: int = Field(default=2000, ge=1)
     max_image_pixels: int = Field(default=80_000_000, ge=1)
     ocr_timeout_s: float = Field(default=60.0, gt=0)
+    max_files_per_upload: int = Field(default=20, ge=1, description="Files one chat upload may hold.")
+    max_unzipped_mb: float = Field(default=1024.0, gt=0, description="Declared unzipped size cap (DOCX/PPTX/XLSX).")
+    max_zip_ratio: float = Field(default=200.0, gt=1, description="Declared compression ratio cap (zip bombs).")
     vector_store: str = Field(default="embedded", description="'embedded' or 'weaviate'.")
     weaviate_url: str | None = None
 

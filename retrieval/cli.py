@@ -1,9 +1,131 @@
-"""Command-line commands of the retrieval package (registered by core.cli)."""
+"""Command-line commands of the retrieval package (registered by core.cli).
+
+``tradeassist docs list`` / ``docs remove`` show and delete stored documents;
+``tradeassist eval docs FILE`` scores the docs route on a question set.
+"""
 
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
 
+def _settings():
+    from core.settings import load_settings
+
+    return load_settings()
+
+
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the tradeassist CLI."""
+    from core.cli import subgroup
+
+    docs = subgroup(app, "docs", "See and delete stored documents.")
+    evaluate = subgroup(app, "eval", "Score the product on question sets.")
+
+    @docs.command("list")
+    def list_documents(
+        user: Annotated[Optional[str], typer.Option(help="Only documents this user can see.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    ) -> None:
+        """List stored documents: source, collection, user, pages, chunks, ingested at."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from retrieval.index import DocumentIndex
+
+        with DocumentIndex.open(_settings()) as index:
+            stored = index.stored_documents(user=user)
+        if as_json:
+            rows = [
+                {
+                    "key": s.info.key, "source": s.info.source, "collection": s.info.collection,
+                    "user": s.info.user, "pages": s.info.pages, "chunks": s.chunks,
+                    "ingested_at": s.ingested_at,
+                }
+                for s in stored
+            ]
+            sys.stdout.write(json.dumps(rows) + "\n")
+            return
+        table = Table(title=f"{len(stored)} documents")
+        for column in ("source", "collection", "user", "pages", "chunks", "ingested at"):
+            table.add_column(column, justify="right" if column in ("pages", "chunks") else "left")
+        for s in stored:
+            table.add_row(s.info.source, s.info.collection, s.info.user, str(s.info.pages), str(s.chunks), s.ingested_at)
+        Console().print(table)
+
+    @docs.command("remove")
+    def remove_document(
+        name_or_key: Annotated[str, typer.Argument(help="The document's file name, path or key.")],
+        user: Annotated[Optional[str], typer.Option(help="Only remove a document this user owns.")] = None,
+    ) -> None:
+        """Delete a stored document (every stored copy with that name, key or path)."""
+        from retrieval.index import DocumentIndex
+
+        with DocumentIndex.open(_settings()) as index:
+            matches = index.find(name_or_key, user=user)
+            removed = sum(index.remove(doc.key, user=user) for doc in matches)
+        if not removed:
+            from core.errors import UnknownNameError
+
+            raise UnknownNameError(f"{name_or_key!r} is not a document that {user or 'you'} can remove.")
+        typer.echo(f"Removed {removed} document{'s' if removed != 1 else ''} named {name_or_key!r}.")
+
+    @evaluate.command("docs")
+    def eval_docs(
+        file: Annotated[Path, typer.Argument(help="A JSONL question set (see ../shared/eval/README.md).")],
+        user: Annotated[str, typer.Option(help="Ask as this user.")] = "local",
+        routed: Annotated[bool, typer.Option(help="Let the router pick the route instead of forcing docs.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the per-question results as JSON.")] = False,
+    ) -> None:
+        """Score hit@5 and answer match of the docs route on a question set, per question."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from core.question import Question
+        from retrieval import eval as docs_eval
+
+        settings = _settings()
+        cases = docs_eval.load_cases(file)
+        if routed:
+            from core.backend import Backend
+
+            backend = Backend(settings)
+
+            def ask(text: str):
+                return backend.ask_safely(Question(text, user=user))
+        else:
+            from core.answer import error_answer
+            from core.errors import TradeAssistError
+            from retrieval.route import DocsRoute
+
+            route = DocsRoute(settings)
+
+            def ask(text: str):
+                try:
+                    return route.answer(Question(text, route="docs", user=user))
+                except TradeAssistError as exc:
+                    return error_answer("docs", exc)
+
+        report = docs_eval.run(cases, ask)
+        if as_json:
+            rows = [
+                {"id": r.case.id, "hit_at_5": r.hit, "answer_match": r.answer_match, "cited": list(r.cited), "error": r.error}
+                for r in report.results
+            ]
+            sys.stdout.write(json.dumps({"hit_at_5": report.hit_rate, "answer_match": report.answer_rate, "questions": rows}) + "\n")
+            return
+        table = Table(title=f"docs eval: {file.name}")
+        for column in ("id", "hit@5", "answer", "first citations"):
+            table.add_column(column)
+        for row in docs_eval.report_rows(report):
+            table.add_row(*row)
+        console = Console()
+        console.print(table)
+        console.print(
+            f"hit@5 {report.hit_rate:.0%}  answer match {report.answer_rate:.0%}  ({len(report.results)} questions)"
+        )

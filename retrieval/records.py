@@ -44,3 +44,7 @@ class Hit:
     document: DocumentInfo
     chunk: Chunk
     score: float
+    #: Cosine similarity of the chunk to the query, when dense search found it.
+    dense_score: float | None = None
+    #: BM25 score of the chunk for the query, when keyword search found it.
+    keyword_score: float | None = None

@@ -1,9 +1,111 @@
-"""Command-line commands of the sql package (registered by core.cli)."""
+"""Command-line commands of the sql package: ``sql``, ``teach`` and ``eval sql`` (registered by core.cli)."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+DbOption = Annotated[Optional[str], typer.Option("--db", help="Trading database (DuckDB path or SQLAlchemy URL).")]
+
+
+def _settings(db: str | None):
+    from core.settings import load_settings
+
+    return load_settings(db_url=db)
+
+
+def sql_command(
+    question: Annotated[str, typer.Argument(help="The question in plain English.")],
+    run: Annotated[bool, typer.Option("--run", help="Also run the SQL and show the table.")] = False,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON form of the answer.")] = False,
+) -> None:
+    """Show the SQL the offline planner writes for a question (``--run`` also runs it)."""
+    import sqlglot
+    from rich.console import Console
+    from rich.syntax import Syntax
+
+    from core.question import Question
+    from sql.route import SqlRoute
+
+    console = Console()
+    route = SqlRoute(_settings(db))
+    question_obj = Question(question)
+    if run or as_json:
+        answer = route.answer(question_obj)
+        if as_json:
+            from core.jsonform import dumps
+
+            sys.stdout.write(dumps(answer) + "\n")
+            return
+        from core.render import render_answer
+
+        render_answer(answer, console)
+        return
+    database, planner = route.engine()
+    plan = planner.plan(question_obj.text)
+    if not plan.ok:
+        console.print(f"[yellow]{plan.clarify}[/]")
+        for option in plan.options:
+            console.print(f"  - {option}")
+        raise typer.Exit(2)
+    from sql.executor import Executor
+
+    guarded = Executor(database, route.settings).guard(plan.sql)
+    pretty = sqlglot.transpile(guarded.sql, read=database.dialect, write=database.dialect, pretty=True)[0]
+    console.print(Syntax(pretty, "sql", word_wrap=True))
+    console.print(f"[dim]-- {database.dialect}, confidence {plan.confidence:.2f}[/]")
+
+
+def teach_command(
+    question: Annotated[str, typer.Argument(help="A question in plain English.")],
+    sql: Annotated[str, typer.Argument(help="The SQL that answers it (checked by the guard first).")],
+    db: DbOption = None,
+) -> None:
+    """Teach the planner a question-SQL pair; similar questions reuse it."""
+    from rich.console import Console
+
+    from sql.teach import Teacher
+
+    settings = _settings(db)
+    pair = Teacher(settings).teach(question, sql)
+    Console().print(f"Taught: [bold]{pair.question}[/] -> {pair.sql}\n[dim]stored in {settings.home / 'taught_sql.jsonl'}[/]")
+
+
+def eval_sql_command(
+    file: Annotated[Path, typer.Argument(help="JSON lines: id, question, gold_sql (DuckDB dialect, {today}).")],
+    db: DbOption = None,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Write the per-question report (JSON) here.")] = None,
+) -> None:
+    """Score the SQL route by execution match on a question set."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sql.evaluate import evaluate, load_cases
+
+    console = Console()
+    settings = _settings(db)
+    result = evaluate(load_cases(file), settings)
+    table = Table("id", "outcome", "reason", title=f"{file.name}: {result.score:.1%}")
+    colors = {"ok": "green", "miss": "red", "clarify": "yellow", "error": "magenta"}
+    for case in result.cases:
+        table.add_row(case.id, f"[{colors[case.outcome]}]{case.outcome}[/]", case.reason[:100])
+    console.print(table)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts().items()))
+    console.print(f"score {result.score:.1%} ({counts}) on {len(result.cases)} questions, today = {settings.current_date()}")
+    if report is not None:
+        report.write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
+        console.print(f"[dim]report written to {report}[/]")
 
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the tradeassist CLI."""
+    from core.cli import subgroup
+
+    app.command("sql")(sql_command)
+    app.command("teach")(teach_command)
+    subgroup(app, "eval", "Score the product on question sets.").command("sql")(eval_sql_command)

@@ -1,9 +1,142 @@
-"""Command-line commands of the sql package for building and importing data (registered by core.cli)."""
+"""Command-line commands of the sql package for building and importing data (registered by core.cli).
+
+``tradeassist demo`` builds the demo trading database; ``tradeassist data import`` loads a CSV or
+Parquet file into the trading database.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+from core.errors import BadInputError
+
+#: Progress steps of a demo build: two simulation stages, then one per table written.
+DEMO_STEPS = 9
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+def _is_url(target: str) -> bool:
+    return "://" in target
+
+
+def _database_has_tables(url: str) -> bool:
+    """Whether a SQLAlchemy database already holds the demo's ``instruments`` table."""
+    import sqlalchemy as sa
+
+    from sql.importer import sqlalchemy_url
+
+    engine = sa.create_engine(sqlalchemy_url(url))
+    try:
+        return sa.inspect(engine).has_table("instruments")
+    except sa.exc.SQLAlchemyError as exc:
+        from core.errors import DataSourceError
+
+        raise DataSourceError(f"Cannot reach the database {url}: {exc}") from exc
+    finally:
+        engine.dispose()
+
+
+def demo(
+    db: Annotated[Optional[str], typer.Option(
+        help="Where to write: a DuckDB file path (default: the demo database in TRADEASSIST_HOME), "
+             "or a sqlite:/// or postgresql:// URL.")] = None,
+    scale: Annotated[int, typer.Option(min=1, max=100, help="Make an N times larger database.")] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed and date give the same data.")] = 7,
+    if_missing: Annotated[bool, typer.Option(
+        "--if-missing", help="Do nothing when the database already exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing database.")] = False,
+) -> None:
+    """Build the demo trading database (offline, deterministic, ending today)."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from core.settings import load_settings
+    from sql.demo import build_demo, export_database
+
+    settings = load_settings()
+    target = db or str(settings.demo_db_path())
+    console = _console()
+    exists = _database_has_tables(target) if _is_url(target) else Path(target).expanduser().exists()
+    if exists and if_missing:
+        console.print(f"The demo database already exists at [bold]{target}[/]; leaving it as it is.")
+        return
+    if exists and not force:
+        raise BadInputError(
+            f"{target} already exists. Use --force to replace it, or --if-missing to keep it.")
+    build_path = (settings.ensure_home() / f"demo-scale{scale}-seed{seed}.duckdb"
+                  if _is_url(target) else Path(target))
+    today = settings.current_date()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("Building the demo database", total=DEMO_STEPS + _is_url(target))
+
+        def step(message: str) -> None:
+            progress.update(task, description=message.capitalize(), advance=1)
+
+        summary = build_demo(build_path, today=today, scale=scale, seed=seed, progress=step)
+        if _is_url(target):
+            progress.update(task, description=f"Copying into {target}")
+            export_database(build_path, target)
+            progress.advance(task)
+
+    table = Table(title=f"Demo trading database ({summary.first_date} to {summary.last_date})")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in summary.rows.items():
+        table.add_row(name, f"{rows:,}")
+    table.add_row("[bold]total[/]", f"[bold]{summary.total_rows:,}[/]")
+    console.print(table)
+    console.print(f"Built in {summary.seconds:.1f} s (seed {seed}, scale {scale}, today {today}).")
+    console.print(f"Database: [bold]{target}[/]")
+
+
+def data_import(
+    file: Annotated[Path, typer.Argument(help="A CSV, CSV.gz or Parquet file.")],
+    table: Annotated[str, typer.Option("--table", "-t", help="Target table, e.g. daily_bars.")],
+    mapping: Annotated[Optional[list[str]], typer.Option(
+        "--map", help="Rename a file column: Source=target (repeatable).")] = None,
+    instruments: Annotated[Optional[Path], typer.Option(
+        help="A CSV of instruments (Symbol,Name,Sector) for symbols the file introduces.")] = None,
+    db: Annotated[Optional[str], typer.Option(
+        help="Trading database: a DuckDB path or SQLAlchemy URL (default TRADEASSIST_DB_URL, "
+             "else the demo database).")] = None,
+) -> None:
+    """Import a CSV or Parquet file into a table of the trading database (idempotent upsert)."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from core.settings import load_settings
+    from sql.importer import import_file, parse_mapping
+
+    settings = load_settings(db_url=db)
+    target = settings.resolved_db_url()
+    console = _console()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.fields[rows]}"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task(f"Importing {file.name}", total=None, rows="")
+
+        def on_progress(done: int, total: int, message: str) -> None:
+            progress.update(task, completed=done, total=total or None, description=message,
+                            rows=f"{done:,}/{total:,} rows" if total else "")
+
+        report = import_file(file, table=table, db_url=target, mapping=parse_mapping(mapping or []),
+                             instruments_file=instruments, progress=on_progress)
+    console.print(report.render())
+    console.print(f"Database: [bold]{target}[/]")
 
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the tradeassist CLI."""
+    from core.cli import subgroup
+
+    app.command("demo")(demo)
+    group = subgroup(app, "data", "Import your own trading data (CSV, Parquet).")
+    group.command("import")(data_import)

@@ -1,0 +1,166 @@
+"""The HTTP API on the chat's server: ``/api/ask``, ``/api/ingest``, ``/api/health``, element files.
+
+Every call but ``/health`` needs ``Authorization: Bearer <token>``: a token issued by
+``tradeassist users token NAME`` (acts as NAME) or ``TRADEASSIST_API_TOKEN`` (acts as the user
+named in the request, default ``api``). Each user has a token-bucket rate limit.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, Literal
+
+from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from core.errors import BadInputError, TradeAssistError
+from core.jsonform import answer_from_json, answer_to_json, error_json
+from core.question import Turn
+
+from chat.history import LocalFileStorage
+from chat.safety import UploadLimits, check_upload
+from chat.service import ROUTE_CHOICES, BackendPool, build_question
+from chat.users import UserStore
+
+SERVICE_USER = "api"
+
+
+class ContextTurn(BaseModel):
+    """An earlier exchange sent along for follow-ups: the question and, optionally, its JSON answer."""
+
+    question: str
+    answer: dict[str, Any] | None = None
+
+
+class AskRequest(BaseModel):
+    """Body of ``POST /api/ask``."""
+
+    question: str = Field(..., description="The plain-English question.")
+    route: Literal["auto", "sql", "docs", "signals"] | None = Field(None, description="Force a route.")
+    user: str | None = Field(None, description="Whose documents to search (service token only).")
+    context: list[ContextTurn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+    model: Literal["auto", "offline"] = Field("auto", description="'offline' forbids language models.")
+
+
+class Caller(BaseModel):
+    """Who an API request acts as, after the token is checked."""
+
+    user: str
+    service: bool = False
+
+
+def _error(status: int, type_name: str, message: str, headers: dict | None = None) -> HTTPException:
+    return HTTPException(status, detail={"type": type_name, "message": message}, headers=headers)
+
+
+def create_api(
+    pool: BackendPool,
+    users: UserStore,
+    limiter,
+    *,
+    service_token: str | None = None,
+    storage: LocalFileStorage | None = None,
+    upload_limits: UploadLimits = UploadLimits(),
+) -> FastAPI:
+    """The API app, to be mounted at ``/api`` on the chat's server."""
+    api = FastAPI(
+        title="tradeassist API",
+        version="0.1.0",
+        description="Ask questions about trading data, documents and signals; ingest documents.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    bearer = HTTPBearer(auto_error=False)
+
+    @api.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, dict) else {"type": "HTTPError", "message": str(exc.detail)}
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    def caller(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Caller:
+        if credentials is None or not credentials.credentials:
+            raise _error(401, "Unauthorized", "Send 'Authorization: Bearer <token>'.",
+                         {"WWW-Authenticate": "Bearer"})
+        token = credentials.credentials
+        if service_token and hmac.compare_digest(token.encode(), service_token.encode()):
+            found = Caller(user=SERVICE_USER, service=True)
+        else:
+            name = users.user_for_token(token)
+            if name is None:
+                raise _error(401, "Unauthorized", "The API token is not valid.", {"WWW-Authenticate": "Bearer"})
+            found = Caller(user=name)
+        allowed, wait = limiter.allow(found.user)
+        if not allowed:
+            raise _error(429, "RateLimited", f"Too many requests; retry in {wait:.1f} s.",
+                         {"Retry-After": str(max(1, round(wait)))})
+        return found
+
+    @api.get("/health", summary="Liveness and the routes this backend serves")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "routes": list(ROUTE_CHOICES[1:])}
+
+    @api.post("/ask", summary="Answer a question; returns the JSON form of the answer")
+    async def ask(body: AskRequest, who: Caller = Depends(caller)) -> JSONResponse:
+        user = body.user if (who.service and body.user) else who.user
+        try:
+            UserStore.check_name(user)
+            history = tuple(
+                Turn(t.question, answer_from_json(t.answer) if t.answer else None) for t in body.context
+            )
+            question = build_question(body.question, user=user, route=body.route, history=history)
+        except (TradeAssistError, KeyError, TypeError, ValueError) as exc:
+            problem = exc if isinstance(exc, TradeAssistError) else BadInputError(f"Bad context: {exc}")
+            return JSONResponse({"error": error_json(problem)}, status_code=400)
+        answer = await pool.ask_async(question, body.model)
+        status = 200
+        if answer.error is not None:
+            status = getattr(answer.error, "status", 500)
+        return JSONResponse(answer_to_json(answer), status_code=status)
+
+    @api.post("/ingest", summary="Ingest uploaded documents for the calling user")
+    async def ingest(files: list[UploadFile] = File(...), who: Caller = Depends(caller)) -> JSONResponse:
+        from chat.upload import ingest_files
+
+        batch = []
+        for upload in files[: upload_limits.max_files + 1]:
+            data = await upload.read(upload_limits.max_file_bytes + 1)
+            batch.append((upload.filename or "upload", data))
+        try:
+            kinds = check_upload(batch, upload_limits)
+        except BadInputError as exc:
+            return JSONResponse({"error": error_json(exc)}, status_code=400)
+        results = await ingest_files(batch, kinds, pool.settings, who.user)
+        failed = sum(1 for r in results if r.error)
+        body = {"files": [r.to_json() for r in results], "failed": failed}
+        return JSONResponse(body, status_code=200 if failed < len(results) else 422)
+
+    if storage is not None:
+        from chainlit.auth import get_current_user
+
+        @api.get("/files/{object_key:path}", include_in_schema=False)
+        async def element_file(object_key: str, user=Depends(get_current_user)) -> FileResponse:
+            # Element files belong to the user whose thread they were sent in (key = "<user id>/...").
+            owner = object_key.split("/", 1)[0]
+            if user is None or owner != str(getattr(user, "id", "")):
+                raise _error(404, "NotFound", "No such file.")
+            try:
+                path = storage.path_for(object_key)
+            except BadInputError:
+                raise _error(404, "NotFound", "No such file.") from None
+            if not path.is_file():
+                raise _error(404, "NotFound", "No such file.")
+            mime_file = path.with_name(path.name + ".mime")
+            mime = mime_file.read_text() if mime_file.exists() else "application/octet-stream"
+            return FileResponse(path, media_type=mime)
+
+    return api
+
+
+def mount_api(server_app: FastAPI, api: FastAPI, prefix: str = "/api") -> None:
+    """Mount the API on Chainlit's server ahead of its catch-all page route."""
+    from starlette.routing import Mount
+
+    server_app.router.routes.insert(0, Mount(prefix, app=api))

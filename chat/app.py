@@ -1,0 +1,255 @@
+"""The Chainlit app: login, history, starters, settings, uploads, answers, feedback, notebook export.
+
+Run it with ``tradeassist chat`` (or ``chainlit run chat/app.py``). It holds no routing, SQL or
+retrieval logic: it builds Questions, asks the shared backend in a worker thread, and renders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import chainlit as cl
+from chainlit.input_widget import Select
+from chainlit.server import app as server_app
+
+from core.errors import BadInputError, TradeAssistError
+from core.jsonform import answer_from_json
+from core.question import Turn
+from core.settings import load_settings
+
+from chat.api import create_api, mount_api
+from chat.export import ExportTurn, notebook_bytes
+from chat.history import make_data_layer, storage_for
+from chat.ratelimit import make_limiter
+from chat.render import METADATA_KEY, send_answer
+from chat.safety import UploadLimits, check_upload
+from chat.service import ROUTE_CHOICES, BackendPool, build_question, chat_settings
+from chat.upload import FileResult, ingest_files
+from chat.users import UserStore, ensure_auth_secret
+
+SETTINGS = load_settings()
+CHAT = chat_settings()
+os.environ.setdefault("CHAINLIT_AUTH_SECRET", ensure_auth_secret(SETTINGS))
+USERS = UserStore(SETTINGS)
+POOL = BackendPool(SETTINGS, CHAT.chat_routes)
+UPLOAD_LIMITS = UploadLimits(CHAT.upload_max_files, int(CHAT.upload_max_mb * 1024 * 1024))
+MODEL_CHOICES = {"auto (local model, cloud, then offline)": "auto", "offline only": "offline"}
+
+mount_api(
+    server_app,
+    create_api(
+        POOL,
+        USERS,
+        make_limiter(CHAT.api_rate_per_minute, CHAT.api_burst, CHAT.redis_url),
+        service_token=CHAT.api_token,
+        storage=storage_for(SETTINGS),
+        upload_limits=UPLOAD_LIMITS,
+    ),
+)
+
+COMMANDS = [
+    {"id": "Export", "icon": "notebook", "description": "Download this conversation as a notebook"},
+]
+
+
+@cl.data_layer
+def _data_layer():
+    return make_data_layer(SETTINGS)
+
+
+@cl.password_auth_callback
+async def _login(username: str, password: str) -> cl.User | None:
+    # bcrypt is slow on purpose; keep it off the event loop.
+    if await asyncio.to_thread(USERS.verify, username, password):
+        return cl.User(identifier=username, metadata={"role": "user", "provider": "credentials"})
+    return None
+
+
+@cl.set_starters
+async def _starters(user: cl.User | None = None, language: str | None = None) -> list[cl.Starter]:
+    return [
+        cl.Starter(label="Latest close of AAPL", message="What was the latest close of AAPL?", icon="/public/sql.svg"),
+        cl.Starter(label="Notional by desk", message="Total traded notional by desk last month",
+                   icon="/public/sql.svg"),
+        cl.Starter(label="Daily closes of NVDA", message="Daily close of NVDA over the last 3 months",
+                   icon="/public/sql.svg"),
+        cl.Starter(label="Ask my documents", message="What do my documents say about risk factors?",
+                   icon="/public/docs.svg"),
+        cl.Starter(label="Breakout score", message="What is the breakout score of NVDA and why?",
+                   icon="/public/signals.svg"),
+    ]
+
+
+def _user_name() -> str:
+    user = cl.user_session.get("user")
+    return getattr(user, "identifier", None) or SETTINGS.user
+
+
+async def _start_session(history: list[Turn], exchanges: list[dict[str, Any]]) -> None:
+    cl.user_session.set("history", history)
+    cl.user_session.set("exchanges", exchanges)
+    cl.user_session.set("route", "auto")
+    cl.user_session.set("model", "auto")
+    await cl.ChatSettings(
+        [
+            Select(id="route", label="Route", values=list(ROUTE_CHOICES), initial_value="auto",
+                   description="Let the router choose, or force one engine."),
+            Select(id="model", label="Model", values=list(MODEL_CHOICES), initial_index=0,
+                   description="'offline only' never calls a language model."),
+        ]
+    ).send()
+    await cl.context.emitter.set_commands(COMMANDS)
+
+
+@cl.on_chat_start
+async def _on_start() -> None:
+    await _start_session([], [])
+
+
+@cl.on_chat_resume
+async def _on_resume(thread: dict) -> None:
+    history: list[Turn] = []
+    exchanges: list[dict[str, Any]] = []
+    for step in thread.get("steps") or []:
+        metadata = step.get("metadata") or {}
+        if isinstance(metadata, str):
+            try:
+                metadata = json.loads(metadata)
+            except json.JSONDecodeError:
+                continue
+        data = metadata.get(METADATA_KEY)
+        if not isinstance(data, dict) or not data.get("question"):
+            continue
+        exchanges.append({**data, "message_id": step.get("id")})
+        try:
+            history.append(Turn(data["question"], answer_from_json(data)))
+        except (TradeAssistError, KeyError, TypeError, ValueError):
+            history.append(Turn(data["question"], None))
+    await _start_session(history, exchanges)
+
+
+@cl.on_settings_update
+async def _on_settings(values: dict[str, Any]) -> None:
+    route = values.get("route") or "auto"
+    cl.user_session.set("route", route if route in ROUTE_CHOICES else "auto")
+    cl.user_session.set("model", MODEL_CHOICES.get(values.get("model") or "", "auto"))
+
+
+async def ask(text: str) -> None:
+    """Ask the backend one question in this conversation and show the answer."""
+    history: list[Turn] = cl.user_session.get("history") or []
+    try:
+        question = build_question(text, user=_user_name(), route=cl.user_session.get("route"), history=history)
+    except TradeAssistError as exc:
+        await cl.ErrorMessage(content=str(exc)).send()
+        return
+    answer = await POOL.ask_async(question, cl.user_session.get("model") or "auto")
+    message = await send_answer(question.text, answer)
+    history.append(Turn(question.text, answer))
+    exchanges: list[dict[str, Any]] = cl.user_session.get("exchanges") or []
+    exchanges.append({**message.metadata[METADATA_KEY], "message_id": message.id})
+    cl.user_session.set("history", history)
+    cl.user_session.set("exchanges", exchanges)
+
+
+async def ingest_attachments(elements: list) -> list[FileResult]:
+    """Ingest the files attached to a message, with a progress step and a summary."""
+    files = []
+    for element in elements:
+        path = Path(element.path)
+        size = path.stat().st_size
+        if size > UPLOAD_LIMITS.max_file_bytes:
+            await cl.ErrorMessage(
+                content=f"Upload refused: {element.name} is {size / 1e6:.1f} MB; the limit is "
+                f"{UPLOAD_LIMITS.max_file_bytes / 1e6:.0f} MB."
+            ).send()
+            return []
+        files.append((element.name, path.read_bytes()))
+    if not files:
+        return []
+    try:
+        kinds = check_upload(files, UPLOAD_LIMITS)
+    except BadInputError as exc:
+        await cl.ErrorMessage(content=f"Upload refused: {exc}").send()
+        return []
+    started = time.perf_counter()
+    async with cl.Step(name=f"Ingesting {len(files)} file(s)", type="tool") as step:
+        lines: list[str] = []
+
+        async def progress(result: FileResult, index: int, total: int) -> None:
+            status = f"failed: {result.error}" if result.error else f"{result.pages} pages, {result.chunks} chunks"
+            lines.append(f"{index}/{total} **{result.name}**: {status}")
+            step.output = "\n\n".join(lines)
+            await step.update()
+
+        results = await ingest_files(files, kinds, SETTINGS, _user_name(), on_done=progress)
+    good = [r for r in results if not r.error]
+    pages = sum(r.pages for r in good)
+    chunks = sum(r.chunks for r in good)
+    summary = f"ready: {pages} pages, {chunks} chunks from {len(good)} file(s) ({time.perf_counter() - started:.1f} s)"
+    bad = [f"- {r.name}: {r.error}" for r in results if r.error]
+    if bad:
+        summary += "\n\nThese files failed (the others are in):\n" + "\n".join(bad)
+    await cl.Message(content=summary).send()
+    return results
+
+
+@cl.on_message
+async def _on_message(message: cl.Message) -> None:
+    if message.command == "Export":
+        await export_notebook()
+        return
+    attachments = [e for e in (message.elements or []) if getattr(e, "path", None)]
+    if attachments:
+        await ingest_attachments(attachments)
+    if message.content and message.content.strip():
+        await ask(message.content)
+    elif not attachments:
+        await cl.Message(content="Ask a question, or attach documents to add them.").send()
+
+
+@cl.action_callback("clarify")
+async def _on_clarify(action: cl.Action) -> None:
+    text = str(action.payload.get("text") or "").strip()
+    if text:
+        await cl.Message(content=text, type="user_message").send()
+        await ask(text)
+
+
+@cl.action_callback("export_notebook")
+async def _on_export(action: cl.Action) -> None:
+    await export_notebook()
+
+
+async def export_notebook() -> None:
+    """Send the conversation as a notebook whose cells rebuild each table and chart from its SQL."""
+    exchanges: list[dict[str, Any]] = cl.user_session.get("exchanges") or []
+    if not exchanges:
+        await cl.Message(content="There is nothing to export yet: ask a question first.").send()
+        return
+    turns = [ExportTurn(e["question"], e) for e in exchanges]
+    data = await asyncio.to_thread(notebook_bytes, turns, SETTINGS.resolved_db_url())
+    await cl.Message(
+        content=f"The conversation as a notebook ({len(turns)} questions); run all cells to re-run each query.",
+        elements=[cl.File(name="tradeassist_conversation.ipynb", content=data,
+                          mime="application/x-ipynb+json", display="inline")],
+    ).send()
+
+
+@cl.on_feedback
+async def _on_feedback(feedback) -> None:
+    from chat.teach import teach_from_feedback
+
+    if feedback.value != 1:
+        return
+    exchanges: list[dict[str, Any]] = cl.user_session.get("exchanges") or []
+    for exchange in exchanges:
+        if exchange.get("message_id") == feedback.forId and exchange.get("sql"):
+            await asyncio.to_thread(teach_from_feedback, SETTINGS, exchange["question"], exchange["sql"],
+                                    _user_name())
+            return

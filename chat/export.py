@@ -1,0 +1,161 @@
+"""A conversation as a Jupyter notebook whose cells rebuild each table and chart from its SQL.
+
+Pure function over the JSON form of answers (``core.jsonform.answer_to_json``), no Chainlit import,
+so the chat, the HTTP API and notebooks can all export the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chat.safety import strip_remote_images
+
+#: The first code cell: open the trading database read-only and define the chart rule.
+_SETUP = '''\
+"""Open the trading database read-only; every query below is re-run against it."""
+import pandas as pd
+import plotly.io as pio
+
+DB_URL = {db_url!r}
+
+
+def run_sql(statement: str) -> pd.DataFrame:
+    """Run one SELECT on a read-only connection and return the result as a DataFrame."""
+    if "://" not in DB_URL:  # a DuckDB file
+        import duckdb
+
+        con = duckdb.connect(DB_URL, read_only=True, config={{"enable_external_access": False}})
+        try:
+            return con.execute(statement).df()
+        finally:
+            con.close()
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(DB_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            return pd.read_sql(sa.text(statement), conn)
+    finally:
+        engine.dispose()
+
+
+def chart(frame: pd.DataFrame, question: str, kind: str = ""):
+    """The chart for a result, chosen by the same rules as the chat (never model-written code)."""
+    try:
+        from sql.present import choose_chart
+    except ImportError:
+        choose_chart = None
+    if choose_chart is not None:
+        made = choose_chart(frame, question)
+        return getattr(made, "figure", made)
+    import plotly.express as px
+
+    dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])
+             or str(c).lower() in {{"date", "day", "month", "week", "year", "executed_at", "placed_at"}}]
+    numbers = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and c not in dates]
+    labels = [c for c in frame.columns if c not in dates and c not in numbers]
+    if not numbers:
+        return None
+    if dates:
+        return px.line(frame, x=dates[0], y=numbers[0], color=labels[0] if labels else None)
+    if labels:
+        return px.bar(frame, x=labels[0], y=numbers[0])
+    return None
+'''
+
+
+@dataclass(frozen=True)
+class ExportTurn:
+    """One question of the conversation and the JSON form of its answer."""
+
+    question: str
+    answer: Mapping[str, Any]
+
+
+def _markdown_cell(text: str):
+    import nbformat
+
+    return nbformat.v4.new_markdown_cell(text)
+
+
+def _code_cell(source: str):
+    import nbformat
+
+    return nbformat.v4.new_code_cell(source)
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line if line else ">" for line in text.splitlines())
+
+
+def build_notebook(turns: Iterable[ExportTurn], db_url: str, title: str = "tradeassist conversation"):
+    """The conversation as an ``nbformat`` notebook: markdown for words, code that re-runs each SQL."""
+    import nbformat
+
+    cells = [
+        _markdown_cell(
+            f"# {title}\n\nEach table and chart below is rebuilt by re-running its SQL on the trading "
+            "database, opened read-only. Run all cells to refresh them."
+        ),
+        _code_cell(_SETUP.format(db_url=db_url)),
+    ]
+    for number, turn in enumerate(turns, start=1):
+        answer = turn.answer
+        cells.append(_markdown_cell(f"## {number}. {turn.question}"))
+        error = answer.get("error")
+        if error:
+            cells.append(_markdown_cell(f"**Not answered:** {error.get('message', '')}"))
+            continue
+        words = [strip_remote_images(answer.get("text") or "")]
+        words += [f"*{n['level']}:* {strip_remote_images(n['message'])}" for n in answer.get("notices") or []]
+        model = answer.get("model") or {}
+        words.append(f"<small>route: {answer.get('route')} · {model.get('method', 'offline')}</small>")
+        cells.append(_markdown_cell("\n\n".join(w for w in words if w)))
+        sql = answer.get("sql")
+        if sql:
+            frame_name = f"result_{number}"
+            cells.append(
+                _code_cell(f"{frame_name} = run_sql({json.dumps(sql)})\n{frame_name}")
+            )
+            if answer.get("chart") is not None or answer.get("chart_kind"):
+                cells.append(
+                    _code_cell(
+                        f"figure_{number} = chart({frame_name}, {json.dumps(turn.question)})\n"
+                        f"figure_{number}"
+                    )
+                )
+        citations = answer.get("citations") or []
+        if citations:
+            lines = ["**Sources**", ""]
+            for c in citations:
+                page = f" p.{c['page']}" if c.get("page") else ""
+                snippet = strip_remote_images(str(c.get("snippet", "")))
+                lines.append(f"- **{c['source']}{page}**\n\n{_quote(snippet)}")
+            cells.append(_markdown_cell("\n".join(lines)))
+        explanation = answer.get("explanation")
+        if explanation:
+            rows = "\n".join(
+                f"| {c['feature']} | {c['value']} | {c['contribution']:+.4f} |"
+                for c in explanation.get("contributions", [])
+            )
+            cells.append(
+                _markdown_cell(
+                    f"**Why {explanation['subject']}** (prediction {explanation['prediction']:.3f})\n\n"
+                    f"| feature | value | contribution |\n|---|---|---|\n{rows}"
+                )
+            )
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return notebook
+
+
+def notebook_bytes(turns: Iterable[ExportTurn], db_url: str, title: str = "tradeassist conversation") -> bytes:
+    """The notebook as ``.ipynb`` bytes, ready to download."""
+    import nbformat
+
+    return nbformat.writes(build_notebook(turns, db_url, title)).encode("utf-8")

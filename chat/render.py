@@ -1,0 +1,185 @@
+"""Answers as Chainlit messages: text, tables (sortable + CSV), charts, SQL, citations, explanations.
+
+Rendering only: the answer was already produced by the shared backend. What a later turn needs
+(follow-ups, feedback, notebook export) is kept in the message's metadata as ``light_json``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import chainlit as cl
+
+from core.answer import Answer, Citation, Explanation, Notice
+from core.jsonform import answer_to_json
+
+from chat.safety import strip_remote_images
+
+#: Rows shown in the sortable table element; the CSV download always has every row.
+MAX_TABLE_ROWS = 2000
+METADATA_KEY = "tradeassist"
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_. -]+")
+
+
+def light_json(question: str, answer: Answer) -> dict[str, Any]:
+    """The answer's JSON form without its rows or figure: what history, feedback and export need."""
+    data = answer_to_json(answer)
+    data["question"] = question
+    data["row_count"] = len(data["rows"])
+    data["rows"] = []
+    data["chart_kind"] = (answer.chart.kind or "figure") if answer.chart is not None else None
+    data["chart"] = None
+    return data
+
+
+def display_frame(frame):
+    """The frame as shown in the table element: dates without a time part shown as plain dates."""
+    import pandas as pd
+
+    shown = frame.head(MAX_TABLE_ROWS).copy()
+    for column in shown.columns:
+        values = shown[column]
+        if pd.api.types.is_datetime64_any_dtype(values) and values.dt.tz is None:
+            if (values.dropna() == values.dropna().dt.normalize()).all():
+                shown[column] = values.dt.strftime("%Y-%m-%d")
+    return shown
+
+
+def citation_name(citation: Citation, index: int) -> str:
+    """The label a citation is shown and referenced by in the message, e.g. ``[report.pdf p.3]``."""
+    source = _NAME_UNSAFE.sub("_", citation.source.rsplit("/", 1)[-1])[:60] or "source"
+    page = f" p.{citation.page}" if citation.page else ""
+    return f"[{index}: {source}{page}]"
+
+
+def _notice_markdown(notice: Notice) -> str:
+    icon = {"info": "ℹ️", "warning": "⚠️", "clarify": "❓"}[notice.level]
+    return f"{icon} {strip_remote_images(notice.message)}"
+
+
+def _explanation_elements(explanation: Explanation) -> list:
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    rows = [(c.feature, c.value, c.contribution) for c in explanation.contributions]
+    frame = pd.DataFrame(rows, columns=["feature", "value", "contribution"])
+    top = frame.head(15).iloc[::-1]
+    figure = go.Figure(
+        go.Bar(
+            x=top["contribution"],
+            y=top["feature"],
+            orientation="h",
+            marker_color=["#2e7d32" if v >= 0 else "#c62828" for v in top["contribution"]],
+        )
+    )
+    figure.update_layout(
+        title=f"Why {explanation.subject}: feature contributions (SHAP)",
+        xaxis_title="push on the score",
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    return [
+        cl.Dataframe(name="contributions", data=frame, display="inline"),
+        cl.Plotly(name="contributions chart", figure=figure, display="inline"),
+    ]
+
+
+def answer_content(answer: Answer) -> tuple[str, list]:
+    """The message's markdown and its elements (inline table, CSV, chart; side citations)."""
+    if answer.error is not None:
+        return f"**Sorry, I could not answer that.** {strip_remote_images(str(answer.error))}", []
+    lines: list[str] = [_notice_markdown(n) for n in answer.notices]
+    if answer.text:
+        lines.append(strip_remote_images(answer.text))
+    elements: list = []
+    table = answer.table
+    if table is not None:
+        frame = table.frame
+        shown = display_frame(frame)
+        elements.append(cl.Dataframe(name=table.title or "result", data=shown, display="inline"))
+        elements.append(
+            cl.File(
+                name="result.csv",
+                content=frame.to_csv(index=False).encode("utf-8"),
+                mime="text/csv",
+                display="inline",
+            )
+        )
+        if len(frame) > len(shown) or table.truncated:
+            lines.append(
+                f"_{len(frame):,} rows{' (cut at the row limit)' if table.truncated else ''}; "
+                f"the table shows {len(shown):,}, the CSV has them all._"
+            )
+    if answer.chart is not None:
+        elements.append(cl.Plotly(name=answer.chart.kind or "chart", figure=answer.chart.figure, display="inline"))
+    explanation = answer.first(Explanation)
+    if explanation is not None:
+        if explanation.summary:
+            lines.append(strip_remote_images(explanation.summary))
+        elements.extend(_explanation_elements(explanation))
+    if answer.citations:
+        names = []
+        for index, citation in enumerate(answer.citations, start=1):
+            name = citation_name(citation, index)
+            names.append(name)
+            # Snippets are retrieved text: shown as plain data, with remote images neutralised.
+            elements.append(cl.Text(name=name, content=strip_remote_images(citation.snippet), display="side"))
+        lines.append("**Sources:** " + " ".join(names))
+    if not lines and not elements:
+        lines.append("_(The answer is empty.)_")
+    return "\n\n".join(lines), elements
+
+
+def answer_actions(answer: Answer) -> list[cl.Action]:
+    """Buttons under an answer: the readings of a clarifying question, and notebook export."""
+    actions = []
+    for notice in answer.notices:
+        if notice.level == "clarify":
+            for option in notice.options[:6]:
+                actions.append(
+                    cl.Action(name="clarify", payload={"text": option}, label=option[:80],
+                              tooltip="Ask this reading")
+                )
+    if answer.error is None:
+        actions.append(
+            cl.Action(name="export_notebook", payload={}, label="Export as notebook", icon="notebook",
+                      tooltip="Download the conversation as a Jupyter notebook")
+        )
+    return actions
+
+
+def route_summary(answer: Answer) -> str:
+    """The "route taken" step's text: the route, why, each claim, timings and the model used."""
+    state = answer.state
+    model = answer.model
+    lines = [f"**Route:** `{answer.route}`"]
+    if state.get("route_reason"):
+        lines[0] += f" ({state['route_reason']})"
+    claims = state.get("claims") or {}
+    if claims:
+        lines.append("**Claims:** " + ", ".join(f"{k} {v:.2f}" for k, v in claims.items()))
+    answered_by = model.method if model.provider == "offline" else f"{model.provider} · {model.model or model.method}"
+    lines.append(f"**Answered by:** {answered_by}")
+    if model.tokens_in or model.tokens_out:
+        lines.append(f"**Tokens:** {model.tokens_in} in, {model.tokens_out} out")
+    if answer.timings_ms:
+        lines.append("**Timings:** " + ", ".join(f"{k} {v:.1f} ms" for k, v in answer.timings_ms.items()))
+    return "\n\n".join(lines)
+
+
+async def send_answer(question: str, answer: Answer) -> cl.Message:
+    """Show an answer: a route step, a collapsible SQL step, then the message with its elements."""
+    async with cl.Step(name=f"Route: {answer.route}", type="run") as step:
+        step.output = route_summary(answer)
+    if answer.sql is not None:
+        async with cl.Step(name="SQL", type="tool", language="sql", default_open=False) as sql_step:
+            sql_step.output = answer.sql.statement
+    content, elements = answer_content(answer)
+    message = cl.Message(
+        content=content,
+        elements=elements,
+        actions=answer_actions(answer),
+        metadata={METADATA_KEY: light_json(question, answer)},
+    )
+    await message.send()
+    return message

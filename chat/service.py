@@ -1,0 +1,109 @@
+"""What the chat and its HTTP API share: their settings, one Backend per model choice, asking in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib
+import logging
+import threading
+from collections.abc import Sequence
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.answer import Answer, error_answer
+from core.backend import Backend
+from core.errors import ConfigError, TradeAssistError
+from core.question import Question, Turn
+from core.settings import Settings
+
+logger = logging.getLogger("tradeassist.chat")
+
+#: How many earlier exchanges a question carries for follow-ups.
+CONTEXT_TURNS = 6
+#: Route override choices shown in the chat settings ("auto" lets the router decide).
+ROUTE_CHOICES = ("auto", "sql", "docs", "signals")
+
+
+class ChatSettings(BaseSettings):
+    """Knobs of the chat server and its HTTP API (env prefix ``TRADEASSIST_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="TRADEASSIST_", env_file=None, extra="ignore")
+
+    chat_db_url: str | None = Field(default=None, description="History database (async SQLAlchemy URL).")
+    redis_url: str | None = Field(default=None, description="Rate limits shared through Redis.")
+    api_token: str | None = Field(default=None, description="A token accepted for the user 'api'.")
+    api_rate_per_minute: float = Field(default=120.0, gt=0, description="Sustained API calls per user.")
+    api_burst: int = Field(default=30, ge=1, description="API calls a user may make at once.")
+    upload_max_files: int = Field(default=10, ge=1)
+    upload_max_mb: float = Field(default=50.0, gt=0)
+    #: ``module:function`` returning the routes, for deployments that add or replace routes.
+    chat_routes: str | None = None
+
+
+@functools.cache
+def chat_settings() -> ChatSettings:
+    """The chat's settings, read once from the environment."""
+    return ChatSettings()
+
+
+def _routes_from(spec: str, settings: Settings) -> Sequence:
+    module_name, _, function = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), function or "routes")
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"TRADEASSIST_CHAT_ROUTES={spec!r} does not name a routes function ({exc}).") from exc
+    return tuple(factory(settings))
+
+
+class BackendPool:
+    """One Backend per model choice ("auto" or "offline"), built on first use and then shared."""
+
+    def __init__(self, settings: Settings, routes_spec: str | None = None):
+        self.settings = settings
+        self.routes_spec = routes_spec
+        self._backends: dict[str, Backend] = {}
+        self._lock = threading.Lock()
+
+    def backend(self, model: str = "auto") -> Backend:
+        """The Backend for a model choice; "offline" forbids every language model."""
+        key = "offline" if model == "offline" else "auto"
+        with self._lock:
+            if key not in self._backends:
+                settings = self.settings
+                if key == "offline":
+                    settings = settings.model_copy(update={"offline_only": True})
+                routes = _routes_from(self.routes_spec, settings) if self.routes_spec else None
+                self._backends[key] = Backend(settings, routes=routes)
+            return self._backends[key]
+
+    def ask(self, question: Question, model: str = "auto") -> Answer:
+        """Answer one question; every failure comes back as an Answer with ``error`` set."""
+        try:
+            return self.backend(model).ask_safely(question)
+        except TradeAssistError as exc:
+            return error_answer(question.route or "none", exc)
+        except Exception as exc:  # a bug in an engine: logged in full, shown briefly, server stays up
+            logger.exception("question failed: %r", question.text)
+            return error_answer(question.route or "none", exc)
+
+    async def ask_async(self, question: Question, model: str = "auto") -> Answer:
+        """``ask`` in a worker thread, so the event loop keeps serving other people."""
+        return await asyncio.to_thread(self.ask, question, model)
+
+
+def build_question(
+    text: str,
+    *,
+    user: str,
+    route: str | None = None,
+    history: Sequence[Turn] = (),
+) -> Question:
+    """The Question a front end sends: text, route override ("auto" = none), recent turns, user."""
+    return Question(
+        text=text,
+        route=None if route in (None, "", "auto") else route,
+        context=tuple(history)[-CONTEXT_TURNS:],
+        user=user,
+    )

@@ -1,0 +1,131 @@
+"""Limits that keep a hostile or oversized file from exhausting memory, disk or time."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import IngestError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The ingest limits, copied from Settings so that worker processes get a small picklable value."""
+
+    max_file_bytes: int = 100 * 1024 * 1024
+    max_pages: int = 2000
+    max_image_pixels: int = 80_000_000
+    ocr_timeout_s: float = 60.0
+    #: Total declared uncompressed size of an Office zip package.
+    max_unzipped_bytes: int = 1024 * 1024 * 1024
+    #: Declared uncompressed / compressed size, per member and overall (real DOCX/XLSX stay < 100).
+    max_zip_ratio: float = 200.0
+    max_zip_members: int = 10_000
+    #: Characters of text kept from one file (a 2,000-page filing holds ~10M).
+    max_text_chars: int = 20_000_000
+
+    @classmethod
+    def from_settings(cls, settings: object) -> Limits:
+        """The limits configured in ``settings`` (unknown fields keep their defaults)."""
+        values: dict[str, object] = {
+            "max_file_bytes": int(float(getattr(settings, "max_file_mb", 100.0)) * 1024 * 1024),
+            "max_pages": int(getattr(settings, "max_pages", cls.max_pages)),
+            "max_image_pixels": int(getattr(settings, "max_image_pixels", cls.max_image_pixels)),
+            "ocr_timeout_s": float(getattr(settings, "ocr_timeout_s", cls.ocr_timeout_s)),
+        }
+        unzipped_mb = getattr(settings, "max_unzipped_mb", None)
+        if unzipped_mb is not None:
+            values["max_unzipped_bytes"] = int(float(unzipped_mb) * 1024 * 1024)
+        ratio = getattr(settings, "max_zip_ratio", None)
+        if ratio is not None:
+            values["max_zip_ratio"] = float(ratio)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _mb(n: float) -> str:
+    return f"{n / (1024 * 1024):,.1f} MB"
+
+
+def check_file_size(size: int, limits: Limits) -> None:
+    """Refuse files over the size limit (checked from ``stat`` before reading anything)."""
+    if size == 0:
+        raise IngestError("the file is empty")
+    if size > limits.max_file_bytes:
+        raise IngestError(f"file too large: {_mb(size)} (limit {_mb(limits.max_file_bytes)})")
+
+
+def check_zip_package(path: Path, limits: Limits) -> None:
+    """Refuse zip bombs from the sizes declared in the zip directory, before inflating anything.
+
+    The declared sizes are what ``zipfile`` trusts when it inflates, and a member that inflates
+    past its declared size fails its CRC/length check, so checking the directory is enough.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise IngestError(f"damaged Office file (bad zip structure): {exc}") from exc
+    if len(members) > limits.max_zip_members:
+        raise IngestError(f"Office file has {len(members):,} parts (limit {limits.max_zip_members:,})")
+    total = sum(member.file_size for member in members)
+    packed = sum(member.compress_size for member in members)
+    if total > limits.max_unzipped_bytes:
+        raise IngestError(f"refused as a zip bomb: declares {_mb(total)} uncompressed "
+                          f"(limit {_mb(limits.max_unzipped_bytes)})")
+    for member in members:
+        # Tiny members compress badly or well at random; judge ratio only past 1 MB.
+        if member.file_size > 1024 * 1024 and member.file_size > limits.max_zip_ratio * max(member.compress_size, 1):
+            raise IngestError(
+                f"refused as a zip bomb: part {member.filename!r} expands {_mb(member.file_size)} "
+                f"from {member.compress_size:,} bytes (ratio limit {limits.max_zip_ratio:g})")
+    if total > 1024 * 1024 and total > limits.max_zip_ratio * max(packed, 1):
+        raise IngestError(f"refused as a zip bomb: expands {_mb(total)} from {_mb(packed)} "
+                          f"(ratio limit {limits.max_zip_ratio:g})")
+    for member in members:
+        if member.flag_bits & 0x1:
+            raise IngestError("the Office file is encrypted; remove the password and try again")
+
+
+def check_image_header(source: object, limits: Limits) -> tuple[int, int, int]:
+    """Width, height and frame count read from the image header, refusing too many pixels.
+
+    PIL reads only the header in ``Image.open``; nothing is decoded before this check passes.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    configure_pillow(limits)
+    try:
+        with Image.open(source) as image:  # type: ignore[arg-type]
+            width, height = image.size
+            frames = int(getattr(image, "n_frames", 1) or 1)
+    except Image.DecompressionBombError as exc:
+        raise IngestError(f"image refused: {exc}") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise IngestError(f"unreadable or damaged image: {exc}") from exc
+    check_pixels(width, height, limits)
+    if frames > limits.max_pages:
+        raise IngestError(f"image has {frames:,} frames (page limit {limits.max_pages:,})")
+    return width, height, frames
+
+
+def check_pixels(width: int, height: int, limits: Limits) -> None:
+    """Refuse an image (or a page about to be rendered) over the pixel limit."""
+    if width <= 0 or height <= 0:
+        raise IngestError(f"image has impossible dimensions {width}x{height}")
+    if width * height > limits.max_image_pixels:
+        raise IngestError(f"image too large: {width:,}x{height:,} = {width * height:,} pixels "
+                          f"(limit {limits.max_image_pixels:,})")
+
+
+def check_pages(pages: int, limits: Limits) -> None:
+    """Refuse documents with more pages than allowed."""
+    if pages > limits.max_pages:
+        raise IngestError(f"too many pages: {pages:,} (limit {limits.max_pages:,})")
+
+
+def configure_pillow(limits: Limits) -> None:
+    """Align PIL's own decompression-bomb guard with our pixel limit (it raises past 2x its value)."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = limits.max_image_pixels

@@ -1,0 +1,119 @@
+"""PDF pages to text: pypdfium2's text layer, and Tesseract OCR for pages that have none.
+
+Why not ``unstructured.partition.pdf.partition_pdf(strategy="fast")``: measured on this machine
+(``bench/ingest.py``) it is several times slower than reading pdfium's text layer and classifying
+the paragraphs with unstructured's own text partitioner, and it needs ``unstructured-inference``
+(onnxruntime, OpenCV, timm...) merely to import. Page numbers and titles are kept either way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import IngestError
+from ingest.limits import Limits, check_pages, check_pixels
+from ingest.ocr import OCR_DPI, ocr_image
+
+#: A page whose text layer holds fewer visible characters than this is treated as scanned.
+MIN_TEXT_CHARS = 16
+_END_OF_SENTENCE = re.compile(r"[.:;!?)\]\"”’]$")
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    """The text of one page (1-based number) and whether it came from OCR."""
+
+    number: int
+    text: str
+    ocr: bool = False
+
+
+def read_pdf_pages(path: Path, limits: Limits) -> list[PdfPage]:
+    """Every page's text; scanned pages are rendered and OCR'd. Raises IngestError for bad PDFs."""
+    import pypdfium2 as pdfium
+
+    try:
+        # An empty password opens PDFs that are encrypted only against editing or printing.
+        document = pdfium.PdfDocument(str(path), password="")
+    except pdfium.PdfiumError as exc:
+        message = str(exc)
+        if "password" in message.lower():
+            raise IngestError("the PDF is password-protected; remove the password and try again") from exc
+        raise IngestError(f"damaged or unreadable PDF ({message})") from exc
+    try:
+        count = len(document)
+        if count == 0:
+            raise IngestError("the PDF has no pages")
+        check_pages(count, limits)
+        pages: list[PdfPage] = []
+        for index in range(count):
+            page = document[index]
+            try:
+                textpage = page.get_textpage()
+                text = textpage.get_text_range()
+                textpage.close()
+                text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+                if len("".join(text.split())) >= MIN_TEXT_CHARS:
+                    pages.append(PdfPage(index + 1, text))
+                else:
+                    pages.append(PdfPage(index + 1, _ocr_page(page, index + 1, limits), ocr=True))
+            finally:
+                page.close()
+        return pages
+    finally:
+        document.close()
+
+
+def _ocr_page(page: object, number: int, limits: Limits) -> str:
+    """Render one page (within the pixel limit) and read it with Tesseract."""
+    width_pt, height_pt = page.get_size()  # type: ignore[attr-defined]
+    if width_pt <= 0 or height_pt <= 0:
+        return ""
+    scale = OCR_DPI / 72.0
+    # Lower the resolution rather than refuse: a poster-sized page still has readable text.
+    pixels = width_pt * scale * height_pt * scale
+    if pixels > limits.max_image_pixels:
+        scale *= (limits.max_image_pixels / pixels) ** 0.5 * 0.99
+    check_pixels(int(width_pt * scale), int(height_pt * scale), limits)
+    bitmap = page.render(scale=scale, grayscale=True)  # type: ignore[attr-defined]
+    try:
+        image = bitmap.to_pil()
+        return ocr_image(image, timeout_s=limits.ocr_timeout_s, what=f"page {number}")
+    finally:
+        bitmap.close()
+
+
+def lines_to_paragraphs(text: str) -> str:
+    """Join the wrapped lines of a text layer back into paragraphs separated by blank lines.
+
+    pdfium gives one line per visual line. A line that reaches (nearly) the page's usual line
+    length and does not end a sentence was wrapped, so the next line continues it; short lines
+    (headings, table rows, list items) stay on their own and are classified separately.
+    """
+    lines = [line.strip() for line in text.split("\n")]
+    lengths = sorted(len(line) for line in lines if line)
+    if not lengths:
+        return ""
+    # The 80th percentile line length approximates the column width.
+    full = lengths[int(len(lengths) * 0.8)]
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if not line:
+            if current:
+                paragraphs.append(" ".join(current))
+                current = []
+            continue
+        if current:
+            previous = current[-1]
+            wrapped = len(previous) >= 0.75 * full and not _END_OF_SENTENCE.search(previous)
+            continues = wrapped or (previous.endswith((",", "-")) and line[:1].islower())
+            if not continues:
+                paragraphs.append(" ".join(current))
+                current = []
+        current.append(line)
+    if current:
+        paragraphs.append(" ".join(current))
+    return "\n\n".join(paragraphs)

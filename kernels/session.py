@@ -1,0 +1,252 @@
+"""One notebook conversation: settings, the backend (in-process or a shared server), the turns.
+
+The magics, the chat panel and the TradeAssist kernel all talk to a ``NotebookSession``; it keeps
+the conversation so that follow-ups ("and for MSFT?") work, and picks where questions go:
+
+- in-process (default): ``core.backend.Backend(settings)``;
+- shared: with ``TRADEASSIST_SERVER_URL`` set, ``POST {url}/api/ask`` with the JSON body
+  ``{question, route, user, context}`` and the JSON form of an answer back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from core.answer import Answer, Chart, Sql, Table, Text, error_answer
+from core.errors import BadInputError, DataSourceError, TradeAssistError
+from core.question import Question, Turn
+from core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from core.backend import Backend
+
+#: How many earlier turns travel with a question (older ones rarely matter to a follow-up).
+MAX_CONTEXT_TURNS = 8
+#: Rows of each earlier answer sent to a shared server as context.
+CONTEXT_ROWS = 50
+
+
+class AnswerSource(Protocol):
+    """Where questions are answered: the in-process backend or a shared server."""
+
+    def ask(self, question: Question) -> Answer:
+        """Answer one question; failures come back as an Answer with ``error`` set."""
+        ...
+
+
+class LocalSource:
+    """Answers in this process through ``core.backend.Backend``."""
+
+    def __init__(self, settings: Settings, backend: Backend | None = None):
+        self.settings = settings
+        self._backend = backend
+
+    @property
+    def backend(self) -> Backend:
+        """The backend, built on first use (building routes may load models)."""
+        if self._backend is None:
+            from core.backend import Backend
+
+            self._backend = Backend(self.settings)
+        return self._backend
+
+    def ask(self, question: Question) -> Answer:
+        """Answer through the in-process backend."""
+        return self.backend.ask_safely(question)
+
+
+def context_json(context: Sequence[Turn]) -> list[dict[str, Any]]:
+    """Earlier turns in the JSON form the shared server takes: question and JSON answer."""
+    from core.jsonform import answer_to_json
+
+    turns = []
+    for turn in context:
+        answer = answer_to_json(turn.answer) if turn.answer else None
+        if answer is not None:
+            # A follow-up needs the SQL and the shape, not every row: keep request bodies small.
+            answer["rows"] = answer["rows"][:CONTEXT_ROWS]
+            answer["chart"] = None
+        turns.append({"question": turn.question, "answer": answer})
+    return turns
+
+
+class RemoteSource:
+    """Answers through a shared tradeassist server's ``/api/ask`` endpoint."""
+
+    def __init__(self, url: str, token: str | None = None, timeout_s: float = 120.0, transport: Any = None):
+        import httpx
+
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.url = url.rstrip("/")
+        self._client = httpx.Client(base_url=self.url, headers=headers, timeout=timeout_s, transport=transport)
+
+    def ask(self, question: Question) -> Answer:
+        """POST the question; rebuild the Answer from the JSON form the server returns."""
+        import httpx
+
+        from core.jsonform import answer_from_json
+
+        if question.frames:
+            raise BadInputError("Notebook DataFrames (--df) are answered in-process, not by a shared server.")
+        body = {
+            "question": question.text,
+            "route": question.route,
+            "user": question.user,
+            "context": context_json(question.context),
+        }
+        started = time.perf_counter()
+        try:
+            response = self._client.post("/api/ask", json=body)
+        except httpx.HTTPError as exc:
+            raise DataSourceError(f"The shared tradeassist server at {self.url} is unreachable: {exc}") from exc
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not ("route" in data or "error" in data):
+            raise DataSourceError(
+                f"The shared tradeassist server at {self.url} answered HTTP {response.status_code} "
+                "without a JSON answer."
+            )
+        if "route" not in data:  # an error-only body, e.g. a refused token
+            data = {**data, "route": question.route or "none"}
+        answer = answer_from_json(data)
+        return answer.with_timing(remote=(time.perf_counter() - started) * 1000)
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._client.close()
+
+
+def source_for(settings: Settings, backend: Backend | None = None) -> AnswerSource:
+    """The shared server when ``server_url`` is set (and no backend is given), else in-process."""
+    if settings.server_url and backend is None:
+        return RemoteSource(settings.server_url, settings.api_token)
+    return LocalSource(settings, backend)
+
+
+class NotebookSession:
+    """A conversation inside a notebook: asks, remembers turns, runs SQL, ingests files."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        backend: Backend | None = None,
+        source: AnswerSource | None = None,
+        user: str | None = None,
+    ):
+        self.settings = settings or load_settings()
+        self.source = source or source_for(self.settings, backend)
+        self.user = user or self.settings.user
+        self.turns: list[Turn] = []
+        self._local: LocalSource | None = source if isinstance(source, LocalSource) else None
+        if backend is not None and self._local is None:
+            self._local = LocalSource(self.settings, backend)
+        self._executor: Any = None
+
+    @property
+    def local(self) -> LocalSource:
+        """The in-process source (used for notebook DataFrames even when a server is shared)."""
+        if self._local is None:
+            self._local = self.source if isinstance(self.source, LocalSource) else LocalSource(self.settings)
+        return self._local
+
+    def question(
+        self, text: str, route: str | None = None, frames: dict[str, pd.DataFrame] | None = None
+    ) -> Question:
+        """The next Question of this conversation (earlier turns as context)."""
+        return Question(
+            text,
+            route=route or None,
+            context=tuple(self.turns[-MAX_CONTEXT_TURNS:]),
+            user=self.user,
+            frames=dict(frames or {}),
+        )
+
+    def ask(
+        self,
+        text: str,
+        route: str | None = None,
+        frames: dict[str, pd.DataFrame] | None = None,
+        remember: bool = True,
+    ) -> Answer:
+        """Answer a question; never raises for bad input: the Answer carries the error."""
+        started = time.perf_counter()
+        try:
+            question = self.question(text, route, frames)
+            # The notebook's own DataFrames live in this process, so they are answered here.
+            source = self.local if question.frames else self.source
+            answer = source.ask(question)
+        except TradeAssistError as exc:
+            return error_answer(route or "none", exc, {"total": (time.perf_counter() - started) * 1000})
+        if remember and answer.error is None:
+            self.turns.append(Turn(question.text, answer))
+        return answer
+
+    def reset(self) -> None:
+        """Forget the conversation (the next question starts afresh)."""
+        self.turns.clear()
+
+    # -- SQL typed by the person -------------------------------------------------------------
+
+    def run_sql(self, statement: str) -> Answer:
+        """Run SQL through the guard and the read-only executor; an Answer with SQL, table, chart."""
+        started = time.perf_counter()
+        try:
+            answer = self._run_sql(statement)
+        except TradeAssistError as exc:
+            return error_answer("sql", exc, {"total": (time.perf_counter() - started) * 1000})
+        return answer.with_timing(total=(time.perf_counter() - started) * 1000)
+
+    def _run_sql(self, statement: str) -> Answer:
+        if not statement.strip():
+            raise BadInputError("There is no SQL to run. Write a SELECT after %sql.")
+        executor = self._sql_executor()
+        guarded, result = executor.run_sql(statement)
+        frame = result.frame
+        rows = f"{len(frame)} row{'s' if len(frame) != 1 else ''}"
+        more = " (more exist; the row cap or LIMIT cut the rest)" if result.truncated else ""
+        parts: list[Any] = [
+            Text(f"{rows}{more} in {result.elapsed_ms:.0f} ms."),
+            Sql(guarded.sql, executor.database.dialect),
+            Table(frame, truncated=result.truncated),
+        ]
+        chart = _chart_for(frame, statement)
+        if chart is not None:
+            parts.append(chart)
+        return Answer(route="sql", parts=tuple(parts))
+
+    def _sql_executor(self) -> Any:
+        if self._executor is None:
+            from sql.executor import Database, Executor
+
+            self._executor = Executor(Database.connect(self.settings.resolved_db_url(), self.settings), self.settings)
+        return self._executor
+
+    # -- documents --------------------------------------------------------------------------
+
+    def ingest(self, paths: Sequence[str | Path], progress: Callable[..., Any] | None = None) -> Any:
+        """Ingest files or folders into this user's documents; returns the pipeline's report."""
+        from ingest.pipeline import ingest_paths
+
+        return ingest_paths([Path(p).expanduser() for p in paths], self.settings, user=self.user, progress=progress)
+
+    def ingest_upload(self, name: str, content: bytes) -> Any:
+        """Ingest one uploaded file's bytes into this user's documents; the pipeline's FileResult."""
+        from ingest.pipeline import ingest_bytes
+
+        return ingest_bytes(name, content, self.settings, user=self.user)
+
+
+def _chart_for(frame: pd.DataFrame, question: str) -> Chart | None:
+    """The chart the SQL route's rules choose for a result (None when nothing fits)."""
+    try:
+        from sql.present import choose_chart
+    except ImportError:  # the presentation rules are optional; the table still shows
+        return None
+    return choose_chart(frame, question)

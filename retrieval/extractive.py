@@ -1,0 +1,163 @@
+"""The offline answer: the most relevant sentences (or table rows) of the top chunks, quoted.
+
+Sentences are scored by query-term overlap weighted by IDF (BM25-like, over the candidate
+sentences) plus the embedding similarity of sentence and question, with a small prior for the
+rank of the chunk they came from. Retrieved text is data: it is quoted with markdown images,
+links and HTML made inert, so a link or an image inside a document is shown as text and never rendered or fetched.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retrieval.records import Hit
+from retrieval.text import STOP_WORDS, sentences, tokens
+
+#: How many of the top hits are split into candidate sentences.
+CANDIDATE_HITS = 6
+#: Quote at most this many sentences, and only those scoring this close to the best one.
+MAX_QUOTES = 4
+MIN_QUOTES = 2
+KEEP_RATIO = 0.72
+#: A sentence shorter than this many words is a heading or a fragment, unless it holds numbers.
+MIN_WORDS = 5
+#: Longest quote; longer sentences are cut at a word boundary.
+MAX_QUOTE_CHARS = 500
+
+_NUMBER = re.compile(r"\d")
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
+_MD_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)]*)\)")
+_MD_REF_DEFINITION = re.compile(r"\[([^\]]*)\]:")
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One sentence chosen for the answer, with the hit it came from and its score."""
+
+    text: str
+    hit: Hit
+    score: float
+
+    @property
+    def label(self) -> str:
+        """The citation label: ``[file p.N]`` (``[file]`` when the page is unknown)."""
+        return citation_label(self.hit)
+
+
+def citation_label(hit: Hit) -> str:
+    """``[file p.N]`` for a hit (1-based page), ``[file]`` without a page."""
+    page = hit.chunk.page
+    return f"[{hit.document.source} p.{page}]" if page else f"[{hit.document.source}]"
+
+
+def defuse(text: str) -> str:
+    """Document text made inert for markdown: images and links become words, HTML loses its tags.
+
+    ``![x](http://host/a.png)`` becomes ``image x (http://host/a.png)``: nothing is fetched or
+    rendered as an image; ``<img ...>`` and ``<script>`` lose their angle brackets.
+    """
+    text = _MD_IMAGE.sub(lambda m: f"image {m[1]} ({m[2]})", text)
+    text = _MD_LINK.sub(lambda m: f"{m[1]} ({m[2]})", text)
+    text = _MD_REF_DEFINITION.sub(lambda m: f"[{m[1]}] :", text)
+    text = text.replace("![", "! [")
+    return text.replace("<", "\u2039").replace(">", "\u203a")
+
+
+def candidate_units(text: str) -> list[str]:
+    """Sentences of a chunk, with table-like lines (several numbers, few words) kept as rows."""
+    units: list[str] = []
+    prose: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        words = line.split()
+        numbers = sum(1 for w in words if _NUMBER.search(w))
+        if numbers >= 3 and len(words) <= 30 and numbers * 3 >= len(words):
+            if prose:
+                units.extend(sentences("\n".join(prose)))
+                prose = []
+            units.append(" ".join(words))
+        else:
+            prose.append(line)
+    if prose:
+        units.extend(sentences("\n".join(prose)))
+    return units
+
+
+def _idf(term_sets: Sequence[set[str]]) -> dict[str, float]:
+    count = len(term_sets)
+    df: dict[str, int] = {}
+    for terms in term_sets:
+        for term in terms:
+            df[term] = df.get(term, 0) + 1
+    return {term: math.log(1 + (count - n + 0.5) / (n + 0.5)) for term, n in df.items()}
+
+
+def _stem(token: str) -> str:
+    # A light suffix strip so "purchases" meets "purchase" and "raised" meets "raise".
+    for suffix in ("ies", "es", "s", "ed", "ing"):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)]
+    return token
+
+
+def _terms(text: str) -> set[str]:
+    return {_stem(t) for t in tokens(text) if t not in STOP_WORDS}
+
+
+def select_quotes(question: str, hits: Sequence[Hit], embed=None) -> list[Quote]:
+    """The best 2-4 sentences from the top hits for ``question``, best first.
+
+    ``embed`` maps a list of texts to unit vectors (the query first); without it only term
+    overlap counts.
+    """
+    units: list[tuple[str, Hit, int]] = []
+    for rank, hit in enumerate(hits[:CANDIDATE_HITS]):
+        for unit in candidate_units(hit.chunk.text):
+            if len(unit.split()) >= MIN_WORDS or _NUMBER.search(unit):
+                units.append((unit, hit, rank))
+    if not units:
+        return []
+    query_terms = _terms(question)
+    unit_terms = [_terms(unit) for unit, _, _ in units]
+    idf = _idf(unit_terms)
+    default_idf = math.log(1 + (len(units) + 0.5) / 0.5)
+    query_weight = sum(idf.get(t, default_idf) for t in query_terms) or 1.0
+    similarities = [0.0] * len(units)
+    if embed is not None:
+        vectors = embed([question, *(unit for unit, _, _ in units)])
+        similarities = [float(v) for v in vectors[1:] @ vectors[0]]
+    scored = []
+    for (unit, hit, rank), terms, similarity in zip(units, unit_terms, similarities):
+        overlap = sum(idf.get(t, 0.0) for t in query_terms & terms) / query_weight
+        # Long sentences match more words by chance; damp them gently (BM25's length idea).
+        length_norm = 1.0 / (1.0 + 0.25 * max(0.0, len(terms) / 25.0 - 1.0))
+        score = 0.55 * overlap * length_norm + 0.45 * max(similarity, 0.0) + 0.08 / (1 + rank)
+        scored.append(Quote(_clip(unit), hit, score))
+    scored.sort(key=lambda quote: -quote.score)
+    best = scored[0].score
+    chosen: list[Quote] = []
+    seen: set[str] = set()
+    for quote in scored:
+        if quote.text in seen:
+            continue
+        if len(chosen) >= MIN_QUOTES and (quote.score < KEEP_RATIO * best or len(chosen) >= MAX_QUOTES):
+            break
+        chosen.append(quote)
+        seen.add(quote.text)
+    return chosen
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_QUOTE_CHARS:
+        return text
+    return text[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0] + " \u2026"
+
+
+def quotes_markdown(quotes: Sequence[Quote]) -> str:
+    """Markdown: each quote as an escaped block quote followed by its citation label."""
+    lines = []
+    for quote in quotes:
+        lines.append(f"> {defuse(quote.text)} {defuse(quote.label)}")
+    return "\n>\n".join(lines)

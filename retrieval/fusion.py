@@ -1,0 +1,89 @@
+"""Combining ranked lists (reciprocal rank fusion) and collapsing near-duplicate chunks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: The constant of reciprocal rank fusion (Cormack et al. 2009); 60 is the usual choice.
+RRF_K = 60
+#: The default fusion method (chosen by measurement: see docs/documents.md).
+FUSION = "convex"
+#: Weight of the dense cosine against the normalised BM25 score in convex fusion.
+DENSE_WEIGHT = 0.6
+#: Two chunks whose 3-word shingles overlap this much say the same thing.
+DUPLICATE_JACCARD = 0.8
+
+_WORD = re.compile(r"[a-z0-9]+(?:[./][a-z0-9]+)*")
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], *, k: int = RRF_K) -> dict[int, float]:
+    """Fuse ranked id lists: each id scores the sum of 1 / (k + rank) over the lists holding it."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+    return dict(sorted(fused.items(), key=lambda pair: -pair[1]))
+
+
+def convex_fusion(
+    dense: dict[int, float], keyword: dict[int, float], *, alpha: float | None = None
+) -> dict[int, float]:
+    """Fuse scores: ``alpha`` x cosine + (1 - alpha) x BM25 / best BM25, best first.
+
+    Unlike rank fusion this keeps the size of a gap: a chunk that alone holds a rare query term
+    (BM25 far above the rest) is not outvoted by many chunks that are all about equally close
+    in meaning. Cosines are used as they are (MiniLM's similarities sit in a stable 0..1 band).
+    """
+    alpha = DENSE_WEIGHT if alpha is None else alpha
+    top = max(keyword.values(), default=0.0)
+    fused: dict[int, float] = {}
+    for item in dense.keys() | keyword.keys():
+        cosine = max(dense.get(item, 0.0), 0.0)
+        bm25 = keyword.get(item, 0.0) / top if top > 0 else 0.0
+        fused[item] = alpha * cosine + (1 - alpha) * bm25
+    return dict(sorted(fused.items(), key=lambda pair: -pair[1]))
+
+
+def fuse(dense: dict[int, float], keyword: dict[int, float], method: str = "convex") -> dict[int, float]:
+    """Fuse the two legs of a hybrid search by ``method`` ("convex" or "rrf"), best first."""
+    if method == "rrf":
+        by_dense = sorted(dense, key=lambda i: -dense[i])
+        by_keyword = sorted(keyword, key=lambda i: -keyword[i])
+        return reciprocal_rank_fusion([ranking for ranking in (by_dense, by_keyword) if ranking])
+    if method == "convex":
+        return convex_fusion(dense, keyword)
+    raise ValueError(f"unknown fusion method {method!r}")
+
+
+def shingles(text: str, size: int = 3) -> frozenset[str]:
+    """The set of ``size``-word shingles of a text, lowercased, punctuation dropped."""
+    words = _WORD.findall(text.lower())
+    if len(words) < size:
+        return frozenset([" ".join(words)]) if words else frozenset()
+    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    """Overlap of two sets, 0 to 1 (two empty sets count as equal)."""
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def collapse_duplicates(
+    items: Iterable[T], text_of: Callable[[T], str], *, threshold: float = DUPLICATE_JACCARD
+) -> list[T]:
+    """Keep the first (best-ranked) of each group of near-duplicate texts, in order."""
+    kept: list[T] = []
+    kept_shingles: list[frozenset[str]] = []
+    for item in items:
+        current = shingles(text_of(item))
+        if any(jaccard(current, seen) >= threshold for seen in kept_shingles):
+            continue
+        kept.append(item)
+        kept_shingles.append(current)
+    return kept

@@ -1,0 +1,199 @@
+"""The docs route: answers from the person's documents, quoting sentences with their citations.
+
+Offline (the default), the answer is extractive: the best sentences of the best chunks, each
+followed by ``[file p.N]``. A grounded writer (a language model) can be passed in as ``writer``;
+it receives the same hits and must return markdown and its ModelInfo. Retrieved text is data:
+nothing in it is executed, and this route never produces SQL.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from core.answer import Answer, Citation, ModelInfo, Notice, Text
+from core.errors import ModelUnavailableError
+from core.question import Question
+from retrieval.extractive import citation_label, defuse, quotes_markdown, select_quotes
+from retrieval.records import Hit
+from retrieval.text import keywords
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+    from retrieval.index import DocumentIndex
+
+#: How many chunks are retrieved for one question, and how many become citations.
+SEARCH_K = 8
+MAX_CITATIONS = 5
+#: Below both of these a hit is not about the question (cosine of MiniLM vectors; share of the
+#: question's keywords found in the chunk).
+MIN_DENSE = 0.32
+MIN_KEYWORD_COVERAGE = 0.5
+MIN_DENSE_WITH_KEYWORDS = 0.18
+SNIPPET_CHARS = 400
+
+_STRONG = re.compile(
+    r"\b(statements?|filings?|8-k|10-k|10-q|earnings release|press release|according to|"
+    r"which documents?|what did the committee|the committee say|my documents?|uploaded|"
+    r"indentures?|proxy|annual report|fomc|federal open market committee|minutes|"
+    r"implementation note)\b",
+    re.IGNORECASE,
+)
+_MEDIUM = re.compile(
+    r"\b(committee|federal reserve|the fed|report|memo|research note|shareholders?|"
+    r"board of directors|signed|pdf|documents?|file|page|quarter results|guidance)\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"[\"\u201c][^\"\u201d]{3,}[\"\u201d]")
+
+
+class GroundedWriter(Protocol):
+    """Writes an answer from retrieved hits (a language model); offline answers need none."""
+
+    def write(self, question: Question, hits: Sequence[Hit]) -> tuple[str, ModelInfo]:
+        """Markdown grounded in ``hits`` and the provenance of the model that wrote it."""
+        ...
+
+
+class DocsRoute:
+    """Answers questions about uploaded and ingested documents, with citations to file and page."""
+
+    name = "docs"
+    description = "Questions about your documents (statements, filings, reports), answered with citations."
+
+    def __init__(self, settings: Settings, *, writer: GroundedWriter | None = None, index: DocumentIndex | None = None):
+        self.settings = settings
+        self.writer = writer
+        self._index = index
+
+    @property
+    def index(self) -> DocumentIndex:
+        """The document index, opened on first use."""
+        if self._index is None:
+            from retrieval.index import DocumentIndex
+
+            self._index = DocumentIndex.open(self.settings)
+        return self._index
+
+    # --- claim -------------------------------------------------------------------------------
+
+    def claim(self, question: Question) -> float:
+        """How document-like the question is: document words, quoted phrases, a keyword peek."""
+        text = question.text
+        score = 0.0
+        if _STRONG.search(text):
+            score = 0.8
+        elif _QUOTED.search(text):
+            score = 0.7
+        elif _MEDIUM.search(text):
+            score = 0.45
+        if score < 0.8:
+            score = max(score, self._peek(question))
+        return score
+
+    def _peek(self, question: Question) -> float:
+        # A cheap keyword-only look (no embedding): many of the question's words in one chunk.
+        words = keywords(question.text)
+        if len(words) < 2:
+            return 0.0
+        try:
+            hits = self.index.search(question.text, user=question.user, k=1, mode="keyword")
+        except Exception:  # the claim must never fail the question; the answer will report it
+            return 0.0
+        if not hits:
+            return 0.0
+        return 0.5 * _coverage(words, hits[0])
+
+    # --- answer ------------------------------------------------------------------------------
+
+    def answer(self, question: Question) -> Answer:
+        """Quote the most relevant sentences with citations, or say plainly that nothing matched."""
+        started = time.perf_counter()
+        hits = self.index.search(question.text, user=question.user, k=SEARCH_K)
+        searched = time.perf_counter()
+        relevant = [hit for hit in hits if is_relevant(question.text, hit)]
+        timings = {"search": (searched - started) * 1000}
+        if not relevant:
+            return Answer(
+                route=self.name,
+                parts=(Text(_nothing_found(self.index, question)),),
+                model=ModelInfo(method="extractive"),
+                timings_ms={**timings, "answer": (time.perf_counter() - searched) * 1000},
+                state={"hits": 0},
+            )
+        parts: list = []
+        model = ModelInfo(method="extractive")
+        markdown = None
+        if self.writer is not None:
+            try:
+                markdown, model = self.writer.write(question, relevant)
+            except ModelUnavailableError as exc:
+                parts.append(Notice(f"Answered offline: {exc}", level="info"))
+                markdown = None
+        quotes = select_quotes(question.text, relevant, embed=self.index.embedder.embed)
+        if markdown is None:
+            markdown = quotes_markdown(quotes) if quotes else _hit_list(relevant)
+            model = ModelInfo(method="extractive")
+        parts.insert(0, Text(markdown))
+        parts.extend(_citations(quotes, relevant))
+        return Answer(
+            route=self.name,
+            parts=tuple(parts),
+            model=model,
+            timings_ms={**timings, "answer": (time.perf_counter() - searched) * 1000},
+            state={"hits": len(relevant)},
+        )
+
+
+def _coverage(words: Sequence[str], hit: Hit) -> float:
+    text = hit.chunk.text.lower()
+    return sum(1 for word in words if word in text) / max(1, len(words))
+
+
+def is_relevant(question: str, hit: Hit) -> bool:
+    """Whether a hit is about the question: close in meaning, or sharing most of its keywords."""
+    dense = hit.dense_score if hit.dense_score is not None else 0.0
+    if dense >= MIN_DENSE:
+        return True
+    words = keywords(question)
+    return bool(words) and dense >= MIN_DENSE_WITH_KEYWORDS and _coverage(words, hit) >= MIN_KEYWORD_COVERAGE
+
+
+def _citations(quotes, hits: Sequence[Hit]) -> list[Citation]:
+    # Quoted sentences first (best first, scored as sentences), then the other top chunks they
+    # did not come from (scored by fused retrieval rank), up to MAX_CITATIONS in all.
+    citations: list[Citation] = []
+    used: set[str] = set()
+    for quote in quotes:
+        citations.append(
+            Citation(quote.hit.document.source, quote.hit.chunk.page, defuse(quote.text), round(quote.score, 4))
+        )
+        used.add(quote.hit.chunk_id)
+    for hit in hits:
+        if len(citations) >= MAX_CITATIONS:
+            break
+        if hit.chunk_id in used:
+            continue
+        used.add(hit.chunk_id)
+        snippet = " ".join(hit.chunk.text.split())[:SNIPPET_CHARS]
+        citations.append(Citation(hit.document.source, hit.chunk.page, defuse(snippet), round(hit.score, 4)))
+    return citations
+
+
+def _hit_list(hits: Sequence[Hit]) -> str:
+    lines = [f"> {defuse(' '.join(hit.chunk.text.split())[:SNIPPET_CHARS])} {citation_label(hit)}" for hit in hits[:3]]
+    return "\n>\n".join(lines)
+
+
+def _nothing_found(index: DocumentIndex, question: Question) -> str:
+    if not index.list_documents(user=question.user):
+        return (
+            "There are no documents to search yet. Add some with `tradeassist ingest PATH` "
+            "(or upload them in the chat), then ask again."
+        )
+    return (
+        "I found nothing relevant to this question in your documents. "
+        "Try other words, or check with `tradeassist docs list` that the document is there."
+    )

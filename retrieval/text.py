@@ -1,0 +1,71 @@
+"""Small text utilities shared by keyword search and answer writing: words, stop words, sentences."""
+
+from __future__ import annotations
+
+import re
+
+#: Words that carry no topic; dropped from keyword queries and sentence scoring.
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers him his how i if in into is it its itself just
+    me more most my no nor not now of off on once only or other our ours out over own same she
+    should so some such than that the their theirs them then there these they this those through
+    to too under until up very was we were what when where which while who whom why will with
+    would you your yours say said tell told according document documents statement statements
+    mention mentions mentioned describe described much many please show give find
+    """.split()
+)
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.'/-][A-Za-z0-9]+)*")
+_SPLIT_PARTS = re.compile(r"[./'-]")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'(\[]?[A-Z0-9$])|\n\s*\n|\n(?=\s*[*\u2022-]\s)")
+_ABBREVIATIONS = re.compile(
+    r"\b(?:Inc|Corp|Co|Ltd|No|Mr|Mrs|Ms|Dr|St|U\.S|vs|a\.m|p\.m|e\.g|i\.e|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$"
+)
+
+
+def tokens(text: str) -> list[str]:
+    """Lowercased word tokens; "1/4", "8-K" and "mid-2015" stay whole."""
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def keywords(text: str) -> list[str]:
+    """Distinct topic words of a query, in order, stop words dropped (for keyword search)."""
+    seen: dict[str, None] = {}
+    for token in tokens(text):
+        if token in STOP_WORDS:
+            continue
+        # FTS5's tokenizer splits "1/4" and "8-K"; search their parts so they still match.
+        for part in _SPLIT_PARTS.split(token) if _SPLIT_PARTS.search(token) else (token,):
+            if part and part not in STOP_WORDS and (len(part) > 1 or part.isdigit()):
+                seen.setdefault(part, None)
+    return list(seen)
+
+
+def fts_query(text: str) -> str | None:
+    """An SQLite FTS5 MATCH expression: the query's keywords as quoted terms joined by OR.
+
+    Quoting each term makes every user word a plain string to FTS5, never query syntax.
+    """
+    words = keywords(text)
+    if not words:
+        return None
+    return " OR ".join('"' + word.replace('"', "") + '"' for word in words)
+
+
+def sentences(text: str) -> list[str]:
+    """Split text into sentences (and bullet items), joining lines broken by layout."""
+    pieces: list[str] = []
+    for raw in _SENTENCE_END.split(text):
+        piece = " ".join(raw.split())
+        if not piece:
+            continue
+        # Re-join a split after an abbreviation ("Amcor Ltd." + "announced ...").
+        if pieces and _ABBREVIATIONS.search(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    return pieces

@@ -1,0 +1,327 @@
+"""The signal engine: bars -> features -> model and rule scores, SHAP, training and backtests.
+
+One engine per (database, home) is cached per process, holding the feature frame and the loaded
+model, so scoring a symbol after the first question costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from core.errors import SignalError, UnknownNameError
+from signals.breakout import BreakoutConfig, MomentumProvider, OnchainFlowProvider, blend, rule_scores
+from signals.features import FEATURES, LabelSpec, add_labels, compute_indicators, training_rows
+from signals.model import TrainConfig, check_leakage, fit_final, walk_forward
+from signals.registry import ModelRecord, ModelRegistry, data_fingerprint
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from core.answer import Explanation
+    from core.settings import Settings
+    from signals.backtest import BacktestConfig, BacktestResult
+    from signals.model import WalkForwardResult
+
+#: A new model replaces the current one only when its walk-forward AUC is this much better (relative).
+PROMOTION_GAIN = 0.03
+#: Symbols whose last bar is older than this many days before the newest bar are not "today".
+STALE_DAYS = 7
+
+
+@dataclass
+class TrainOutcome:
+    """What a training run produced: the stored version, its walk-forward result, promotion."""
+
+    record: ModelRecord
+    result: WalkForwardResult
+    promoted: bool
+    reason: str
+
+
+class SignalEngine:
+    """Scores, explains, trains and backtests on one trading database."""
+
+    def __init__(self, settings: Settings, db_url: str | None = None,
+                 breakout: BreakoutConfig | None = None, train_config: TrainConfig | None = None):
+        self.settings = settings
+        self.db_url = db_url or settings.resolved_db_url()
+        self.breakout = breakout or BreakoutConfig()
+        self.train_config = train_config or TrainConfig()
+        self.registry = ModelRegistry.for_settings(settings)
+        self._frame: pd.DataFrame | None = None
+        self._bars: pd.DataFrame | None = None
+        self._instruments: pd.DataFrame | None = None
+        self._onchain: pd.DataFrame | None = None
+        self._providers: list | None = None
+        self._loaded: tuple[str, Any] | None = None  # (version, booster)
+        self._explainers: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # Data ---------------------------------------------------------------------------------
+    def bars(self) -> pd.DataFrame:
+        """Every daily bar of the database (loaded once)."""
+        if self._bars is None:
+            from signals.data import load_bars
+
+            self._bars = load_bars(self.db_url)
+            if self._bars.empty:
+                raise SignalError(f"The database {self.db_url} has no daily bars to compute signals from.")
+        return self._bars
+
+    def frame(self) -> pd.DataFrame:
+        """Bars with indicators, features and labels (computed once)."""
+        if self._frame is None:
+            spec = LabelSpec(self.train_config.horizon, self.train_config.threshold)
+            self._frame = add_labels(compute_indicators(self.bars()), spec)
+        return self._frame
+
+    def instruments(self) -> pd.DataFrame:
+        """The instruments table (symbol, name, sector, asset_class), empty when absent."""
+        if self._instruments is None:
+            from signals.data import load_instruments
+
+            self._instruments = load_instruments(self.db_url)
+        return self._instruments
+
+    def onchain_daily(self) -> pd.DataFrame:
+        """Daily on-chain flow measures for crypto symbols (empty when the table is absent)."""
+        if self._onchain is None:
+            from signals.data import load_table
+            from signals.onchain import daily_flows
+
+            self._onchain = daily_flows(load_table(self.db_url, "onchain_transfers"))
+        return self._onchain
+
+    def providers(self) -> list:
+        """The signal-class providers our data can feed (built once)."""
+        if self._providers is None:
+            providers: list = [MomentumProvider()]
+            if not self.onchain_daily().empty:
+                providers.append(OnchainFlowProvider(self.onchain_daily()))
+            self._providers = providers
+        return self._providers
+
+    def symbols(self) -> list[str]:
+        """Every symbol with bars."""
+        return sorted(self.bars()["symbol"].unique())
+
+    def as_of(self):
+        """The scoring date: the latest bar on or before the settings' today."""
+        import pandas as pd
+
+        today = pd.Timestamp(self.settings.current_date())
+        dates = self.bars()["date"]
+        eligible = dates[dates <= today]
+        if eligible.empty:
+            raise SignalError(f"No bars on or before {today.date()} in {self.db_url}.")
+        return eligible.max()
+
+    # Models -------------------------------------------------------------------------------
+    def train(self, symbols: Sequence[str] | None = None, since=None, promote: bool = True,
+              progress: Callable[[int, int, str], None] | None = None, rows: pd.DataFrame | None = None) -> TrainOutcome:
+        """Leakage check, walk-forward evaluation, final fit, and a new registry version."""
+        import pandas as pd
+
+        frame = self.frame()
+        if symbols:
+            wanted = {s.upper() for s in symbols}
+            unknown = wanted - set(frame["symbol"])
+            if unknown:
+                raise UnknownNameError(f"No bars for {', '.join(sorted(unknown))}.")
+            frame = frame[frame["symbol"].isin(wanted)]
+        if since is not None:
+            frame = frame[frame["date"] >= pd.Timestamp(since)]
+        rows = training_rows(frame, FEATURES) if rows is None else rows
+        check_leakage(rows, FEATURES, self.train_config.horizon)
+        result = walk_forward(rows, FEATURES, self.train_config, progress=progress)
+        model = fit_final(rows, FEATURES, self.train_config, result)
+        meta = {
+            "metrics": result.summary,
+            "folds": [asdict(f) for f in result.folds],
+            "features": list(FEATURES),
+            "label": {"horizon": self.train_config.horizon, "threshold": self.train_config.threshold},
+            "training_range": [str(rows["date"].min().date()), str(rows["date"].max().date())],
+            "n_rows": len(rows),
+            "n_symbols": int(rows["symbol"].nunique()),
+            "data_fingerprint": data_fingerprint(self.bars()),
+            "db": self.db_url,
+            "params": asdict(self.train_config),
+        }
+        current = self.registry.current()
+        promoted, reason = True, "first model"
+        if current is not None and not promote:
+            promoted, reason = False, "kept for comparison"
+        elif current is not None:
+            reason = "trained on request"
+        record = self.registry.save(model.get_booster(), meta, promote=promote)
+        return TrainOutcome(record, result, promoted, reason)
+
+    def retrain(self, progress: Callable[[int, int, str], None] | None = None) -> TrainOutcome:
+        """Train a candidate; promote it only if its walk-forward AUC beats the current one by 3%."""
+        current = self.registry.current()
+        outcome = self.train(promote=current is None, progress=progress)
+        if current is None:
+            return outcome
+        new, old = outcome.record.metric, current.metric
+        if new >= old * (1.0 + PROMOTION_GAIN):
+            self.registry.promote(outcome.record.version)
+            outcome.promoted = True
+            outcome.reason = (f"{outcome.record.version} promoted: walk-forward AUC {new:.4f} beats "
+                              f"{current.version}'s {old:.4f} by {100 * (new / old - 1):.1f}% (>= 3%).")
+        else:
+            outcome.promoted = False
+            outcome.reason = (f"kept {current.version}: the new model's walk-forward AUC {new:.4f} is not 3% "
+                              f"better than {old:.4f} ({100 * (new / old - 1):+.1f}%); {outcome.record.version} "
+                              "is stored but not promoted.")
+        return outcome
+
+    def model(self, auto_train: bool = True) -> tuple[ModelRecord | None, Any, bool]:
+        """(current record, loaded booster, trained_now); trains a first model when allowed."""
+        with self._lock:
+            trained_now = False
+            record = self.registry.current()
+            if record is None:
+                if not auto_train:
+                    return None, None, False
+                record = self.train().record
+                trained_now = True
+            if self._loaded is None or self._loaded[0] != record.version:
+                self._loaded = (record.version, record.load_booster())
+                self._explainers.clear()
+            return record, self._loaded[1], trained_now
+
+    def explainer(self, method: str = "xgboost"):
+        """The cached SHAP explainer of the current model."""
+        from signals.explain import ShapExplainer
+
+        record, booster, _ = self.model()
+        key = f"{record.version}:{method}"
+        if key not in self._explainers:
+            self._explainers[key] = ShapExplainer(booster, record.meta["features"], method=method)
+        return self._explainers[key]
+
+    # Scoring ------------------------------------------------------------------------------
+    def latest(self, symbols: Sequence[str] | None = None) -> pd.DataFrame:
+        """Each symbol's feature row as of today (stale symbols dropped unless asked for by name)."""
+        import pandas as pd
+
+        frame = self.frame()
+        as_of = self.as_of()
+        rows = frame[frame["date"] <= as_of].groupby("symbol", sort=False).tail(1)
+        if symbols:
+            wanted = [s.upper() for s in symbols]
+            unknown = sorted(set(wanted) - set(rows["symbol"]))
+            if unknown:
+                raise UnknownNameError(f"No bars for {', '.join(unknown)} on or before {as_of.date()}.")
+            rows = rows[rows["symbol"].isin(wanted)]
+        else:
+            rows = rows[rows["date"] >= as_of - pd.Timedelta(days=STALE_DAYS)]
+        return rows.reset_index(drop=True)
+
+    def score_rows(self, rows: pd.DataFrame, booster=None, features: Sequence[str] = FEATURES) -> pd.DataFrame:
+        """Model probability, class scores, rule score and the blended breakout score per row."""
+        import numpy as np
+
+        classes = rule_scores(rows, self.providers(), self.breakout)
+        out = rows[["symbol", "date", "close"]].copy()
+        if booster is not None:
+            data = rows[list(features)].to_numpy(dtype="float32")
+            out["model_prob"] = booster.inplace_predict(data)
+        else:
+            out["model_prob"] = np.nan
+        for name in self.breakout.weights:
+            out[name] = classes[name].to_numpy()
+        out["rule_score"] = classes["rule_score"].to_numpy()
+        prob = out["model_prob"] if booster is not None else None
+        out["breakout_score"] = blend(prob, out["rule_score"], self.breakout)
+        out["strong"] = out["breakout_score"] >= self.breakout.strong
+        return out
+
+    def score(self, symbols: Sequence[str] | None = None, auto_train: bool = True) -> tuple[pd.DataFrame, dict]:
+        """Breakout scores as of today, best first, and facts about how they were made."""
+        record, booster, trained_now = self.model(auto_train=auto_train)
+        rows = self.latest(symbols)
+        scored = self.score_rows(rows, booster)
+        scored = scored.sort_values("breakout_score", ascending=False, kind="stable").reset_index(drop=True)
+        info = {"version": record.version if record else None, "trained_now": trained_now,
+                "as_of": self.as_of(), "record": record}
+        return scored, info
+
+    def explain(self, symbol: str, method: str = "xgboost") -> tuple[Explanation, pd.DataFrame]:
+        """SHAP explanation of one symbol's model probability today, and its scored row."""
+        from signals.explain import explanation
+
+        record, booster, _ = self.model()
+        rows = self.latest([symbol])
+        scored = self.score_rows(rows, booster)
+        values, base = self.explainer(method).contributions(rows)
+        horizon = record.meta.get("label", {}).get("horizon", 5)
+        part = explanation(symbol.upper(), rows.iloc[0], values[0], base[0], float(scored["model_prob"].iloc[0]),
+                           record.meta["features"], horizon=horizon)
+        return part, scored
+
+    def history(self, symbol: str, days: int = 180) -> pd.DataFrame:
+        """One symbol's recent bars with indicators, up to today."""
+        frame = self.frame()
+        data = frame[(frame["symbol"] == symbol.upper()) & (frame["date"] <= self.as_of())]
+        if data.empty:
+            raise UnknownNameError(f"No bars for {symbol}.")
+        return data.tail(days)
+
+    def strong_dates(self, symbol: str, days: int = 180) -> list:
+        """Recent days when the symbol's breakout score crossed the strong line (display only)."""
+        record, booster, _ = self.model(auto_train=False)
+        rows = self.history(symbol, days).dropna(subset=list(FEATURES))
+        if rows.empty:
+            return []
+        scored = self.score_rows(rows, booster)
+        return list(scored.loc[scored["strong"], "date"])
+
+    # Backtests ----------------------------------------------------------------------------
+    def backtest(self, universe: Sequence[str], since=None, config: BacktestConfig | None = None,
+                 progress: Callable[[int, int, str], None] | None = None) -> tuple[BacktestResult, WalkForwardResult]:
+        """Top-N backtest on walk-forward out-of-sample scores only (no model sees its test days).
+
+        Folds train on every symbol's history before each test block (minus the purge gap); the
+        portfolio trades only ``universe``.
+        """
+        from signals.backtest import BacktestConfig, run_backtest
+
+        config = config or BacktestConfig()
+        rows = training_rows(self.frame(), FEATURES)
+        check_leakage(rows, FEATURES, self.train_config.horizon)
+        result = walk_forward(rows, FEATURES, self.train_config, test_start=since, progress=progress)
+        oos = result.oos[result.oos["symbol"].isin(set(universe))]
+        if oos.empty:
+            raise SignalError("No out-of-sample predictions for that universe and period.")
+        keyed = rows.set_index(["symbol", "date"])
+        picked = keyed.loc[list(zip(oos["symbol"], oos["date"]))].reset_index()
+        classes = rule_scores(picked, self.providers(), self.breakout)
+        scores = oos[["symbol", "date"]].copy()
+        scores["score"] = blend(oos["prob"].to_numpy(), classes["rule_score"].to_numpy(), self.breakout)
+        bars = self.bars()
+        return run_backtest(scores, bars[bars["symbol"].isin(set(universe))], config), result
+
+
+_ENGINES: dict[tuple[str, str], SignalEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def get_engine(settings: Settings, db_url: str | None = None) -> SignalEngine:
+    """The process-wide engine for this database and home folder (features and model cached)."""
+    key = (db_url or settings.resolved_db_url(), str(settings.home))
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None or engine.settings.current_date() != settings.current_date():
+            engine = SignalEngine(settings, key[0])
+            _ENGINES[key] = engine
+        return engine
+
+
+def clear_engines() -> None:
+    """Forget every cached engine (after the database changed)."""
+    with _ENGINES_LOCK:
+        _ENGINES.clear()

@@ -1,0 +1,333 @@
+"""Intent -> sqlglot expression tree, portable to DuckDB, SQLite and PostgreSQL.
+
+Dates are resolved in Python and compared as literals (half-open ranges), and time buckets
+use each dialect's own spelling, so the same intent gives the same rows everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlglot.expressions as exp
+
+from sql.catalog import Catalog, JoinStep
+from sql.planner_intent import Filter, GroupKey, Intent, Measure
+
+AGG_NAMES = {"avg": "avg", "sum": "total", "min": "min", "max": "max", "count": "count"}
+_AGG_FUNCS = {"avg": exp.Avg, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}
+_SQLITE_TRUNC = {
+    "week": ("-6 days", "weekday 1"),
+    "month": ("start of month",),
+    "year": ("start of year",),
+}
+
+
+class SqlBuilder:
+    """Builds one SELECT for an intent against a catalog, in the catalog's dialect."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.dialect = catalog.dialect
+
+    # ------------------------------------------------------------------ small pieces
+    def _qualify(self, intent: Intent) -> bool:
+        return bool(self._joins(intent))
+
+    def col(self, table: str, column: str, qualify: bool) -> exp.Column:
+        """A (possibly table-qualified) column reference."""
+        return exp.column(column, table=table if qualify else None, quoted=True)
+
+    def date_literal(self, day: dt.date, kind: str) -> exp.Expression:
+        """A date bound as a literal comparable with a date or timestamp column."""
+        if self.dialect == "sqlite":  # SQLite keeps ISO text; text comparison is exact
+            return exp.Literal.string(day.isoformat() + (" 00:00:00" if kind == "timestamp" else ""))
+        text = day.isoformat() + (" 00:00:00" if kind == "timestamp" else "")
+        return exp.cast(exp.Literal.string(text), "TIMESTAMP" if kind == "timestamp" else "DATE")
+
+    def value_literal(self, value) -> exp.Expression:
+        """A literal for a data value."""
+        if isinstance(value, bool):
+            return exp.Boolean(this=value)
+        if isinstance(value, int | float):
+            return exp.Literal.number(value)
+        if isinstance(value, dt.date):
+            return exp.Literal.string(value.isoformat())
+        return exp.Literal.string(str(value))
+
+    def bucket(self, key: GroupKey, qualify: bool) -> exp.Expression:
+        """A group key: the column, or a date column cut to the key's grain."""
+        column = self.col(key.table, key.column, qualify)
+        if not key.grain:
+            return column
+        kind = self.catalog.kind(key.table, key.column)
+        if key.grain == "day":
+            return column if kind == "date" else exp.cast(column, "DATE")
+        if self.dialect == "sqlite":
+            if key.grain == "quarter":
+                shift = exp.Anonymous(this="printf", expressions=[
+                    exp.Literal.string("-%d months"),
+                    exp.Mod(
+                        this=exp.Paren(this=exp.Sub(
+                            this=exp.cast(exp.Anonymous(this="strftime", expressions=[
+                                exp.Literal.string("%m"), column]), "INTEGER"),
+                            expression=exp.Literal.number(1))),
+                        expression=exp.Literal.number(3)),
+                ])
+                return exp.Anonymous(this="DATE", expressions=[column, exp.Literal.string("start of month"), shift])
+            modifiers = [exp.Literal.string(m) for m in _SQLITE_TRUNC[key.grain]]
+            return exp.Anonymous(this="DATE", expressions=[column, *modifiers])
+        trunc = exp.DateTrunc(unit=exp.Literal.string(key.grain), this=column)
+        return exp.cast(trunc, "DATE")
+
+    def measure_expr(self, measure: Measure, intent: Intent, qualify: bool) -> exp.Expression:
+        """The SQL of one measure."""
+        table = measure.table or intent.table
+        if measure.agg == "count" and measure.column is None:
+            return exp.Count(this=exp.Star())
+        inner = self.column_or_metric(table, measure.column or "", measure.metric, qualify)
+        if measure.agg == "count":
+            if measure.distinct:
+                return exp.Count(this=exp.Distinct(expressions=[inner]))
+            return exp.Count(this=inner)
+        if measure.agg in _AGG_FUNCS:
+            return _AGG_FUNCS[measure.agg](this=inner)
+        return inner
+
+    def column_or_metric(self, table: str, name: str, metric: bool, qualify: bool) -> exp.Expression:
+        """A column reference, or a metric's expression with its columns qualified."""
+        if not metric:
+            return self.col(table, name, qualify)
+        tree = self.catalog.metric_trees[(table, name)].copy()
+        for column in tree.find_all(exp.Column):
+            column.replace(self.col(table, column.name, qualify))
+        return exp.Paren(this=tree) if not isinstance(tree, exp.Column) else tree
+
+    def alias(self, measure: Measure, intent: Intent) -> str:
+        """A readable output name: ``total_volume``, ``avg_close``, ``trade_count``."""
+        if measure.agg == "count" and measure.column is None:
+            table = intent.table[:-1] if intent.table.endswith("s") else intent.table
+            return f"{table.split('_')[-1]}_count"
+        if measure.agg == "count":
+            return f"distinct_{measure.column}" if measure.distinct else f"count_{measure.column}"
+        if measure.agg:
+            return f"{AGG_NAMES[measure.agg]}_{measure.column}"
+        return measure.column or "value"
+
+    def condition(self, f: Filter, qualify: bool) -> exp.Expression:
+        """A filter as a boolean expression."""
+        column = self.column_or_metric(f.table, f.column, f.metric, qualify)
+        values = [self.value_literal(v) for v in f.values]
+        if f.op == "in" or len(values) > 1:
+            return exp.In(this=column, expressions=values)
+        ops = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "!=": exp.NEQ}
+        return ops[f.op](this=column, expression=values[0])
+
+    # ------------------------------------------------------------------ joins
+    def _tables_used(self, intent: Intent) -> list[str]:
+        used = [f.table for f in (*intent.filters, *intent.condition)]
+        used += [g.table for g in intent.groups]
+        used += [m.table for m in intent.measures if m.table]
+        return [t for t in dict.fromkeys(used) if t != intent.table]
+
+    def _joins(self, intent: Intent) -> list[JoinStep]:
+        steps: list[JoinStep] = []
+        for table in self._tables_used(intent):
+            path = self.catalog.join_path(intent.table, table)
+            if path is None:
+                from core.errors import BadInputError
+
+                raise BadInputError(f"I cannot link {intent.table} to {table} in this database.")
+            for step in path:
+                if step not in steps:
+                    steps.append(step)
+        return steps
+
+    # ------------------------------------------------------------------ the statement
+    def build(self, intent: Intent) -> exp.Select:
+        """The SELECT answering ``intent``."""
+        joins = self._joins(intent)
+        qualify = bool(joins)
+        select = exp.select().from_(exp.to_table(intent.table, quoted=True))
+        for step in joins:
+            on = exp.EQ(
+                this=self.col(step.left, step.left_column, True),
+                expression=self.col(step.right, step.right_column, True),
+            )
+            select = select.join(exp.to_table(step.right, quoted=True), on=on, join_type="inner", copy=False)
+        where = [self.condition(f, qualify) for f in intent.filters]
+        where += self.period_conditions(intent, qualify)
+        for cond in where:
+            select = select.where(cond, copy=False)
+        kind = intent.kind
+        if kind in ("returns", "return_n", "period_return"):
+            return self._returns(select, intent, qualify)
+        if kind == "percentage":
+            return self._percentage(select, intent, qualify)
+        if kind in ("rows", "series", "latest", "first"):
+            return self._rows(select, intent, qualify)
+        return self._aggregate(select, intent, qualify)
+
+    def period_conditions(self, intent: Intent, qualify: bool) -> list[exp.Expression]:
+        """``date >= start AND date < end`` on the fact table's date column."""
+        if intent.period is None:
+            return []
+        tdef = self.catalog.definitions.tables.get(intent.table)
+        date_column = tdef.date_column if tdef else None
+        if not date_column:
+            return []
+        kind = self.catalog.kind(intent.table, date_column)
+        column = self.col(intent.table, date_column, qualify)
+        out: list[exp.Expression] = []
+        if intent.period.start:
+            out.append(exp.GTE(this=column.copy(), expression=self.date_literal(intent.period.start, kind)))
+        if intent.period.end:
+            out.append(exp.LT(this=column.copy(), expression=self.date_literal(intent.period.end, kind)))
+        return out
+
+    def _aggregate(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
+        keys = []
+        for key in intent.groups:
+            expression = self.bucket(key, qualify)
+            name = key.grain or key.column
+            keys.append((expression, name))
+            same = isinstance(expression, exp.Column) and expression.name == name
+            select = select.select(expression.copy() if same else exp.alias_(expression, name, quoted=True), copy=False)
+        aliases = []
+        for measure in intent.measures:
+            name = self.alias(measure, intent)
+            aliases.append(name)
+            select = select.select(exp.alias_(self.measure_expr(measure, intent, qualify), name, quoted=True), copy=False)
+        for expression, _name in keys:
+            select = select.group_by(expression.copy(), copy=False)
+        if intent.order and aliases:
+            index = intent.order_by if intent.order_by is not None and intent.order_by < len(aliases) else 0
+            measure_expr = self.measure_expr(intent.measures[index], intent, qualify)
+            select = select.order_by(exp.Ordered(this=measure_expr, desc=intent.order == "desc"), copy=False)
+            # Ties broken by the keys, so every database returns the same rows.
+            for expression, _name in keys:
+                select = select.order_by(exp.Ordered(this=expression.copy()), copy=False)
+        elif keys:
+            for expression, _name in keys:
+                select = select.order_by(exp.Ordered(this=expression.copy()), copy=False)
+        if intent.limit:
+            select = select.limit(intent.limit, copy=False)
+        return select
+
+    def _percentage(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
+        matched = exp.and_(*[self.condition(f, qualify) for f in intent.condition])
+        case = exp.Case(ifs=[exp.If(this=matched, true=exp.Literal.number(1))], default=exp.Literal.number(0))
+        ratio = exp.Div(
+            this=exp.Mul(this=exp.Literal.number("100.0"), expression=exp.Sum(this=case)),
+            expression=exp.Count(this=exp.Star()),
+        )
+        label = "_".join(str(v) for f in intent.condition for v in f.values)[:40] or "matching"
+        for key in intent.groups:
+            expression = self.bucket(key, qualify)
+            select = select.select(exp.alias_(expression, key.grain or key.column, quoted=True), copy=False).group_by(expression.copy())
+            select = select.order_by(exp.Ordered(this=expression.copy()), copy=False)
+        return select.select(exp.alias_(ratio, f"pct_{label}".lower().replace(" ", "_"), quoted=True), copy=False)
+
+    def _returns(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
+        """Returns from closing prices with window functions, computed before the period filter
+        (so the first day of a period still has its previous close)."""
+        tdef = self.catalog.definitions.tables[intent.table]
+        date_name, subject = tdef.date_column or "date", tdef.subject or "symbol"
+        close_name = intent.measures[0].column or "close"
+        date = self.col(intent.table, date_name, qualify)
+        key = self.col(intent.table, subject, qualify)
+        close = self.col(intent.table, close_name, qualify)
+        window = exp.Window(this=exp.Anonymous(this="ROW_NUMBER"), partition_by=[key.copy()],
+                            order=exp.Order(expressions=[exp.Ordered(this=date.copy(), desc=True)]))
+        inner = select.select(exp.alias_(date, date_name, quoted=True), exp.alias_(key, subject, quoted=True),
+                              exp.alias_(close, close_name, quoted=True), copy=False)
+        r = "r"
+
+        def rc(name: str) -> exp.Column:
+            return exp.column(name, table=r, quoted=True)
+
+        if intent.kind == "period_return":
+            asc = exp.Window(this=exp.Anonymous(this="ROW_NUMBER"), partition_by=[key.copy()],
+                             order=exp.Order(expressions=[exp.Ordered(this=date.copy())]))
+            inner = inner.select(exp.alias_(asc, "rn_first", quoted=True), exp.alias_(window, "rn_last", quoted=True), copy=False)
+
+            def pick(flag: str) -> exp.Expression:
+                case = exp.Case(ifs=[exp.If(this=exp.EQ(this=rc(flag), expression=exp.Literal.number(1)),
+                                            true=rc(close_name))])
+                return exp.Max(this=case)
+
+            ratio = exp.Sub(this=exp.Div(this=pick("rn_last"), expression=pick("rn_first")),
+                            expression=exp.Literal.number(1))
+            outer = (exp.select(rc(subject), exp.alias_(pick("rn_first"), "first_close", quoted=True),
+                                exp.alias_(pick("rn_last"), "last_close", quoted=True),
+                                exp.alias_(ratio, "period_return", quoted=True))
+                     .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(r))))
+                     .group_by(rc(subject)))
+            outer = outer.order_by(exp.Ordered(this=ratio.copy(), desc=intent.order != "asc"), copy=False)
+            outer = outer.order_by(rc(subject), copy=False)
+            return outer.limit(intent.limit) if intent.limit else outer
+        # Daily (window 1) or N-row returns need the rows before the period: filter after the window.
+        inner.set("where", None)
+        for cond in [self.condition(f, qualify) for f in intent.filters]:
+            inner = inner.where(cond, copy=False)
+        lag = exp.Anonymous(this="LAG", expressions=[close.copy(), exp.Literal.number(intent.window or 1)])
+        lag_window = exp.Window(this=lag, partition_by=[key.copy()],
+                                order=exp.Order(expressions=[exp.Ordered(this=date.copy())]))
+        name = "daily_return" if (intent.window or 1) == 1 else f"return_{intent.window}d"
+        ratio = exp.Sub(this=exp.Div(this=close.copy(), expression=lag_window), expression=exp.Literal.number(1))
+        inner = inner.select(exp.alias_(ratio, name, quoted=True), exp.alias_(window, "rn_last", quoted=True), copy=False)
+        outer = (exp.select(rc(date_name), rc(subject), rc(close_name), rc(name))
+                 .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(r)))))
+        if intent.kind == "return_n":
+            outer = outer.where(exp.EQ(this=rc("rn_last"), expression=exp.Literal.number(1)), copy=False)
+            if intent.order:
+                outer = outer.order_by(exp.Ordered(this=rc(name), desc=intent.order == "desc"), copy=False)
+            outer = outer.order_by(rc(subject), copy=False)
+            return outer.limit(intent.limit) if intent.limit else outer
+        if intent.period and intent.period.start:
+            outer = outer.where(exp.GTE(this=rc(date_name), expression=self.date_literal(intent.period.start, "date")), copy=False)
+        if intent.period and intent.period.end:
+            outer = outer.where(exp.LT(this=rc(date_name), expression=self.date_literal(intent.period.end, "date")), copy=False)
+        return outer.order_by(rc(date_name), copy=False).order_by(rc(subject))
+
+    def _rows(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
+        tdef = self.catalog.definitions.tables.get(intent.table)
+        date_column = tdef.date_column if tdef else None
+        shown: list[str] = []
+        if intent.kind in ("series", "latest", "first") and date_column:
+            shown.append(date_column)
+        shown += [c for c in intent.show if c not in shown]
+        for name in shown:
+            select = select.select(self.col(intent.table, name, qualify), copy=False)
+        for measure in intent.measures:
+            if measure.column in shown and not measure.metric:
+                continue
+            expression = self.measure_expr(measure, intent, qualify)
+            select = select.select(exp.alias_(expression, self.alias(measure, intent), quoted=True), copy=False)
+        if intent.kind == "series" and date_column:
+            select = select.order_by(self.col(intent.table, date_column, qualify), copy=False)
+            for name in shown[1:]:
+                select = select.order_by(self.col(intent.table, name, qualify), copy=False)
+        elif intent.kind in ("latest", "first") and date_column:
+            desc = intent.kind == "latest"
+            select = select.order_by(exp.Ordered(this=self.col(intent.table, date_column, qualify), desc=desc), copy=False)
+            select = select.limit(intent.limit or 1)
+            return select
+        elif intent.order and intent.measures:
+            measure = intent.measures[intent.order_by or 0]
+            select = select.order_by(exp.Ordered(
+                this=self.measure_expr(measure, intent, qualify), desc=intent.order == "desc"), copy=False)
+            for name in shown:
+                select = select.order_by(self.col(intent.table, name, qualify), copy=False)
+        elif shown:
+            # A stable order (the key) so every database returns the same rows under a LIMIT.
+            pk = [c for c in (self.catalog.schema.tables[intent.table].primary_key or ()) if c in shown]
+            for name in pk or shown[:1]:
+                select = select.order_by(self.col(intent.table, name, qualify), copy=False)
+        if intent.limit:
+            select = select.limit(intent.limit, copy=False)
+        return select
+
+
+def build_select(intent: Intent, catalog: Catalog) -> exp.Select:
+    """The sqlglot SELECT for an intent in the catalog's dialect."""
+    return SqlBuilder(catalog).build(intent)

@@ -1,0 +1,214 @@
+"""The catalog: schema + business definitions + value index, precomputed for fast planning.
+
+Everything the planner looks up per question is built here once per database: the phrase
+lexicon (table, column, metric and value words), join paths along declared or inferred
+foreign keys, and parsed metric expressions. Planning then needs no database round trip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+import sqlglot.expressions as exp
+
+from sql.definitions import Definitions, choose_definitions
+from sql.values import ValueIndex, ValueRef, build_value_index, phrase_key
+
+
+@dataclass(frozen=True)
+class Concept:
+    """What a phrase names: a table, a column, a metric, a data value, or a table's cue verb."""
+
+    kind: str  # table | column | metric | value | verb
+    table: str
+    column: str | None = None
+    value: Any = None
+    via: str = ""
+
+
+@dataclass(frozen=True)
+class JoinStep:
+    """One equi-join hop: ``left.left_column = right.right_column``."""
+
+    left: str
+    left_column: str
+    right: str
+    right_column: str
+
+
+@dataclass
+class Catalog:
+    """Schema, definitions and values of one database, with lookups the planner uses."""
+
+    schema: Any
+    dialect: str
+    definitions: Definitions
+    values: ValueIndex
+    lexicon: dict[tuple[str, ...], list[Concept]] = field(default_factory=dict)
+    longest_phrase: int = 1
+    links: dict[str, list[JoinStep]] = field(default_factory=dict)
+    metric_trees: dict[tuple[str, str], exp.Expression] = field(default_factory=dict)
+    _paths: dict[tuple[str, str], list[JoinStep] | None] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------------------- building
+    @classmethod
+    def build(cls, schema, dialect: str, fetch, settings=None, definitions: Definitions | None = None) -> Catalog:
+        """Build the catalog; ``fetch(select_expression)`` runs one query and returns its rows."""
+        definitions = definitions or choose_definitions(schema, settings)
+        values = build_value_index(schema, definitions, fetch)
+        catalog = cls(schema=schema, dialect=dialect, definitions=definitions, values=values)
+        catalog._build_lexicon()
+        catalog._build_links()
+        for key, metric in definitions.metrics.items():
+            catalog.metric_trees[key] = sqlglot.parse_one(metric.expression)
+        return catalog
+
+    @classmethod
+    def for_database(cls, database, settings=None) -> Catalog:
+        """The catalog of a connected ``sql.database.Database`` (cached per database object)."""
+        with _CACHE_LOCK:
+            cached = _CACHE.get(id(database))
+            if cached is not None and cached[0] is database:
+                return cached[1]
+        timeout = getattr(settings, "sql_timeout_s", 20.0)
+
+        def fetch(select: exp.Select) -> list:
+            result = database.query(select.sql(dialect=database.dialect), timeout_s=timeout, max_rows=1_000_000)
+            frame = result.frame
+            if frame.shape[1] == 1:
+                return frame.iloc[:, 0].tolist()
+            return [tuple(row) for row in frame.itertuples(index=False, name=None)]
+
+        catalog = cls.build(database.schema(), database.dialect, fetch, settings)
+        with _CACHE_LOCK:
+            _CACHE[id(database)] = (database, catalog)
+        return catalog
+
+    def _add(self, words: str, concept: Concept) -> None:
+        key = phrase_key(words)
+        if not key:
+            return
+        bucket = self.lexicon.setdefault(key, [])
+        if concept not in bucket:
+            bucket.append(concept)
+        self.longest_phrase = max(self.longest_phrase, len(key))
+
+    def _build_lexicon(self) -> None:
+        for name, table in self.definitions.tables.items():
+            for word in (*table.synonyms, name.replace("_", " ")):
+                self._add(word, Concept("table", name))
+            for word in table.verbs:
+                self._add(word, Concept("verb", name))
+        for (table, column), cdef in self.definitions.columns.items():
+            for word in cdef.synonyms:
+                self._add(word, Concept("column", table, column))
+        for (table, name), metric in self.definitions.metrics.items():
+            for word in (*metric.synonyms, name.replace("_", " ")):
+                self._add(word, Concept("metric", table, name))
+        self.longest_phrase = max(self.longest_phrase, self.values.longest)
+
+    def _build_links(self) -> None:
+        tables = self.schema.tables
+        declared: set[tuple[str, str, str, str]] = set()
+        for name, table in tables.items():
+            for fk in table.foreign_keys or ():
+                if len(fk.columns) == 1 and fk.ref_table in tables:
+                    declared.add((name, fk.columns[0], fk.ref_table, fk.ref_columns[0]))
+        # Inferred links: a column named like another table's single-column key.
+        keys = {}
+        for name, table in tables.items():
+            pk = tuple(table.primary_key or ())
+            if len(pk) == 1:
+                keys.setdefault(pk[0].lower(), name)
+        for name, table in tables.items():
+            for column in table.columns:
+                target = keys.get(column.lower())
+                if target is None and column.lower().endswith("_id"):
+                    stem = column.lower()[:-3]
+                    for candidate in (stem, stem + "s", stem + "es"):
+                        if candidate in tables and "id" in tables[candidate].columns:
+                            declared.add((name, column, candidate, "id"))
+                if target and target != name:
+                    declared.add((name, column, target, tables[target].primary_key[0]))
+        for left, lcol, right, rcol in sorted(declared):
+            self.links.setdefault(left, []).append(JoinStep(left, lcol, right, rcol))
+            self.links.setdefault(right, []).append(JoinStep(right, rcol, left, lcol))
+
+    # ----------------------------------------------------------------------------- lookups
+    def columns(self, table: str) -> dict:
+        """The columns of a table (name -> ColumnSchema)."""
+        return self.schema.tables[table].columns
+
+    def kind(self, table: str, column: str) -> str:
+        """The column's kind: number, integer, text, date, timestamp, boolean or other."""
+        return self.schema.tables[table].columns[column].kind
+
+    def is_numeric(self, table: str, column: str) -> bool:
+        """True for number and integer columns."""
+        return self.kind(table, column) in ("number", "integer")
+
+    def has_column(self, table: str, column: str) -> bool:
+        """True when ``table`` has ``column``."""
+        return table in self.schema.tables and column in self.schema.tables[table].columns
+
+    def join_path(self, start: str, goal: str) -> list[JoinStep] | None:
+        """The shortest chain of joins from ``start`` to ``goal`` (empty when equal), else None."""
+        if start == goal:
+            return []
+        key = (start, goal)
+        if key not in self._paths:
+            seen = {start}
+            queue: deque[tuple[str, list[JoinStep]]] = deque([(start, [])])
+            found = None
+            while queue and found is None:
+                table, path = queue.popleft()
+                for step in self.links.get(table, ()):
+                    if step.right in seen:
+                        continue
+                    if step.right == goal:
+                        found = [*path, step]
+                        break
+                    seen.add(step.right)
+                    queue.append((step.right, [*path, step]))
+            self._paths[key] = found
+        return self._paths[key]
+
+    def link_column(self, table: str, entity: str) -> str | None:
+        """The column of ``table`` that points straight at ``entity``'s key, if any."""
+        for step in self.links.get(table, ()):
+            if step.right == entity and step.right_column == self.definitions.tables[entity].subject:
+                return step.left_column
+        return None
+
+    def value_refs(self, key: tuple[str, ...]) -> list[ValueRef]:
+        """Data values a normalised phrase names."""
+        return self.values.phrases.get(key, [])
+
+    def fingerprint(self) -> str:
+        """A short hash of the schema and the indexed values (for caches keyed by data)."""
+        digest = hashlib.sha1()
+        for name in sorted(self.schema.tables):
+            digest.update(name.encode())
+            for column in self.schema.tables[name].columns.values():
+                digest.update(f"{column.name}:{column.kind}".encode())
+        for key in sorted(self.values.by_column):
+            digest.update(repr((key, len(self.values.by_column[key]))).encode())
+        return digest.hexdigest()[:16]
+
+    def describe(self) -> str:
+        """A compact text description of tables and columns (for help and language models)."""
+        lines = []
+        for name, table in self.schema.tables.items():
+            tdef = self.definitions.tables.get(name)
+            cols = ", ".join(f"{c.name} {c.kind}" for c in table.columns.values())
+            lines.append(f"{name}({cols})" + (f" -- {tdef.description}" if tdef and tdef.description else ""))
+        return "\n".join(lines)
+
+
+_CACHE: dict[int, tuple[Any, Catalog]] = {}
+_CACHE_LOCK = threading.Lock()

@@ -1,0 +1,206 @@
+"""Business definitions: what tables and columns mean, their synonyms, metrics and defaults.
+
+Loaded from a YAML file (the demo ships ``sql/demo_definitions.yaml``) or generated from the
+schema alone for any other database (names, types and ``<table>_id`` foreign keys).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+
+DEMO_DEFINITIONS = Path(__file__).with_name("demo_definitions.yaml")
+#: Tables and columns of the demo schema contract; a database having all of them is the demo.
+DEMO_CONTRACT = {
+    "instruments": {"symbol", "name", "asset_class", "sector"},
+    "daily_bars": {"symbol", "date", "close", "volume"},
+    "accounts": {"account_id", "desk"},
+    "orders": {"order_id", "status", "order_type"},
+    "trades": {"trade_id", "executed_at", "price", "fee"},
+    "positions": {"account_id", "symbol", "quantity"},
+    "onchain_transfers": {"tx_hash", "block_time", "usd_value"},
+}
+_ID_NAMES = re.compile(r"(^id$|_id$|_key$|^key$|hash$|_no$|_number$|^uuid$)")
+
+
+@dataclass(frozen=True)
+class TableDef:
+    """A table's meaning: description, synonyms, cue verbs and default columns."""
+
+    name: str
+    description: str = ""
+    synonyms: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ()
+    date_column: str | None = None
+    measure: str | None = None
+    money: str | None = None
+    subject: str | None = None
+    label: str | None = None
+    prior: float = 0.0
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    """A column's meaning: description and the words people use for it."""
+
+    table: str
+    name: str
+    description: str = ""
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """A named derived measure on one table, e.g. ``notional = quantity * price``."""
+
+    table: str
+    name: str
+    expression: str
+    synonyms: tuple[str, ...] = ()
+    money: bool = False
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """Every business definition for one database."""
+
+    tables: dict[str, TableDef]
+    columns: dict[tuple[str, str], ColumnDef] = field(default_factory=dict)
+    metrics: dict[tuple[str, str], MetricDef] = field(default_factory=dict)
+    #: (table, column) -> value -> extra words naming that value.
+    value_synonyms: dict[tuple[str, str], dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    prefer: tuple[tuple[str, str], ...] = ()
+    source: str = "generated"
+
+
+def _split(name: str) -> str:
+    return name.replace("_", " ").strip().lower()
+
+
+def _plural(word: str) -> str:
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word if word.endswith("s") else word + "s"
+
+
+def _dotted(key: str) -> tuple[str, str]:
+    table, _, column = key.partition(".")
+    if not table or not column:
+        raise ConfigError(f"Definitions key {key!r} must be 'table.column'.")
+    return table, column
+
+
+def _words(values: Any) -> tuple[str, ...]:
+    return tuple(str(v).lower() for v in (values or ()))
+
+
+def load_definitions(path: Path, schema) -> Definitions:
+    """Read a YAML definitions file, checked against the schema; generated defaults fill gaps."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"The definitions file {path} does not exist.") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"The definitions file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"The definitions file {path} must hold a mapping.")
+    base = generate_definitions(schema)
+    tables = dict(base.tables)
+    for name, spec in (data.get("tables") or {}).items():
+        if name not in schema.tables:
+            continue  # definitions may describe tables a smaller database lacks
+        spec = spec or {}
+        default = base.tables[name]
+        tables[name] = TableDef(
+            name=name,
+            description=str(spec.get("description", default.description)),
+            synonyms=_words(spec.get("synonyms")) or default.synonyms,
+            verbs=_words(spec.get("verbs")),
+            date_column=spec.get("date_column", default.date_column),
+            measure=spec.get("measure", default.measure),
+            money=spec.get("money"),
+            subject=spec.get("subject", default.subject),
+            label=spec.get("label", default.label),
+            prior=float(spec.get("prior", 0.0)),
+        )
+    columns = dict(base.columns)
+    for key, spec in (data.get("columns") or {}).items():
+        table, column = _dotted(key)
+        if table in schema.tables and column in schema.tables[table].columns:
+            spec = spec or {}
+            columns[(table, column)] = ColumnDef(
+                table, column, str(spec.get("description", "")),
+                tuple(dict.fromkeys((*_words(spec.get("synonyms")), _split(column)))),
+            )
+    metrics = {}
+    for key, spec in (data.get("metrics") or {}).items():
+        table, name = _dotted(key)
+        if table in schema.tables:
+            metrics[(table, name)] = MetricDef(
+                table, name, str(spec["expression"]), _words(spec.get("synonyms")) or (_split(name),),
+                bool(spec.get("money", False)),
+            )
+    value_synonyms = {}
+    for key, mapping in (data.get("values") or {}).items():
+        value_synonyms[_dotted(key)] = {str(v): _words(words) for v, words in (mapping or {}).items()}
+    prefer = tuple(_dotted(key) for key in data.get("prefer") or ())
+    return Definitions(tables, columns, metrics, value_synonyms, prefer, source=str(path))
+
+
+def generate_definitions(schema) -> Definitions:
+    """Definitions derived from names and types alone, for a database nobody described."""
+    tables: dict[str, TableDef] = {}
+    columns: dict[tuple[str, str], ColumnDef] = {}
+    for name, table in schema.tables.items():
+        words = _split(name)
+        singular = words[:-1] if words.endswith("s") and not words.endswith("ss") else words
+        dates = [c for c in table.columns.values() if c.kind in ("date", "timestamp")]
+        numbers = [
+            c for c in table.columns.values()
+            if c.kind in ("number", "integer") and not _ID_NAMES.search(c.name.lower())
+        ]
+        pk = tuple(table.primary_key or ())
+        subject = pk[0] if len(pk) == 1 else None
+        label = next((c for c in table.columns if c.lower() in ("name", "title", "label")), None)
+        tables[name] = TableDef(
+            name=name,
+            description=f"Table {name}.",
+            synonyms=tuple(dict.fromkeys((words, singular, _plural(singular)))),
+            date_column=dates[0].name if dates else None,
+            measure=numbers[0].name if numbers else None,
+            subject=subject,
+            label=label,
+        )
+        for column in table.columns.values():
+            phrase = _split(column.name)
+            synonyms = [phrase]
+            if column.kind in ("text", "other", "integer") or phrase.endswith("id"):
+                synonyms.append(_plural(phrase))
+            if phrase.endswith(" id"):
+                synonyms.append(phrase[:-3])
+            columns[(name, column.name)] = ColumnDef(name, column.name, "", tuple(dict.fromkeys(synonyms)))
+    return Definitions(tables, columns, {}, {}, (), source="generated")
+
+
+def is_demo_schema(schema) -> bool:
+    """True when the schema holds every table and column of the demo contract."""
+    for table, needed in DEMO_CONTRACT.items():
+        if table not in schema.tables or not needed <= set(schema.tables[table].columns):
+            return False
+    return True
+
+
+def choose_definitions(schema, settings=None) -> Definitions:
+    """The settings' definitions file, else the demo's for the demo schema, else generated."""
+    path = getattr(settings, "definitions", None) if settings is not None else None
+    if path:
+        return load_definitions(Path(path), schema)
+    if is_demo_schema(schema):
+        return load_definitions(DEMO_DEFINITIONS, schema)
+    return generate_definitions(schema)

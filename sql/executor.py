@@ -1,0 +1,49 @@
+"""The executor: runs guarded SQL on a read-only database under a time limit and a row cap.
+
+Only ``GuardedSql`` runs here; ``run_sql`` guards plain text first. Database errors come back as
+``DataSourceError`` carrying the database's own message (a language model can correct its SQL from
+it); a query past ``TRADEASSIST_SQL_TIMEOUT_S`` is stopped and reported as such.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.errors import UnsafeSqlError
+from sql.database import Database, QueryResult
+from sql.guard import GuardedSql, guard_sql
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from core.settings import Settings
+
+__all__ = ["Database", "Executor", "QueryResult"]
+
+
+class Executor:
+    """Runs guarded statements on one database with the limits from settings."""
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database = database
+        self.settings = settings
+
+    def guard(self, sql: str) -> GuardedSql:
+        """Check ``sql`` against this database's schema and dialect with the configured limits."""
+        return guard_sql(
+            sql,
+            self.database.schema(),
+            self.database.dialect,
+            default_limit=self.settings.sql_default_limit,
+            max_rows=self.settings.sql_max_rows,
+        )
+
+    def run(self, guarded: GuardedSql) -> QueryResult:
+        """Run a guarded statement: at most ``limit`` rows (never more than the row cap), timed."""
+        if not isinstance(guarded, GuardedSql):
+            raise UnsafeSqlError("only SQL checked by the guard may run; pass the result of guard_sql")
+        cap = max(1, min(guarded.limit, self.settings.sql_max_rows))
+        return self.database.query(guarded.run_sql, timeout_s=self.settings.sql_timeout_s, max_rows=cap)
+
+    def run_sql(self, sql: str) -> tuple[GuardedSql, QueryResult]:
+        """Guard ``sql``, then run it; returns the checked statement and its result."""
+        guarded = self.guard(sql)
+        return guarded, self.run(guarded)

@@ -1,0 +1,463 @@
+"""The offline planner: English -> Intent -> SQL, with a confidence and honest clarifications.
+
+    question ─ parse_question ─ find_roles ─ score_tables ─ intent_for ─ build_select ─ SQL
+                                                  └─ several close readings / unknown words
+                                                     -> Plan.clarify with 2-3 paraphrased options
+
+Follow-ups ("and for MSFT?", "now by desk", "what about last month?") edit the previous
+Intent instead of starting over. No language model, no database round trip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlglot.expressions as exp
+
+from core.errors import UnsafeSqlError
+from sql.build_sql import SqlBuilder
+from sql.catalog import Catalog
+from sql.parse_question import Mention, Parsed, parse_question
+from sql.planner_assemble import Roles, additive, filter_for, find_roles, group_for, measure_for, resolve_value, score_tables
+from sql.planner_describe import describe_intent
+from sql.planner_intent import Filter, GroupKey, Intent, Measure
+from sql.values import ValueRef
+
+#: Below this confidence the planner asks instead of answering.
+CONFIDENCE_THRESHOLD = 0.6
+_FOLLOW_UP_STARTS = ("and ", "what about", "how about", "same for", "same but", "now ", "only ", "just ",
+                     "instead", "for ", "but ", "ok ", "then ", "also ", "what if", "same ", "how 'bout")
+
+
+@dataclass
+class Plan:
+    """A planned question: the intent, its SQL tree and text, a confidence, and what was unclear."""
+
+    intent: Intent | None
+    expression: exp.Select | None
+    sql: str | None
+    confidence: float
+    method: str = "planner"
+    clarify: str | None = None
+    options: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    unknown_words: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """True when the plan is confident enough to run."""
+        return self.expression is not None and self.clarify is None
+
+
+class Planner:
+    """Plans questions against one catalog (precomputed once; planning never touches the database)."""
+
+    def __init__(self, catalog: Catalog, today: dt.date):
+        self.catalog = catalog
+        self.today = today
+        self.builder = SqlBuilder(catalog)
+
+    # ------------------------------------------------------------------ public
+    def plan(self, text: str, previous: Intent | None = None) -> Plan:
+        """Plan one question; ``previous`` is the last answer's intent, for follow-ups."""
+        parsed = parse_question(text, self.catalog, self.today)
+        if parsed.writes:
+            raise UnsafeSqlError(
+                f"This assistant is read-only: it cannot {parsed.writes[0]} data. "
+                "Ask a question about the data instead, e.g. 'how many trades were executed today?'."
+            )
+        roles = find_roles(parsed, self.catalog)
+        if previous is not None and self._is_follow_up(text, parsed, roles):
+            intent = self._follow_up(previous, parsed, roles)
+            return self._finish(intent, 0.9 - 0.15 * len(parsed.unknown), parsed, [])
+        if not parsed.mentions() and not parsed.period:
+            return self._nothing_understood(parsed)
+        candidates = score_tables(roles, self.catalog, parsed)
+        if not candidates:
+            return Plan(None, None, None, 0.0, clarify=(
+                "I could not link everything in the question to one table; try naming the data "
+                "(trades, orders, prices, positions, transfers)."))
+        readings = []
+        for score, table in candidates[:3]:
+            intent, issues = self.intent_for(table, roles, parsed)
+            if intent is not None:
+                readings.append((score, table, intent, issues))
+        if not readings:
+            return Plan(None, None, None, 0.0, clarify="I could not tell what to compute.")
+        best_score, _table, best, issues = readings[0]
+        confidence = self._confidence(parsed, roles, issues)
+        close = [r for r in readings[1:] if best_score - r[0] < 0.5 and describe_intent(r[2], self.catalog)
+                 != describe_intent(best, self.catalog)]
+        if close:
+            confidence = min(confidence, 0.5)
+        return self._finish(best, confidence, parsed, [r[2] for r in close], issues)
+
+    def build(self, intent: Intent) -> exp.Select:
+        """The SQL tree of an intent."""
+        return self.builder.build(intent)
+
+    # ------------------------------------------------------------------ intent
+    def intent_for(self, fact: str, roles: Roles, parsed: Parsed) -> tuple[Intent | None, list[str]]:
+        """The intent reading the question with ``fact`` as its fact table, and what did not fit."""
+        catalog = self.catalog
+        tdef = catalog.definitions.tables[fact]
+        issues: list[str] = []
+        filters, multi = self._filters(fact, roles, parsed, issues)
+        comparison_mentions: set[int] = set()
+        filters += self._comparisons(fact, parsed, comparison_mentions, issues)
+        groups: list[GroupKey] = []
+        for m in roles.groups:
+            key = group_for(m, fact, catalog)
+            if key is not None and key not in groups:
+                groups.append(key)
+        for m in roles.group_values:
+            ref = resolve_value(m.values, fact, catalog, set())
+            if ref is None:
+                continue
+            entity = catalog.definitions.tables.get(ref.table)
+            if entity and entity.subject and entity.subject != ref.column:
+                local = catalog.link_column(fact, ref.table)
+                key = GroupKey(fact, local) if local else GroupKey(ref.table, entity.subject)
+                if key not in groups:
+                    groups.append(key)
+        date_column = tdef.date_column
+        grains = list(dict.fromkeys(roles.grains))
+        measures: list[Measure] = []
+        superlative_aggs: list[bool] = []
+        for agg, m, distinct, from_superlative in roles.measures:
+            if id(m) in comparison_mentions:
+                continue
+            measure = measure_for(agg, m, fact, catalog, distinct)
+            if measure is None:
+                issues.append(f"'{m.text}' is not a measure of {fact}")
+                continue
+            if measure not in measures:
+                measures.append(measure)
+                superlative_aggs.append(from_superlative)
+        for m in roles.count_distinct:
+            key = group_for(m, fact, catalog)
+            if key is not None:
+                measures.append(Measure("count", key.column, distinct=True,
+                                        table=None if key.table == fact else key.table))
+                superlative_aggs.append(False)
+        if roles.count_tables or (roles.often and not measures):
+            measures.insert(0, Measure("count"))
+            superlative_aggs.insert(0, False)
+
+        if (roles.first or roles.latest) and not measures and date_column and any(
+            c.kind == "column" and c.table == fact and c.column == date_column for m in roles.dates for c in m.concepts
+        ):
+            measures.append(Measure("min" if roles.first else "max", date_column))
+            superlative_aggs.append(False)
+        subject = roles.subject
+        subject_key: GroupKey | None = None
+        rows_subject = False
+        if isinstance(subject, str):
+            if date_column:
+                subject_key = GroupKey(fact, date_column, subject)
+        elif isinstance(subject, Mention):
+            pk = tuple(catalog.schema.tables[fact].primary_key or ())
+            if any(c.kind == "table" and c.table == fact for c in subject.concepts) or any(
+                c.kind == "column" and c.table == fact and (c.column,) == pk for c in subject.concepts
+            ):
+                rows_subject = True
+            elif any(c.kind == "column" and c.table == fact and c.column == date_column for c in subject.concepts):
+                if (roles.first or roles.latest) and not measures:
+                    measures.append(Measure("min" if roles.first else "max", date_column))
+                    superlative_aggs.append(False)
+                else:
+                    subject_key = GroupKey(fact, date_column, "day")
+            else:
+                subject_key = group_for(subject, fact, catalog)
+                # "the Quant desk": a column word naming a filter's column is not the subject
+                if subject_key and any(f.column == subject_key.column for f in filters) and not roles.order:
+                    subject_key = None
+
+        if roles.returns:
+            return self._returns_intent(fact, roles, parsed, filters, issues)
+        kind = "aggregate"
+        order = None
+        order_by = None
+        limit = parsed.limit
+        show: tuple[str, ...] = ()
+        condition: tuple[Filter, ...] = ()
+        has_agg = any(m.agg for m in measures)
+        if roles.percent and filters:
+            kind = "percentage"
+            condition = (filters[-1],)
+            filters = filters[:-1]
+            measures = []
+        elif rows_subject or (not has_agg and not measures and subject_key is None and not groups):
+            kind = "rows"
+            measures = [Measure(None, m.column, m.metric, table=m.table) for m in measures]
+            show = tuple(catalog.columns(fact))  # a listing shows whole rows
+            if roles.order and measures:
+                order, order_by = roles.order, 0
+            elif roles.latest and date_column:
+                kind = "latest"
+                limit = limit or 10
+        elif subject_key is not None and (roles.order or limit):
+            # "which X had the highest Y" / "top N X by Y": group by X, order by Y, keep N
+            if not measures:
+                measures = [Measure("count")]
+                superlative_aggs = [False]
+            fixed = []
+            for measure, from_superlative in zip(measures, superlative_aggs):
+                if measure.agg is None or from_superlative:
+                    if additive(catalog, fact, measure) or measure.agg == "count":
+                        measure = Measure("sum" if measure.agg != "count" else "count", measure.column,
+                                          measure.metric, measure.distinct, measure.table)
+                    else:
+                        measure = Measure("max" if (roles.order or "desc") == "desc" else "min",
+                                          measure.column, measure.metric, measure.distinct, measure.table)
+                fixed.append(measure)
+            measures = fixed
+            groups = [subject_key, *[g for g in groups if g != subject_key]]
+            order, order_by = roles.order or "desc", 0
+            plural = isinstance(subject, Mention) and subject.text.lower().endswith("s")
+            limit = limit or (None if plural else 1)
+        elif not has_agg and measures and (roles.latest or roles.first) and date_column:
+            kind = "latest" if roles.latest else "first"
+        elif not has_agg and measures and date_column and not groups:
+            # "closing prices over 90 days" is a series; "the price of AAPL" is its latest value
+            plural = any(m.text.lower().endswith("s") for _a, m, _d, _s in roles.measures)
+            wants_series = parsed.period or roles.series or grains or plural or any(len(f.values) > 1 for f in filters)
+            kind = "series" if wants_series else "latest"
+        elif subject_key is not None and subject_key not in groups:
+            groups.insert(0, subject_key)
+        if kind in ("series", "latest", "first"):
+            show = tuple(f.column for f in filters if f.table == fact and len(f.values) > 1)
+            limit = limit if kind == "series" else (limit or 1)
+        if kind == "aggregate":
+            measures = [m if m.agg else Measure("sum" if additive(catalog, fact, m) else "avg", m.column,
+                                                 m.metric, m.distinct, m.table) for m in measures]
+            if not measures:
+                measures = [Measure("count")]
+            for f in multi:
+                key = GroupKey(f.table, f.column)
+                if key not in groups:
+                    groups.append(key)
+            if date_column:
+                for grain in grains:
+                    if grain == "day" and catalog.kind(fact, date_column) == "date" and not groups and parsed.period is None:
+                        continue
+                    key = GroupKey(fact, date_column, grain)
+                    if key not in groups:
+                        groups.append(key)
+        elif kind == "percentage" and date_column:
+            groups += [GroupKey(fact, date_column, g) for g in grains]
+        if (parsed.period or grains) and not date_column:
+            issues.append(f"{fact} has no date to filter on")
+        intent = Intent(
+            table=fact, kind=kind, measures=tuple(measures), filters=tuple(filters), groups=tuple(groups),
+            period=parsed.period, order=order, order_by=order_by, limit=limit, condition=condition, show=show,
+        )
+        return intent, issues
+
+    def price_table(self) -> tuple[str, str] | None:
+        """The table of daily prices and its closing-price column, for returns."""
+        for name, tdef in self.catalog.definitions.tables.items():
+            if tdef.date_column and tdef.measure and "close" in tdef.measure.lower() and tdef.subject:
+                return name, tdef.measure
+        for name, table in self.catalog.schema.tables.items():
+            tdef = self.catalog.definitions.tables[name]
+            if tdef.date_column and "close" in table.columns:
+                return name, "close"
+        return None
+
+    def _returns_intent(self, fact: str, roles: Roles, parsed: Parsed, filters: list[Filter],
+                        issues: list[str]) -> tuple[Intent | None, list[str]]:
+        found = self.price_table()
+        if found is None:
+            return None, ["no table of closing prices to compute returns from"]
+        prices, close = found
+        if fact != prices:
+            return None, [f"returns come from {prices}"]
+        tdef = self.catalog.definitions.tables[prices]
+        measures = (Measure(None, close),)
+        show = tuple(f.column for f in filters if f.table == prices and len(f.values) > 1)
+        period = parsed.period
+        if parsed.return_window:
+            return Intent(prices, "return_n", measures, tuple(filters), period=None, window=parsed.return_window,
+                          order=roles.order, limit=parsed.limit), issues
+        single = any(f.column == tdef.subject and len(f.values) == 1 for f in filters)
+        if roles.returns == "series" and not roles.order:
+            return Intent(prices, "returns", measures, tuple(filters), period=period, window=1, show=show), issues
+        if period is None:
+            from sql.timewords import find_periods
+
+            period = find_periods("the last 30 days", self.today)[0].period
+            issues_note = "over the last 30 days (no period was named)"
+        else:
+            issues_note = ""
+        limit = parsed.limit or (None if single else (1 if roles.subject and not str(getattr(
+            roles.subject, "text", "")).endswith("s") else 10))
+        intent = Intent(prices, "period_return", measures, tuple(filters), period=period,
+                        order=roles.order or "desc", limit=limit,
+                        notes=(issues_note,) if issues_note else ())
+        return intent, issues
+
+    def _filters(self, fact: str, roles: Roles, parsed: Parsed, issues: list[str]) -> tuple[list[Filter], list[Filter]]:
+        catalog = self.catalog
+        mentions = parsed.mentions()
+        by_column: dict[tuple[str, str], list] = {}
+        first_ref: dict[tuple[str, str], object] = {}
+        for m in roles.filters:
+            at = mentions.index(m)
+            neighbours = set()
+            for other in mentions[max(0, at - 1): at + 2]:
+                if other is not m:
+                    neighbours |= {c.column for c in other.concepts if c.kind == "column"}
+            ref = resolve_value(m.values, fact, catalog, neighbours)
+            if ref is None:
+                issues.append(f"'{m.text}' cannot be linked to {fact}")
+                continue
+            key = (ref.table, ref.column)
+            by_column.setdefault(key, [])
+            if ref.value not in by_column[key]:
+                by_column[key].append(ref.value)
+            first_ref.setdefault(key, ref)
+        for m in roles.group_values:
+            ref = resolve_value(m.values, fact, catalog, set())
+            if ref is not None:
+                by_column.setdefault((ref.table, ref.column), []).append(ref.value)
+                first_ref.setdefault((ref.table, ref.column), ref)
+        for table, column, value in roles.key_filters:
+            key = (table, column)
+            by_column.setdefault(key, []).append(value)
+            first_ref.setdefault(key, ValueRef(table, column, value))
+        filters, multi = [], []
+        for key, values in by_column.items():
+            f = filter_for(first_ref[key], fact, catalog, tuple(values))
+            filters.append(f)
+            if len(values) > 1:
+                multi.append(f)
+        return filters, multi
+
+    def _comparisons(self, fact: str, parsed: Parsed, used: set[int], issues: list[str]) -> list[Filter]:
+        catalog = self.catalog
+        tdef = catalog.definitions.tables[fact]
+        out = []
+        mentions = parsed.mentions()
+        for comp in parsed.comparisons:
+            target = None
+            after = [m for m in mentions if m.start == comp.at_token]
+            before = [m for m in mentions if m.end <= comp.at_token - 0 and m.end >= comp.at_token - 3]
+            for m in after + before[::-1]:
+                measure = measure_for(None, m, fact, catalog, False)
+                if measure is not None and measure.table is None:
+                    target = (measure.column, measure.metric)
+                    used.add(id(m))
+                    break
+            if target is None:
+                if comp.money:
+                    money_metric = next((name for (t, name), d in catalog.definitions.metrics.items()
+                                         if t == fact and d.money), None)
+                    if tdef.money:
+                        target = (tdef.money, False)
+                    elif money_metric:
+                        target = (money_metric, True)
+                if target is None and tdef.measure:
+                    target = (tdef.measure, False)
+            if target is None:
+                issues.append("a number with nothing to compare it to")
+                continue
+            value = int(comp.number) if comp.number.is_integer() else comp.number
+            out.append(Filter(fact, target[0], comp.op, (value,), metric=target[1]))
+        return out
+
+    # ------------------------------------------------------------------ follow-ups
+    def _is_follow_up(self, text: str, parsed: Parsed, roles: Roles) -> bool:
+        low = text.lower().strip()
+        has_what = bool(roles.measures or roles.count_tables or roles.count_distinct or roles.percent)
+        return low.startswith(_FOLLOW_UP_STARTS) and not has_what or (
+            not has_what and not roles.cues and not isinstance(roles.subject, Mention) and len(parsed.tokens) <= 6
+        )
+
+    def _follow_up(self, previous: Intent, parsed: Parsed, roles: Roles) -> Intent:
+        catalog = self.catalog
+        fact = previous.table
+        filters = list(previous.filters)
+        issues: list[str] = []
+        new_filters, _multi = self._filters(fact, roles, parsed, issues)
+        for f in new_filters:
+            filters = [old for old in filters if not (old.column == f.column)]
+            filters.append(f)
+        filters += self._comparisons(fact, parsed, set(), issues)
+        groups = list(previous.groups)
+        new_groups = [g for g in (group_for(m, fact, catalog) for m in roles.groups) if g is not None]
+        if new_groups or roles.grains:
+            tdef = catalog.definitions.tables[fact]
+            groups = new_groups + [GroupKey(fact, tdef.date_column, g) for g in roles.grains if tdef.date_column]
+        kind = previous.kind
+        if groups and kind in ("series", "latest", "first", "rows"):
+            kind = "aggregate"
+        measures = previous.measures
+        if kind == "aggregate":
+            measures = tuple(m if m.agg else Measure("sum" if additive(catalog, fact, m) else "avg", m.column,
+                                                      m.metric, m.distinct, m.table) for m in measures)
+        show = previous.show
+        if kind in ("series", "latest", "first"):
+            show = tuple(f.column for f in filters if f.table == fact and len(f.values) > 1)
+        return previous.with_changes(
+            filters=tuple(filters), groups=tuple(groups), kind=kind, measures=measures, show=show,
+            period=parsed.period or previous.period, limit=parsed.limit or previous.limit,
+        )
+
+    # ------------------------------------------------------------------ confidence
+    def _confidence(self, parsed: Parsed, roles: Roles, issues: list[str]) -> float:
+        confidence = 1.0 - 0.3 * len(issues)
+        for token in parsed.unknown:
+            # A capitalised or code-like unknown word is most likely a name we do not have
+            # ("price of ZZZZ"): answering without it would be a silent wrong guess.
+            name_like = token.index > 0 and (any(ch.isupper() for ch in token.original) or any(ch.isdigit() for ch in token.original))
+            before = parsed.tokens[token.index - 1].low if token.index > 0 else ""
+            confidence -= 0.5 if name_like or before in ("of", "for", "in", "on") else 0.25
+        if not (roles.measures or roles.count_tables or roles.count_distinct or roles.filters or roles.subject
+                or roles.cues or roles.percent):
+            confidence -= 0.5
+        return max(0.0, min(1.0, confidence))
+
+    def _finish(self, intent: Intent, confidence: float, parsed: Parsed, others: list[Intent],
+                issues: list[str] | None = None) -> Plan:
+        issues = issues or []
+        unknown = tuple(t.original for t in parsed.unknown)
+        expression = self.build(intent)
+        sql = expression.sql(dialect=self.catalog.dialect)
+        if confidence >= CONFIDENCE_THRESHOLD:
+            return Plan(intent, expression, sql, confidence, notes=tuple(issues), unknown_words=unknown)
+        options = [describe_intent(intent, self.catalog)]
+        options += [describe_intent(o, self.catalog) for o in others]
+        options = list(dict.fromkeys(options))[:3]
+        if unknown:
+            message = self._unknown_message(unknown)
+        elif others:
+            message = "The question can be read in more than one way. Did you mean one of these?"
+        else:
+            message = "I am not sure I understood the question. Did you mean this?"
+        return Plan(intent, None, sql, confidence, clarify=message, options=tuple(options),
+                    notes=tuple(issues), unknown_words=unknown)
+
+    def _unknown_message(self, unknown: tuple[str, ...]) -> str:
+        words = ", ".join(f"'{w}'" for w in unknown[:5])
+        hints: list[str] = []
+        for word in unknown[:3]:
+            hints += self.catalog.values.suggestions(word)
+        hint = f" Close matches: {', '.join(dict.fromkeys(hints))}." if hints else ""
+        return f"I do not know {words} in this database.{hint} Did you mean one of these?"
+
+    def _nothing_understood(self, parsed: Parsed) -> Plan:
+        unknown = tuple(t.original for t in parsed.unknown)
+        tables = ", ".join(sorted(self.catalog.definitions.tables))
+        message = (
+            "I could not find anything I know in this question"
+            + (f" ({', '.join(repr(w) for w in unknown[:5])} are not names in this database)" if unknown else "")
+            + f". Ask about the data in: {tables}; for example 'latest close of AAPL' or "
+            "'how many trades were executed this month by desk'."
+        )
+        hints = []
+        for word in unknown[:3]:
+            hints += self.catalog.values.suggestions(word)
+        return Plan(None, None, None, 0.0, clarify=message, options=tuple(dict.fromkeys(hints))[:3],
+                    unknown_words=unknown)

@@ -1,0 +1,359 @@
+"""Parsed question -> Intent: pick roles for mentions, the fact table, joins, kind and confidence.
+
+Roles come from small, general rules of English questions about tables: an aggregate word
+before a numeric column makes a measure; "by/per/each X" makes a grouping; "which X" or
+"top N X" makes the subject; a data value makes a filter; the fact table is the one that owns
+the measures and can reach every filter and grouping along foreign keys.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sql.catalog import Catalog, Concept
+from sql.parse_question import (
+    AGGREGATE_WORDS, DISTINCT_WORDS, FIRST_WORDS, GROUP_MARKERS, LATEST_WORDS, OFTEN_WORDS, PERCENT_WORDS,
+    RETURN_WORDS, SERIES_WORDS, SINGLE_GRAINS, SUPERLATIVES, TIME_UNITS, Mention, Parsed, Token,
+)
+from sql.planner_intent import Filter, GroupKey, Intent, Measure
+from sql.values import STOPWORDS, ValueRef
+
+_LEVEL = re.compile(r"(price|close|open|high|low|cost|rate|ratio|pct|percent|yield|level|avg|mean)")
+_SKIP = STOPWORDS | {"the", "a", "an", "all", "of", "for", "in", "on", "to"}
+
+
+@dataclass
+class Roles:
+    """What each mention does in the question."""
+
+    #: (agg, mention, distinct, agg came from a superlative like "highest")
+    measures: list[tuple[str | None, Mention, bool, bool]] = field(default_factory=list)
+    count_tables: list[str] = field(default_factory=list)
+    count_distinct: list[Mention] = field(default_factory=list)
+    groups: list[Mention] = field(default_factory=list)
+    grains: list[str] = field(default_factory=list)
+    subject: Mention | str | None = None  # a mention, or a time unit word
+    filters: list[Mention] = field(default_factory=list)
+    group_values: list[Mention] = field(default_factory=list)  # "each crypto": group by + filter
+    cues: list[str] = field(default_factory=list)
+    order: str | None = None
+    latest: bool = False
+    first: bool = False
+    percent: bool = False
+    often: bool = False
+    series: bool = False
+    derived: list[tuple[Mention, str, Mention]] = field(default_factory=list)
+    dates: list[Mention] = field(default_factory=list)  # date columns named ("first trading date")
+    key_filters: list[tuple[str, str, int]] = field(default_factory=list)  # "account 3"
+    returns: str | None = None  # "series" (daily returns) or "period" (performance over a period)
+    ambiguous: list[str] = field(default_factory=list)
+
+
+def _is_measure(m: Mention, catalog: Catalog) -> bool:
+    for c in m.concepts:
+        if c.kind == "metric":
+            return True
+        if c.kind == "column" and catalog.is_numeric(c.table, c.column) and not c.column.endswith("_id"):
+            return True
+    return False
+
+
+def _is_dimension(m: Mention, catalog: Catalog) -> bool:
+    for c in m.concepts:
+        if c.kind == "table" and catalog.definitions.tables[c.table].subject:
+            return True
+        if c.kind == "column" and catalog.kind(c.table, c.column) in ("text", "integer", "date", "boolean"):
+            if catalog.kind(c.table, c.column) != "integer" or c.column.endswith("id"):
+                return True
+    return False
+
+
+def _entity_key(m: Mention, catalog: Catalog) -> tuple[str, str] | None:
+    for c in m.concepts:
+        if c.kind in ("table", "column"):
+            tdef = catalog.definitions.tables[c.table]
+            key = tdef.subject
+            if key and (c.kind == "table" or c.column == key) and catalog.kind(c.table, key) == "integer":
+                return c.table, key
+    return None
+
+
+def _next_item(items: list, index: int):
+    for item in items[index + 1:]:
+        if isinstance(item, Token) and item.norm in _SKIP:
+            continue
+        return item
+    return None
+
+
+def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
+    """Assign a role to every mention and function word, left to right."""
+    roles = Roles(grains=list(parsed.grains))
+    items = parsed.items
+    pending_agg: str | None = None
+    pending_superlative = False
+    pending_distinct = False
+    skip_next = False
+    last_was_group = False
+    group_next = False
+    subject_next = False
+    words = [t.norm for t in parsed.tokens]
+    text = " ".join(t.low for t in parsed.tokens)
+    roles.percent = any(
+        w in PERCENT_WORDS and (w != "share" or words[i + 1: i + 2] == ["of"]) for i, w in enumerate(words)
+    )
+    roles.often = any(w in OFTEN_WORDS for w in words)
+    lows = [t.low for t in parsed.tokens]
+    if any(w in RETURN_WORDS for w in lows):
+        roles.returns = "series" if "returns" in lows and not parsed.limit else "period"
+        if any(w in ("gainer", "gainers", "winners") for w in lows):
+            roles.order = "desc"
+        elif any(w in ("loser", "losers", "laggards") for w in lows):
+            roles.order = "asc"
+    roles.series = any(w in SERIES_WORDS for w in words) or "over time" in text
+    if parsed.limit_word in ("top", "best", "largest", "biggest", "highest", "most", "greatest", "heaviest"):
+        roles.order = "desc"
+    elif parsed.limit_word in ("bottom", "worst", "lowest", "smallest", "least"):
+        roles.order = "asc"
+    if parsed.limit and parsed.limit_word in ("top", "bottom", "which", "largest", "biggest", "highest",
+                                              "lowest", "smallest", "most", "least", "best", "worst",
+                                              "greatest", "heaviest"):
+        subject_next = True
+    for index, item in enumerate(items):
+        if isinstance(item, Token):
+            w = item.norm
+            nxt = _next_item(items, index)
+            if w in ("which", "what") and nxt is not None and roles.subject is None:
+                if isinstance(nxt, Mention) and _is_dimension(nxt, catalog) and not _is_measure(nxt, catalog):
+                    roles.subject, subject_next = nxt, False
+                    if nxt.values:  # "which stocks": the subject and a filter at once
+                        roles.filters.append(nxt)
+                elif isinstance(nxt, Token) and nxt.norm in TIME_UNITS:
+                    roles.subject, subject_next = TIME_UNITS[nxt.norm], False
+            if w in GROUP_MARKERS or (w == "and" and last_was_group):
+                group_next = True  # "per status and side": both group
+                continue
+            last_was_group = False
+            if w == "across":  # "across all accounts": summed over them, not grouped
+                skip_next = True
+                continue
+            if w in SINGLE_GRAINS:
+                # "average daily volume" is an adjective; "daily volume" alone still a series grain
+                if not (pending_agg and isinstance(nxt, Mention) and _is_measure(nxt, catalog)):
+                    roles.grains.append(SINGLE_GRAINS[w])
+                continue
+            after = items[index + 1] if index + 1 < len(items) else None
+            if w == "how" and isinstance(after, Token) and after.norm in ("many", "much"):
+                pending_agg = "count"
+            elif w == "number" and isinstance(nxt, Token | Mention):
+                pending_agg = "count"
+            elif w == "count":
+                before = items[index - 1] if index else None
+                if isinstance(before, Mention) and "table" in before.kinds():  # "trade count"
+                    roles.count_tables.extend(c.table for c in before.concepts if c.kind == "table")
+                else:
+                    pending_agg = "count"
+            elif w in AGGREGATE_WORDS and pending_agg != "count":
+                pending_agg = AGGREGATE_WORDS[w]
+                pending_superlative = w in SUPERLATIVES
+            if w in SUPERLATIVES:
+                roles.order = roles.order or SUPERLATIVES[w]
+                if w == "most" and isinstance(nxt, Mention) and nxt.kinds() & {"table", "verb"} and not _is_measure(nxt, catalog):
+                    roles.often = True
+            if w in DISTINCT_WORDS:
+                pending_distinct = True
+            if w in LATEST_WORDS and not (w == "last" and parsed.limit_word == "last"):
+                roles.latest = True
+            if w in FIRST_WORDS:
+                roles.first = True
+            if group_next and w in TIME_UNITS:
+                roles.grains.append(TIME_UNITS[w])
+                group_next = False
+            if subject_next and w in TIME_UNITS:
+                roles.subject = TIME_UNITS[w]
+                subject_next = False
+            continue
+        m: Mention = item
+        if skip_next:
+            skip_next = False
+            continue
+        if m is roles.subject:
+            subject_next = False
+            continue
+        if group_next:
+            group_next = False
+            if m.values:
+                roles.group_values.append(m)
+                continue
+            if _is_dimension(m, catalog) or ("table" in m.kinds()):
+                roles.groups.append(m)
+                last_was_group = True
+                continue
+            if _is_measure(m, catalog):  # "by total volume": the ordering measure
+                roles.measures.append((pending_agg, m, pending_distinct, pending_superlative))
+                pending_agg, pending_distinct, pending_superlative = None, False, False
+                continue
+        if subject_next and (_is_dimension(m, catalog) or "table" in m.kinds()):
+            roles.subject = m
+            subject_next = False
+            if m.values:
+                roles.filters.append(m)
+            continue
+        after = items[index + 1] if index + 1 < len(items) else None
+        if isinstance(after, Token) and after.low.isdigit():
+            key = _entity_key(m, catalog)
+            if key is not None:  # "account 3": the entity whose key is 3
+                roles.key_filters.append((*key, int(after.low)))
+                continue
+        if m.values and not (pending_agg and _is_measure(m, catalog)):
+            if pending_agg == "count" and any(c.kind in ("table", "column") for c in m.concepts):
+                roles.count_tables.append(m.values[0].table)  # "how many stocks": rows of that entity
+                pending_agg, pending_distinct = None, False
+            roles.filters.append(m)
+            roles.cues.extend(c.table for c in m.concepts if c.kind == "verb")
+            continue
+        if pending_agg == "count":
+            if "table" in m.kinds() or "verb" in m.kinds():
+                roles.count_tables.extend(c.table for c in m.concepts if c.kind in ("table", "verb"))
+                pending_agg, pending_distinct = None, False
+                continue
+            if pending_distinct or _is_dimension(m, catalog):
+                roles.count_distinct.append(m)
+                pending_agg, pending_distinct = None, False
+                continue
+        if _is_measure(m, catalog):
+            nxt = _next_item(items, index)
+            after = _next_item(items, items.index(nxt)) if nxt is not None and nxt in items else None
+            if isinstance(nxt, Token) and nxt.norm in ("minus", "plus", "times", "divided") and isinstance(after, Mention):
+                roles.derived.append((m, nxt.norm, after))
+            roles.measures.append((pending_agg, m, pending_distinct, pending_superlative))
+            pending_agg, pending_distinct, pending_superlative = None, False, False
+            continue
+        roles.cues.extend(c.table for c in m.concepts if c.kind in ("table", "verb"))
+        if any(c.kind == "column" and catalog.kind(c.table, c.column) in ("date", "timestamp") for c in m.concepts):
+            roles.dates.append(m)
+    # A derived "high minus low" explains a metric already named; drop its operand measures.
+    for left, _op, right in roles.derived:
+        roles.measures = [x for x in roles.measures if x[1] is not right and x[1] is not left] or roles.measures
+    return roles
+
+
+# ------------------------------------------------------------------------------ fact table
+def _tables_of(m: Mention, kinds: tuple[str, ...]) -> set[str]:
+    return {c.table for c in m.concepts if c.kind in kinds}
+
+
+def score_tables(roles: Roles, catalog: Catalog, parsed: Parsed) -> list[tuple[float, str]]:
+    """Candidate fact tables, best first; infeasible ones (cannot reach a filter) are left out."""
+    scored = []
+    for table, tdef in catalog.definitions.tables.items():
+        score = tdef.prior
+        for _agg, m, _d, _s in roles.measures:
+            if table in _tables_of(m, ("column", "metric")):
+                score += 4
+        score += 5 * roles.count_tables.count(table)
+        score += 3 * roles.cues.count(table)
+        if isinstance(roles.subject, Mention) and any(
+            c.kind == "table" and c.table == table for c in roles.subject.concepts
+        ):
+            score += 3
+        for m in roles.count_distinct:
+            if any(c.kind == "column" and c.table == table for c in m.concepts):
+                score += 0.5
+        feasible = True
+        for m in (*roles.filters, *roles.group_values):
+            if not any(catalog.join_path(table, v.table) is not None for v in m.values):
+                feasible = False
+            elif any(v.table == table or catalog.has_column(table, v.column) for v in m.values):
+                score += 0.5 + 0.6 * any(v.table == table for v in m.values)
+        for m in roles.groups:
+            targets = _tables_of(m, ("column", "table"))
+            if not any(catalog.join_path(table, t) is not None for t in targets):
+                feasible = False
+            elif table in targets:
+                score += 1
+        if (parsed.period or roles.grains) and not tdef.date_column:
+            score -= 3
+        if feasible:
+            scored.append((score, table))
+    scored.sort(key=lambda x: -x[0])
+    return scored
+
+
+# ------------------------------------------------------------------------------ resolution
+def resolve_value(ref_list: list[ValueRef], fact: str, catalog: Catalog, neighbour: set[str]) -> ValueRef | None:
+    """The value reading that fits the fact table best ("Quant desk" -> accounts.desk)."""
+    reachable = [v for v in ref_list if catalog.join_path(fact, v.table) is not None]
+    if not reachable:
+        return None
+    prefer = list(catalog.definitions.prefer)
+
+    def rank(v: ValueRef) -> tuple:
+        return (
+            0 if v.column in neighbour else 1,
+            0 if catalog.has_column(fact, v.column) or v.table == fact else 1,
+            prefer.index((v.table, v.column)) if (v.table, v.column) in prefer else len(prefer),
+        )
+
+    return min(reachable, key=rank)
+
+
+def filter_for(ref: ValueRef, fact: str, catalog: Catalog, values: tuple) -> Filter:
+    """A filter on the fact table's own column when it has one (no join needed), else the value's table."""
+    local = catalog.link_column(fact, ref.table) if ref.table != fact else None
+    entity = catalog.definitions.tables.get(ref.table)
+    if ref.table == fact:
+        return Filter(fact, ref.column, "in" if len(values) > 1 else "=", values)
+    if local and entity and entity.subject == ref.column:
+        return Filter(fact, local, "in" if len(values) > 1 else "=", values)
+    if catalog.has_column(fact, ref.column) and catalog.kind(fact, ref.column) == "text" and ref.column != "name":
+        return Filter(fact, ref.column, "in" if len(values) > 1 else "=", values)
+    return Filter(ref.table, ref.column, "in" if len(values) > 1 else "=", values)
+
+
+def group_for(m: Mention, fact: str, catalog: Catalog) -> GroupKey | None:
+    """The grouping a dimension mention names, seen from the fact table."""
+    columns = [c for c in m.concepts if c.kind == "column"]
+    for c in columns:
+        if c.table == fact:
+            return GroupKey(fact, c.column)
+    tables = [c for c in m.concepts if c.kind == "table"]
+    for c in tables:
+        if c.table == fact:
+            return None  # "per trade" on trades: every row already is one
+        subject = catalog.definitions.tables[c.table].subject
+        local = catalog.link_column(fact, c.table)
+        if local:
+            return GroupKey(fact, local)
+        if subject and catalog.join_path(fact, c.table) is not None:
+            return GroupKey(c.table, subject)
+    for c in columns:
+        if catalog.has_column(fact, c.column) and catalog.kind(fact, c.column) == "text":
+            return GroupKey(fact, c.column)
+        if catalog.join_path(fact, c.table) is not None:
+            return GroupKey(c.table, c.column)
+    return None
+
+
+def measure_for(agg: str | None, m: Mention, fact: str, catalog: Catalog, distinct: bool) -> Measure | None:
+    """A measure on the fact table (or a joined table) from a numeric mention."""
+    options: list[Concept] = sorted(
+        (c for c in m.concepts if c.kind in ("metric", "column")),
+        key=lambda c: (c.table != fact, c.kind != "metric" if c.table == fact else c.kind == "metric"),
+    )
+    for c in options:
+        if c.kind == "metric" and c.table == fact:
+            return Measure(agg, c.column, metric=True, distinct=distinct)
+        if c.kind == "column" and c.table == fact:
+            return Measure(agg, c.column, distinct=distinct)
+    for c in options:
+        if c.kind == "column" and catalog.join_path(fact, c.table) is not None:
+            return Measure(agg, c.column, distinct=distinct, table=c.table)
+    return None
+
+
+def additive(catalog: Catalog, fact: str, measure: Measure) -> bool:
+    """True when summing the measure makes sense (volumes, quantities, fees), not for price levels."""
+    name = measure.column or ""
+    return not _LEVEL.search(name)

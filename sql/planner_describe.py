@@ -1,0 +1,59 @@
+"""Intent -> a short English paraphrase, for clarifying questions and answer summaries."""
+
+from __future__ import annotations
+
+from sql.catalog import Catalog
+from sql.planner_intent import Filter, Intent, Measure
+
+_AGG_WORDS = {"avg": "average", "sum": "total", "min": "minimum", "max": "maximum", "count": "number"}
+_OPS = {">": "over", ">=": "at least", "<": "under", "<=": "at most", "=": "equal to", "!=": "not"}
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _measure(measure: Measure, intent: Intent) -> str:
+    if measure.agg == "count" and measure.column is None:
+        return f"number of {_words(intent.table)}"
+    if measure.agg == "count":
+        return f"number of {'distinct ' if measure.distinct else ''}{_words(measure.column or '')} values"
+    name = _words(measure.column or "")
+    return f"{_AGG_WORDS[measure.agg]} {name}" if measure.agg else name
+
+
+def _filter(f: Filter) -> str:
+    if f.op in ("=", "in"):
+        values = " or ".join(str(v) for v in f.values)
+        return f"{_words(f.column)} {values}"
+    return f"{_words(f.column)} {_OPS.get(f.op, f.op)} {f.values[0]:,}"
+
+
+def describe_intent(intent: Intent, catalog: Catalog) -> str:
+    """One line of English saying what the intent computes ("average close of daily bars for AAPL ...")."""
+    table = _words(intent.table)
+    if intent.kind == "percentage":
+        head = f"percentage of {table} with " + " and ".join(_filter(f) for f in intent.condition)
+    elif intent.kind == "rows":
+        head = f"{table} rows" + (f" ({', '.join(_words(c) for c in intent.show)})" if intent.show else "")
+    elif intent.kind == "series":
+        head = ", ".join(_measure(m, intent) for m in intent.measures) + f" of {table} over time"
+    elif intent.kind in ("latest", "first"):
+        head = f"{intent.kind} " + ", ".join(_measure(m, intent) for m in intent.measures) + f" in {table}"
+    else:
+        head = ", ".join(_measure(m, intent) for m in intent.measures) or f"number of {table}"
+        if not head.endswith(table):
+            head += f" of {table}"
+    parts = [head]
+    if intent.filters:
+        parts.append("for " + " and ".join(_filter(f) for f in intent.filters))
+    if intent.period:
+        parts.append(f"in {intent.period.label}" if not intent.period.label.startswith(("the ", "since"))
+                     else intent.period.label)
+    if intent.groups:
+        parts.append("by " + ", ".join(_words(g.grain or g.column) for g in intent.groups))
+    if intent.order and intent.limit:
+        parts.append(f"{'highest' if intent.order == 'desc' else 'lowest'} {intent.limit}")
+    elif intent.limit and intent.kind not in ("latest", "first"):
+        parts.append(f"first {intent.limit}")
+    return " ".join(parts)

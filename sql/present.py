@@ -1,0 +1,476 @@
+"""Presentation of query results: a chart chosen by rules from the result's shape, and a summary.
+
+No model is involved and nothing is executed: the columns are classified (time, number, category),
+and a small table of rules picks the figure.
+
+| result shape                               | chart                              |
+|--------------------------------------------|------------------------------------|
+| one row with numbers                       | indicator (the number itself)      |
+| time + open/high/low/close                 | candlestick                        |
+| time + number(s)                           | line(s)                            |
+| time + category + number                   | one line per category              |
+| category + number (+ second category)      | bars, sorted, top 30 (grouped)     |
+| two numbers                                | scatter                            |
+| anything else (e.g. only text)             | no chart                           |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import TYPE_CHECKING
+
+from core.answer import Chart
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Template for every figure: readable on dark chat themes (and on light ones).
+DEFAULT_TEMPLATE = "plotly_dark"
+MAX_BARS = 30
+MAX_LINES = 12
+ROLES = ("time", "number", "category", "ignore")
+TIME_NAMES = {"date", "day", "week", "month", "quarter", "time", "timestamp", "datetime", "period",
+              "executed_at", "placed_at", "block_time", "opened_on", "hour"}
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+OHLC = ("open", "high", "low", "close")
+
+
+# ---------------------------------------------------------------------------------------------
+# Column roles
+
+
+def _is_id(name: str) -> bool:
+    lowered = name.lower()
+    return lowered == "id" or lowered.endswith("_id") or lowered in ("tx_hash", "year")
+
+
+def classify_columns(frame: pd.DataFrame, overrides: dict | None = None) -> dict[str, str]:
+    """Each column's role: 'time', 'number', 'category' or 'ignore' (overrides win)."""
+    import pandas as pd
+
+    roles: dict[str, str] = {}
+    for name in frame.columns:
+        series = frame[name]
+        key = str(name)
+        if pd.api.types.is_datetime64_any_dtype(series):
+            roles[key] = "time"
+        elif pd.api.types.is_bool_dtype(series):
+            roles[key] = "category"
+        elif pd.api.types.is_numeric_dtype(series):
+            if key.lower() in ("year",) and _whole_numbers(series):
+                roles[key] = "time"
+            else:
+                roles[key] = "category" if _is_id(key) else "number"
+        else:
+            sample = series.dropna().head(50)
+            if len(sample) and all(isinstance(v, (dt.date, dt.datetime, pd.Timestamp)) for v in sample):
+                roles[key] = "time"
+            elif len(sample) and all(isinstance(v, str) and ISO_TIME.match(v) for v in sample):
+                roles[key] = "time"
+            elif len(sample) and all(_is_number(v) for v in sample):
+                roles[key] = "number"  # e.g. DECIMAL values arrive as objects
+            else:
+                roles[key] = "category"
+    for key, role in (overrides or {}).items():
+        if key in roles and role in ROLES:
+            roles[key] = role
+    return roles
+
+
+def _whole_numbers(series) -> bool:
+    values = series.dropna()
+    return len(values) > 0 and bool(((values % 1) == 0).all()) and bool(values.between(1900, 2200).all())
+
+
+def _is_number(value) -> bool:
+    from decimal import Decimal
+
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def _as_time(series):
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(series):
+        return series  # whole years stay numbers on the axis
+    return pd.to_datetime(series, errors="coerce")
+
+
+def _as_number(series):
+    import pandas as pd
+
+    return pd.to_numeric(series, errors="coerce").astype(float)
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels and numbers
+
+
+_AGGREGATES = {"avg": "average", "mean": "average", "sum": "total", "count": "number of",
+               "max": "highest", "min": "lowest", "median": "median"}
+
+
+def column_label(name: str) -> str:
+    """A reader's label for a result column: 'avg(close)' -> 'average close', 'total_volume' -> 'total volume'."""
+    text = str(name).strip()
+    lowered = text.lower()
+    if lowered in ("count_star()", "count(*)", "count", "n", "cnt", "num"):
+        return "count"
+    match = re.fullmatch(r"(\w+)\s*\(\s*(distinct\s+)?([^()]*)\)", lowered)
+    if match:
+        func, distinct, arg = match.groups()
+        arg = arg.split(".")[-1].replace("_", " ").strip() or "rows"
+        if func == "count":
+            return f"number of {'distinct ' if distinct else ''}{arg}" if arg != "*" else "count"
+        if func in _AGGREGATES:
+            return f"{_AGGREGATES[func]} {arg}"
+    return text.replace("_", " ")
+
+
+def axis_title(name: str) -> str:
+    """An axis title from a column name, capitalised."""
+    label = column_label(name)
+    return label[:1].upper() + label[1:]
+
+
+def format_number(value, *, compact: bool = False) -> str:
+    """Numbers for people: 51,073; 187.23; 0.0734; 1.53B when ``compact`` and large."""
+    from decimal import Decimal
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal):
+        value = float(value)
+    if not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+        return str(value)
+    number = float(value)
+    if math.isinf(number):
+        return "infinite" if number > 0 else "minus infinite"
+    magnitude = abs(number)
+    if compact and magnitude >= 1e6:
+        for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+            if magnitude >= limit:
+                return f"{number / limit:.3g}{suffix}"
+    if number.is_integer():
+        return f"{int(number):,}"
+    if magnitude >= 1:
+        return f"{number:,.2f}"
+    if magnitude == 0:
+        return "0"
+    return f"{number:.4g}"
+
+
+def format_value(value) -> str:
+    """Any cell value as text: numbers formatted, dates in ISO form."""
+    import pandas as pd
+
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat(sep=" ")
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if _is_number(value) or hasattr(value, "dtype"):
+        return format_number(value.item() if hasattr(value, "item") else value)
+    return "n/a" if value is None else str(value)
+
+
+def question_title(question_text: str, limit: int = 90) -> str:
+    """A figure title from the question: trimmed, capitalised, without the question mark."""
+    text = " ".join(question_text.split()).rstrip("?.! ")
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text[:1].upper() + text[1:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts
+
+
+def _style(figure, title: str, x_title: str | None = None, y_title: str | None = None):
+    figure.update_layout(
+        template=DEFAULT_TEMPLATE, title={"text": title, "x": 0.01, "xanchor": "left"},
+        margin={"l": 60, "r": 30, "t": 60, "b": 50}, legend={"title": {"text": ""}},
+        hovermode="x unified" if x_title else "closest",
+    )
+    if x_title is not None:
+        figure.update_layout(xaxis_title_text=x_title)
+    if y_title is not None:  # the primary axis only; a secondary axis keeps its own title
+        figure.update_layout(yaxis_title_text=y_title)
+    return figure
+
+
+def choose_chart(frame: pd.DataFrame, question_text: str, column_roles: dict | None = None) -> Chart | None:
+    """The chart that fits the result's shape (see the module's table), or None."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame) or frame.empty or len(frame.columns) == 0:
+        return None
+    roles = classify_columns(frame, column_roles)
+    times = [c for c in frame.columns if roles[str(c)] == "time"]
+    numbers = [c for c in frame.columns if roles[str(c)] == "number"]
+    categories = [c for c in frame.columns if roles[str(c)] == "category"]
+    title = question_title(question_text)
+
+    if len(frame) == 1 and numbers:
+        return _indicator(frame, numbers, title)
+    if times and not numbers:
+        return None
+    if times:
+        time = times[0]
+        lowered = {str(c).lower(): c for c in numbers}
+        if all(name in lowered for name in OHLC) and (
+                not categories or frame[categories[0]].nunique() == 1):
+            return _candlestick(frame, time, [lowered[n] for n in OHLC], title)
+        if categories and frame[categories[0]].nunique() > 1:
+            return _lines_by_category(frame, time, categories[0], numbers[0], title)
+        return _lines(frame, time, numbers[:4], title)
+    if categories and numbers:
+        return _bars(frame, categories, numbers[0], title)
+    if len(numbers) >= 2:
+        return _scatter(frame, numbers[0], numbers[1], title)
+    return None
+
+
+def _indicator(frame, numbers, title: str) -> Chart:
+    import plotly.graph_objects as go
+
+    row = frame.iloc[0]
+    context = ", ".join(format_value(row[c]) for c in frame.columns if c not in numbers)
+    shown = numbers[:4]
+    figure = go.Figure()
+    for i, column in enumerate(shown):
+        value = row[column]
+        number = float(value) if value is not None and not _isnan(value) else float("nan")
+        figure.add_trace(go.Indicator(
+            mode="number", value=number,
+            number={"valueformat": _d3_format(number)},
+            title={"text": axis_title(column) + (f"<br><sub>{context}</sub>" if context and i == 0 else "")},
+            domain={"row": 0, "column": i},
+        ))
+    figure.update_layout(grid={"rows": 1, "columns": len(shown), "pattern": "independent"})
+    return Chart(_style(figure, title), kind="indicator")
+
+
+def _isnan(value) -> bool:
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _d3_format(number: float) -> str:
+    if math.isnan(number) or number == int(number):
+        return ",.0f"
+    return ",.2f" if abs(number) >= 1 else ".4g"
+
+
+def _candlestick(frame, time, ohlc, title: str) -> Chart:
+    import plotly.graph_objects as go
+
+    data = frame.assign(_t=_as_time(frame[time])).sort_values("_t")
+    figure = go.Figure(go.Candlestick(
+        x=data["_t"], open=_as_number(data[ohlc[0]]), high=_as_number(data[ohlc[1]]),
+        low=_as_number(data[ohlc[2]]), close=_as_number(data[ohlc[3]]), name="price"))
+    figure.update_layout(xaxis_rangeslider_visible=False)
+    return Chart(_style(figure, title, axis_title(str(time)), "Price"), kind="candlestick")
+
+
+def _lines(frame, time, numbers, title: str) -> Chart:
+    import plotly.graph_objects as go
+
+    data = frame.assign(_t=_as_time(frame[time])).sort_values("_t")
+    figure = go.Figure()
+    values = {c: _as_number(data[c]) for c in numbers}
+    scales = [values[c].abs().max() for c in numbers]
+    # A second series on another scale (e.g. price and volume) gets its own axis.
+    second_axis = len(numbers) == 2 and min(scales) > 0 and max(scales) / min(scales) > 50
+    for i, column in enumerate(numbers):
+        figure.add_trace(go.Scatter(x=data["_t"], y=values[column], mode="lines",
+                                    name=axis_title(str(column)),
+                                    yaxis="y2" if second_axis and i == 1 else "y"))
+    if second_axis:
+        figure.update_layout(yaxis2={"overlaying": "y", "side": "right",
+                                     "title": {"text": axis_title(str(numbers[1]))}})
+    y_title = axis_title(str(numbers[0])) if len(numbers) == 1 or second_axis else "Value"
+    return Chart(_style(figure, title, axis_title(str(time)), y_title), kind="line")
+
+
+def _lines_by_category(frame, time, category, number, title: str) -> Chart:
+    import plotly.graph_objects as go
+
+    data = frame.assign(_t=_as_time(frame[time]), _v=_as_number(frame[number])).sort_values("_t")
+    weight = data.groupby(category)["_v"].apply(lambda s: s.abs().sum()).sort_values(ascending=False)
+    figure = go.Figure()
+    for key in weight.index[:MAX_LINES]:
+        part = data[data[category] == key]
+        figure.add_trace(go.Scatter(x=part["_t"], y=part["_v"], mode="lines", name=format_value(key)))
+    if len(weight) > MAX_LINES:
+        title = f"{title} (top {MAX_LINES} of {len(weight)})"
+    return Chart(_style(figure, title, axis_title(str(time)), axis_title(str(number))), kind="line")
+
+
+def _bars(frame, categories, number, title: str) -> Chart:
+    import plotly.graph_objects as go
+
+    label = categories[0]
+    data = frame.assign(_v=_as_number(frame[number]), _k=frame[label].map(format_value))
+    if len(categories) >= 2 and frame[categories[1]].nunique() <= MAX_LINES:
+        # Two categories (e.g. desk and side): grouped bars, one colour per second category.
+        group = categories[1]
+        totals = data.groupby("_k")["_v"].sum().sort_values(ascending=False)
+        order = list(totals.index[:MAX_BARS])
+        figure = go.Figure()
+        for key, part in data[data["_k"].isin(order)].groupby(group, sort=True):
+            figure.add_trace(go.Bar(x=part["_k"], y=part["_v"], name=format_value(key)))
+        figure.update_layout(barmode="group", xaxis={"categoryorder": "array", "categoryarray": order})
+        return Chart(_style(figure, title, axis_title(str(label)), axis_title(str(number))), kind="bar")
+    data = data.sort_values("_v", ascending=False, kind="stable")
+    if len(data) > MAX_BARS:
+        title = f"{title} (top {MAX_BARS} of {len(data)})"
+        data = data.head(MAX_BARS)
+    horizontal = len(data) > 12 or data["_k"].str.len().max() > 14
+    if horizontal:  # long or many labels read better down the side, largest on top
+        figure = go.Figure(go.Bar(x=data["_v"][::-1], y=data["_k"][::-1], orientation="h"))
+        return Chart(_style(figure, title, axis_title(str(number)), axis_title(str(label))), kind="bar")
+    figure = go.Figure(go.Bar(x=data["_k"], y=data["_v"]))
+    figure.update_layout(xaxis={"type": "category"})
+    return Chart(_style(figure, title, axis_title(str(label)), axis_title(str(number))), kind="bar")
+
+
+def _scatter(frame, x, y, title: str) -> Chart:
+    import plotly.graph_objects as go
+
+    figure = go.Figure(go.Scatter(x=_as_number(frame[x]), y=_as_number(frame[y]), mode="markers"))
+    return Chart(_style(figure, title, axis_title(str(x)), axis_title(str(y))), kind="scatter")
+
+
+# ---------------------------------------------------------------------------------------------
+# One-sentence summaries
+
+_LEADING = re.compile(
+    r"^(please\s+)?(what\s+(is|was|are|were)\s+|what's\s+|show\s+(me\s+)?|give\s+(me\s+)?|"
+    r"tell\s+me\s+|list\s+|find\s+|get\s+)", re.IGNORECASE)
+_QUESTION_WORD = re.compile(
+    r"^(how|which|who|whom|whose|when|where|why|what|is|are|was|were|do|does|did|can|could|has|have)\b",
+    re.IGNORECASE)
+_WHICH = re.compile(
+    r"^(which|what)\s+(?!(is|are|was|were|do|does|did|has|have)\b)(?P<noun>\w+)\s+(?P<rest>.+)$",
+    re.IGNORECASE)
+_HOW_MANY = re.compile(
+    r"^how\s+many\s+(?P<noun>.+?)\s+(?P<verb>were|was|are|is|have been|has been|did|do|does)"
+    r"\s+(?P<rest>.+)$", re.IGNORECASE)
+
+
+def _subject(question_text: str) -> str | None:
+    """The noun phrase a one-value answer describes ('latest close of AAPL'), if the question has one."""
+    text = " ".join(question_text.split()).rstrip("?.! ")
+    stripped = _LEADING.sub("", text)
+    if not stripped or (stripped == text and _QUESTION_WORD.match(text)):
+        return None  # a question that is not a noun phrase ("which...", "is there...")
+    stripped = re.sub(r"^(the|a|an)\s+", "", stripped, flags=re.IGNORECASE)
+    return stripped[:1].lower() + stripped[1:] if not stripped[:2].isupper() else stripped
+
+
+def _single_value_sentence(frame, roles: dict[str, str], question_text: str) -> str:
+    row = frame.iloc[0]
+    numbers = [c for c in frame.columns if roles[str(c)] == "number"]
+    main = numbers[0] if numbers else frame.columns[-1]
+    value = format_value(row[main])
+    others = [format_value(row[c]) for c in frame.columns if c != main]
+    extra = f" ({', '.join(others)})" if others else ""
+    text = " ".join(question_text.split()).rstrip("?.! ")
+    how_many = _HOW_MANY.match(text)
+    if how_many and len(frame.columns) == 1:
+        noun, verb, rest = how_many.group("noun", "verb", "rest")
+        if verb.lower() in ("did", "do", "does"):
+            return f"The count of {noun} is {value}."
+        return f"{value} {noun} {verb.lower()} {rest}."
+    which = _WHICH.match(text)
+    if which and len(frame.columns) == 1:
+        noun, rest = which.group("noun", "rest")
+        return f"{noun[:1].upper()}{noun[1:]} {value} {rest}."
+    subject = _subject(question_text)
+    if subject:
+        return f"The {subject} is {value}{extra}."
+    return f"The {column_label(str(main))} is {value}{extra}."
+
+
+def _ranking_sentence(frame, categories, number, prefix: str) -> str:
+    data = frame.assign(_v=_as_number(frame[number])).dropna(subset=["_v"])
+    if data.empty:
+        return f"{prefix}: no {column_label(str(number))} values."
+    data = data.sort_values("_v", ascending=False, kind="stable")
+    data["_k"] = data[categories].apply(lambda r: " / ".join(format_value(v) for v in r), axis=1)
+    label = column_label(str(number))
+    top = data.iloc[0]
+    sentence = f"{prefix}: {top['_k']} leads with {label} {format_number(top['_v'], compact=True)}"
+    following = [f"{r['_k']} ({format_number(r['_v'], compact=True)})" for _, r in data.iloc[1:3].iterrows()]
+    if following:
+        sentence += ", followed by " + " and ".join(following)
+    if len(data) > 3:
+        bottom = data.iloc[-1]
+        sentence += f"; {bottom['_k']} is lowest ({format_number(bottom['_v'], compact=True)})"
+    return sentence + "."
+
+
+def _plural(label: str, count: int) -> str:
+    return label if count == 1 or label.endswith("s") else label + "s"
+
+
+def _series_sentence(frame, time, number, prefix: str) -> str:
+    data = frame.assign(_t=_as_time(frame[time]), _v=_as_number(frame[number])).dropna(subset=["_v"])
+    if data.empty:
+        return f"{prefix}."
+    data = data.sort_values("_t", kind="stable")
+    first, last = data.iloc[0], data.iloc[-1]
+    label = column_label(str(number))
+    sentence = (f"{prefix} from {format_value(first[time])} to {format_value(last[time])}: "
+                f"{label} went from {format_number(first['_v'], compact=True)} "
+                f"to {format_number(last['_v'], compact=True)}")
+    if first["_v"]:
+        change = (last["_v"] / first["_v"] - 1.0) * 100.0
+        sentence += f" ({change:+.1f}%)"
+    sentence += (f", between {format_number(data['_v'].min(), compact=True)} "
+                 f"and {format_number(data['_v'].max(), compact=True)}")
+    return sentence + "."
+
+
+def summarize(frame: pd.DataFrame, question_text: str, truncated: bool = False) -> str:
+    """One English sentence describing a query result (no model involved)."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        return "No rows matched."
+    roles = classify_columns(frame)
+    if len(frame) == 1:
+        return _single_value_sentence(frame, roles, question_text)
+    times = [c for c in frame.columns if roles[str(c)] == "time"]
+    numbers = [c for c in frame.columns if roles[str(c)] == "number"]
+    categories = [c for c in frame.columns if roles[str(c)] == "category"]
+    count = f"{len(frame):,} rows" + (" (cut at the row limit)" if truncated else "")
+    if times and numbers and categories and frame[categories[0]].nunique() > 1:
+        category, time = categories[0], times[0]
+        data = frame.assign(_t=_as_time(frame[time])).sort_values("_t", kind="stable")
+        latest = data.groupby(category, sort=False).tail(1).head(4)
+        parts = ", ".join(f"{format_value(r[category])} {format_value(r[numbers[0]])}"
+                          for _, r in latest.iterrows())
+        groups = frame[category].nunique()
+        return (f"{count} for {groups:,} {_plural(column_label(str(category)), groups)} "
+                f"from {format_value(data.iloc[0][time])} to {format_value(data.iloc[-1][time])}; "
+                f"latest {column_label(str(numbers[0]))}: {parts}.")
+    if times and numbers:
+        main = next((c for c in numbers if str(c).lower() == "close"), numbers[0])
+        return _series_sentence(frame, times[0], main, count)
+    if categories and numbers:
+        return _ranking_sentence(frame, categories, numbers[0], count)
+    if len(frame.columns) == 1:
+        values = [format_value(v) for v in frame.iloc[:, 0].head(6)]
+        more = f" and {len(frame) - 6:,} more" if len(frame) > 6 else ""
+        return f"{count}: {', '.join(values)}{more}."
+    shown = ", ".join(column_label(str(c)) for c in frame.columns[:6])
+    return f"{count} with columns {shown}."

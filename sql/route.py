@@ -1,0 +1,214 @@
+"""The SQL route: plain English -> planned (or taught) SQL -> guard -> read-only run -> answer parts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from core.answer import Answer, ModelInfo, Notice, Sql, Table, Text
+from core.errors import DataSourceError, UnsafeSqlError
+from core.question import Question
+from core.settings import Settings
+
+#: Words that make a question look like one about tabular trading data.
+_DATA_WORDS = frozenset("""
+how many average avg total sum count number max min highest lowest largest top bottom latest
+price close volume trades orders positions transfers fees quantity notional per by each daily monthly
+weekly show list which last this year month week yesterday today since between percentage
+""".split())
+_DOC_WORDS = frozenset("""say says said document documents report filing 10-k 10k statement fomc minutes
+policy risk risks mention mentions summarize summary explain why according pdf page""".split())
+_SIGNAL_WORDS = frozenset("""breakout signal signals backtest backtests indicator indicators rsi macd shap
+xgboost predict prediction forecast score momentum model""".split())
+
+
+class LlmSqlEngine(Protocol):
+    """A language-model SQL writer used when the offline planner is unsure."""
+
+    def generate(self, question: Question, catalog: Any, previous_sql: str | None) -> str:
+        """SQL text for the question (it still passes the guard before running)."""
+        ...
+
+
+class SqlRoute:
+    """Answers questions about the trading database with SQL, a table and a chart."""
+
+    name = "sql"
+    description = "Questions about trading data: prices, volumes, trades, orders, positions, transfers."
+
+    def __init__(self, settings: Settings, *, llm_engine: LlmSqlEngine | None = None):
+        self.settings = settings
+        self.llm_engine = llm_engine
+        self._lock = threading.Lock()
+        self._database = None
+        self._planner = None
+        self._teacher = None
+
+    # ------------------------------------------------------------------ connections
+    def _connect(self):
+        from sql.database import Database
+
+        url = self.settings.resolved_db_url()
+        if not self.settings.db_url and not Path(url).exists():
+            raise DataSourceError(
+                f"The demo database {url} does not exist yet: run `tradeassist demo` to build it, "
+                "or point TRADEASSIST_DB_URL at your own database."
+            )
+        return Database.connect(url, self.settings)
+
+    def engine(self):
+        """The connected database and its planner, built once per route (thread-safe)."""
+        with self._lock:
+            if self._planner is None:
+                from sql.catalog import Catalog
+                from sql.planner import Planner
+
+                database = self._connect()
+                catalog = Catalog.for_database(database, self.settings)
+                self._database, self._planner = database, Planner(catalog, self.settings.current_date())
+            return self._database, self._planner
+
+    def teacher(self):
+        """The taught question-SQL pairs of this home folder."""
+        if self._teacher is None:
+            from sql.teach import Teacher
+
+            self._teacher = Teacher(self.settings)
+        return self._teacher
+
+    # ------------------------------------------------------------------ route protocol
+    def claim(self, question: Question) -> float:
+        """0..1 from catalog cues (names, values, aggregates, time words) in the question."""
+        words = set(question.text.lower().replace("?", " ").replace(",", " ").split())
+        if not words:
+            return 0.0
+        score = 0.15 * len(words & _DATA_WORDS)
+        try:
+            _db, planner = self.engine()
+            from sql.parse_question import parse_question
+
+            parsed = parse_question(question.text, planner.catalog, planner.today)
+            mentions = parsed.mentions()
+            score += 0.25 * sum(1 for m in mentions if m.values) + 0.2 * sum(1 for m in mentions if m.concepts)
+            score += 0.15 * bool(parsed.period) - 0.1 * len(parsed.unknown)
+        except Exception:  # claiming never fails a question; it only ranks routes
+            pass
+        score -= 0.35 * len(words & _DOC_WORDS) + 0.4 * len(words & _SIGNAL_WORDS)
+        return max(0.0, min(1.0, score))
+
+    def answer(self, question: Question) -> Answer:
+        """Plan, guard, run and present; a clarifying Notice instead of a guess when unsure."""
+        if question.frames:
+            return self._answer_frames(question)
+        database, planner = self.engine()
+        return self.answer_with(question, database, planner, self.teacher())
+
+    def _answer_frames(self, question: Question) -> Answer:
+        from sql.catalog import Catalog
+        from sql.database import Database
+        from sql.definitions import generate_definitions
+        from sql.planner import Planner
+
+        database = Database.from_frames(dict(question.frames))
+        try:
+            schema = database.schema()
+            catalog = Catalog.build(schema, database.dialect, _fetcher(database, self.settings), self.settings,
+                                    definitions=generate_definitions(schema))
+            return self.answer_with(question, database, Planner(catalog, self.settings.current_date()), None)
+        finally:
+            database.close()
+
+    def answer_with(self, question: Question, database, planner, teacher) -> Answer:
+        """Answer over a given database and planner (the notebook path passes its own)."""
+        from sql.executor import Executor
+        from sql.planner_intent import Intent
+
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        previous, previous_sql = _previous_plan(question)
+        plan = planner.plan(question.text, Intent.from_json(previous) if previous else None)
+        method = "planner"
+        sql_text = plan.sql if plan.ok else None
+        notices: list[Notice] = []
+        taught = teacher.match(question.text, planner.catalog) if teacher is not None else None
+        if taught is not None and (not plan.ok or plan.confidence < 0.95):
+            sql_text, method = taught, "taught"
+        elif not plan.ok and self.llm_engine is not None:
+            sql_text = self.llm_engine.generate(question, planner.catalog, previous_sql)
+            method = "llm"
+        timings["plan"] = (time.perf_counter() - started) * 1000
+        if sql_text is None:
+            notices.append(Notice(plan.clarify or "Please rephrase the question.", "clarify", plan.options))
+            return Answer(route=self.name, parts=(Text(plan.clarify or "Please rephrase."), *notices),
+                          model=ModelInfo(method="planner"), timings_ms=timings,
+                          state={"plan": None, "sql": None, "confidence": plan.confidence})
+        executor = Executor(database, self.settings)
+        t = time.perf_counter()
+        guarded = executor.guard(sql_text)
+        timings["guard"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        result = executor.run(guarded)
+        timings["execute"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        parts = self._present(question, guarded, result, database.dialect, notices)
+        timings["present"] = (time.perf_counter() - t) * 1000
+        state = {
+            "plan": plan.intent.to_json() if (plan.intent is not None and method == "planner") else None,
+            "sql": guarded.sql,
+            "confidence": plan.confidence,
+        }
+        return Answer(route=self.name, parts=tuple(parts), model=ModelInfo(method=method),
+                      timings_ms=timings, state=state)
+
+    def _present(self, question: Question, guarded, result, dialect: str, notices: list[Notice]) -> list:
+        frame = result.frame
+        try:
+            from sql.present import choose_chart, summarize
+        except ImportError:  # presentation module not installed: plain summary, no chart
+            def summarize(frame, _text, _truncated):
+                return f"{len(frame):,} rows."
+
+            def choose_chart(_frame, _text):
+                return None
+
+        if result.truncated:
+            notices.append(Notice(
+                f"The result was capped at {len(frame):,} rows (the limit for one answer); "
+                "narrow the question to see the rest.", "warning"))
+        parts: list = [Text(summarize(frame, question.text, result.truncated)), Sql(guarded.sql, dialect),
+                       Table(frame, truncated=result.truncated)]
+        chart = choose_chart(frame, question.text)
+        if chart is not None:
+            parts.append(chart)
+        return parts + notices
+
+
+def _previous_plan(question: Question) -> tuple[dict | None, str | None]:
+    for turn in reversed(question.context):
+        answer = turn.answer
+        if answer is not None and answer.route == "sql" and answer.error is None:
+            return answer.state.get("plan"), answer.state.get("sql")
+    return None, None
+
+
+def _fetcher(database, settings: Settings):
+    def fetch(select) -> list:
+        result = database.query(select.sql(dialect=database.dialect), timeout_s=settings.sql_timeout_s,
+                                max_rows=1_000_000)
+        frame = result.frame
+        if frame.shape[1] == 1:
+            return frame.iloc[:, 0].tolist()
+        return [tuple(row) for row in frame.itertuples(index=False, name=None)]
+
+    return fetch
+
+
+def unsafe_request(text: str) -> UnsafeSqlError:
+    """The refusal for a request to change data."""
+    return UnsafeSqlError(f"This assistant is read-only and will not run: {text[:80]}")
+
+
+__all__ = ["SqlRoute", "LlmSqlEngine", "dt"]

@@ -1,0 +1,120 @@
+"""The HTTP API in process: token auth, the JSON answer, follow-up context, uploads, rate limits, OpenAPI."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from chat.api import create_api
+from chat.ratelimit import TokenBucketLimiter
+from chat.safety import UploadLimits
+from chat.service import BackendPool
+from chat.users import UserStore
+from chat_fake_routes import routes as fake_routes
+
+
+class FakePool(BackendPool):
+    """The real pool with the test routes (the product's routes may not all be importable here)."""
+
+    def backend(self, model: str = "auto"):
+        from core.backend import Backend
+
+        if model not in self._backends:
+            self._backends[model] = Backend(self.settings, routes=fake_routes(self.settings))
+        return self._backends[model]
+
+
+@pytest.fixture
+def api(settings, demo_duckdb):
+    settings = settings.model_copy(update={"db_url": str(demo_duckdb)})
+    users = UserStore(settings)
+    users.add("alice", "long enough pw")
+    users.add("bob", "long enough pw")
+    app = create_api(
+        FakePool(settings), users, TokenBucketLimiter(rate_per_minute=1, burst=5),
+        service_token="service-token-123", upload_limits=UploadLimits(max_files=2, max_file_bytes=4096),
+    )
+    client = TestClient(app)
+    client.tokens = {"alice": users.new_token("alice"), "bob": users.new_token("bob")}
+    return client
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_calls_without_a_valid_token_are_refused(api):
+    assert api.get("/health").json()["status"] == "ok"
+    for headers in ({}, auth("not-a-token"), {"Authorization": "Basic YWxpY2U6eA=="}):
+        response = api.post("/ask", json={"question": "latest close of AAPL"}, headers=headers)
+        assert response.status_code == 401
+        assert response.json()["error"]["type"] == "Unauthorized"
+        assert response.headers["www-authenticate"] == "Bearer"
+    assert api.post("/ingest", files={"files": ("a.txt", b"hello")}).status_code == 401
+
+
+def test_ask_returns_the_json_form(api):
+    response = api.post("/ask", json={"question": "latest close of AAPL"}, headers=auth(api.tokens["alice"]))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["route"] == "sql" and body["sql"].startswith("SELECT")
+    assert body["columns"] == ["date", "close"] and len(body["rows"]) == 20
+    assert body["chart"]["data"] and body["error"] is None
+    followup = api.post(
+        "/ask",
+        json={"question": "and for MSFT?", "context": [{"question": "latest close of AAPL", "answer": body}]},
+        headers=auth(api.tokens["alice"]),
+    ).json()
+    assert "MSFT" in followup["sql"]
+
+
+def test_bad_questions_get_clear_errors(api):
+    empty = api.post("/ask", json={"question": "  "}, headers=auth(api.tokens["alice"]))
+    assert empty.status_code == 400 and empty.json()["error"]["type"] == "BadInputError"
+    unknown = api.post("/ask", json={"question": "x", "route": "nope"}, headers=auth(api.tokens["alice"]))
+    assert unknown.status_code == 422  # refused by the request schema, with the allowed values
+    bad_context = api.post("/ask", json={"question": "x", "context": [{"question": "y", "answer": {"bad": 1}}]},
+                           headers=auth(api.tokens["alice"]))
+    assert bad_context.status_code in (200, 400)
+    too_long = api.post("/ask", json={"question": "x" * 5000}, headers=auth(api.tokens["alice"]))
+    assert too_long.status_code == 400 and "limit" in too_long.json()["error"]["message"]
+
+
+def test_users_cannot_act_as_others_but_the_service_token_can(api, monkeypatch):
+    seen = []
+    original = BackendPool.ask_async
+
+    async def spy(self, question, model="auto"):
+        seen.append(question.user)
+        return await original(self, question, model)
+
+    monkeypatch.setattr(BackendPool, "ask_async", spy)
+    api.post("/ask", json={"question": "latest close", "user": "bob"}, headers=auth(api.tokens["alice"]))
+    api.post("/ask", json={"question": "latest close", "user": "bob"}, headers=auth("service-token-123"))
+    api.post("/ask", json={"question": "latest close"}, headers=auth("service-token-123"))
+    assert seen == ["alice", "bob", "api"]
+
+
+def test_rate_limit_is_per_user(api):
+    codes = [api.post("/ask", json={"question": "latest close of AAPL"}, headers=auth(api.tokens["alice"])).status_code
+             for _ in range(6)]
+    assert codes[:5] == [200] * 5 and codes[5] == 429
+    limited = api.post("/ask", json={"question": "latest close"}, headers=auth(api.tokens["alice"]))
+    assert limited.json()["error"]["type"] == "RateLimited" and int(limited.headers["retry-after"]) >= 1
+    assert api.post("/ask", json={"question": "latest close"}, headers=auth(api.tokens["bob"])).status_code == 200
+
+
+def test_ingest_refuses_disguised_oversized_and_too_many_files(api):
+    headers = auth(api.tokens["alice"])
+    disguised = api.post("/ingest", files={"files": ("report.pdf", b"MZ\x90\x00" + b"\0" * 100)}, headers=headers)
+    assert disguised.status_code == 400 and "cannot be ingested" in disguised.json()["error"]["message"]
+    big = api.post("/ingest", files={"files": ("big.txt", b"a" * 5000)}, headers=headers)
+    assert big.status_code == 400 and "limit" in big.json()["error"]["message"]
+    many = [("files", (f"{i}.txt", b"hello")) for i in range(3)]
+    assert api.post("/ingest", files=many, headers=headers).status_code == 400
+
+
+def test_openapi_document(api):
+    spec = api.get("/openapi.json").json()
+    assert {"/ask", "/ingest", "/health"} <= set(spec["paths"])
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]

@@ -1,0 +1,86 @@
+"""Markdown sanitising and upload checks: remote images never render, disguised files never pass."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from chat.safety import UploadLimits, check_upload, sniff_kind, strip_remote_images
+from chat_pdf import make_pdf
+from core.errors import BadInputError
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "see ![chart](https://evil.example/pixel.png?secret=1)",
+        "see ![](http://169.254.169.254/latest/meta-data)",
+        'see ![x](<https://evil.example/a b.png> "title")',
+        "see ![x][ref]\n\n[ref]: https://evil.example/p.png",
+        'see <img src="https://evil.example/p.png">',
+        "see <IMG SRC=https://evil.example/p.png onerror=alert(1)>",
+    ],
+)
+def test_remote_images_are_removed(markdown):
+    clean = strip_remote_images(markdown)
+    assert "![" not in clean and "<img" not in clean.lower()
+    assert "image removed" in clean
+
+
+def test_plain_markdown_is_kept():
+    text = "**Revenue** grew [12%](https://example.com/report) in 2025.\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+    assert strip_remote_images(text) == text
+
+
+def _docx(extra: bytes = b"") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+        if extra:
+            archive.writestr("word/media/big.bin", extra)
+    return buffer.getvalue()
+
+
+def test_real_types_are_recognised():
+    assert sniff_kind("report.pdf", make_pdf([["hello"]])) == "pdf"
+    assert sniff_kind("notes.txt", "café au lait".encode()) == "txt"
+    assert sniff_kind("notes.md", b"# title") == "md"
+    assert sniff_kind("letter.docx", _docx()) == "docx"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("report.pdf", b"MZ\x90\x00" + b"\x00" * 200, "cannot be ingested"),  # a Windows executable
+        ("report.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 200, "cannot be ingested"),
+        ("report.pdf", b"just some text", "content is plain text"),
+        ("notes.txt", make_pdf([["x"]]), "name says .txt"),
+        ("photo.png", b"\x00\x01\x02\x03" * 100, "not a document type"),
+        ("archive.docx", b"PK\x03\x04broken", "not a valid one"),
+    ],
+)
+def test_disguised_or_unknown_files_fail_clearly(name, data, message):
+    with pytest.raises(BadInputError, match=message):
+        sniff_kind(name, data)
+
+
+def test_zip_bombs_are_refused():
+    bomb = _docx(b"\0" * (20 * 1024 * 1024))  # 20 MB of zeros packs into ~20 KB
+    with pytest.raises(BadInputError, match="zip bomb"):
+        sniff_kind("bomb.docx", bomb)
+
+
+def test_upload_limits():
+    limits = UploadLimits(max_files=2, max_file_bytes=1000)
+    assert check_upload([("a.txt", b"a"), ("b.md", b"b")], limits) == ["txt", "md"]
+    with pytest.raises(BadInputError, match="too many"):
+        check_upload([("a.txt", b"a")] * 3, limits)
+    with pytest.raises(BadInputError, match="the limit is"):
+        check_upload([("a.txt", b"a" * 1001)], limits)
+    with pytest.raises(BadInputError, match="empty"):
+        check_upload([("a.txt", b"")], limits)
+    with pytest.raises(BadInputError, match="No file"):
+        check_upload([], limits)

@@ -1,0 +1,141 @@
+"""The running chat server: its API mount, the websocket chat, and element/file tricks that must fail."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import threading
+import uuid
+
+import httpx
+import pytest
+
+from chat.wsclient import ChatClient, login_cookie
+from chat_pdf import make_pdf
+
+SECRET_MARKERS = ("TRADEASSIST_HOME", "CHAINLIT_AUTH_SECRET", "PATH=")
+
+
+@pytest.fixture(scope="module")
+def client(chat_server):
+    with httpx.Client(base_url=chat_server.url, timeout=60) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def logged_in(chat_server):
+    cookie = asyncio.run(login_cookie(chat_server.url, chat_server.user, chat_server.password))
+    with httpx.Client(base_url=chat_server.url, timeout=60, headers={"Cookie": cookie}) as http:
+        http.cookie_header = cookie
+        yield http
+
+
+class _Listener(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self):  # noqa: N802 (the standard library's name)
+        _Listener.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"internal secret")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def internal_url():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Listener)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/internal-only"
+    server.shutdown()
+
+
+def test_api_is_mounted_ahead_of_the_page_routes(client, chat_server):
+    assert client.get("/api/health").json()["status"] == "ok"
+    spec = client.get("/api/openapi.json").json()
+    assert "/ask" in spec["paths"]
+    assert client.post("/api/ask", json={"question": "latest close of AAPL"}).status_code == 401
+    answer = client.post("/api/ask", json={"question": "What was the latest close of AAPL?"},
+                         headers={"Authorization": f"Bearer {chat_server.token}"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["route"] == "sql" and answer.json()["rows"]
+
+
+def test_websocket_chat_answers_and_follows_up(chat_server, logged_in):
+    async def talk():
+        chat = ChatClient(chat_server.url, logged_in.cookie_header)
+        await chat.connect()
+        first = await chat.ask("What was the daily close of AAPL over the last month?")
+        second = await chat.ask("and for MSFT?")
+        await chat.close()
+        return first, second
+
+    first, second = asyncio.run(talk())
+    assert {e["type"] for e in first.elements} >= {"dataframe", "plotly", "file"}
+    assert any(s.get("name") == "SQL" and "AAPL" in str(s.get("output")) for s in first.steps)
+    assert any(s.get("name") == "SQL" and "MSFT" in str(s.get("output")) for s in second.steps)
+
+
+def test_element_path_and_url_tricks_fail(chat_server, logged_in, internal_url):
+    _Listener.hits.clear()
+    tricks = [
+        {"type": "file", "name": "env", "path": "/proc/self/environ", "display": "inline"},
+        {"type": "custom", "name": "env", "path": "/proc/self/environ", "display": "inline", "props": {}},
+        {"type": "image", "name": "ssrf", "url": internal_url, "display": "inline"},
+        {"type": "custom", "name": "ssrf", "url": internal_url, "display": "inline", "props": {}},
+    ]
+    async def try_tricks():
+        # A live websocket session, so that the element endpoint really processes the elements.
+        chat = ChatClient(chat_server.url, logged_in.cookie_header)
+        await chat.connect()
+        responses = []
+        async with httpx.AsyncClient(base_url=chat_server.url, timeout=30,
+                                     headers={"Cookie": logged_in.cookie_header}) as http:
+            for element in tricks:
+                element.update(id=str(uuid.uuid4()), threadId=chat.thread_id, forId=str(uuid.uuid4()))
+                responses.append(await http.put("/project/element",
+                                                json={"sessionId": chat.session_id, "element": element}))
+            await asyncio.sleep(1.0)  # give any (wrongly) scheduled fetch the time to happen
+        await chat.close()
+        return responses
+
+    for response in asyncio.run(try_tricks()):
+        assert not any(marker in response.text for marker in SECRET_MARKERS)
+        assert response.status_code >= 400 or response.json().get("success") is False or (
+            "environ" not in response.text and response.status_code == 200
+        )
+    for path in (
+        "/project/file/..%2F..%2F..%2Fproc%2Fself%2Fenviron?session_id=x",
+        "/public/..%2F..%2F..%2F..%2Fproc%2Fself%2Fenviron",
+        "/public/../../../../proc/self/environ",
+        "/api/files/..%2F..%2F..%2Fproc%2Fself%2Fenviron",
+        "/api/files/../../../proc/self/environ",
+        "/api/files/someone-else/element/chart.json",
+    ):
+        response = logged_in.get(path)
+        assert not any(marker in response.text for marker in SECRET_MARKERS), path
+        assert response.status_code >= 400 or "<html" in response.text.lower(), path
+    assert _Listener.hits == []  # nothing fetched the internal URL
+
+
+def test_element_files_need_their_owner(chat_server, client):
+    # Without the session cookie no stored element can be read.
+    assert client.get("/api/files/anything/else.json").status_code in (401, 404)
+
+
+def test_api_ingest_then_docs_answer_cites_the_file(chat_server, client):
+    if not chat_server.real_backend:
+        pytest.skip("the product's document routes are not installed yet")
+    headers = {"Authorization": f"Bearer {chat_server.token}"}
+    pdf = make_pdf([["Operations manual"], ["Settlement of equity trades happens two business days after trade date."]])
+    ingest = client.post("/api/ingest", files={"files": ("ops_manual.pdf", pdf)}, headers=headers)
+    assert ingest.status_code == 200, ingest.text
+    assert ingest.json()["files"][0]["pages"] == 2
+    answer = client.post("/api/ask", json={"question": "When does settlement of equity trades happen?",
+                                           "route": "docs"}, headers=headers).json()
+    assert any(c["source"].endswith("ops_manual.pdf") and c["page"] in (1, 2) for c in answer["citations"]), answer
+    assert "two business days" in answer["text"] + " ".join(c["snippet"] for c in answer["citations"])
+    disguised = client.post("/api/ingest", files={"files": ("x.pdf", b"MZ" + b"\0" * 64)}, headers=headers)
+    assert disguised.status_code == 400

@@ -1,0 +1,77 @@
+"""Users and API tokens: bcrypt hashes on disk, clear errors, and the ``tradeassist users`` commands."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+from chat.users import UserStore, ensure_auth_secret, ensure_first_user
+from core.errors import BadInputError, UnknownNameError
+
+
+def test_passwords_are_hashed_and_verified(settings):
+    store = UserStore(settings)
+    store.add("alice", "s3cret-password")
+    assert store.verify("alice", "s3cret-password")
+    assert not store.verify("alice", "wrong-password")
+    assert not store.verify("nobody", "s3cret-password")
+    raw = sqlite3.connect(store.path).execute("SELECT password_hash FROM users").fetchone()[0]
+    assert bytes(raw).startswith(b"$2") and b"s3cret" not in bytes(raw)
+
+
+def test_bad_names_passwords_and_duplicates(settings):
+    store = UserStore(settings)
+    with pytest.raises(BadInputError, match="valid user name"):
+        store.add("../etc", "long enough pw")
+    with pytest.raises(BadInputError, match="at least 8"):
+        store.add("bob", "short")
+    with pytest.raises(BadInputError, match="at most 72"):
+        store.add("bob", "x" * 73)
+    store.add("bob", "long enough pw")
+    with pytest.raises(BadInputError, match="exists already"):
+        store.add("bob", "another password")
+    store.add("bob", "another password", replace=True)
+    assert store.verify("bob", "another password")
+    with pytest.raises(UnknownNameError):
+        store.remove("nobody")
+
+
+def test_tokens_belong_to_users_and_go_with_them(settings):
+    store = UserStore(settings)
+    store.add("carol", "long enough pw")
+    token = store.new_token("carol")
+    assert store.user_for_token(token) == "carol"
+    assert store.user_for_token(token + "x") is None
+    digest = sqlite3.connect(store.path).execute("SELECT digest FROM api_tokens").fetchone()[0]
+    assert token not in digest
+    store.remove("carol")
+    assert store.user_for_token(token) is None
+    with pytest.raises(UnknownNameError):
+        store.new_token("carol")
+
+
+def test_first_user_and_auth_secret_are_created_once(settings):
+    name, password = ensure_first_user(settings)
+    assert name == "admin" and UserStore(settings).verify("admin", password)
+    assert ensure_first_user(settings) is None
+    secret = ensure_auth_secret(settings)
+    assert len(secret) >= 32 and ensure_auth_secret(settings) == secret
+
+
+def test_users_cli(settings, monkeypatch):
+    from core.cli import app
+
+    monkeypatch.setenv("TRADEASSIST_HOME", str(settings.home))
+    runner = CliRunner()
+    added = runner.invoke(app, ["users", "add", "dave", "--password-stdin"], input="long enough pw\n")
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(app, ["users", "list"])
+    assert "dave" in listed.output and "0 API token(s)" in listed.output
+    token = runner.invoke(app, ["users", "token", "dave"]).output.strip()
+    assert UserStore(settings).user_for_token(token) == "dave"
+    short = runner.invoke(app, ["users", "add", "eve", "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and isinstance(short.exception, BadInputError)
+    removed = runner.invoke(app, ["users", "remove", "dave"])
+    assert removed.exit_code == 0 and UserStore(settings).list() == []

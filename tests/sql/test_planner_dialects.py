@@ -1,0 +1,73 @@
+"""The same questions planned and run on DuckDB, SQLite and PostgreSQL give equal results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
+HERE = Path(__file__).parent
+DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "sql_dev.jsonl"
+
+EXTRA = [
+    "daily returns of AAPL last 10 days",
+    "5-day return of NVDA",
+    "best performing stocks this month",
+    "weekly number of BTC transfers over the last 4 weeks",
+    "monthly number of trades this year",
+    "quarterly total fees in 2025",
+    "How many trades did account 3 make yesterday?",
+    "count of orders per status and side",
+]
+
+
+def _questions() -> list[str]:
+    questions = [json.loads(line)["question"] for line in (HERE / "paraphrases.jsonl").read_text().splitlines() if line]
+    if DEV.exists():
+        questions += [json.loads(line)["question"] for line in DEV.read_text().splitlines() if line]
+    return questions + EXTRA
+
+
+def _route(url: str, home: Path):
+    from core.settings import Settings
+    from sql.route import SqlRoute
+
+    return SqlRoute(Settings(home=home, today=TODAY, db_url=url))
+
+
+def _rows(answer) -> list[tuple]:
+    from sql.evaluate import normalize_cell
+
+    frame = answer.table.frame
+    return sorted((tuple(repr(normalize_cell(v)) for v in row) for row in frame.itertuples(index=False)))
+
+
+@pytest.fixture(scope="module")
+def all_routes(demo_duckdb, demo_sqlite, demo_postgres, tmp_path_factory):
+    """Routes over the three databases holding the same demo data."""
+    home = tmp_path_factory.mktemp("dialects")
+    return {
+        "duckdb": _route(str(demo_duckdb), home),
+        "sqlite": _route(demo_sqlite, home),
+        "postgres": _route(demo_postgres, home),
+    }
+
+
+def test_same_answers_on_three_databases(all_routes):
+    from core.question import Question
+
+    failures = []
+    for question in _questions():
+        answers = {name: route.answer(Question(question)) for name, route in all_routes.items()}
+        reference = answers["duckdb"]
+        assert reference.table is not None, f"{question}: {reference.notices}"
+        expected = _rows(reference)
+        assert expected, f"{question}: no rows on DuckDB"
+        for name, answer in answers.items():
+            assert answer.sql is not None and answer.sql.dialect == name
+            if _rows(answer) != expected:
+                failures.append(f"{name}: {question}\n  {answer.sql.statement}")
+    assert not failures, "\n".join(failures)
