@@ -20,7 +20,7 @@ from core.jsonform import answer_from_json, answer_to_json, error_json
 from core.question import Turn
 
 from chat.history import LocalFileStorage
-from chat.safety import UploadLimits, check_upload
+from chat.safety import UploadLimits, screen_upload
 from chat.service import ROUTE_CHOICES, BackendPool, build_question
 from chat.users import UserStore
 
@@ -122,17 +122,24 @@ def create_api(
 
     @api.post("/ingest", summary="Ingest uploaded documents for the calling user")
     async def ingest(files: list[UploadFile] = File(...), who: Caller = Depends(caller)) -> JSONResponse:
-        from chat.upload import ingest_files
+        from chat.upload import FileResult, ingest_files
 
         batch = []
         for upload in files[: upload_limits.max_files + 1]:
             data = await upload.read(upload_limits.max_file_bytes + 1)
             batch.append((upload.filename or "upload", data))
         try:
-            kinds = check_upload(batch, upload_limits)
+            accepted, refused = screen_upload(batch, upload_limits)
         except BadInputError as exc:
             return JSONResponse({"error": error_json(exc)}, status_code=400)
-        results = await ingest_files(batch, kinds, pool.settings, who.user)
+        if not accepted:  # every file refused: a client error, with each reason
+            reasons = "; ".join(reason for _, reason in refused)
+            return JSONResponse({"error": error_json(BadInputError(reasons)),
+                                 "files": [FileResult(n, "", error=r).to_json() for n, r in refused]},
+                                status_code=400)
+        results = [FileResult(name, "", error=reason) for name, reason in refused]
+        results += await ingest_files([(n, d) for n, d, _ in accepted], [k for _, _, k in accepted],
+                                      pool.settings, who.user)
         failed = sum(1 for r in results if r.error)
         body = {"files": [r.to_json() for r in results], "failed": failed}
         return JSONResponse(body, status_code=200 if failed < len(results) else 422)

@@ -27,7 +27,7 @@ from chat.export import ExportTurn, notebook_bytes
 from chat.history import make_data_layer, storage_for
 from chat.ratelimit import make_limiter
 from chat.render import METADATA_KEY, send_answer
-from chat.safety import UploadLimits, check_upload
+from chat.safety import UploadLimits, screen_upload
 from chat.service import ROUTE_CHOICES, BackendPool, build_question, chat_settings
 from chat.upload import FileResult, ingest_files
 from chat.users import UserStore, ensure_auth_secret
@@ -125,9 +125,10 @@ async def _on_resume(thread: dict) -> None:
         data = metadata.get(METADATA_KEY)
         if not isinstance(data, dict) or not data.get("question"):
             continue
-        exchanges.append({**data, "message_id": step.get("id")})
+        exchanges.append({**data, "message_id": step.get("id"), "run_id": step.get("parentId")})
         try:
-            history.append(Turn(data["question"], answer_from_json(data)))
+            answer = answer_from_json(data).replace(state=data.get("state") or {})
+            history.append(Turn(data["question"], answer))
         except (TradeAssistError, KeyError, TypeError, ValueError):
             history.append(Turn(data["question"], None))
     await _start_session(history, exchanges)
@@ -152,7 +153,9 @@ async def ask(text: str) -> None:
     message = await send_answer(question.text, answer)
     history.append(Turn(question.text, answer))
     exchanges: list[dict[str, Any]] = cl.user_session.get("exchanges") or []
-    exchanges.append({**message.metadata[METADATA_KEY], "message_id": message.id})
+    # Feedback names the message, or the run step that holds it, depending on where it is given.
+    exchanges.append({**message.metadata[METADATA_KEY], "message_id": message.id,
+                      "run_id": message.parent_id})
     cl.user_session.set("history", history)
     cl.user_session.set("exchanges", exchanges)
 
@@ -162,32 +165,31 @@ async def ingest_attachments(elements: list) -> list[FileResult]:
     files = []
     for element in elements:
         path = Path(element.path)
-        size = path.stat().st_size
-        if size > UPLOAD_LIMITS.max_file_bytes:
-            await cl.ErrorMessage(
-                content=f"Upload refused: {element.name} is {size / 1e6:.1f} MB; the limit is "
-                f"{UPLOAD_LIMITS.max_file_bytes / 1e6:.0f} MB."
-            ).send()
-            return []
-        files.append((element.name, path.read_bytes()))
-    if not files:
-        return []
+        # Never read more than one byte past the limit: the check below then refuses the file.
+        with path.open("rb") as handle:
+            files.append((element.name, handle.read(UPLOAD_LIMITS.max_file_bytes + 1)))
     try:
-        kinds = check_upload(files, UPLOAD_LIMITS)
+        accepted, refused = screen_upload(files, UPLOAD_LIMITS)
     except BadInputError as exc:
         await cl.ErrorMessage(content=f"Upload refused: {exc}").send()
         return []
+    results = [FileResult(name, "", error=reason) for name, reason in refused]
+    files = [(name, data) for name, data, _ in accepted]
+    kinds = [kind for _, _, kind in accepted]
     started = time.perf_counter()
     async with cl.Step(name=f"Ingesting {len(files)} file(s)", type="tool") as step:
         lines: list[str] = []
 
         async def progress(result: FileResult, index: int, total: int) -> None:
             status = f"failed: {result.error}" if result.error else f"{result.pages} pages, {result.chunks} chunks"
-            lines.append(f"{index}/{total} **{result.name}**: {status}")
+            counter = f"{index}/{total} " if total else ""
+            lines.append(f"{counter}**{result.name}**: {status}")
             step.output = "\n\n".join(lines)
             await step.update()
 
-        results = await ingest_files(files, kinds, SETTINGS, _user_name(), on_done=progress)
+        for result in results:
+            await progress(result, 0, 0)
+        results += await ingest_files(files, kinds, SETTINGS, _user_name(), on_done=progress)
     good = [r for r in results if not r.error]
     pages = sum(r.pages for r in good)
     chunks = sum(r.chunks for r in good)
@@ -245,11 +247,11 @@ async def export_notebook() -> None:
 async def _on_feedback(feedback) -> None:
     from chat.teach import teach_from_feedback
 
+    exchanges: list[dict[str, Any]] = cl.user_session.get("exchanges") or []
     if feedback.value != 1:
         return
-    exchanges: list[dict[str, Any]] = cl.user_session.get("exchanges") or []
     for exchange in exchanges:
-        if exchange.get("message_id") == feedback.forId and exchange.get("sql"):
+        if feedback.forId in (exchange.get("message_id"), exchange.get("run_id")) and exchange.get("sql"):
             await asyncio.to_thread(teach_from_feedback, SETTINGS, exchange["question"], exchange["sql"],
                                     _user_name())
             return

@@ -15,7 +15,7 @@ from chat.safety import strip_remote_images
 
 #: The first code cell: open the trading database read-only and define the chart rule.
 _SETUP = '''\
-"""Open the trading database read-only; every query below is re-run against it."""
+"""Open the trading database read-only; every query below is checked and re-run against it."""
 import pandas as pd
 import plotly.io as pio
 
@@ -23,7 +23,21 @@ DB_URL = {db_url!r}
 
 
 def run_sql(statement: str) -> pd.DataFrame:
-    """Run one SELECT on a read-only connection and return the result as a DataFrame."""
+    """Run one SELECT through tradeassist's guard on a read-only connection; returns a DataFrame."""
+    try:
+        from core.settings import Settings
+        from sql.executor import Database, Executor
+    except ImportError:  # tradeassist is not installed in this kernel: plain read-only access
+        return _run_plain(statement)
+    database = Database.connect(DB_URL)
+    try:
+        _, result = Executor(database, Settings()).run_sql(statement)
+        return result.frame
+    finally:
+        database.close()
+
+
+def _run_plain(statement: str) -> pd.DataFrame:
     if "://" not in DB_URL:  # a DuckDB file
         import duckdb
 
@@ -67,6 +81,32 @@ def chart(frame: pd.DataFrame, question: str, kind: str = ""):
         return px.bar(frame, x=labels[0], y=numbers[0])
     return None
 '''
+
+
+def light_json(question: str, answer) -> dict[str, Any]:
+    """An answer's JSON form without rows or figure: what history, feedback and export keep."""
+    from core.jsonform import answer_to_json
+
+    data = answer_to_json(answer)
+    data["question"] = question
+    data["row_count"] = len(data["rows"])
+    data["rows"] = []
+    data["chart_kind"] = (answer.chart.kind or "figure") if answer.chart is not None else None
+    data["chart"] = None
+    data["state"] = _json_safe_state(answer.state)
+    return data
+
+
+def _json_safe_state(state) -> dict[str, Any]:
+    """The route state entries that survive JSON (a follow-up after a resume reuses them)."""
+    kept = {}
+    for key, value in dict(state).items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue
+        kept[key] = value
+    return kept
 
 
 @dataclass(frozen=True)

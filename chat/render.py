@@ -12,25 +12,14 @@ from typing import Any
 import chainlit as cl
 
 from core.answer import Answer, Citation, Explanation, Notice
-from core.jsonform import answer_to_json
 
+from chat.export import light_json
 from chat.safety import strip_remote_images
 
 #: Rows shown in the sortable table element; the CSV download always has every row.
 MAX_TABLE_ROWS = 2000
 METADATA_KEY = "tradeassist"
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_. -]+")
-
-
-def light_json(question: str, answer: Answer) -> dict[str, Any]:
-    """The answer's JSON form without its rows or figure: what history, feedback and export need."""
-    data = answer_to_json(answer)
-    data["question"] = question
-    data["row_count"] = len(data["rows"])
-    data["rows"] = []
-    data["chart_kind"] = (answer.chart.kind or "figure") if answer.chart is not None else None
-    data["chart"] = None
-    return data
 
 
 def display_frame(frame):
@@ -44,6 +33,16 @@ def display_frame(frame):
             if (values.dropna() == values.dropna().dt.normalize()).all():
                 shown[column] = values.dt.strftime("%Y-%m-%d")
     return shown
+
+
+def pretty_sql(statement: str, dialect: str) -> str:
+    """The statement laid out on several lines for reading (the original if it cannot be parsed)."""
+    import sqlglot
+
+    try:
+        return ";\n".join(sqlglot.transpile(statement, read=dialect, write=dialect, pretty=True))
+    except sqlglot.errors.SqlglotError:
+        return statement
 
 
 def citation_name(citation: Citation, index: int) -> str:
@@ -173,7 +172,7 @@ async def send_answer(question: str, answer: Answer) -> cl.Message:
         step.output = route_summary(answer)
     if answer.sql is not None:
         async with cl.Step(name="SQL", type="tool", language="sql", default_open=False) as sql_step:
-            sql_step.output = answer.sql.statement
+            sql_step.output = pretty_sql(answer.sql.statement, answer.sql.dialect)
     content, elements = answer_content(answer)
     message = cl.Message(
         content=content,

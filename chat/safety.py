@@ -121,3 +121,24 @@ def check_upload(files: list[tuple[str, bytes]], limits: UploadLimits) -> list[s
             raise BadInputError(f"{name} is empty.")
         kinds.append(sniff_kind(name, data))
     return kinds
+
+
+def screen_upload(
+    files: list[tuple[str, bytes]], limits: UploadLimits
+) -> tuple[list[tuple[str, bytes, str]], list[tuple[str, str]]]:
+    """Split a batch into accepted ``(name, data, kind)`` and refused ``(name, reason)`` files.
+
+    Only a batch that is empty or has too many files is refused as a whole; otherwise each bad
+    file fails alone and the others go in.
+    """
+    if not files:
+        raise BadInputError("No file was uploaded.")
+    if len(files) > limits.max_files:
+        raise BadInputError(f"{len(files)} files at once is too many; the limit is {limits.max_files}.")
+    accepted, refused = [], []
+    for name, data in files:
+        try:
+            accepted.append((name, data, check_upload([(name, data)], limits)[0]))
+        except BadInputError as exc:
+            refused.append((name, str(exc)))
+    return accepted, refused

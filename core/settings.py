@@ -61,6 +61,30 @@ class Settings(BaseSettings):
     anthropic_api_key: str | None = None
     anthropic_model: str = "claude-3-5-haiku-latest"
     allow_cloud: bool = True
+    anthropic_base_url: str | None = None
+    openrouter_base_url: str | None = None
+    vllm_api_key: str | None = None
+    vllm_engine_model: str | None = Field(
+        default=None, description="Run this model with vLLM in-process (needs the gpu extra and a GPU)."
+    )
+    confidential: bool = Field(default=False, description="Treat all data as confidential: local models only.")
+    llm_cloud_first_tasks: list[str] = Field(
+        default_factory=lambda: ["complex"], description="Model tasks that may try the cloud before local models."
+    )
+    llm_first_token_timeout_s: float = Field(default=10.0, gt=0)
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_queue_timeout_s: float = Field(default=5.0, ge=0)
+    llm_retries: int = Field(default=1, ge=0, le=5, description="Retries per provider (the only retry layer).")
+    llm_local_concurrency: int = Field(default=8, ge=1)
+    llm_cloud_concurrency: int = Field(default=16, ge=1)
+    llm_breaker_failures: int = Field(default=3, ge=1)
+    llm_breaker_cooldown_s: float = Field(default=30.0, ge=0)
+    llm_max_tokens: int = Field(default=1024, ge=16)
+    llm_context_turns: int = Field(default=4, ge=0, description="Earlier turns sent to the model.")
+    llm_sql_corrections: int = Field(default=2, ge=0, le=2, description="Self-corrections of model SQL.")
+    model_prices: dict[str, list[float]] = Field(
+        default_factory=dict, description="USD per 1M tokens (in, out) by model name, as JSON."
+    )
 
     # Front ends.
     server_url: str | None = Field(default=None, description="Use a shared /api/ask backend.")
@@ -73,7 +97,7 @@ class Settings(BaseSettings):
     def _expand_home(cls, value: object) -> object:
         return Path(str(value)).expanduser() if value not in (None, "") else _default_home()
 
-    @field_validator("today", "db_url", "vllm_url", "server_url", mode="before")
+    @field_validator("today", "db_url", "vllm_url", "server_url", "vllm_model", "openai_base_url", "anthropic_base_url", "openrouter_base_url", "vllm_engine_model", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value

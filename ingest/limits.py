@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,13 +97,12 @@ def check_image_header(source: object, limits: Limits) -> tuple[int, int, int]:
     """
     from PIL import Image, UnidentifiedImageError
 
-    configure_pillow(limits)
     try:
-        with Image.open(source) as image:  # type: ignore[arg-type]
+        with pillow_pixel_limit(limits), Image.open(source) as image:  # type: ignore[arg-type]
             width, height = image.size
             frames = int(getattr(image, "n_frames", 1) or 1)
     except Image.DecompressionBombError as exc:
-        raise IngestError(f"image refused: {exc}") from exc
+        raise IngestError(f"image too large, refused before decoding: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise IngestError(f"unreadable or damaged image: {exc}") from exc
     check_pixels(width, height, limits)
@@ -124,8 +126,21 @@ def check_pages(pages: int, limits: Limits) -> None:
         raise IngestError(f"too many pages: {pages:,} (limit {limits.max_pages:,})")
 
 
-def configure_pillow(limits: Limits) -> None:
-    """Align PIL's own decompression-bomb guard with our pixel limit (it raises past 2x its value)."""
+@contextlib.contextmanager
+def pillow_pixel_limit(limits: Limits) -> Iterator[None]:
+    """PIL's own decompression-bomb guard set to our pixel limit while a file is handled.
+
+    PIL checks it in ``Image.open`` from the header (warning past the value, error past twice
+    it); our ``check_pixels`` then refuses anything over the limit itself. The global is
+    restored afterwards so that other code in the process keeps its own setting.
+    """
     from PIL import Image
 
+    before = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = before

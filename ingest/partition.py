@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import IngestError
-from ingest.limits import Limits, check_image_header, check_pages, check_zip_package
+from ingest.limits import Limits, check_image_header, check_pages, check_zip_package, pillow_pixel_limit
 from ingest.offline import prepare_unstructured
 from ingest.sniff import FileKind
 
@@ -36,6 +36,8 @@ class Partitioned:
 
     elements: list[Element]
     pages: int
+    #: Pages whose text came from OCR.
+    ocr_pages: int = 0
 
 
 def partition_file(path: Path, kind: FileKind, limits: Limits) -> Partitioned:
@@ -44,7 +46,7 @@ def partition_file(path: Path, kind: FileKind, limits: Limits) -> Partitioned:
     if kind.is_ooxml:
         check_zip_package(path, limits)
     try:
-        elements, pages = _PARTITIONERS[kind](path, limits)
+        elements, pages, *ocr = _PARTITIONERS[kind](path, limits)
     except IngestError:
         raise
     except MemoryError as exc:
@@ -61,10 +63,10 @@ def partition_file(path: Path, kind: FileKind, limits: Limits) -> Partitioned:
     total = sum(len(el.text) for el in kept)
     if total > limits.max_text_chars:
         raise IngestError(f"too much text: {total:,} characters (limit {limits.max_text_chars:,})")
-    return Partitioned(kept, pages)
+    return Partitioned(kept, pages, ocr[0] if ocr else 0)
 
 
-def elements_from_text(text: str, page: int, *, ocr: bool = False) -> list[Element]:
+def elements_from_text(text: str, page: int) -> list[Element]:
     """Paragraphs of plain text classified by unstructured (Title, NarrativeText, ListItem...)."""
     from unstructured.partition.text import partition_text
 
@@ -73,33 +75,31 @@ def elements_from_text(text: str, page: int, *, ocr: bool = False) -> list[Eleme
     elements = partition_text(text=text, languages=LANGUAGES)
     for element in elements:
         element.metadata.page_number = page
-        if ocr:
-            element.metadata.detection_origin = "ocr"
     return elements
 
 
-def _pdf(path: Path, limits: Limits) -> tuple[list[Element], int]:
+def _pdf(path: Path, limits: Limits) -> tuple[list[Element], int, int]:
     from ingest.pdf import lines_to_paragraphs, read_pdf_pages
 
     pages = read_pdf_pages(path, limits)
     elements: list[Element] = []
     for page in pages:
-        elements.extend(elements_from_text(lines_to_paragraphs(page.text), page.number, ocr=page.ocr))
-    return elements, len(pages)
+        elements.extend(elements_from_text(lines_to_paragraphs(page.text), page.number))
+    return elements, len(pages), sum(1 for page in pages if page.ocr)
 
 
-def _image(path: Path, limits: Limits) -> tuple[list[Element], int]:
+def _image(path: Path, limits: Limits) -> tuple[list[Element], int, int]:
     from PIL import Image, ImageSequence
 
     from ingest.ocr import ocr_image
 
     _, _, frames = check_image_header(path, limits)
     elements: list[Element] = []
-    with Image.open(path) as image:
+    with pillow_pixel_limit(limits), Image.open(path) as image:
         for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
             text = ocr_image(frame, timeout_s=limits.ocr_timeout_s, what=f"image page {number}")
-            elements.extend(elements_from_text(text, number, ocr=True))
-    return elements, frames
+            elements.extend(elements_from_text(text, number))
+    return elements, frames, frames
 
 
 def _docx(path: Path, limits: Limits) -> tuple[list[Element], int]:

@@ -243,6 +243,35 @@ def ingest_bytes(
             index.close()
 
 
+def ingest_uploads(
+    uploads: Sequence[tuple[str, bytes]],
+    settings: Settings,
+    *,
+    user: str,
+    collection: str | None = None,
+    progress: ProgressCallback | None = None,
+    index: DocumentIndex | None = None,
+) -> IngestReport:
+    """Ingest several uploaded files (name, bytes) at once, within ``max_files_per_upload``."""
+    limit = int(getattr(settings, "max_files_per_upload", 20))
+    if len(uploads) > limit:
+        raise BadInputError(f"Too many files in one upload: {len(uploads)} (limit {limit}).")
+    started = time.perf_counter()
+    report = IngestReport()
+    tracker = _Tracker(report, len(uploads), started, progress)
+    tracker.emit(None)
+    own_index = index is None
+    index = index if index is not None else _open_index(settings)
+    try:
+        for name, data in uploads:
+            tracker.finish(ingest_bytes(name, data, settings, user=user, collection=collection, index=index))
+    finally:
+        if own_index:
+            index.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
 # --- internals -------------------------------------------------------------------------------
 
 

@@ -58,10 +58,8 @@ def parse_file(job: ParseJob) -> ParsedFile:
         if not chunks:
             raise IngestError(f"no text found in this {kind.value.upper()} file"
                               + (" (even after OCR)" if kind.is_image or kind.value == "pdf" else ""))
-        ocr_pages = len({el.metadata.page_number for el in parsed.elements
-                         if getattr(el.metadata, "detection_origin", None) == "ocr"})
         return ParsedFile(job.path, True, kind.value, parsed.pages, chunks,
-                          seconds=time.perf_counter() - started, ocr_pages=ocr_pages)
+                          seconds=time.perf_counter() - started, ocr_pages=parsed.ocr_pages)
     except TradeAssistError as exc:
         return ParsedFile(job.path, False, reason=str(exc), seconds=time.perf_counter() - started)
     except FileNotFoundError:

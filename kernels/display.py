@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 #: Rows shown in HTML; the whole table stays in ``.df``.
 MAX_HTML_ROWS = 60
+#: Rows in the Markdown and plain-text fallbacks (front ends that show HTML never render these).
+MAX_TEXT_ROWS = 15
 #: A mime bundle: (data, metadata), as IPython's display formatter returns it.
 Bundle = tuple[dict[str, Any], dict[str, Any]]
 
@@ -33,10 +35,19 @@ def markdown_to_html(text: str) -> str:
     return renderer.render(text)
 
 
+def format_number(value: float) -> str:
+    """A float as people read it in a table: thousands separators, at most 4 decimals."""
+    if abs(value) >= 1e15 or 0 < abs(value) < 1e-4:
+        return f"{value:.6g}"
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
 def frame_html(frame: pd.DataFrame, truncated: bool = False) -> str:
     """A DataFrame as an HTML table (the first MAX_HTML_ROWS rows) with a row-count note."""
     shown = frame.head(MAX_HTML_ROWS)
-    table = shown.to_html(index=False, border=0, classes="dataframe tradeassist-table", na_rep="")
+    table = shown.to_html(
+        index=False, border=0, classes="dataframe tradeassist-table", na_rep="", float_format=format_number
+    )
     note = ""
     if len(frame) > MAX_HTML_ROWS or truncated:
         cut = " (cut by the row cap)" if truncated else ""
@@ -123,8 +134,10 @@ def answer_markdown(answer: Answer) -> str:
     if answer.sql is not None:
         pieces.append(f"```sql\n{answer.sql.statement}\n```")
     if answer.table is not None:
-        pieces.append(answer.table.frame.head(MAX_HTML_ROWS).to_markdown(index=False)
-                      if _has_tabulate() else answer.table.frame.head(MAX_HTML_ROWS).to_string(index=False))
+        shown = answer.table.frame.head(MAX_TEXT_ROWS)
+        pieces.append(shown.to_markdown(index=False) if _has_tabulate() else shown.to_string(index=False))
+        if len(answer.table.frame) > MAX_TEXT_ROWS:
+            pieces.append(f"*{len(answer.table.frame)} rows; showing {MAX_TEXT_ROWS}.*")
     for c in answer.citations:
         page = f" p.{c.page}" if c.page else ""
         pieces.append(f"- [{c.source}{page}] {c.snippet}")
@@ -149,11 +162,22 @@ def answer_plain(answer: Answer) -> str:
     if answer.sql is not None:
         lines.append(f"SQL: {answer.sql.statement}")
     if answer.table is not None:
-        lines.append(answer.table.frame.head(20).to_string(index=False))
+        frame = answer.table.frame
+        lines.append(frame.head(MAX_TEXT_ROWS).to_string(index=False))
+        if len(frame) > MAX_TEXT_ROWS:
+            lines.append(f"... {len(frame)} rows")
     for c in answer.citations:
         lines.append(f"[{c.source}{' p.' + str(c.page) if c.page else ''}] {c.snippet[:160]}")
     lines.append(f"(route: {answer.route})")
     return "\n".join(lines)
+
+
+def _json_engine() -> str:
+    try:
+        import orjson  # noqa: F401  (plotly serialises several times faster with it)
+    except ImportError:
+        return "json"
+    return "orjson"
 
 
 def figure_bundle(figure: go.Figure) -> Bundle:
@@ -162,7 +186,7 @@ def figure_bundle(figure: go.Figure) -> Bundle:
 
     # Round-trip through plotly's JSON encoder: numpy arrays and dates become plain JSON.
     # The figure was validated when built, so validating again only costs time.
-    spec = json.loads(pio.to_json(figure, validate=False))
+    spec = json.loads(pio.to_json(figure, validate=False, engine=_json_engine()))
     spec.setdefault("config", {"responsive": True})
     title = figure.layout.title.text if figure.layout.title and figure.layout.title.text else "chart"
     return {PLOTLY_MIME: spec, "text/plain": f"<Plotly figure: {title}>"}, {}

@@ -32,7 +32,7 @@ def install(user: bool = True, prefix: str | None = None, name: str = KERNEL_NAM
         (Path(folder) / "kernel.json").write_text(json.dumps(kernel_spec(), indent=1))
         try:
             return KernelSpecManager().install_kernel_spec(
-                folder, kernel_name=name, user=user and not prefix, prefix=prefix, replace=True
+                folder, kernel_name=name, user=user and not prefix, prefix=prefix
             )
         except (OSError, ValueError) as exc:
             raise ConfigError(f"Could not install the {DISPLAY_NAME} kernel: {exc}") from exc
@@ -44,7 +44,7 @@ def uninstall(name: str = KERNEL_NAME) -> str | None:
 
     try:
         return KernelSpecManager().remove_kernel_spec(name)
-    except NoSuchKernel:
+    except (KeyError, NoSuchKernel):  # jupyter_client raises KeyError for an unknown name
         return None
     except OSError as exc:
         raise ConfigError(f"Could not remove the {DISPLAY_NAME} kernel: {exc}") from exc

@@ -146,7 +146,7 @@ class DenseIndex:
         return DenseResult(ids[0][found].astype(np.int64), scores[0][found].astype(np.float32))
 
     def _nprobe(self, nlist: int) -> int:
-        return self.nprobe or max(8, min(nlist, math.ceil(nlist / 12)))
+        return self.nprobe or max(8, min(nlist, math.ceil(nlist / 10)))
 
     def _ensure_ann(self):
         import faiss
@@ -154,9 +154,12 @@ class DenseIndex:
         with self._lock:
             if self._ann is None:
                 count = len(self.ids)
-                nlist = int(max(16, min(4096, 4 * math.sqrt(count))))
+                nlist = int(max(16, min(4096, 2 * math.sqrt(count))))
                 quantizer = faiss.IndexFlatIP(self.dimensions)
                 index = faiss.IndexIVFFlat(quantizer, self.dimensions, nlist, faiss.METRIC_INNER_PRODUCT)
+                # Unit vectors under inner product: keep centroids on the sphere too, or
+                # long centroids attract the assignment and the partition degrades.
+                index.cp.spherical = True
                 # 64 points per centroid are plenty for k-means and keep training under a second.
                 sample_size = min(count, nlist * 64)
                 rng = np.random.default_rng(0)

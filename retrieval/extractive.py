@@ -73,7 +73,8 @@ def candidate_units(text: str) -> list[str]:
     for line in text.replace("\r\n", "\n").split("\n"):
         words = line.split()
         numbers = sum(1 for w in words if _NUMBER.search(w))
-        if numbers >= 3 and len(words) <= 30 and numbers * 3 >= len(words):
+        # A table row: mostly numbers ("Net sales $ 3,226.8 $ 2,729.4 ...", "For 250,838,697").
+        if numbers and len(words) <= 30 and numbers * 3 >= len(words):
             if prose:
                 units.extend(sentences("\n".join(prose)))
                 prose = []
@@ -128,12 +129,15 @@ def select_quotes(question: str, hits: Sequence[Hit], embed=None) -> list[Quote]
     if embed is not None:
         vectors = embed([question, *(unit for unit, _, _ in units)])
         similarities = [float(v) for v in vectors[1:] @ vectors[0]]
+    top_score = max(hit.score for hit in hits[:CANDIDATE_HITS])
     scored = []
-    for (unit, hit, rank), terms, similarity in zip(units, unit_terms, similarities):
+    for (unit, hit, _rank), terms, similarity in zip(units, unit_terms, similarities):
         overlap = sum(idf.get(t, 0.0) for t in query_terms & terms) / query_weight
         # Long sentences match more words by chance; damp them gently (BM25's length idea).
         length_norm = 1.0 / (1.0 + 0.25 * max(0.0, len(terms) / 25.0 - 1.0))
-        score = 0.55 * overlap * length_norm + 0.45 * max(similarity, 0.0) + 0.08 / (1 + rank)
+        # The chunk's own retrieval score is a prior: the best chunk's sentences start ahead.
+        prior = hit.score / top_score if top_score > 0 else 0.0
+        score = 0.5 * overlap * length_norm + 0.4 * max(similarity, 0.0) + 0.2 * prior
         scored.append(Quote(_clip(unit), hit, score))
     scored.sort(key=lambda quote: -quote.score)
     best = scored[0].score

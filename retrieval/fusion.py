@@ -11,9 +11,9 @@ T = TypeVar("T")
 #: The constant of reciprocal rank fusion (Cormack et al. 2009); 60 is the usual choice.
 RRF_K = 60
 #: The default fusion method (chosen by measurement: see docs/documents.md).
-FUSION = "convex"
-#: Weight of the dense cosine against the normalised BM25 score in convex fusion.
-DENSE_WEIGHT = 0.6
+FUSION = "relative"
+#: Weight of the dense leg against the keyword leg in relative score fusion.
+DENSE_WEIGHT = 0.5
 #: Two chunks whose 3-word shingles overlap this much say the same thing.
 DUPLICATE_JACCARD = 0.8
 
@@ -29,33 +29,44 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], *, k: int = RRF_K)
     return dict(sorted(fused.items(), key=lambda pair: -pair[1]))
 
 
-def convex_fusion(
+def relative_score_fusion(
     dense: dict[int, float], keyword: dict[int, float], *, alpha: float | None = None
 ) -> dict[int, float]:
-    """Fuse scores: ``alpha`` x cosine + (1 - alpha) x BM25 / best BM25, best first.
+    """Fuse scores: ``alpha`` x min-max(cosine) + (1 - alpha) x min-max(BM25), best first.
 
-    Unlike rank fusion this keeps the size of a gap: a chunk that alone holds a rare query term
-    (BM25 far above the rest) is not outvoted by many chunks that are all about equally close
-    in meaning. Cosines are used as they are (MiniLM's similarities sit in a stable 0..1 band).
+    Each leg's scores are rescaled to 0..1 over the candidates (Weaviate's "relative score
+    fusion"). Unlike rank fusion this keeps the size of a gap: a chunk that alone holds a rare
+    query term (BM25 far above the rest) is not outvoted by many chunks that are all about
+    equally close in meaning, and a chunk far closer in meaning is not outvoted by one that
+    merely shares a common word.
     """
     alpha = DENSE_WEIGHT if alpha is None else alpha
-    top = max(keyword.values(), default=0.0)
-    fused: dict[int, float] = {}
-    for item in dense.keys() | keyword.keys():
-        cosine = max(dense.get(item, 0.0), 0.0)
-        bm25 = keyword.get(item, 0.0) / top if top > 0 else 0.0
-        fused[item] = alpha * cosine + (1 - alpha) * bm25
-    return dict(sorted(fused.items(), key=lambda pair: -pair[1]))
+    dense_norm, keyword_norm = _min_max(dense), _min_max(keyword)
+    fused = {
+        item: alpha * dense_norm.get(item, 0.0) + (1 - alpha) * keyword_norm.get(item, 0.0)
+        for item in dense.keys() | keyword.keys()
+    }
+    return dict(sorted(fused.items(), key=lambda pair: (-pair[1], pair[0])))
 
 
-def fuse(dense: dict[int, float], keyword: dict[int, float], method: str = "convex") -> dict[int, float]:
-    """Fuse the two legs of a hybrid search by ``method`` ("convex" or "rrf"), best first."""
+def _min_max(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    spread = high - low
+    if spread <= 0:
+        return {item: 1.0 for item in scores}
+    return {item: (value - low) / spread for item, value in scores.items()}
+
+
+def fuse(dense: dict[int, float], keyword: dict[int, float], method: str = FUSION) -> dict[int, float]:
+    """Fuse the two legs of a hybrid search by ``method`` ("relative" or "rrf"), best first."""
     if method == "rrf":
         by_dense = sorted(dense, key=lambda i: -dense[i])
         by_keyword = sorted(keyword, key=lambda i: -keyword[i])
         return reciprocal_rank_fusion([ranking for ranking in (by_dense, by_keyword) if ranking])
-    if method == "convex":
-        return convex_fusion(dense, keyword)
+    if method == "relative":
+        return relative_score_fusion(dense, keyword)
     raise ValueError(f"unknown fusion method {method!r}")
 
 

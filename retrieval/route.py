@@ -33,6 +33,8 @@ MIN_DENSE = 0.32
 MIN_KEYWORD_COVERAGE = 0.5
 MIN_DENSE_WITH_KEYWORDS = 0.18
 SNIPPET_CHARS = 400
+#: Once the question is answerable, hits scoring at least this share of the best one are used.
+KEEP_SHARE = 0.5
 
 _STRONG = re.compile(
     r"\b(statements?|filings?|8-k|10-k|10-q|earnings release|press release|according to|"
@@ -113,7 +115,7 @@ class DocsRoute:
         started = time.perf_counter()
         hits = self.index.search(question.text, user=question.user, k=SEARCH_K)
         searched = time.perf_counter()
-        relevant = [hit for hit in hits if is_relevant(question.text, hit)]
+        relevant = relevant_hits(question.text, hits)
         timings = {"search": (searched - started) * 1000}
         if not relevant:
             return Answer(
@@ -152,6 +154,14 @@ def _coverage(words: Sequence[str], hit: Hit) -> float:
     return sum(1 for word in words if word in text) / max(1, len(words))
 
 
+def relevant_hits(question: str, hits: Sequence[Hit]) -> list[Hit]:
+    """The hits worth quoting: none unless one is about the question, then those near the best."""
+    if not any(is_relevant(question, hit) for hit in hits):
+        return []
+    best = max(hit.score for hit in hits)
+    return [hit for hit in hits if hit.score >= KEEP_SHARE * best]
+
+
 def is_relevant(question: str, hit: Hit) -> bool:
     """Whether a hit is about the question: close in meaning, or sharing most of its keywords."""
     dense = hit.dense_score if hit.dense_score is not None else 0.0
@@ -162,15 +172,17 @@ def is_relevant(question: str, hit: Hit) -> bool:
 
 
 def _citations(quotes, hits: Sequence[Hit]) -> list[Citation]:
-    # Quoted sentences first (best first, scored as sentences), then the other top chunks they
-    # did not come from (scored by fused retrieval rank), up to MAX_CITATIONS in all.
+    # One citation per chunk. Chunks that gave quotes come first, in the order of their best
+    # quote (the snippet is that quote); then the other top chunks in retrieval order.
     citations: list[Citation] = []
     used: set[str] = set()
     for quote in quotes:
+        if quote.hit.chunk_id in used:
+            continue
+        used.add(quote.hit.chunk_id)
         citations.append(
             Citation(quote.hit.document.source, quote.hit.chunk.page, defuse(quote.text), round(quote.score, 4))
         )
-        used.add(quote.hit.chunk_id)
     for hit in hits:
         if len(citations) >= MAX_CITATIONS:
             break

@@ -22,7 +22,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.'/-][A-Za-z0-9]+)*")
 _SPLIT_PARTS = re.compile(r"[./'-]")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'(\[]?[A-Z0-9$])|\n\s*\n|\n(?=\s*[*\u2022-]\s)")
 _ABBREVIATIONS = re.compile(
-    r"\b(?:Inc|Corp|Co|Ltd|No|Mr|Mrs|Ms|Dr|St|U\.S|vs|a\.m|p\.m|e\.g|i\.e|"
+    r"\b(?:[A-Z]|Inc|Corp|Co|Ltd|No|Mr|Mrs|Ms|Dr|St|U\.S|vs|a\.m|p\.m|e\.g|i\.e|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$"
 )
 

@@ -41,6 +41,22 @@ class TrainOutcome:
     reason: str
 
 
+@dataclass
+class _LatestRows:
+    """Today's row per symbol as arrays, for scoring without pandas overhead."""
+
+    as_of: Any
+    rows: pd.DataFrame
+    positions: dict[str, int]
+    matrix: Any  # float32, symbols x features
+    classes: Any  # signal-class scores, symbols x classes
+    rule: Any
+    dates: Any
+    symbols: Any
+    close: Any
+    fresh: Any  # indices of symbols whose last bar is recent
+
+
 class SignalEngine:
     """Scores, explains, trains and backtests on one trading database."""
 
@@ -56,7 +72,9 @@ class SignalEngine:
         self._instruments: pd.DataFrame | None = None
         self._onchain: pd.DataFrame | None = None
         self._providers: list | None = None
-        self._loaded: tuple[str, Any] | None = None  # (version, booster)
+        self._latest: _LatestRows | None = None
+        self._as_of: tuple[Any, Any] | None = None
+        self._loaded: tuple[Any, ModelRecord, Any] | None = None  # (registry stamp, record, booster)
         self._explainers: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -113,11 +131,13 @@ class SignalEngine:
         import pandas as pd
 
         today = pd.Timestamp(self.settings.current_date())
-        dates = self.bars()["date"]
-        eligible = dates[dates <= today]
-        if eligible.empty:
-            raise SignalError(f"No bars on or before {today.date()} in {self.db_url}.")
-        return eligible.max()
+        if self._as_of is None or self._as_of[0] != today:
+            dates = self.bars()["date"]
+            eligible = dates[dates <= today]
+            if eligible.empty:
+                raise SignalError(f"No bars on or before {today.date()} in {self.db_url}.")
+            self._as_of = (today, eligible.max())
+        return self._as_of[1]
 
     # Models -------------------------------------------------------------------------------
     def train(self, symbols: Sequence[str] | None = None, since=None, promote: bool = True,
@@ -181,6 +201,9 @@ class SignalEngine:
     def model(self, auto_train: bool = True) -> tuple[ModelRecord | None, Any, bool]:
         """(current record, loaded booster, trained_now); trains a first model when allowed."""
         with self._lock:
+            stamp = self.registry.stamp()
+            if self._loaded is not None and self._loaded[0] == stamp:
+                return self._loaded[1], self._loaded[2], False  # nothing was promoted since
             trained_now = False
             record = self.registry.current()
             if record is None:
@@ -188,10 +211,14 @@ class SignalEngine:
                     return None, None, False
                 record = self.train().record
                 trained_now = True
-            if self._loaded is None or self._loaded[0] != record.version:
-                self._loaded = (record.version, record.load_booster())
+                stamp = self.registry.stamp()
+            if self._loaded is None or self._loaded[1].version != record.version:
                 self._explainers.clear()
-            return record, self._loaded[1], trained_now
+                booster = record.load_booster()
+            else:
+                booster = self._loaded[2]
+            self._loaded = (stamp, record, booster)
+            return record, booster, trained_now
 
     def explainer(self, method: str = "xgboost"):
         """The cached SHAP explainer of the current model."""
@@ -204,48 +231,94 @@ class SignalEngine:
         return self._explainers[key]
 
     # Scoring ------------------------------------------------------------------------------
-    def latest(self, symbols: Sequence[str] | None = None) -> pd.DataFrame:
-        """Each symbol's feature row as of today (stale symbols dropped unless asked for by name)."""
-        import pandas as pd
+    def _latest_state(self) -> _LatestRows:
+        """Today's row of every symbol, its feature matrix and rule scores (computed once per day).
 
-        frame = self.frame()
-        as_of = self.as_of()
-        rows = frame[frame["date"] <= as_of].groupby("symbol", sort=False).tail(1)
-        if symbols:
-            wanted = [s.upper() for s in symbols]
-            unknown = sorted(set(wanted) - set(rows["symbol"]))
-            if unknown:
-                raise UnknownNameError(f"No bars for {', '.join(unknown)} on or before {as_of.date()}.")
-            rows = rows[rows["symbol"].isin(wanted)]
-        else:
-            rows = rows[rows["date"] >= as_of - pd.Timedelta(days=STALE_DAYS)]
-        return rows.reset_index(drop=True)
-
-    def score_rows(self, rows: pd.DataFrame, booster=None, features: Sequence[str] = FEATURES) -> pd.DataFrame:
-        """Model probability, class scores, rule score and the blended breakout score per row."""
+        Rule scores depend only on data, not on the model, so they are cached with the features;
+        model probability and SHAP values are computed on every request.
+        """
         import numpy as np
 
-        classes = rule_scores(rows, self.providers(), self.breakout)
-        out = rows[["symbol", "date", "close"]].copy()
+        as_of = self.as_of()
+        if self._latest is None or self._latest.as_of != as_of:
+            frame = self.frame()
+            last = frame[frame["date"] <= as_of].groupby("symbol", sort=False).tail(1).reset_index(drop=True)
+            classes = rule_scores(last, self.providers(), self.breakout)
+            self._latest = _LatestRows(
+                as_of=as_of,
+                rows=last[["symbol", "date", "close", *FEATURES]],
+                positions={symbol: i for i, symbol in enumerate(last["symbol"])},
+                matrix=last[list(FEATURES)].to_numpy(dtype="float32"),
+                classes=classes[list(self.breakout.weights)].to_numpy(),
+                rule=classes["rule_score"].to_numpy(),
+                dates=last["date"].to_numpy(),
+                symbols=last["symbol"].to_numpy(dtype=object),
+                close=last["close"].to_numpy(dtype="float64"),
+                fresh=np.flatnonzero((last["date"] >= as_of - np.timedelta64(STALE_DAYS, "D")).to_numpy()),
+            )
+        return self._latest
+
+    def _indices(self, symbols: Sequence[str] | None) -> list[int]:
+        state = self._latest_state()
+        if not symbols:
+            return list(state.fresh)
+        wanted = list(dict.fromkeys(s.upper() for s in symbols))
+        unknown = sorted(set(wanted) - set(state.positions))
+        if unknown:
+            raise UnknownNameError(f"No bars for {', '.join(unknown)} on or before {state.as_of.date()}.")
+        return [state.positions[s] for s in wanted]
+
+    def latest(self, symbols: Sequence[str] | None = None) -> pd.DataFrame:
+        """Each symbol's feature row as of today (stale symbols dropped unless asked for by name)."""
+        return self._latest_state().rows.take(self._indices(symbols)).reset_index(drop=True)
+
+    def _scored(self, indices: list[int], booster) -> tuple[pd.DataFrame, Any]:
+        """Scores of today's rows at ``indices``: model on the cached matrix, rules from the cache."""
+        import numpy as np
+        import pandas as pd
+
+        state = self._latest_state()
+        matrix = state.matrix[indices]
+        rule = state.rule[indices]
         if booster is not None:
-            data = rows[list(features)].to_numpy(dtype="float32")
-            out["model_prob"] = booster.inplace_predict(data)
+            prob = booster.inplace_predict(matrix)
+            score = blend(prob, np.where(np.isnan(rule), prob, rule), self.breakout)
         else:
-            out["model_prob"] = np.nan
-        for name in self.breakout.weights:
-            out[name] = classes[name].to_numpy()
-        out["rule_score"] = classes["rule_score"].to_numpy()
-        prob = out["model_prob"] if booster is not None else None
-        out["breakout_score"] = blend(prob, out["rule_score"], self.breakout)
-        out["strong"] = out["breakout_score"] >= self.breakout.strong
-        return out
+            prob = np.full(len(indices), np.nan)
+            score = rule
+        columns = {"symbol": state.symbols[indices], "date": state.dates[indices],
+                   "close": state.close[indices], "model_prob": prob}
+        classes = state.classes[indices]
+        columns.update({name: classes[:, i] for i, name in enumerate(self.breakout.weights)})
+        columns.update(rule_score=rule, breakout_score=score, strong=score >= self.breakout.strong)
+        return pd.DataFrame(columns), matrix
+
+    def score_rows(self, rows: pd.DataFrame, booster=None, features: Sequence[str] = FEATURES) -> pd.DataFrame:
+        """Model probability, class scores, rule score and the blended breakout score of any rows."""
+        import numpy as np
+        import pandas as pd
+
+        classes = rule_scores(rows, self.providers(), self.breakout)
+        rule = classes["rule_score"].to_numpy()
+        if booster is not None:
+            prob = booster.inplace_predict(rows[list(features)].to_numpy(dtype="float32"))
+            # Rows the rules cannot score (indicators still warming up) fall back to the model alone.
+            score = blend(prob, np.where(np.isnan(rule), prob, rule), self.breakout)
+        else:
+            prob = np.full(len(rows), np.nan)
+            score = rule
+        columns = {"symbol": rows["symbol"].to_numpy(), "date": rows["date"].to_numpy(),
+                   "close": rows["close"].to_numpy(), "model_prob": prob}
+        columns.update({name: classes[name].to_numpy() for name in self.breakout.weights})
+        columns.update(rule_score=rule, breakout_score=score, strong=score >= self.breakout.strong)
+        return pd.DataFrame(columns)
 
     def score(self, symbols: Sequence[str] | None = None, auto_train: bool = True) -> tuple[pd.DataFrame, dict]:
         """Breakout scores as of today, best first, and facts about how they were made."""
         record, booster, trained_now = self.model(auto_train=auto_train)
-        rows = self.latest(symbols)
-        scored = self.score_rows(rows, booster)
-        scored = scored.sort_values("breakout_score", ascending=False, kind="stable").reset_index(drop=True)
+        scored, _ = self._scored(self._indices(symbols), booster)
+        if not symbols:
+            scored = scored.sort_values("breakout_score", ascending=False, kind="stable").reset_index(drop=True)
         info = {"version": record.version if record else None, "trained_now": trained_now,
                 "as_of": self.as_of(), "record": record}
         return scored, info
@@ -255,12 +328,14 @@ class SignalEngine:
         from signals.explain import explanation
 
         record, booster, _ = self.model()
-        rows = self.latest([symbol])
-        scored = self.score_rows(rows, booster)
-        values, base = self.explainer(method).contributions(rows)
+        indices = self._indices([symbol])
+        scored, matrix = self._scored(indices, booster)
+        values, base = self.explainer(method).contributions_of(matrix)
         horizon = record.meta.get("label", {}).get("horizon", 5)
-        part = explanation(symbol.upper(), rows.iloc[0], values[0], base[0], float(scored["model_prob"].iloc[0]),
-                           record.meta["features"], horizon=horizon)
+        features = record.meta["features"]
+        row = dict(zip(features, matrix[0].tolist()))
+        part = explanation(symbol.upper(), row, values[0], base[0], float(scored["model_prob"].iloc[0]),
+                           features, horizon=horizon)
         return part, scored
 
     def history(self, symbol: str, days: int = 180) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from core.answer import Contribution, Explanation
@@ -54,22 +54,27 @@ class ShapExplainer:
 
     def contributions(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(values of shape rows x features, base value per row), both in log-odds."""
+        return self.contributions_of(rows[self.features].to_numpy(dtype="float32"))
+
+    def contributions_of(self, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The same for a float32 matrix whose columns are ``features`` in order."""
         import numpy as np
         import xgboost as xgb
 
-        data = rows[self.features].to_numpy(dtype="float32")
         if self.method == "shap":
             explainer = self._shap()
             values = np.asarray(explainer.shap_values(data))
             base = np.full(len(data), float(np.ravel(explainer.expected_value)[0]))
             return values, base
-        raw = self.booster.predict(xgb.DMatrix(data, feature_names=self.features), pred_contribs=True)
+        # One thread: building a DMatrix for a few rows with every core costs more than the rows.
+        matrix = xgb.DMatrix(data, feature_names=self.features, nthread=1)
+        raw = self.booster.predict(matrix, pred_contribs=True)
         return raw[:, :-1], raw[:, -1]
 
 
 def explanation(
     subject: str,
-    feature_row: pd.Series,
+    feature_row: Mapping[str, float],
     values: np.ndarray,
     base_value: float,
     probability: float,

@@ -87,6 +87,13 @@ class ModelRegistry:
                 return record
         raise UnknownNameError(f"No model version {version!r} in {self.root}.")
 
+    def stamp(self) -> int | None:
+        """Changes whenever another version is promoted (the pointer file's modification time)."""
+        try:
+            return (self.root / "current.json").stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
     def current(self) -> ModelRecord | None:
         """The promoted model, or None when nothing was trained yet."""
         pointer = self.root / "current.json"

@@ -7,6 +7,7 @@ use each dialect's own spelling, so the same intent gives the same rows everywhe
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlglot.expressions as exp
 
@@ -20,6 +21,21 @@ _SQLITE_TRUNC = {
     "month": ("start of month",),
     "year": ("start of year",),
 }
+
+
+_TYPES: dict[str, exp.DataType] = {}
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _type(name: str) -> exp.DataType:
+    # Built once: parsing a type name per query costs more than the rest of the builder.
+    if name not in _TYPES:
+        _TYPES[name] = exp.DataType.build(name)
+    return _TYPES[name].copy()
+
+
+def _table(name: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(name, quoted=not _PLAIN_NAME.fullmatch(name)))
 
 
 class SqlBuilder:
@@ -42,7 +58,7 @@ class SqlBuilder:
         if self.dialect == "sqlite":  # SQLite keeps ISO text; text comparison is exact
             return exp.Literal.string(day.isoformat() + (" 00:00:00" if kind == "timestamp" else ""))
         text = day.isoformat() + (" 00:00:00" if kind == "timestamp" else "")
-        return exp.cast(exp.Literal.string(text), "TIMESTAMP" if kind == "timestamp" else "DATE")
+        return exp.cast(exp.Literal.string(text), _type("TIMESTAMP" if kind == "timestamp" else "DATE"))
 
     def value_literal(self, value) -> exp.Expression:
         """A literal for a data value."""
@@ -61,7 +77,7 @@ class SqlBuilder:
             return column
         kind = self.catalog.kind(key.table, key.column)
         if key.grain == "day":
-            return column if kind == "date" else exp.cast(column, "DATE")
+            return column if kind == "date" else exp.cast(column, _type("DATE"))
         if self.dialect == "sqlite":
             if key.grain == "quarter":
                 shift = exp.Anonymous(this="printf", expressions=[
@@ -69,7 +85,7 @@ class SqlBuilder:
                     exp.Mod(
                         this=exp.Paren(this=exp.Sub(
                             this=exp.cast(exp.Anonymous(this="strftime", expressions=[
-                                exp.Literal.string("%m"), column]), "INTEGER"),
+                                exp.Literal.string("%m"), column]), _type("INTEGER")),
                             expression=exp.Literal.number(1))),
                         expression=exp.Literal.number(3)),
                 ])
@@ -77,7 +93,7 @@ class SqlBuilder:
             modifiers = [exp.Literal.string(m) for m in _SQLITE_TRUNC[key.grain]]
             return exp.Anonymous(this="DATE", expressions=[column, *modifiers])
         trunc = exp.DateTrunc(unit=exp.Literal.string(key.grain), this=column)
-        return exp.cast(trunc, "DATE")
+        return exp.cast(trunc, _type("DATE"))
 
     def measure_expr(self, measure: Measure, intent: Intent, qualify: bool) -> exp.Expression:
         """The SQL of one measure."""
@@ -147,13 +163,13 @@ class SqlBuilder:
         """The SELECT answering ``intent``."""
         joins = self._joins(intent)
         qualify = bool(joins)
-        select = exp.select().from_(exp.to_table(intent.table, quoted=True))
+        select = exp.select().from_(_table(intent.table), copy=False)
         for step in joins:
             on = exp.EQ(
                 this=self.col(step.left, step.left_column, True),
                 expression=self.col(step.right, step.right_column, True),
             )
-            select = select.join(exp.to_table(step.right, quoted=True), on=on, join_type="inner", copy=False)
+            select.append("joins", exp.Join(this=_table(step.right), on=on, kind="INNER"))
         where = [self.condition(f, qualify) for f in intent.filters]
         where += self.period_conditions(intent, qualify)
         for cond in where:
@@ -210,7 +226,7 @@ class SqlBuilder:
             for expression, _name in keys:
                 select = select.order_by(exp.Ordered(this=expression.copy()), copy=False)
         if intent.limit:
-            select = select.limit(intent.limit, copy=False)
+            select = select.limit(exp.Literal.number(intent.limit), copy=False)
         return select
 
     def _percentage(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
@@ -264,7 +280,7 @@ class SqlBuilder:
                      .group_by(rc(subject)))
             outer = outer.order_by(exp.Ordered(this=ratio.copy(), desc=intent.order != "asc"), copy=False)
             outer = outer.order_by(rc(subject), copy=False)
-            return outer.limit(intent.limit) if intent.limit else outer
+            return outer.limit(exp.Literal.number(intent.limit), copy=False) if intent.limit else outer
         # Daily (window 1) or N-row returns need the rows before the period: filter after the window.
         inner.set("where", None)
         for cond in [self.condition(f, qualify) for f in intent.filters]:
@@ -282,12 +298,27 @@ class SqlBuilder:
             if intent.order:
                 outer = outer.order_by(exp.Ordered(this=rc(name), desc=intent.order == "desc"), copy=False)
             outer = outer.order_by(rc(subject), copy=False)
-            return outer.limit(intent.limit) if intent.limit else outer
+            return outer.limit(exp.Literal.number(intent.limit), copy=False) if intent.limit else outer
         if intent.period and intent.period.start:
             outer = outer.where(exp.GTE(this=rc(date_name), expression=self.date_literal(intent.period.start, "date")), copy=False)
         if intent.period and intent.period.end:
             outer = outer.where(exp.LT(this=rc(date_name), expression=self.date_literal(intent.period.end, "date")), copy=False)
         return outer.order_by(rc(date_name), copy=False).order_by(rc(subject))
+
+    def _latest_per_subject(self, select: exp.Select, intent: Intent, qualify: bool, date_column: str) -> exp.Select:
+        """The latest (or first) row of each subject: ROW_NUMBER over the subject, keep row 1."""
+        order = exp.Ordered(this=self.col(intent.table, date_column, qualify), desc=intent.kind == "latest")
+        partition = [self.col(intent.table, c, qualify) for c in intent.show]
+        rank = exp.Window(this=exp.Anonymous(this="ROW_NUMBER"), partition_by=partition,
+                          order=exp.Order(expressions=[order]))
+        inner = select.select(exp.alias_(rank, "rn", quoted=True), copy=False)
+        names = [e.alias_or_name for e in inner.expressions if e.alias_or_name != "rn"]
+        outer = (exp.select(*[exp.column(n, table="r", quoted=True) for n in names])
+                 .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+                 .where(exp.EQ(this=exp.column("rn", table="r", quoted=True), expression=exp.Literal.number(1))))
+        for name in intent.show:
+            outer = outer.order_by(exp.column(name, table="r", quoted=True))
+        return outer.limit(exp.Literal.number(intent.limit), copy=False) if intent.limit else outer
 
     def _rows(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
         tdef = self.catalog.definitions.tables.get(intent.table)
@@ -307,10 +338,12 @@ class SqlBuilder:
             select = select.order_by(self.col(intent.table, date_column, qualify), copy=False)
             for name in shown[1:]:
                 select = select.order_by(self.col(intent.table, name, qualify), copy=False)
+        elif intent.kind in ("latest", "first") and date_column and intent.show:
+            return self._latest_per_subject(select, intent, qualify, date_column)
         elif intent.kind in ("latest", "first") and date_column:
             desc = intent.kind == "latest"
             select = select.order_by(exp.Ordered(this=self.col(intent.table, date_column, qualify), desc=desc), copy=False)
-            select = select.limit(intent.limit or 1)
+            select = select.limit(exp.Literal.number(intent.limit or 1), copy=False)
             return select
         elif intent.order and intent.measures:
             measure = intent.measures[intent.order_by or 0]
@@ -324,7 +357,7 @@ class SqlBuilder:
             for name in pk or shown[:1]:
                 select = select.order_by(self.col(intent.table, name, qualify), copy=False)
         if intent.limit:
-            select = select.limit(intent.limit, copy=False)
+            select = select.limit(exp.Literal.number(intent.limit), copy=False)
         return select
 
 

@@ -25,16 +25,23 @@ def sql_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON form of the answer.")] = False,
 ) -> None:
     """Show the SQL the offline planner writes for a question (``--run`` also runs it)."""
-    import sqlglot
     from rich.console import Console
-    from rich.syntax import Syntax
 
     from core.question import Question
     from sql.route import SqlRoute
 
     console = Console()
     route = SqlRoute(_settings(db))
-    question_obj = Question(question)
+    try:
+        _sql(route, Question(question), run, as_json, console)
+    finally:
+        route.close()
+
+
+def _sql(route, question_obj, run: bool, as_json: bool, console) -> None:
+    import sqlglot
+    from rich.syntax import Syntax
+
     if run or as_json:
         answer = route.answer(question_obj)
         if as_json:

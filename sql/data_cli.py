@@ -6,6 +6,7 @@ Parquet file into the trading database.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -39,7 +40,8 @@ def _database_has_tables(url: str) -> bool:
     except sa.exc.SQLAlchemyError as exc:
         from core.errors import DataSourceError
 
-        raise DataSourceError(f"Cannot reach the database {url}: {exc}") from exc
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DataSourceError(f"Cannot reach the database {url}: {reason}") from exc
     finally:
         engine.dispose()
 
@@ -55,11 +57,7 @@ def demo(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing database.")] = False,
 ) -> None:
     """Build the demo trading database (offline, deterministic, ending today)."""
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    from rich.table import Table
-
     from core.settings import load_settings
-    from sql.demo import build_demo, export_database
 
     settings = load_settings()
     target = db or str(settings.demo_db_path())
@@ -71,9 +69,19 @@ def demo(
     if exists and not force:
         raise BadInputError(
             f"{target} already exists. Use --force to replace it, or --if-missing to keep it.")
-    build_path = (settings.ensure_home() / f"demo-scale{scale}-seed{seed}.duckdb"
-                  if _is_url(target) else Path(target))
     today = settings.current_date()
+    with tempfile.TemporaryDirectory(prefix="tradeassist-demo-") as scratch:
+        # A URL target is filled from a DuckDB build in a scratch folder.
+        build_path = Path(scratch) / "demo.duckdb" if _is_url(target) else Path(target)
+        summary = _build_with_progress(console, build_path, target, today, scale, seed)
+    _print_summary(console, summary, target, seed, scale, today)
+
+
+def _build_with_progress(console, build_path: Path, target: str, today, scale: int, seed: int):
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from sql.demo import build_demo, export_database
+
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
         task = progress.add_task("Building the demo database", total=DEMO_STEPS + _is_url(target))
@@ -86,6 +94,11 @@ def demo(
             progress.update(task, description=f"Copying into {target}")
             export_database(build_path, target)
             progress.advance(task)
+    return summary
+
+
+def _print_summary(console, summary, target: str, seed: int, scale: int, today) -> None:
+    from rich.table import Table
 
     table = Table(title=f"Demo trading database ({summary.first_date} to {summary.last_date})")
     table.add_column("table")
@@ -105,6 +118,8 @@ def data_import(
         "--map", help="Rename a file column: Source=target (repeatable).")] = None,
     instruments: Annotated[Optional[Path], typer.Option(
         help="A CSV of instruments (Symbol,Name,Sector) for symbols the file introduces.")] = None,
+    symbol: Annotated[Optional[str], typer.Option(
+        help="The symbol of every row, for a file of one instrument without a symbol column.")] = None,
     db: Annotated[Optional[str], typer.Option(
         help="Trading database: a DuckDB path or SQLAlchemy URL (default TRADEASSIST_DB_URL, "
              "else the demo database).")] = None,
@@ -128,7 +143,7 @@ def data_import(
                             rows=f"{done:,}/{total:,} rows" if total else "")
 
         report = import_file(file, table=table, db_url=target, mapping=parse_mapping(mapping or []),
-                             instruments_file=instruments, progress=on_progress)
+                             instruments_file=instruments, symbol=symbol, progress=on_progress)
     console.print(report.render())
     console.print(f"Database: [bold]{target}[/]")
 

@@ -41,6 +41,8 @@ class TableDef:
     subject: str | None = None
     label: str | None = None
     prior: float = 0.0
+    #: "who ..." questions are about this table's rows (accounts, traders, customers).
+    person: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ def load_definitions(path: Path, schema) -> Definitions:
             subject=spec.get("subject", default.subject),
             label=spec.get("label", default.label),
             prior=float(spec.get("prior", 0.0)),
+            person=bool(spec.get("person", False)),
         )
     columns = dict(base.columns)
     for key, spec in (data.get("columns") or {}).items():

@@ -51,7 +51,7 @@ class DemoSummary:
         return sum(self.rows.values())
 
 
-def demo_universe(scale: int = 1):
+def instruments_for_scale(scale: int = 1) -> tuple:
     """The instruments of a demo database at ``scale`` (synthetic equities are added above 1)."""
     from sql.demo_universe import CRYPTOS, EQUITIES, ETFS, synthetic_equities
 
@@ -92,7 +92,7 @@ def build_demo(path: str | Path, *, today: dt.date, scale: int = 1, seed: int = 
 
     # One generator drives everything, in a fixed order: same seed and today, same data.
     rng = np.random.default_rng(seed)
-    specs = demo_universe(scale)
+    specs = instruments_for_scale(scale)
     say(f"simulating prices for {len(specs)} instruments")
     market = simulate_market(specs, today, rng)
     say("simulating orders, trades, positions and transfers")
@@ -244,11 +244,17 @@ def _export_postgres(conn, names: list[str], url, schema: str | None) -> None:
             for name in reversed(names):
                 cursor.execute(pgsql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(
                     pgsql.Identifier(*([schema] if schema else []), name)))
+            # Foreign keys are added after loading: one validation pass per key is much faster
+            # than a lookup per copied row.
             for name in names:
-                pg.execute(sa.schema.CreateTable(tables[name]))
+                pg.execute(sa.schema.CreateTable(tables[name], include_foreign_key_constraints=[]))
             with tempfile.TemporaryDirectory(prefix="tradeassist-export-") as tmp:
                 for name in names:
                     _copy_table(conn, cursor, name, schema, Path(tmp) / f"{name}.csv")
+            for name in names:
+                for constraint in tables[name].foreign_key_constraints:
+                    if constraint.referred_table.name in tables:
+                        pg.execute(sa.schema.AddConstraint(constraint))
     except sa.exc.SQLAlchemyError as exc:
         raise DataSourceError(f"Export to PostgreSQL failed: {exc}") from exc
     finally:

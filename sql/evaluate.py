@@ -146,7 +146,16 @@ def evaluate(cases: list[dict], settings: Settings, route=None) -> EvalReport:
     """Score the SQL route on ``cases``."""
     from sql.route import SqlRoute
 
+    own = route is None
     route = route or SqlRoute(settings)
+    try:
+        return EvalReport(tuple(_run_cases(cases, settings, route)))
+    finally:
+        if own:
+            route.close()
+
+
+def _run_cases(cases: list[dict], settings: Settings, route) -> list[CaseResult]:
     results = []
     for case in cases:
         started = time.perf_counter()
@@ -170,4 +179,4 @@ def evaluate(cases: list[dict], settings: Settings, route=None) -> EvalReport:
             outcome, reason = "error", f"{exc.type}: {exc}"
         ms = (time.perf_counter() - started) * 1000
         results.append(CaseResult(case["id"], question, outcome, reason, sql, ms))
-    return EvalReport(tuple(results))
+    return results

@@ -216,15 +216,18 @@ def guard_sql(sql: str, schema: Schema, dialect: str, *, default_limit: int, max
     tables = _check_tables(root, schema, dialect)
     _check_columns(root, schema, dialect, tables)
     limit, imposed = _apply_limit(root, default_limit=default_limit, max_rows=max_rows)
-    try:
-        text = root.sql(dialect=dialect, comments=False)
-    except Exception as exc:  # noqa: BLE001 - a tree the generator cannot write is refused
-        raise UnsafeSqlError(f"the query cannot be written in {dialect}: {_first_line(exc)}") from None
-    _check_round_trip(text, dialect)
+    text = _render(root, dialect)
+    if _check_round_trip(text, dialect) != limit:
+        # The dialect's generator rewrote the query (QUALIFY without native support becomes a
+        # subquery and takes the LIMIT inside it): keep the query whole and limit it from outside.
+        root = _limited_from_outside(root, limit)
+        text = _render(root, dialect)
+        if _check_round_trip(text, dialect) != limit:
+            raise UnsafeSqlError(f"the query's row limit cannot be enforced in {dialect}")
     fetch_sql = ""
     if imposed:
         _set_limit(root, limit + 1)
-        fetch_sql = root.sql(dialect=dialect, comments=False)
+        fetch_sql = _render(root, dialect)
         _set_limit(root, limit)
     return GuardedSql(
         expression=root,
@@ -476,14 +479,34 @@ def _set_limit(root: exp.Expression, rows: int) -> None:
     root.set("limit", exp.Limit(expression=exp.Literal.number(rows)))
 
 
-def _check_round_trip(text: str, dialect: str) -> None:
-    # The statement that runs is regenerated text; make sure it is still one plain query.
+def _render(root: exp.Expression, dialect: str) -> str:
+    try:
+        return root.sql(dialect=dialect, comments=False)
+    except Exception as exc:  # noqa: BLE001 - a tree the generator cannot write is refused
+        raise UnsafeSqlError(f"the query cannot be written in {dialect}: {_first_line(exc)}") from None
+
+
+def _limited_from_outside(root: exp.Expression, limit: int) -> exp.Select:
+    inner = root.copy()
+    inner.set("limit", None)
+    return exp.select("*").from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("q")))).limit(
+        limit
+    )
+
+
+def _check_round_trip(text: str, dialect: str) -> int | None:
+    """Parse the regenerated statement again: it must be one plain query. Returns its LIMIT."""
     try:
         again = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
     except Exception as exc:  # noqa: BLE001 - refuse rather than run what cannot be re-read
         raise UnsafeSqlError(f"the query could not be regenerated safely: {_first_line(exc)}") from None
     if len(again) != 1 or not isinstance(again[0], _ROOTS):
         raise UnsafeSqlError("the query could not be regenerated safely as a single SELECT")
+    node = again[0].args.get("limit")
+    count = node.expression if isinstance(node, exp.Limit) else None
+    if isinstance(count, exp.Literal) and str(count.this).isdigit():
+        return int(count.this)
+    return None
 
 
 def _first_line(exc: BaseException | str) -> str:

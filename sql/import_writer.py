@@ -82,11 +82,29 @@ def _write_duckdb(work, path: Path, table: str, columns: list[str], keys: list[s
         upsert = exp.insert(
             exp.select(*[exp.column(c) for c in columns]).from_("incoming"),
             exp.to_table(table), columns=columns)
-        upsert.set("alternative", "REPLACE")  # INSERT OR REPLACE: upsert on the primary key
+        # ON CONFLICT DO UPDATE of the non-key columns, and only of rows that really change:
+        # DuckDB refuses to rewrite rows that other tables reference (INSERT OR REPLACE would),
+        # so an unchanged re-import into e.g. orders must touch nothing.
+        others = [c for c in columns if c not in keys]
+        changed = [exp.NullSafeNEQ(this=exp.column(c, table=table), expression=exp.column(c, table="excluded"))
+                   for c in others]
+        upsert.set("conflict", exp.OnConflict(
+            conflict_keys=[exp.column(k) for k in keys],
+            action=exp.var("DO UPDATE" if others else "DO NOTHING"),
+            expressions=[exp.EQ(this=exp.column(c), expression=exp.column(c, table="excluded"))
+                         for c in others],
+            where=exp.Where(this=exp.or_(*changed)) if changed else None))
         target.execute(upsert.sql(dialect="duckdb"))
         new_rows = _count(target, table) - before
         target.execute("COMMIT")
         return new_rows, added
+    except duckdb.ConstraintException as exc:
+        if "still referenced" in str(exc):
+            raise DataSourceError(
+                f"The file changes rows of {table} that other tables reference (for example orders "
+                f"that have trades); DuckDB cannot update such rows in place, so nothing was written. "
+                "New rows and unchanged rows import fine.") from exc
+        raise DataSourceError(f"Writing {table} into {path} failed: {exc}") from exc
     except duckdb.Error as exc:
         raise DataSourceError(f"Writing {table} into {path} failed: {exc}") from exc
     finally:

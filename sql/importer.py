@@ -9,6 +9,7 @@ A re-import of the same file updates the same rows (an upsert on the primary key
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,8 +25,9 @@ from sql.demo_schema import table as contract_table
 ImportProgress = Callable[[int, int, str], None]
 
 #: Values used when a file lacks a column the contract requires.
-COLUMN_DEFAULTS: dict[str, dict[str, str]] = {
+COLUMN_DEFAULTS: dict[str, dict[str, object]] = {
     "instruments": {"asset_class": "equity", "currency": "USD"},
+    "daily_bars": {"volume": 0},  # index levels (e.g. VIX) have no volume
 }
 #: Common column names of instruments files (case-insensitive) and the contract column they mean.
 INSTRUMENT_ALIASES = {
@@ -63,6 +65,7 @@ class ImportReport:
     skipped: dict[str, int] = field(default_factory=dict)
     instruments_added: int = 0
     columns: dict[str, str] = field(default_factory=dict)  # target column <- file column
+    filled: dict[str, object] = field(default_factory=dict)  # target column <- one value for all rows
     seconds: float = 0.0
 
     @property
@@ -89,6 +92,8 @@ class ImportReport:
         out.add_row("rows skipped", f"{self.rows_skipped:,}")
         for reason, count in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
             out.add_row(f"  {reason}", f"{count:,}")
+        for column, value in self.filled.items():
+            out.add_row(f"{column} (not in the file)", f"set to {value!r}")
         if self.instruments_added:
             out.add_row("instruments added", f"{self.instruments_added:,}")
         out.add_row("time", f"{self.seconds:.1f} s")
@@ -151,7 +156,7 @@ def _read_file(conn, path: Path):
 
 
 def _resolve_columns(name: str, file_columns: list[str], mapping: dict[str, str],
-                     path: Path) -> dict[str, str]:
+                     path: Path, constants: dict[str, object]) -> dict[str, str]:
     """Target column -> file column: explicit ``--map`` pairs first, then same names (any case)."""
     contract = [column.name for column in contract_table(name).columns]
     by_lower = {column.lower(): column for column in file_columns}
@@ -170,22 +175,28 @@ def _resolve_columns(name: str, file_columns: list[str], mapping: dict[str, str]
     for column in contract:
         if column not in resolved and column in by_lower and by_lower[column] not in taken:
             resolved[column] = by_lower[column]
-    defaults = COLUMN_DEFAULTS.get(name, {})
+    for column in constants:
+        if column in resolved:
+            raise BadInputError(
+                f"{path.name} already has a {column} column ({resolved[column]}); "
+                f"leave out --{column}, or --map that column to another name")
+    defaults = {**COLUMN_DEFAULTS.get(name, {}), **constants}
     required = [c.name for c in contract_table(name).columns if not c.nullable and c.name not in defaults]
     missing = [column for column in required if column not in resolved]
     if missing:
         raise BadInputError(
             f"{path.name} lacks the column(s) {', '.join(missing)} that {name} needs. "
             f"The file's columns are: {', '.join(file_columns)}. "
-            "Rename a column with --map Source=target (e.g. --map Name=symbol).")
+            "Rename a column with --map Source=target (e.g. --map Name=symbol)"
+            + (", or give --symbol for a file of one instrument." if "symbol" in missing else "."))
     return resolved
 
 
-def _clean_select(name: str, resolved: dict[str, str]) -> tuple[exp.Select, exp.Expression]:
+def _clean_select(name: str, resolved: dict[str, str],
+                  filled: dict[str, object]) -> tuple[exp.Select, exp.Expression]:
     """SELECT of typed contract columns from ``raw``, and a CASE over them naming why a row is bad."""
     from sqlalchemy.dialects import postgresql
 
-    defaults = COLUMN_DEFAULTS.get(name, {})
     projections, reasons = [], []
     for column in contract_table(name).columns:
         type_sql = column.type.compile(dialect=postgresql.dialect())
@@ -199,8 +210,9 @@ def _clean_select(name: str, resolved: dict[str, str]) -> tuple[exp.Select, exp.
             if not column.nullable:
                 reasons.append((exp.Is(this=exp.column(column.name), expression=exp.Null()),
                                 f"blank or invalid {column.name}"))
-        elif column.name in defaults:
-            value = exp.Literal.string(defaults[column.name])
+        elif column.name in filled:
+            value = exp.cast(exp.convert(filled[column.name]),
+                             exp.DataType.build(type_sql, dialect="postgres"))
         else:
             value = exp.cast(exp.Null(), exp.DataType.build(type_sql, dialect="postgres"))
         projections.append(exp.alias_(value, column.name))
@@ -209,6 +221,17 @@ def _clean_select(name: str, resolved: dict[str, str]) -> tuple[exp.Select, exp.
     for condition, reason in reasons:
         case = case.when(condition, exp.Literal.string(reason))
     return select, case if reasons else exp.cast(exp.Null(), "VARCHAR")
+
+
+def _constants(table_name: str, symbol: str | None) -> dict[str, object]:
+    if symbol is None:
+        return {}
+    if "symbol" not in [c.name for c in contract_table(table_name).columns]:
+        raise BadInputError(f"{table_name} has no symbol column; leave out --symbol")
+    cleaned = symbol.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9][A-Z0-9.\-^=]{0,19}", cleaned):
+        raise BadInputError(f"--symbol takes a ticker such as VIX or BRK.B, got {symbol!r}")
+    return {"symbol": cleaned}
 
 
 def _sanity_case(name: str) -> exp.Expression:
@@ -223,9 +246,12 @@ def _sanity_case(name: str) -> exp.Expression:
 
 
 def import_file(path: str | Path, *, table: str, db_url: str, mapping: dict[str, str] | None = None,
-                instruments_file: str | Path | None = None,
+                instruments_file: str | Path | None = None, symbol: str | None = None,
                 progress: ImportProgress | None = None) -> ImportReport:
-    """Import a CSV, CSV.gz or Parquet file into ``table`` of the database at ``db_url``."""
+    """Import a CSV, CSV.gz or Parquet file into ``table`` of the database at ``db_url``.
+
+    ``symbol`` names the instrument of a file that holds one and has no symbol column.
+    """
     import duckdb
 
     started = time.perf_counter()
@@ -246,8 +272,12 @@ def import_file(path: str | Path, *, table: str, db_url: str, mapping: dict[str,
         say(0, 0, f"Reading {path.name}")
         raw = _read_file(work, path)
         work.register("raw", raw)
-        report.columns = _resolve_columns(table, raw.columns, mapping or {}, path)
-        select, blank_case = _clean_select(table, report.columns)
+        constants = _constants(table, symbol)
+        report.columns = _resolve_columns(table, raw.columns, mapping or {}, path, constants)
+        report.filled = {column: value for column, value in
+                         {**COLUMN_DEFAULTS.get(table, {}), **constants}.items()
+                         if column not in report.columns}
+        select, blank_case = _clean_select(table, report.columns, report.filled)
         typed = exp.select("*", exp.alias_(blank_case, "_bad")).from_(select.subquery("typed"))
         checked = exp.select("*", exp.alias_(
             exp.func("coalesce", exp.column("_bad"), _sanity_case(table)), "_reason")).from_(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from sql.catalog import Catalog, Concept
@@ -50,6 +51,8 @@ amount day days period time ever overall whole entire including include using us
 about approximately exactly currently the an a of across during since until per vs
 compared versus versus ours we our my their customers clients today's trading
 name names based via with without along whose whom level levels figure figures result results
+paid pay pays spent spend charged earned got gotten get gets having held hold see seen saw take took
+taken went go going come came generated produced recorded logged booked registered kind sort type
 """.split())
 WRITE_WORDS = {"delete", "drop", "insert", "update", "truncate", "alter", "create", "remove", "erase",
                "wipe", "modify", "replace", "grant", "revoke", "merge", "upsert", "rename", "purge"}
@@ -77,6 +80,8 @@ _TOP_N = re.compile(
 )
 _SHOW_N = re.compile(r"\b(?:show|give|list|get|fetch|display|return|print)(?: me| us)?(?: the| a)?(?: first| last)? "
                      r"(?P<n>\d[\d,]*)\b(?! (?:days?|weeks?|months?|years?)\b)")
+#: Characters of code, not of questions: quotes around values, statement separators, comments.
+_SUSPICIOUS = re.compile(r"(?<![A-Za-z])'|'(?![A-Za-z])|;|--|/\*|\*/|\|\||`|\$\(|[{}\\]|==?(?=\s*')")
 _TOKEN = re.compile(r"\$?[A-Za-z0-9][A-Za-z0-9&]*(?:'[A-Za-z]+)?|\$|%")
 
 
@@ -117,6 +122,9 @@ class Comparison:
 
 RETURN_WORDS = {"return", "returns", "performance", "performing", "performer", "performers", "gainer",
                 "gainers", "loser", "losers", "gain", "gains", "mover", "movers"}
+_HOW_DID = re.compile(r"\bhow (?:did|does|has|have|is|are|was) .{1,40}? (?:do|done|doing|perform|performed|performing)\b")
+UNSUPPORTED_AGGREGATES = {"median", "percentile", "quartile", "stddev", "std", "deviation", "variance", "mode",
+                          "skew", "kurtosis", "correlation", "beta", "sharpe", "volatility"}
 _N_DAY = re.compile(r"\b(\d+)[ -](?:day|session|trading day)s? (?:return|change|performance|gain)")
 
 
@@ -135,6 +143,10 @@ class Parsed:
     unknown: list[Token]
     writes: list[str]
     return_window: int | None = None
+    performance: bool = False  # "how did Tesla do": a return over the period
+    limit_token: int = -1  # index of the first token after a "top N" number (the ranked noun)
+    #: Non-ASCII words and code-like characters nobody could link to the catalog.
+    junk: list[str] = field(default_factory=list)
 
     def mentions(self) -> list[Mention]:
         """The catalog mentions, in order."""
@@ -151,10 +163,21 @@ def _number(text: str) -> float:
 
 def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
     """Split a question into periods, comparisons, limits, grains and catalog mentions."""
-    raw = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    raw = unicodedata.normalize("NFKC", text)  # full-width letters, ligatures -> plain forms
+    raw = raw.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    # Letters outside ASCII are no name in the catalog: kept aside as unexplained words.
+    junk = re.findall(r"[^\x00-\x7f]+", raw)
+    junk = [j for j in junk if any(unicodedata.category(ch).startswith(("L", "N", "S")) for ch in j)]
+    raw = re.sub(r"[^\x00-\x7f]", " ", raw)
+    raw = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", raw)
+    suspicious = sorted(set(_SUSPICIOUS.findall(raw)))
     raw = re.sub(r"(?<=[A-Za-z])-(?=\w)|(?<=\w)-(?=[A-Za-z])", " ", raw)  # "high-low", "on-chain", not dates
     raw = re.sub(r"\s+-\s+", " minus ", raw)
     raw = re.sub(r"\s+/\s+", " divided by ", raw)
+    # "all-time high", "record low": superlatives of the price column they name
+    raw = re.sub(r"\b(?:all time|record|ever) (high|low)s?\b",
+                 lambda m: ("highest " if m.group(1).lower() == "high" else "lowest ") + m.group(1), raw,
+                 flags=re.IGNORECASE)
     low = raw.lower()
     low = re.sub(r"\b(year|month|quarter) to date\b", lambda m: m.group(0).replace(" ", "-"), low)
     low = low.replace("year-to-date", "year to date ").replace("month-to-date", "month to date")
@@ -176,6 +199,7 @@ def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
         return_window = int(m_window.group(1))
         low = _blank(low, m_window.span(1))
     limit = limit_word = None
+    limit_end = 0
     for m in _SHOW_N.finditer(low):  # "give me 500 trades"
         limit, limit_word = int(m.group("n").replace(",", "")), "show"
         low = _blank(low, m.span("n"))
@@ -185,6 +209,7 @@ def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
         limit = int(_number(number))
         limit_word = m.group("word") or m.group("word2")
         span = m.span("n") if m.group("n") else m.span("n2")
+        limit_end = m.end()
         low = _blank(low, span)
         break
 
@@ -215,9 +240,10 @@ def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
         comparisons.append(Comparison(op, value, money, at))
 
     items, unknown = _match(tokens, catalog)
+    limit_token = next((t.index for t, off in zip(tokens, offsets) if off >= limit_end), -1) if limit_end else -1
     writes = _write_requests(tokens, catalog)
     return Parsed(text, tokens, items, period, comparisons, grains, limit, limit_word, unknown, writes,
-                  return_window)
+                  return_window, bool(_HOW_DID.search(low)), limit_token, junk + suspicious)
 
 
 _WRITE_OBJECTS = {"table", "tables", "from", "into", "database", "all", "every", "column", "columns", "row",
@@ -281,8 +307,7 @@ def _match(tokens: list[Token], catalog: Catalog) -> tuple[list[Token | Mention]
         token = tokens[i]
         items.append(token)
         if token.norm not in FILLER and token.low not in KNOWN_WORDS and token.norm not in KNOWN_WORDS:
-            if not token.low.isdigit():
-                unknown.append(token)
+            unknown.append(token)  # numbers too: a number nothing explains is a misunderstanding
         i += 1
     return items, unknown
 

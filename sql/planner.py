@@ -18,7 +18,7 @@ import sqlglot.expressions as exp
 from core.errors import UnsafeSqlError
 from sql.build_sql import SqlBuilder
 from sql.catalog import Catalog
-from sql.parse_question import Mention, Parsed, parse_question
+from sql.parse_question import UNSUPPORTED_AGGREGATES, Mention, Parsed, parse_question
 from sql.planner_assemble import Roles, additive, filter_for, find_roles, group_for, measure_for, resolve_value, score_tables
 from sql.planner_describe import describe_intent
 from sql.planner_intent import Filter, GroupKey, Intent, Measure
@@ -70,9 +70,11 @@ class Planner:
         roles = find_roles(parsed, self.catalog)
         if previous is not None and self._is_follow_up(text, parsed, roles):
             intent = self._follow_up(previous, parsed, roles)
-            return self._finish(intent, 0.9 - 0.15 * len(parsed.unknown), parsed, [])
+            return self._finish(intent, min(0.9, self._confidence(parsed, roles, [])), parsed, [])
         if not parsed.mentions() and not parsed.period:
             return self._nothing_understood(parsed)
+        if parsed.junk and not parsed.mentions():
+            return Plan(None, None, None, 0.0, clarify=self._junk_message(parsed.junk))
         candidates = score_tables(roles, self.catalog, parsed)
         if not candidates:
             return Plan(None, None, None, 0.0, clarify=(
@@ -113,8 +115,8 @@ class Planner:
                 groups.append(key)
         for m in roles.group_values:
             ref = resolve_value(m.values, fact, catalog, set())
-            if ref is None:
-                continue
+            if ref is None or ref.table == fact:
+                continue  # "each crypto" groups by the entity; a value of the fact itself does not
             entity = catalog.definitions.tables.get(ref.table)
             if entity and entity.subject and entity.subject != ref.column:
                 local = catalog.link_column(fact, ref.table)
@@ -141,13 +143,18 @@ class Planner:
                 measures.append(Measure("count", key.column, distinct=True,
                                         table=None if key.table == fact else key.table))
                 superlative_aggs.append(False)
-        if roles.count_tables or (roles.often and not measures):
+        if roles.how_much and not measures:
+            money = next((n for (t, n), d in catalog.definitions.metrics.items() if t == fact and d.money), None)
+            if money or tdef.measure:
+                measures.append(Measure("sum", money or tdef.measure, metric=bool(money)))
+                superlative_aggs.append(False)
+        if roles.count_tables or (roles.often and not measures) or (roles.count_pending and not measures):
             measures.insert(0, Measure("count"))
             superlative_aggs.insert(0, False)
 
-        if (roles.first or roles.latest) and not measures and date_column and any(
+        if (roles.first or roles.latest) and not measures and date_column and (roles.when or any(
             c.kind == "column" and c.table == fact and c.column == date_column for m in roles.dates for c in m.concepts
-        ):
+        )):
             measures.append(Measure("min" if roles.first else "max", date_column))
             superlative_aggs.append(False)
         subject = roles.subject
@@ -192,6 +199,9 @@ class Planner:
             kind = "rows"
             measures = [Measure(None, m.column, m.metric, table=m.table) for m in measures]
             show = tuple(catalog.columns(fact))  # a listing shows whole rows
+            if roles.order and not measures and (tdef.money or tdef.measure):
+                # "largest 5 transfers": ranked by the table's own size measure
+                measures = [Measure(None, tdef.money or tdef.measure)]
             if roles.order and measures:
                 order, order_by = roles.order, 0
             elif roles.latest and date_column:
@@ -216,9 +226,14 @@ class Planner:
             groups = [subject_key, *[g for g in groups if g != subject_key]]
             order, order_by = roles.order or "desc", 0
             plural = isinstance(subject, Mention) and subject.text.lower().endswith("s")
-            limit = limit or (None if plural else 1)
+            ranking = any(t.low in ("top", "bottom") for t in parsed.tokens)
+            limit = limit or (10 if ranking else None if plural else 1)
         elif not has_agg and measures and (roles.latest or roles.first) and date_column:
             kind = "latest" if roles.latest else "first"
+        elif not has_agg and measures and date_column and not groups and any(
+            not (g == "day" and catalog.kind(fact, date_column) == "date") for g in grains
+        ):
+            kind = "aggregate"  # "daily USD value of transfers", "weekly volume": buckets are sums
         elif not has_agg and measures and date_column and not groups:
             # "closing prices over 90 days" is a series; "the price of AAPL" is its latest value
             plural = any(m.text.lower().endswith("s") for _a, m, _d, _s in roles.measures)
@@ -228,7 +243,17 @@ class Planner:
             groups.insert(0, subject_key)
         if kind in ("series", "latest", "first"):
             show = tuple(f.column for f in filters if f.table == fact and len(f.values) > 1)
-            limit = limit if kind == "series" else (limit or 1)
+            subject_col = tdef.subject
+            pk = tuple(catalog.schema.tables[fact].primary_key or ())
+            pinned = any(f.table == fact and f.column == subject_col and len(f.values) == 1 for f in filters)
+            if subject_col and (subject_col,) != pk and not pinned and subject_col not in show:
+                show = (subject_col, *show)  # no one subject named: one row (or line) per subject
+            if kind == "series":
+                pass
+            elif show:
+                limit = limit  # the latest row of each subject
+            else:
+                limit = limit or 1
         if kind == "aggregate":
             measures = [m if m.agg else Measure("sum" if additive(catalog, fact, m) else "avg", m.column,
                                                  m.metric, m.distinct, m.table) for m in measures]
@@ -407,15 +432,21 @@ class Planner:
 
     # ------------------------------------------------------------------ confidence
     def _confidence(self, parsed: Parsed, roles: Roles, issues: list[str]) -> float:
-        confidence = 1.0 - 0.3 * len(issues)
+        confidence = 1.0 - 0.3 * len(issues) - 0.5 * len(parsed.junk)
         for token in parsed.unknown:
+            if token.index in roles.used_numbers:
+                continue
             # A capitalised or code-like unknown word is most likely a name we do not have
             # ("price of ZZZZ"): answering without it would be a silent wrong guess.
             name_like = token.index > 0 and (any(ch.isupper() for ch in token.original) or any(ch.isdigit() for ch in token.original))
             before = parsed.tokens[token.index - 1].low if token.index > 0 else ""
-            confidence -= 0.5 if name_like or before in ("of", "for", "in", "on") else 0.25
+            # Words where a name or the subject goes ("of X", "top 5 X", "which X") matter most.
+            slot = before in ("of", "for", "in", "on", "which", "what", "top", "by", "per", "each") or before.isdigit()
+            slot = slot or token.norm in UNSUPPORTED_AGGREGATES  # "median close": not an average
+            confidence -= 0.5 if name_like or slot or token.index == parsed.limit_token else 0.25
         if not (roles.measures or roles.count_tables or roles.count_distinct or roles.filters or roles.subject
-                or roles.cues or roles.percent):
+                or roles.cues or roles.percent or roles.groups or roles.grains or roles.group_values
+                or roles.key_filters or parsed.period or parsed.comparisons):
             confidence -= 0.5
         return max(0.0, min(1.0, confidence))
 
@@ -430,7 +461,9 @@ class Planner:
         options = [describe_intent(intent, self.catalog)]
         options += [describe_intent(o, self.catalog) for o in others]
         options = list(dict.fromkeys(options))[:3]
-        if unknown:
+        if parsed.junk:
+            message = self._junk_message(parsed.junk)
+        elif unknown:
             message = self._unknown_message(unknown)
         elif others:
             message = "The question can be read in more than one way. Did you mean one of these?"
@@ -438,6 +471,11 @@ class Planner:
             message = "I am not sure I understood the question. Did you mean this?"
         return Plan(intent, None, sql, confidence, clarify=message, options=tuple(options),
                     notes=tuple(issues), unknown_words=unknown)
+
+    def _junk_message(self, junk: list[str]) -> str:
+        shown = ", ".join(repr(j) for j in junk[:5])
+        return (f"The question holds characters that are not part of any name or word I know ({shown}). "
+                "Values are matched as plain names, never as code; please rephrase in plain words.")
 
     def _unknown_message(self, unknown: tuple[str, ...]) -> str:
         words = ", ".join(f"'{w}'" for w in unknown[:5])

@@ -46,7 +46,11 @@ class Roles:
     derived: list[tuple[Mention, str, Mention]] = field(default_factory=list)
     dates: list[Mention] = field(default_factory=list)  # date columns named ("first trading date")
     key_filters: list[tuple[str, str, int]] = field(default_factory=list)  # "account 3"
+    used_numbers: set[int] = field(default_factory=set)  # token indexes of numbers given a role
     returns: str | None = None  # "series" (daily returns) or "period" (performance over a period)
+    count_pending: bool = False  # "how many buys vs sells": a count nobody claimed
+    how_much: bool = False  # "how much did we trade": the size of it
+    when: bool = False  # "when did ...": the answer is a date
     ambiguous: list[str] = field(default_factory=list)
 
 
@@ -96,6 +100,7 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
     pending_distinct = False
     skip_next = False
     last_was_group = False
+    group_word = ""
     group_next = False
     subject_next = False
     words = [t.norm for t in parsed.tokens]
@@ -105,7 +110,7 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
     )
     roles.often = any(w in OFTEN_WORDS for w in words)
     lows = [t.low for t in parsed.tokens]
-    if any(w in RETURN_WORDS for w in lows):
+    if any(w in RETURN_WORDS for w in lows) or parsed.performance:
         roles.returns = "series" if "returns" in lows and not parsed.limit else "period"
         if any(w in ("gainer", "gainers", "winners") for w in lows):
             roles.order = "desc"
@@ -116,6 +121,8 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
         roles.order = "desc"
     elif parsed.limit_word in ("bottom", "worst", "lowest", "smallest", "least"):
         roles.order = "asc"
+    if not parsed.limit and any(t.low in ("top", "bottom") for t in parsed.tokens):
+        subject_next = True  # "top symbols by volume": a ranking, ten rows unless told
     if parsed.limit and parsed.limit_word in ("top", "bottom", "which", "largest", "biggest", "highest",
                                               "lowest", "smallest", "most", "least", "best", "worst",
                                               "greatest", "heaviest"):
@@ -133,7 +140,18 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
                     roles.subject, subject_next = TIME_UNITS[nxt.norm], False
             if w in GROUP_MARKERS or (w == "and" and last_was_group):
                 group_next = True  # "per status and side": both group
+                group_word = w
                 continue
+            if w == "when":
+                roles.when = True
+            if w in ("list", "show", "display", "enumerate") and isinstance(nxt, Mention) and roles.subject is None:
+                if _is_dimension(nxt, catalog) and not _is_measure(nxt, catalog) and not nxt.values:
+                    roles.subject, subject_next = nxt, False  # "list the desks": the desks are the answer
+            if w == "who" and roles.subject is None:
+                person = next((t for t, d in catalog.definitions.tables.items() if d.person), None)
+                if person:  # "who holds ...": the table of people or accounts
+                    roles.subject = Mention(item.index, item.index + 1, "who", [Concept("table", person)])
+                    subject_next = False
             last_was_group = False
             if w == "across":  # "across all accounts": summed over them, not grouped
                 skip_next = True
@@ -144,8 +162,11 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
                     roles.grains.append(SINGLE_GRAINS[w])
                 continue
             after = items[index + 1] if index + 1 < len(items) else None
-            if w == "how" and isinstance(after, Token) and after.norm in ("many", "much"):
+            if w == "how" and isinstance(after, Token) and after.norm == "many":
                 pending_agg = "count"
+            elif w == "how" and isinstance(after, Token) and after.norm == "much":
+                roles.how_much = True
+                pending_agg = "sum"
             elif w == "number" and isinstance(nxt, Token | Mention):
                 pending_agg = "count"
             elif w == "count":
@@ -181,8 +202,16 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
         if m is roles.subject:
             subject_next = False
             continue
+        if isinstance(roles.subject, Mention) and roles.subject.text == "who" and any(
+            c.kind == "table" and c in roles.subject.concepts for c in m.concepts
+        ):
+            roles.subject, subject_next = m, False  # "who are the top traders": the traders
+            continue
         if group_next:
             group_next = False
+            if m.values and group_word == "by" and not _is_dimension(m, catalog):
+                roles.filters.append(m)  # "traded by the Macro desk": who did it, not a grouping
+                continue
             if m.values:
                 roles.group_values.append(m)
                 continue
@@ -205,6 +234,7 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
             key = _entity_key(m, catalog)
             if key is not None:  # "account 3": the entity whose key is 3
                 roles.key_filters.append((*key, int(after.low)))
+                roles.used_numbers.add(after.index)
                 continue
         if m.values and not (pending_agg and _is_measure(m, catalog)):
             if pending_agg == "count" and any(c.kind in ("table", "column") for c in m.concepts):
@@ -212,6 +242,10 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
                 pending_agg, pending_distinct = None, False
             roles.filters.append(m)
             roles.cues.extend(c.table for c in m.concepts if c.kind == "verb")
+            continue
+        if pending_distinct and pending_agg is None and _is_dimension(m, catalog) and not _is_measure(m, catalog):
+            roles.count_distinct.append(m)  # "distinct symbols per account": how many of them
+            pending_distinct = False
             continue
         if pending_agg == "count":
             if "table" in m.kinds() or "verb" in m.kinds():
@@ -223,6 +257,8 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
                 pending_agg, pending_distinct = None, False
                 continue
         if _is_measure(m, catalog):
+            if pending_agg == "count":
+                pending_agg = "sum"  # "number of shares traded": shares are summed, not counted
             nxt = _next_item(items, index)
             after = _next_item(items, items.index(nxt)) if nxt is not None and nxt in items else None
             if isinstance(nxt, Token) and nxt.norm in ("minus", "plus", "times", "divided") and isinstance(after, Mention):
@@ -233,6 +269,19 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
         roles.cues.extend(c.table for c in m.concepts if c.kind in ("table", "verb"))
         if any(c.kind == "column" and catalog.kind(c.table, c.column) in ("date", "timestamp") for c in m.concepts):
             roles.dates.append(m)
+    if pending_agg == "count" and not roles.count_tables and not roles.count_distinct:
+        roles.count_pending = True
+    # A table noun that is also a measure word ("value of positions") is the table when another
+    # measure is named: drop it as a measure, keep it as a cue.
+    if len(roles.measures) > 1:
+        kept = []
+        for entry in roles.measures:
+            agg, m = entry[0], entry[1]
+            if agg is None and "table" in m.kinds() and any(e is not entry for e in roles.measures):
+                roles.cues.extend(c.table for c in m.concepts if c.kind == "table")
+                continue
+            kept.append(entry)
+        roles.measures = kept or roles.measures
     # A derived "high minus low" explains a metric already named; drop its operand measures.
     for left, _op, right in roles.derived:
         roles.measures = [x for x in roles.measures if x[1] is not right and x[1] is not left] or roles.measures
@@ -275,6 +324,11 @@ def score_tables(roles: Roles, catalog: Catalog, parsed: Parsed) -> list[tuple[f
                 score += 1
         if (parsed.period or roles.grains) and not tdef.date_column:
             score -= 3
+        if isinstance(roles.subject, Mention) and not roles.measures and any(
+            c.kind == "column" and c.table == table and c.column not in (tdef.subject, tdef.date_column)
+            for c in roles.subject.concepts
+        ):
+            score += 1.5  # "what sectors do we have": the table that owns the column
         if feasible:
             scored.append((score, table))
     scored.sort(key=lambda x: -x[0])

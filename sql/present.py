@@ -468,9 +468,17 @@ def summarize(frame: pd.DataFrame, question_text: str, truncated: bool = False) 
         return _series_sentence(frame, times[0], main, count)
     if categories and numbers:
         return _ranking_sentence(frame, categories, numbers[0], count)
+    if len(numbers) >= 2:
+        ranges = [f"{column_label(str(c))} from {format_number(_as_number(frame[c]).min(), compact=True)} "
+                  f"to {format_number(_as_number(frame[c]).max(), compact=True)}" for c in numbers[:2]]
+        return f"{count}: {' and '.join(ranges)}."
     if len(frame.columns) == 1:
         values = [format_value(v) for v in frame.iloc[:, 0].head(6)]
         more = f" and {len(frame) - 6:,} more" if len(frame) > 6 else ""
         return f"{count}: {', '.join(values)}{more}."
-    shown = ", ".join(column_label(str(c)) for c in frame.columns[:6])
-    return f"{count} with columns {shown}."
+    # No numbers to rank: name the rows by their most descriptive column.
+    lowered = {str(c).lower(): c for c in frame.columns}
+    key = next((lowered[n] for n in ("name", "symbol", "title") if n in lowered), frame.columns[0])
+    values = [format_value(v) for v in frame[key].head(5)]
+    more = f" and {len(frame) - 5:,} more" if len(frame) > 5 else ""
+    return f"{count}, {column_label(str(key))}: {', '.join(values)}{more}."

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 import threading
 import time
 from pathlib import Path
 from typing import Any, Protocol
 
 from core.answer import Answer, ModelInfo, Notice, Sql, Table, Text
-from core.errors import DataSourceError, UnsafeSqlError
+from core.errors import DataSourceError
 from core.question import Question
 from core.settings import Settings
 
@@ -70,6 +70,13 @@ class SqlRoute:
                 catalog = Catalog.for_database(database, self.settings)
                 self._database, self._planner = database, Planner(catalog, self.settings.current_date())
             return self._database, self._planner
+
+    def close(self) -> None:
+        """Close the database connection (a later question reconnects)."""
+        with self._lock:
+            if self._database is not None:
+                self._database.close()
+            self._database = self._planner = None
 
     def teacher(self):
         """The taught question-SQL pairs of this home folder."""
@@ -134,7 +141,9 @@ class SqlRoute:
         sql_text = plan.sql if plan.ok else None
         notices: list[Notice] = []
         taught = teacher.match(question.text, planner.catalog) if teacher is not None else None
-        if taught is not None and (not plan.ok or plan.confidence < 0.95):
+        if looks_like_sql(question.text):
+            sql_text, method = question.text, "sql"  # typed SQL: the guard decides, as for any source
+        elif taught is not None and (not plan.ok or plan.confidence < 0.95):
             sql_text, method = taught, "taught"
         elif not plan.ok and self.llm_engine is not None:
             sql_text = self.llm_engine.generate(question, planner.catalog, previous_sql)
@@ -186,6 +195,51 @@ class SqlRoute:
         return parts + notices
 
 
+_SQL_START = re.compile(
+    r"^\s*(select|with|insert|update|delete|drop|create|alter|pragma|copy|attach|detach|install|load|"
+    r"truncate|grant|revoke|merge|vacuum|call|begin|export|import|checkpoint)\b", re.IGNORECASE)
+
+
+def looks_like_sql(text: str) -> bool:
+    """True when the text is a SQL statement rather than an English question."""
+    if not _SQL_START.match(text):
+        return False
+    import sqlglot
+    import sqlglot.expressions as exp
+    from sqlglot.errors import SqlglotError
+
+    if ";" in text or _SQL_START.match(text).group(1).lower() not in ("select", "with"):
+        # A statement keyword first ("drop table x", "pragma ..."): SQL, which the guard refuses
+        # unless it is a plain read; English requests like "delete all trades" fail to parse.
+        if ";" not in text and not _parses(text):
+            return False
+        return True
+    try:
+        tree = sqlglot.parse_one(text, read="duckdb")
+    except SqlglotError:
+        return False
+    return tree is not None and not isinstance(tree, exp.Command)
+
+
+def _parses(text: str) -> bool:
+    import logging
+
+    import sqlglot
+    import sqlglot.expressions as exp
+    from sqlglot.errors import SqlglotError
+
+    logger = logging.getLogger("sqlglot")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # "falling back to Command" warnings are expected here
+    try:
+        tree = sqlglot.parse_one(text, read="duckdb")
+        return tree is not None and not (isinstance(tree, exp.Command) and len(text.split()) > 6)
+    except SqlglotError:
+        return False
+    finally:
+        logger.setLevel(level)
+
+
 def _previous_plan(question: Question) -> tuple[dict | None, str | None]:
     for turn in reversed(question.context):
         answer = turn.answer
@@ -206,9 +260,4 @@ def _fetcher(database, settings: Settings):
     return fetch
 
 
-def unsafe_request(text: str) -> UnsafeSqlError:
-    """The refusal for a request to change data."""
-    return UnsafeSqlError(f"This assistant is read-only and will not run: {text[:80]}")
-
-
-__all__ = ["SqlRoute", "LlmSqlEngine", "dt"]
+__all__ = ["SqlRoute", "LlmSqlEngine", "looks_like_sql"]

@@ -91,12 +91,17 @@ class Teacher:
         question = question.strip()
         if not question:
             raise BadInputError("The question to teach is empty.")
-        if database is None:
+        own = database is None
+        if own:
             from sql.database import Database
 
             database = Database.connect(self.settings.resolved_db_url(), self.settings)
-        guarded = guard_sql(sql, database.schema(), database.dialect,
-                            default_limit=self.settings.sql_default_limit, max_rows=self.settings.sql_max_rows)
+        try:
+            guarded = guard_sql(sql, database.schema(), database.dialect,
+                                default_limit=self.settings.sql_default_limit, max_rows=self.settings.sql_max_rows)
+        finally:
+            if own:
+                database.close()
         pair = TaughtPair(question, guarded.sql, database.dialect, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         self.settings.ensure_home()
         with self._lock:

@@ -156,7 +156,7 @@ def _patterns(today: dt.date) -> list[tuple[re.Pattern, object]]:
         return Period(start, tomorrow, f"since {calendar.month_name[month]} {y}")
 
     def on_day(m: re.Match) -> Period:
-        a = dt.date.fromisoformat(m.group(1))
+        a = dt.date.fromisoformat(m.group(1) or m.group(2))
         return Period(a, a + dt.timedelta(days=1), str(a))
 
     def last_n(m: re.Match) -> Period:
@@ -223,8 +223,12 @@ def find_periods(text: str, today: dt.date) -> list[TimeMatch]:
             span = m.span()
             if any(span[0] < b and a < span[1] for a, b in taken):
                 continue
+            try:
+                period = handler(m)  # type: ignore[operator]
+            except (ValueError, OverflowError, KeyError, TypeError):
+                continue  # "2025-13-45" or "year 0000" are not dates; the words stay unexplained
             taken.append(span)
-            found.append(TimeMatch(handler(m), span))  # type: ignore[operator]
+            found.append(TimeMatch(period, span))
     return sorted(found, key=lambda t: t.span)
 
 

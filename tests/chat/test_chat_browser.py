@@ -65,20 +65,7 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
     _login(page, chat_server)
     page.screenshot(path=str(artifacts / "chat_02_logged_in.png"))
 
-    # 2. A SQL question: the SQL step, a sortable table, a CSV download and a chart.
-    _ask(page, "What was the daily close of AAPL over the last month?")
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-    page.wait_for_selector("table", timeout=30_000)
-    assert page.get_by_text("result.csv").count() >= 1
-    page.get_by_text("Used SQL").first.click()
-    page.wait_for_selector("code", timeout=10_000)
-    assert "SELECT" in page.locator("code").first.inner_text().upper()
-    page.screenshot(path=str(artifacts / "chat_03_sql_answer.png"), full_page=True)
-    # Remote markdown images in answers are never fetched nor rendered.
-    assert page.locator("img[src*='127.0.0.1:9']").count() == 0
-    assert not remote_requests
-
-    # 3. Upload a PDF (the attach button) and ask about it: the answer cites file and page.
+    # 2. Upload a PDF (the attach button) and ask about it: the answer cites file and page.
     pdf = tmp_path / "hedging_policy.pdf"
     pdf.write_bytes(make_pdf([["Treasury handbook", "Contents"], [POLICY_LINE]]))
     page.locator("input[type=file]").first.set_input_files(str(pdf))
@@ -87,24 +74,52 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
     page.wait_for_selector("text=ready:", timeout=120_000)
     citation = page.locator("a, span, button").filter(has_text="p.").filter(has_text="[").last
     citation.wait_for(timeout=60_000)
-    page.screenshot(path=str(artifacts / "chat_04_upload_answer.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "chat_03_upload_answer.png"), full_page=True)
     citation.click()
     page.wait_for_timeout(1000)
-    page.screenshot(path=str(artifacts / "chat_05_citation_side.png"))
+    page.screenshot(path=str(artifacts / "chat_04_citation_side.png"))
     if chat_server.real_backend:
-        assert "hedging_policy" in citation.inner_text()
+        assert "hedging_policy.pdf p.2" in citation.inner_text().lower()
         assert "five percent" in page.content()
+
+    # 3. A SQL question: the SQL step, a sortable table, a CSV download and a chart.
+    _ask(page, "What was the daily close of AAPL over the last month?")
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    page.wait_for_selector("table", timeout=30_000)
+    assert page.get_by_text("result.csv").count() >= 1
+    page.get_by_text("Used SQL").first.click()
+    page.wait_for_selector("code", timeout=10_000)
+    assert "SELECT" in page.locator("code").first.inner_text().upper()
+    page.screenshot(path=str(artifacts / "chat_05_sql_answer.png"), full_page=True)
+    # Remote markdown images in answers are never fetched nor rendered.
+    assert page.locator("img[src*='127.0.0.1:9']").count() == 0
+    assert not remote_requests
+    # Thumbs up on the SQL answer teaches its question-SQL pair.
+    page.locator(".positive-feedback-off").last.click()
+    page.get_by_text("Submit feedback").click()
+    taught = chat_server.home / "taught_sql.jsonl"
+    pending = chat_server.home / "taught_pending.jsonl"
+    for _ in range(40):
+        if taught.exists() or pending.exists():
+            break
+        page.wait_for_timeout(250)
+    stored = (taught if taught.exists() else pending).read_text()
+    assert "daily close of AAPL" in stored and "SELECT" in stored.upper()
 
     # 4. Reload, open the thread from the history list: it resumes with its answers.
     page.reload()
     page.wait_for_selector("#chat-input", timeout=30_000)
-    page.get_by_text("daily close of AAPL", exact=False).first.click()
+    page.get_by_text("foreign exchange exposure", exact=False).first.click()
     page.wait_for_selector("table", timeout=30_000)
     page.wait_for_selector(".js-plotly-plot", timeout=30_000)
     page.screenshot(path=str(artifacts / "chat_06_resumed.png"), full_page=True)
     # The resumed conversation still answers follow-ups.
     _ask(page, "and for MSFT?")
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=60_000)
+    if chat_server.real_backend:  # the follow-up kept the resumed question's plan: closes of last month
+        page.get_by_text("Used SQL").last.click()
+        follow_sql = page.locator("code").last.inner_text()
+        assert "MSFT" in follow_sql and "2026-10-01" in follow_sql, follow_sql
 
     # 5. Export as notebook, download it, and execute it with nbclient.
     page.get_by_text("Export as notebook").last.click()

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from chat.safety import UploadLimits, check_upload, sniff_kind, strip_remote_images
+from chat.safety import UploadLimits, check_upload, screen_upload, sniff_kind, strip_remote_images
 from chat_pdf import make_pdf
 from core.errors import BadInputError
 
@@ -84,3 +84,12 @@ def test_upload_limits():
         check_upload([("a.txt", b"")], limits)
     with pytest.raises(BadInputError, match="No file"):
         check_upload([], limits)
+
+
+def test_a_bad_file_fails_alone():
+    limits = UploadLimits(max_files=3, max_file_bytes=1000)
+    accepted, refused = screen_upload([("a.txt", b"fine"), ("b.pdf", b"MZ" + b"\0" * 50), ("c.md", b"# ok")], limits)
+    assert [(n, k) for n, _, k in accepted] == [("a.txt", "txt"), ("c.md", "md")]
+    assert refused[0][0] == "b.pdf" and "cannot be ingested" in refused[0][1]
+    with pytest.raises(BadInputError, match="too many"):
+        screen_upload([("a.txt", b"x")] * 4, limits)

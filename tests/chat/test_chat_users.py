@@ -75,3 +75,15 @@ def test_users_cli(settings, monkeypatch):
     assert short.exit_code != 0 and isinstance(short.exception, BadInputError)
     removed = runner.invoke(app, ["users", "remove", "dave"])
     assert removed.exit_code == 0 and UserStore(settings).list() == []
+
+
+def test_approved_sql_is_taught(settings, demo_duckdb):
+    pytest.importorskip("sql.teach")
+    from chat.teach import teach_from_feedback
+    from sql.teach import Teacher
+
+    settings = settings.model_copy(update={"db_url": str(demo_duckdb)})
+    sql = "SELECT symbol, close FROM daily_bars WHERE symbol = 'AAPL' ORDER BY date DESC LIMIT 1"
+    assert teach_from_feedback(settings, "last close of apple", sql, "alice") == "taught"
+    assert [p.question for p in Teacher(settings).pairs()] == ["last close of apple"]
+    assert teach_from_feedback(settings, "wipe", "DELETE FROM trades", "alice").startswith("refused")

@@ -131,4 +131,4 @@ def test_kernel_unknown_route_is_a_clear_message(kernel_client):
     reply, messages = _run(kernel_client, "%route nowhere latest close of AAPL")
     html = "".join(o.get("data", {}).get("text/html", "") for o in _outputs(messages))
     assert reply["status"] == "ok"
-    assert "no route called 'nowhere'" in html
+    assert "no route called &#x27;nowhere&#x27;" in html

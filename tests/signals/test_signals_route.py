@@ -146,3 +146,19 @@ def test_route_in_process_follow_up_crypto_and_errors(demo_duckdb, cli_home, cli
         route.engine().latest(["ZZZZ"])
     assert isinstance(crypto.notices[0], Notice) and "redistributed" in crypto.notices[0].message
     assert isinstance(crypto.table, Table)
+
+
+def test_short_history_answers_from_rules_with_a_notice(tmp_path):
+    from core.answer import ModelInfo
+    from core.settings import Settings
+    from signals_synthetic import synthetic_bars, write_duckdb
+
+    bars = synthetic_bars(n_symbols=0, n_days=70, names=["NVDA", "AMD", "MSFT"], seed=4)
+    db = write_duckdb(bars, tmp_path / "short.duckdb")
+    settings = Settings(home=tmp_path / "home", db_url=str(db), today="2023-06-30")
+    answer = SignalsRoute(settings).answer(Question("what's NVDA's breakout score?"))
+    assert answer.model == ModelInfo(method="rules")
+    assert any("rules only" in n.message and "Not enough history" in n.message for n in answer.notices)
+    components = answer.table.frame.set_index("component")
+    assert components.loc["breakout score", "score"] == pytest.approx(components.loc["momentum", "score"])
+    assert answer.first(Explanation) is None and answer.chart.figure.data[0].type == "candlestick"

@@ -2,8 +2,10 @@
 
 ``database_checksum(url)`` hashes the catalog (every table, view, column and type) and every row
 of every table, for DuckDB files, SQLite files and PostgreSQL (the schema on the URL's search path,
-plus its sequences). Rows are hashed in sorted order, so the checksum depends on content, not on
-the order a database happens to return rows in. ``files_under`` snapshots folders; ``file_digest``
+plus its sequences and functions). Row digests are combined without regard to order, so the
+checksum depends on content, not on the order a database returns rows in. DuckDB and PostgreSQL
+hash rows inside the database (fast); SQLite rows are hashed in Python with ``hash()``, so compare
+checksums taken in the same process (as a before/after check does). ``files_under`` snapshots folders; ``file_digest``
 hashes one file; ``leftover_objects`` finds PostgreSQL objects with a marker in their name anywhere
 in the cluster.
 """
@@ -15,6 +17,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
+import sqlglot
 import sqlglot.expressions as exp
 from sqlalchemy.engine import make_url
 
@@ -119,8 +122,8 @@ def _duckdb_parts(path: Path) -> Iterable[str]:
             ).fetchall(),
         )
         for _database, schema, table, _sql in catalog:
-            select = _select_all(table, schema)
-            yield from _rows(table, connection.execute(select.sql(dialect="duckdb")).fetchall())
+            select = _row_digest(table, schema, "duckdb")
+            yield f"table {table}: {connection.execute(select.sql(dialect='duckdb')).fetchall()!r}"
     finally:
         connection.close()
 
@@ -135,7 +138,9 @@ def _sqlite_parts(path: Path) -> Iterable[str]:
         for kind, name, _table, _sql in catalog:
             if kind == "table":
                 select = _select_all(name)
-                yield from _rows(name, connection.execute(select.sql(dialect="sqlite")).fetchall())
+                rows = connection.execute(select.sql(dialect="sqlite")).fetchall()
+                combined = sum(hash(row) & 0xFFFFFFFFFFFFFFFF for row in rows) & 0xFFFFFFFFFFFFFFFF
+                yield f"table {name}: {len(rows)} rows, {combined:016x}"
     finally:
         connection.close()
 
@@ -176,8 +181,8 @@ def _postgres_parts(url: Any) -> Iterable[str]:
         )
         for name, kind in relations:
             if kind in ("r", "p", "m"):
-                select = _select_all(name, schema)
-                yield from _rows(name, connection.execute(select.sql(dialect="postgres")).fetchall())
+                select = _row_digest(name, schema, "postgres")
+                yield f"table {name}: {connection.execute(select.sql(dialect='postgres')).fetchall()!r}"
 
 
 # ---------------------------------------------------------------------- helpers
@@ -189,9 +194,20 @@ def _select_all(table: str, schema: str | None = None) -> exp.Select:
     return exp.select("*").from_(source)
 
 
-def _rows(table: str, rows: list[tuple]) -> Iterable[str]:
-    yield f"table {table}: {len(rows)} rows"
-    yield from sorted(map(repr, rows))
+# Row count and an order-free digest of every row, computed by the database itself.
+_DIGEST_TEMPLATES = {
+    "duckdb": "SELECT count(*) AS n, sum(hash(r)) AS digest FROM placeholder AS r",
+    "postgres": "SELECT count(*) AS n, md5(string_agg(md5(CAST(r AS TEXT)), '' ORDER BY md5(CAST(r AS TEXT)))) "
+    "AS digest FROM placeholder AS r",
+}
+
+
+def _row_digest(table: str, schema: str | None, dialect: str) -> exp.Select:
+    select = sqlglot.parse_one(_DIGEST_TEMPLATES[dialect], read=dialect)
+    source = _select_all(table, schema).find(exp.Table)
+    source.set("alias", exp.TableAlias(this=exp.to_identifier("r")))
+    select.find(exp.Table).replace(source)
+    return select
 
 
 def _digest(parts: Iterable[str]) -> str:

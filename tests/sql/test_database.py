@@ -173,13 +173,13 @@ WRITES = [
 ]
 
 
-@pytest.mark.parametrize("sql", WRITES)
-def test_writes_fail_at_the_connection_level(db_url, sql):
+def test_writes_fail_at_the_connection_level(db_url):
+    before = database_checksum(db_url)
     with Database.connect(db_url) as db:
-        before = database_checksum(db_url)
-        with pytest.raises(DataSourceError):
-            db.query(sql, timeout_s=5, max_rows=10)
-        assert db.query("SELECT count(*) AS n FROM accounts", timeout_s=5, max_rows=10).row_count == 1
+        for sql in WRITES:
+            with pytest.raises(DataSourceError):
+                db.query(sql, timeout_s=5, max_rows=10)
+            assert db.query("SELECT count(*) AS n FROM accounts", timeout_s=5, max_rows=10).row_count == 1
     assert database_checksum(db_url) == before
 
 
@@ -284,3 +284,56 @@ def test_numeric_values_arrive_as_floats(small_files):
     with Database.connect(small_files["duckdb"]) as db:
         frame = db.query("SELECT price FROM trades", timeout_s=5, max_rows=5).frame
     assert frame["price"].dtype == "float64" and frame["price"].iloc[0] == 12.5
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "sqlite"])
+def test_checksum_notices_any_change(small_files, kind):
+    url = small_files[kind]
+    before = database_checksum(url)
+    assert database_checksum(url) == before
+    if kind == "duckdb":
+        with duckdb.connect(url) as connection:
+            connection.execute("UPDATE trades SET price = 12.5001")
+    else:
+        connection = sqlite3.connect(url.split("sqlite:///", 1)[1])
+        connection.execute("UPDATE trades SET price = 12.5001")
+        connection.commit()
+        connection.close()
+    assert database_checksum(url) != before
+
+
+def test_postgres_url_with_psycopg_driver_and_search_path(demo_postgres):
+    with Database.connect(demo_postgres.replace("postgresql://", "postgresql+psycopg://", 1)) as db:
+        assert db.dialect == "postgres"
+        assert "trades" in db.schema()
+        frame = db.query("SELECT count(*) AS n FROM trades", timeout_s=5, max_rows=1).frame
+        assert int(frame["n"].iloc[0]) > 0
+
+
+def test_row_cap_streams_without_computing_everything(db_url):
+    """A three-billion-row cross join with no LIMIT still returns the capped rows at once."""
+    with Database.connect(db_url) as db:
+        result = db.query("SELECT a.symbol, b.close FROM daily_bars a, daily_bars b", timeout_s=10, max_rows=100)
+    assert result.row_count == 100 and result.truncated
+
+
+def test_timeout_in_one_thread_leaves_others_alone(db_url):
+    with Database.connect(db_url) as db:
+        outcome: dict[str, object] = {}
+
+        def bomb() -> None:
+            try:
+                db.query("SELECT count(*) FROM daily_bars a, daily_bars b, daily_bars c", timeout_s=1.0, max_rows=1)
+                outcome["bomb"] = "finished"
+            except DataSourceError as exc:
+                outcome["bomb"] = str(exc)
+
+        thread = threading.Thread(target=bomb)
+        thread.start()
+        counts = [
+            int(db.query("SELECT count(*) AS n FROM accounts", timeout_s=5, max_rows=1).frame["n"].iloc[0])
+            for _ in range(20)
+        ]
+        thread.join()
+    assert "1 s limit" in str(outcome["bomb"])
+    assert len(set(counts)) == 1 and counts[0] > 0

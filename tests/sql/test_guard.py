@@ -163,6 +163,17 @@ def test_limit_is_added_kept_or_clamped(sql, expected_limit, imposed):
     assert guarded.run_sql.endswith(f"LIMIT {expected_limit + 1 if imposed else expected_limit}")
 
 
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_limit_stays_outermost_when_the_dialect_rewrites_the_query(dialect):
+    import sqlglot
+
+    sql = "SELECT symbol, price FROM trades QUALIFY row_number() OVER (PARTITION BY symbol ORDER BY executed_at DESC) = 1"
+    guarded = guard(sql, dialect)
+    outer = sqlglot.parse_one(guarded.sql, read=dialect)
+    assert outer.args["limit"].expression.this == "100"
+    assert "LIMIT" not in outer.args["from_"].sql(dialect=dialect)
+
+
 def test_fetch_first_becomes_a_clamped_limit():
     guarded = guard("SELECT * FROM trades FETCH FIRST 5000 ROWS ONLY", "postgres")
     assert guarded.limit == 1000

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from core.errors import BadInputError, UnknownNameError
+from core.errors import BadInputError, DataSourceError, UnknownNameError
 from sql.demo import table_checksums
 from sql.importer import import_file, parse_mapping
 
@@ -211,6 +211,48 @@ def test_import_writes_only_the_named_tables(demo_duckdb, tmp_path, bars_csv):
     changed = {name for name in before if before[name] != after[name]}
     assert changed == {"daily_bars", "instruments"}
     assert report.instruments_added == 2 and report.rows_new == 4
+
+
+def test_one_instrument_file_with_symbol_option(tmp_path):
+    path = tmp_path / "index.csv"
+    path.write_text("DATE,OPEN,HIGH,LOW,CLOSE\n2024-01-02,13.2,14.0,12.9,13.5\n"
+                    "2024-01-03,13.5,13.9,13.0,13.1\n")
+    db = tmp_path / "index.duckdb"
+    with pytest.raises(BadInputError, match="--symbol"):
+        import_file(path, table="daily_bars", db_url=str(db))
+    report = import_file(path, table="daily_bars", db_url=str(db), symbol="vix")
+    assert report.rows_written == 2 and report.filled == {"volume": 0, "symbol": "VIX"}
+    assert rows(db, "SELECT symbol, close, volume FROM daily_bars ORDER BY date") == [
+        ("VIX", 13.5, 0), ("VIX", 13.1, 0)]
+    with pytest.raises(BadInputError, match="ticker"):
+        import_file(path, table="daily_bars", db_url=str(db), symbol="x'; drop table t;--")
+
+
+def test_symbol_option_conflicts_with_a_symbol_column(bars_csv, tmp_path):
+    with pytest.raises(BadInputError, match="already has a symbol column"):
+        import_file(bars_csv, table="daily_bars", db_url=str(tmp_path / "x.duckdb"),
+                    mapping={"Ticker": "symbol"}, symbol="ACME")
+
+
+def test_reimport_into_a_referenced_table(demo_duckdb, tmp_path):
+    # Orders are referenced by trades: unchanged rows are left alone; DuckDB cannot rewrite a
+    # referenced row, so a change to one is refused with a clear message and nothing written.
+    db = tmp_path / "orders.duckdb"
+    shutil.copy(demo_duckdb, db)
+    export = tmp_path / "orders.csv"
+    query = "SELECT * FROM orders WHERE order_id <= 50 ORDER BY order_id"
+    with duckdb.connect(str(db), read_only=True) as conn:
+        conn.sql(query).write_csv(str(export))
+        before = conn.execute(query).fetchall()
+    report = import_file(export, table="orders", db_url=str(db))
+    assert report.rows_written == 50 and report.rows_new == 0
+    traded = rows(db, "SELECT min(order_id) FROM trades")[0][0]
+    frame_ = pd.read_csv(export)
+    frame_.loc[frame_["order_id"] == traded, "order_type"] = "stop"
+    frame_.to_csv(export, index=False)
+    with pytest.raises(DataSourceError, match="other tables reference"):
+        import_file(export, table="orders", db_url=str(db))
+    assert rows(db, query) == before
 
 
 def test_instruments_table_import_uses_defaults(instruments_csv, tmp_path):

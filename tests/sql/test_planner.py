@@ -59,6 +59,19 @@ FRAGMENTS = [
     ("Show the daily close of BTC and ETH over the last 30 days", ["\"symbol\" IN ('BTC', 'ETH')", "ORDER BY \"date\""]),
     ("Monthly average close of XOM this year", ["DATE_TRUNC('MONTH', \"date\")", "AVG(\"close\")"]),
     ("Number of distinct symbols traded by each desk", ["COUNT(DISTINCT \"trades\".\"symbol\")", "\"accounts\".\"desk\""]),
+    ("What was the all-time high of NVDA?", ["MAX(\"high\")", "'NVDA'"]),
+    ("Who has the biggest position in TSLA?", ["\"account_id\"", "FROM positions", "LIMIT 1"]),
+    ("Who are the top 5 traders by notional?", ["SUM((\"quantity\" * \"price\"))", "GROUP BY \"account_id\"", "LIMIT 5"]),
+    ("List the desks", ["\"desk\"", "FROM accounts", "GROUP BY \"desk\""]),
+    ("Top 3 symbols traded by the Macro desk", ["\"accounts\".\"desk\" = 'Macro'", "GROUP BY \"trades\".\"symbol\" ORDER"]),
+    ("How much did we trade in BTC yesterday?", ["SUM((\"quantity\" * \"price\"))", "'BTC'"]),
+    ("Total number of shares traded in JPM since 2025-06-01", ["SUM(\"quantity\")", "2025-06-01"]),
+    ("How many buys vs sells did we have for SOL?", ["COUNT(*)", "GROUP BY \"side\""]),
+    ("Largest 5 ETH transfers this week", ["ORDER BY \"usd_value\" DESC", "LIMIT 5"]),
+    ("Daily USD value of SOL transfers over the past 10 days", ["CAST(\"block_time\" AS DATE)", "SUM(\"usd_value\")"]),
+    ("When did we first get bars for SOL?", ["MIN(\"date\")", "'SOL'"]),
+    ("latest close", ["ROW_NUMBER() OVER (PARTITION BY \"symbol\" ORDER BY \"date\" DESC)", "\"rn\" = 1"]),
+    ("How did Tesla do this month?", ["\"period_return\"", "'TSLA'"]),
 ]
 
 CLARIFY = [
@@ -66,6 +79,10 @@ CLARIFY = [
     "price of ZZZZ",  # an unknown name is not silently dropped
     "asdkjh qwe zzz",
     "blorp the frobnicator",
+    "median close of AAPL",  # an aggregate the planner does not do is not replaced by another
+    "latest close of AAPL' OR '1'='1",  # code in a value
+    "close of AAPL in 99999",  # a number nothing explains
+    "ä ö ü close",  # letters the catalog cannot hold
 ]
 
 

@@ -138,6 +138,11 @@ SUMMARY_CASES = [
      "latest close: BTC 2.50, ETH 4.25."),
     (frame(symbol=["BTC", "ETH", "SOL"]), "List all crypto instruments", False, "3 rows: BTC, ETH, SOL."),
     (frame(symbol=[], close=[]), "anything", False, "No rows matched."),
+    (frame(quantity=[1.0, 2, 3], price=[3.0, 4.5, 5]), "quantity against price", False,
+     "3 rows: quantity from 1 to 3 and price from 3 to 5."),
+    (frame(account_id=[4, 6, 7], name=["Sector Rotation", "Crypto Momentum", "Crypto Basis"],
+           desk=["Equities", "Crypto", "Crypto"]), "Which accounts were opened in 2024?", False,
+     "3 rows, name: Sector Rotation, Crypto Momentum, Crypto Basis."),
 ]
 
 

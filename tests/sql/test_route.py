@@ -19,7 +19,9 @@ TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 def route(demo_duckdb, tmp_path_factory):
     from sql.route import SqlRoute
 
-    return SqlRoute(Settings(home=tmp_path_factory.mktemp("route"), today=TODAY, db_url=str(demo_duckdb)))
+    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("route"), today=TODAY, db_url=str(demo_duckdb)))
+    yield route
+    route.close()
 
 
 def test_answer_has_text_sql_table_timings_and_state(route):
@@ -124,6 +126,7 @@ def test_taught_pair_is_reused_and_rebound(demo_duckdb, tmp_path):
     assert answer.model.method == "taught"
     assert "'MSFT'" in answer.sql.statement and "'AAPL'" not in answer.sql.statement
     assert answer.table.frame.shape == (1, 1)
+    route.close()
 
 
 def test_teaching_unsafe_sql_is_refused(demo_duckdb, tmp_path):
@@ -159,6 +162,7 @@ def test_llm_engine_is_asked_only_when_the_planner_is_unsure(demo_duckdb, tmp_pa
     answer = route.answer(Question("average quantity for TSLA"))
     assert len(writer.calls) == 1 and answer.model.method == "llm"
     assert answer.table.frame.shape == (1, 1)
+    route.close()
 
 
 def test_llm_sql_still_passes_the_guard(demo_duckdb, tmp_path):
@@ -168,6 +172,7 @@ def test_llm_sql_still_passes_the_guard(demo_duckdb, tmp_path):
                      llm_engine=_SqlWriter("DROP TABLE trades"))
     with pytest.raises(UnsafeSqlError):
         route.answer(Question("average quantity for TSLA"))
+    route.close()
 
 
 def test_notice_levels_are_valid(route):

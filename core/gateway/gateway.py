@@ -1,0 +1,325 @@
+"""The gateway: one call to "a model", answered by the first provider the policy allows that works.
+
+Whole answers run through LangChain's ``with_fallbacks`` over one runnable per provider; each of
+those applies the provider's breaker, concurrency cap, deadline and the single retry layer around
+a chat model built with ``max_retries=0``. Streams fail over only before their first piece; once
+text has reached the caller a cut stream is reported, not silently replaced.
+
+    ModelUnavailableError   every allowed provider failed, or none is allowed (offline)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from core.answer import ModelInfo
+from core.errors import ModelUnavailableError
+from core.gateway.limits import Deadline, ProviderBusy
+from core.gateway.policy import Policy
+from core.gateway.providers import Provider, build_providers, classify_error
+
+if TYPE_CHECKING:
+    from core.question import Question
+    from core.settings import Settings
+
+Messages = str | Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at one provider: its outcome (ok, error, open, busy) and how long it took."""
+
+    provider: str
+    outcome: str
+    detail: str = ""
+    ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A model's whole answer with its provenance and the attempts that led to it."""
+
+    text: str
+    model: ModelInfo
+    attempts: tuple[Attempt, ...] = ()
+
+
+class _ProviderFailed(Exception):
+    """Internal: this provider gave no answer; with_fallbacks moves to the next one."""
+
+
+@dataclass
+class _Call:
+    messages: list
+    attempts: list[Attempt] = field(default_factory=list)
+    method: str = "llm"
+
+
+class Gateway:
+    """Calls language models under the policy, with fallbacks, retries, breakers and caps."""
+
+    def __init__(self, providers: Sequence[Provider], policy: Policy | None = None, *, method: str = "llm"):
+        self.providers = list(providers)
+        self.policy = policy or Policy()
+        self.method = method
+        self._runnables: dict[int, Any] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Gateway:
+        """A gateway over the providers configured in settings (none: every call is offline)."""
+        return cls(build_providers(settings), Policy.from_settings(settings))
+
+    @property
+    def configured(self) -> bool:
+        """Whether any provider is configured at all."""
+        return bool(self.providers)
+
+    def route(self, *, task: str = "simple", confidential: bool = False) -> list[Provider]:
+        """The providers a call would try, in order."""
+        return self.policy.order(self.providers, task=task, confidential=confidential)
+
+    # ------------------------------------------------------------------ whole answers
+    def complete(self, messages: Messages, *, task: str = "simple", confidential: bool = False) -> Completion:
+        """The first allowed provider's answer; ModelUnavailableError when none answers."""
+        order = self.route(task=task, confidential=confidential)
+        if not order:
+            raise ModelUnavailableError(_no_provider_message(self, confidential))
+        call = _Call(_as_messages(messages))
+        runnables = [self._runnable(provider) for provider in order]
+        chain = runnables[0].with_fallbacks(runnables[1:], exceptions_to_handle=(_ProviderFailed,)) \
+            if len(runnables) > 1 else runnables[0]
+        try:
+            return chain.invoke(call)
+        except _ProviderFailed:
+            raise ModelUnavailableError(_failed_message(call.attempts)) from None
+
+    def _runnable(self, provider: Provider):
+        runnable = self._runnables.get(id(provider))
+        if runnable is None:
+            from langchain_core.runnables import RunnableLambda
+
+            runnable = RunnableLambda(lambda call, _p=provider: self._call_provider(_p, call), name=provider.name)
+            self._runnables[id(provider)] = runnable
+        return runnable
+
+    def _call_provider(self, provider: Provider, call: _Call) -> Completion:
+        if not provider.breaker.allow():
+            call.attempts.append(Attempt(provider.name, "open", "circuit open"))
+            raise _ProviderFailed(provider.name)
+        deadline = Deadline(provider.timeouts.total_s)
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                with provider.limit.slot(min(provider.timeouts.queue_s, max(0.0, deadline.left()))):
+                    message = provider.chat().invoke(call.messages)
+                text = _text_of(message)
+            except ProviderBusy as exc:
+                provider.breaker.release_probe()  # busy says nothing about the provider's health
+                call.attempts.append(Attempt(provider.name, "busy", str(exc), _ms(started)))
+                raise _ProviderFailed(provider.name) from None
+            except Exception as exc:  # every client error is judged below; none escapes as-is
+                provider.breaker.record_failure()
+                retryable, retry_after, detail = classify_error(exc)
+                call.attempts.append(Attempt(provider.name, "error", detail, _ms(started)))
+                attempt += 1
+                wait = provider.retry.delay(attempt, retry_after)
+                if (not retryable or attempt > provider.retry.retries or deadline.left() <= wait
+                        or provider.breaker.state != "closed"):
+                    raise _ProviderFailed(provider.name) from None
+                time.sleep(wait)
+                continue
+            provider.breaker.record_success()
+            latency = _ms(started)
+            call.attempts.append(Attempt(provider.name, "ok", "", latency))
+            tokens_in, tokens_out = _usage(message, call.messages, text)
+            info = ModelInfo(method=self.method, provider=provider.name, model=provider.model, tokens_in=tokens_in,
+                             tokens_out=tokens_out, latency_ms=round(deadline_ms(deadline), 1),
+                             cost_usd=round(provider.cost(tokens_in, tokens_out), 8))
+            return Completion(text, info, tuple(call.attempts))
+
+    # ------------------------------------------------------------------ streams
+    def stream(self, messages: Messages, *, task: str = "simple", confidential: bool = False) -> ModelStream:
+        """A stream of text pieces from the first provider that starts answering."""
+        order = self.route(task=task, confidential=confidential)
+        if not order:
+            raise ModelUnavailableError(_no_provider_message(self, confidential))
+        return ModelStream(order, _as_messages(messages), self.method)
+
+
+class ModelStream:
+    """Iterate for text pieces; ``cancel()`` or leaving a ``with`` block closes the HTTP stream."""
+
+    def __init__(self, providers: Sequence[Provider], messages: list, method: str = "llm"):
+        self.providers = list(providers)
+        self.messages = messages
+        self.method = method
+        self.attempts: list[Attempt] = []
+        self.model: ModelInfo | None = None
+        self.text = ""
+        self._cancelled = False
+        self._source: Iterator | None = None
+
+    def cancel(self) -> None:
+        """Stop: the next piece is not read and the connection is closed (safe from any thread)."""
+        self._cancelled = True
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the caller cancelled the stream."""
+        return self._cancelled
+
+    def __enter__(self) -> ModelStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the underlying HTTP stream now."""
+        self._cancelled = True
+        source, self._source = self._source, None
+        if source is not None:
+            try:
+                source.close()
+            except ValueError:  # being read in another thread: the flag stops it after this piece
+                pass
+
+    def __iter__(self) -> Iterator[str]:
+        for provider in self.providers:
+            if self._cancelled:
+                return
+            if not provider.breaker.allow():
+                self.attempts.append(Attempt(provider.name, "open", "circuit open"))
+                continue
+            started = time.perf_counter()
+            try:
+                with provider.limit.slot(provider.timeouts.queue_s):
+                    yield from self._run(provider, started)
+                return
+            except ProviderBusy as exc:
+                provider.breaker.release_probe()
+                self.attempts.append(Attempt(provider.name, "busy", str(exc), _ms(started)))
+            except _StreamCut as exc:
+                raise ModelUnavailableError(f"The model's answer stopped halfway ({exc}).") from None
+            except _ProviderFailed:
+                continue
+        if not self._cancelled:
+            raise ModelUnavailableError(_failed_message(self.attempts))
+
+    def _run(self, provider: Provider, started: float) -> Iterator[str]:
+        deadline = Deadline(provider.timeouts.total_s)
+        pieces = 0
+        usage: dict[str, int] = {}
+        source = iter(provider.chat(streaming=True).stream(self.messages))
+        self._source = source
+        try:
+            while not self._cancelled:
+                try:
+                    chunk = next(source)
+                except StopIteration:
+                    break
+                except Exception as exc:  # judged like any client error
+                    provider.breaker.record_failure()
+                    _retryable, _after, detail = classify_error(exc)
+                    self.attempts.append(Attempt(provider.name, "error", detail, _ms(started)))
+                    if pieces:
+                        raise _StreamCut(detail) from None
+                    raise _ProviderFailed(provider.name) from None
+                for key, value in (getattr(chunk, "usage_metadata", None) or {}).items():
+                    if key in ("input_tokens", "output_tokens") and isinstance(value, int):
+                        usage[key] = usage.get(key, 0) + value
+                piece = _text_of(chunk)
+                if piece:
+                    pieces += 1
+                    self.text += piece
+                    yield piece
+                if deadline.passed():
+                    provider.breaker.record_failure()
+                    self.attempts.append(Attempt(provider.name, "error", "total timeout", _ms(started)))
+                    raise _StreamCut("total timeout")
+        finally:
+            self._source = None
+            source.close()  # closes the HTTP response: the server sees the client go away
+        if self._cancelled:
+            provider.breaker.release_probe()
+            self.attempts.append(Attempt(provider.name, "cancelled", "", _ms(started)))
+        else:
+            provider.breaker.record_success()
+            self.attempts.append(Attempt(provider.name, "ok", "", _ms(started)))
+        tokens_in = usage.get("input_tokens") or _estimate(self.messages)
+        tokens_out = usage.get("output_tokens") or max(1, len(self.text) // 4)
+        self.model = ModelInfo(method=self.method, provider=provider.name, model=provider.model,
+                               tokens_in=tokens_in, tokens_out=tokens_out, latency_ms=round(_ms(started), 1),
+                               cost_usd=round(provider.cost(tokens_in, tokens_out), 8))
+
+
+class _StreamCut(Exception):
+    """Internal: a stream failed after text had reached the caller."""
+
+
+# ---------------------------------------------------------------------- helpers
+def conversation_window(question: Question, *, max_turns: int = 4, max_chars: int = 4000) -> list[tuple[str, str]]:
+    """Earlier turns as chat messages, newest kept first when the window is full (bounded)."""
+    messages: list[tuple[str, str]] = []
+    used = 0
+    for turn in reversed(question.context[-max_turns:] if max_turns > 0 else ()):
+        reply = turn.answer.text if turn.answer is not None else ""
+        size = len(turn.question) + len(reply)
+        if used + size > max_chars:
+            break
+        used += size
+        messages[:0] = [("user", turn.question)] + ([("assistant", reply)] if reply else [])
+    return messages
+
+
+def _as_messages(messages: Messages) -> list:
+    if isinstance(messages, str):
+        return [("user", messages)]
+    return list(messages)
+
+
+def _text_of(message: Any) -> str:
+    content = getattr(message, "content", message)
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # Anthropic-style content blocks
+        return "".join(block.get("text", "") if isinstance(block, dict) else str(block) for block in content)
+    return str(content)
+
+
+def _usage(message: Any, messages: list, text: str) -> tuple[int, int]:
+    usage = getattr(message, "usage_metadata", None) or {}
+    tokens_in = int(usage.get("input_tokens") or 0) or _estimate(messages)
+    tokens_out = int(usage.get("output_tokens") or 0) or max(1, len(text) // 4)
+    return tokens_in, tokens_out
+
+
+def _estimate(messages: list) -> int:
+    # About four characters per token: used only when a provider reports no usage.
+    return max(1, sum(len(str(m[1] if isinstance(m, tuple) else getattr(m, "content", m))) for m in messages) // 4)
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def deadline_ms(deadline: Deadline) -> float:
+    """Milliseconds since a deadline started (the call's latency, retries included)."""
+    return (deadline.seconds - deadline.left()) * 1000
+
+
+def _no_provider_message(gateway: Gateway, confidential: bool) -> str:
+    if not gateway.providers:
+        return "No language model is configured (set TRADEASSIST_VLLM_URL or a cloud API key)."
+    if confidential or gateway.policy.all_confidential:
+        return "This data is confidential and no local model is configured, so no model may see it."
+    return "No language model is allowed for this request by the model policy."
+
+
+def _failed_message(attempts: Sequence[Attempt]) -> str:
+    tried = "; ".join(f"{a.provider}: {a.detail or a.outcome}" for a in attempts) or "none tried"
+    return f"No language model answered ({tried})."

@@ -1,0 +1,73 @@
+"""Which providers a call may use, in which order, and what each model costs.
+
+Defaults follow the design: data marked confidential never leaves local models; SQL and simple
+tasks go local first; complex reasoning may go to the cloud first when cloud use is allowed and
+the task is listed in ``TRADEASSIST_LLM_CLOUD_FIRST_TASKS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from core.errors import BadInputError
+
+if TYPE_CHECKING:
+    from core.gateway.providers import Provider
+    from core.settings import Settings
+
+#: What a call is for; the policy orders providers by it.
+TASKS = ("sql", "simple", "complex", "route")
+
+#: USD per million tokens (in, out) of common cloud models; settings may add or override any.
+DEFAULT_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "openai/gpt-4o-mini": (0.15, 0.60),
+    "claude-3-5-haiku-latest": (0.80, 4.00),
+    "claude-3-5-sonnet-latest": (3.00, 15.00),
+}
+
+
+def price_of(model: str, overrides: Mapping[str, Sequence[float]], *, local: bool) -> tuple[float, float]:
+    """(in, out) USD per million tokens: an override, the table, or zero for local models."""
+    if model in overrides:
+        pair = tuple(float(x) for x in overrides[model])
+        if len(pair) != 2:
+            raise BadInputError(f"The price of {model!r} must be two numbers: input and output USD per 1M tokens.")
+        return pair  # type: ignore[return-value]
+    if local:
+        return 0.0, 0.0
+    return DEFAULT_PRICES.get(model, (0.0, 0.0))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Routing rules for model calls: privacy first, then locality, then the task."""
+
+    allow_cloud: bool = True
+    #: Everything is confidential (the whole deployment keeps data local).
+    all_confidential: bool = False
+    cloud_first_tasks: frozenset[str] = frozenset({"complex"})
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policy:
+        """The policy configured in settings."""
+        return cls(allow_cloud=settings.allow_cloud, all_confidential=settings.confidential,
+                   cloud_first_tasks=frozenset(settings.llm_cloud_first_tasks))
+
+    def order(self, providers: Iterable[Provider], *, task: str = "simple", confidential: bool = False) -> list[Provider]:
+        """The providers a call may use, first choice first; empty means answer offline."""
+        if task not in TASKS:
+            raise BadInputError(f"Unknown model task {task!r}; use one of {', '.join(TASKS)}.")
+        providers = list(providers)
+        local = [p for p in providers if p.local]
+        if confidential or self.all_confidential or not self.allow_cloud:
+            return local
+        cloud = [p for p in providers if not p.local]
+        if task in self.cloud_first_tasks:
+            return cloud + local
+        return local + cloud

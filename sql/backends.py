@@ -1,0 +1,547 @@
+"""The connections behind ``sql.database.Database``: one class per kind of database.
+
+Each backend opens its database so that it cannot write, runs one statement under a time limit,
+and returns at most the rows asked for as a DataFrame:
+
+- ``DuckDBBackend``: native DuckDB, read-only, external access off, configuration locked, one
+  cursor per thread, SELECT statements only (checked by DuckDB's own parser), time limit through
+  ``interrupt()`` from one shared watchdog thread;
+- ``SQLiteBackend``: ``mode=ro``, ``query_only``, no ATTACH, a read-only authorizer, one connection
+  per thread, time limit through a progress handler;
+- ``PostgresBackend``: psycopg 3 pool, READ ONLY transactions with a local ``statement_timeout``,
+  a server-side cursor (a single SELECT or VALUES only), ``pg_read_all_data`` for superusers;
+- ``SqlAlchemyBackend``: any other SQLAlchemy URL, each query rolled back.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import math
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from core.errors import ConfigError, DataSourceError
+from sql.schema import Schema
+
+DUCKDB_CONFIG = {
+    "enable_external_access": False,
+    "python_enable_replacements": False,
+    "lock_configuration": True,
+}
+logger = logging.getLogger(__name__)
+
+_CONNECT_TIMEOUT_S = 5
+
+
+def timeout_message(timeout_s: float) -> str:
+    """The message shown when a query runs past the time limit."""
+    return (
+        f"the query ran longer than the {timeout_s:g} s limit and was stopped; "
+        "narrow it (filters, a date range, fewer rows) or raise TRADEASSIST_SQL_TIMEOUT_S"
+    )
+
+
+class Backend:
+    """What each kind of database provides to ``sql.database.Database``."""
+
+    def introspect(self) -> Schema:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:  # pragma: no cover
+        raise NotImplementedError
+
+    def close(self) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class DuckDBBackend(Backend):
+    """Native DuckDB: one locked-down database instance, one cursor per thread."""
+
+    def __init__(self, connection: Any, label: str) -> None:
+        self._connection = connection
+        self._label = label
+        self._local = threading.local()
+        self._cursors: list[Any] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open_file(cls, path: Path) -> DuckDBBackend:
+        import duckdb
+
+        try:
+            connection = duckdb.connect(str(path), read_only=True, config=dict(DUCKDB_CONFIG))
+        except duckdb.Error as exc:
+            hint = ""
+            if "different configuration" in str(exc):
+                hint = " (this process already has the file open with other settings; close that connection first)"
+            elif "lock" in str(exc).lower():
+                hint = " (another process is writing to it; wait until it finishes)"
+            raise DataSourceError(f"Cannot open the DuckDB database {path}: {first_line(exc)}{hint}") from exc
+        return cls(connection, str(path))
+
+    @classmethod
+    def from_frames(cls, frames: dict[str, pd.DataFrame]) -> DuckDBBackend:
+        import duckdb
+        import sqlglot.expressions as exp
+
+        connection = duckdb.connect(":memory:", config={"python_enable_replacements": False})
+        for name, frame in frames.items():
+            if not isinstance(name, str) or not name.strip():
+                raise ConfigError(f"Table names must be non-empty strings, not {name!r}.")
+            if not isinstance(frame, pd.DataFrame):
+                raise ConfigError(f"{name!r} is a {type(frame).__name__}, not a pandas DataFrame.")
+            connection.register("__tradeassist_frame", frame)
+            create = exp.Create(
+                this=exp.Table(this=exp.to_identifier(name, quoted=True)),
+                kind="TABLE",
+                expression=exp.select("*").from_("__tradeassist_frame"),
+            )
+            connection.execute(create.sql(dialect="duckdb"))
+            connection.unregister("__tradeassist_frame")
+        # Tables exist now; from here on the database is as closed as a read-only file.
+        connection.execute("SET enable_external_access = false")
+        connection.execute("SET lock_configuration = true")
+        return cls(connection, "memory")
+
+    def _cursor(self) -> Any:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            with self._lock:
+                if self._connection is None:
+                    raise DataSourceError("This database connection has been closed.")
+                cursor = self._connection.cursor()
+                self._cursors.append(cursor)
+            self._local.cursor = cursor
+        return cursor
+
+    def introspect(self) -> Schema:
+        from sql.schema import introspect_duckdb
+
+        return introspect_duckdb(self._cursor())
+
+    def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
+        import duckdb
+
+        cursor = self._cursor()
+        try:
+            statements = cursor.extract_statements(sql)
+        except duckdb.Error as exc:
+            raise DataSourceError(f"DuckDB could not parse the query: {first_line(exc)}") from exc
+        if len(statements) != 1:
+            raise DataSourceError(f"Exactly one statement may run at a time; got {len(statements)}.")
+        if statements[0].type != duckdb.StatementType.SELECT:
+            kind = str(statements[0].type).rsplit(".", 1)[-1]
+            raise DataSourceError(f"Only SELECT statements may run on this connection; this is {kind}.")
+        timer = _Deadline(timeout_s, cursor.interrupt)
+        try:
+            cursor.execute(statements[0])
+            chunks = []
+            fetched = 0
+            vectors = max(1, math.ceil(fetch_rows / 2048))
+            while fetched < fetch_rows:
+                chunk = cursor.fetch_df_chunk(vectors)
+                if len(chunk) == 0:
+                    break
+                chunks.append(chunk)
+                fetched += len(chunk)
+        except duckdb.InterruptException as exc:
+            if timer.fired:
+                raise DataSourceError(timeout_message(timeout_s)) from exc
+            raise DataSourceError(f"The query was interrupted: {first_line(exc)}") from exc
+        except duckdb.Error as exc:
+            if timer.fired:
+                raise DataSourceError(timeout_message(timeout_s)) from exc
+            raise DataSourceError(f"DuckDB error: {first_line(exc)}") from exc
+        finally:
+            timer.cancel()
+        if not chunks:
+            return _empty_frame(cursor.description)
+        frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+        return frame.iloc[:fetch_rows]
+
+    def close(self) -> None:
+        with self._lock:
+            for cursor in self._cursors:
+                try:
+                    cursor.close()
+                except Exception:  # noqa: BLE001 - closing is best effort
+                    pass
+            self._cursors.clear()
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+            self._local = threading.local()
+
+
+# SQLite authorizer action codes that only read; everything else (writes, PRAGMA, ATTACH,
+# transactions, schema changes) is denied even if it got past the guard.
+_SQLITE_READ_ACTIONS = frozenset(
+    {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, getattr(sqlite3, "SQLITE_RECURSIVE", 33)}
+)
+_SQLITE_DENIED_FUNCTIONS = frozenset({"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"})
+
+
+class SQLiteBackend(Backend):
+    """SQLite opened with ``mode=ro``: one connection per thread, each with a reading-only authorizer."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._uri = f"{path.resolve().as_uri()}?mode=ro"
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._connection()  # fail now, with a clear message, if the file cannot be opened
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(self._uri, uri=True, check_same_thread=False, isolation_level=None)
+            connection.execute("PRAGMA query_only = 1")
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            raise DataSourceError(f"Cannot open the SQLite database {self._path}: {exc}") from exc
+        connection.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+        return connection
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            if self._closed:
+                raise DataSourceError("This database connection has been closed.")
+            connection = self._open()
+            connection.set_authorizer(_sqlite_authorizer)
+            with self._lock:
+                self._connections.append(connection)
+            self._local.connection = connection
+        return connection
+
+    def introspect(self) -> Schema:
+        import sqlalchemy as sa
+        from sqlalchemy.pool import NullPool
+
+        from sql.schema import introspect_sqlalchemy
+
+        # Introspection needs PRAGMA table_info, so it uses its own connection without the
+        # authorizer (still mode=ro and query_only).
+        engine = sa.create_engine("sqlite://", creator=self._open, poolclass=NullPool)
+        try:
+            return introspect_sqlalchemy(engine, "sqlite")
+        finally:
+            engine.dispose()
+
+    def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
+        connection = self._connection()
+        deadline = time.monotonic() + timeout_s
+        timed_out = [False]
+
+        def past_deadline() -> int:
+            if time.monotonic() > deadline:
+                timed_out[0] = True
+                return 1  # non-zero aborts the statement
+            return 0
+
+        connection.set_progress_handler(past_deadline, 2000)
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql)
+            rows = cursor.fetchmany(fetch_rows)
+            columns = [d[0] for d in cursor.description or ()]
+        except (sqlite3.Error, sqlite3.Warning) as exc:
+            if timed_out[0]:
+                raise DataSourceError(timeout_message(timeout_s)) from exc
+            raise DataSourceError(f"SQLite error: {exc}") from exc
+        finally:
+            cursor.close()
+            connection.set_progress_handler(None, 0)
+        return pd.DataFrame.from_records(rows, columns=columns)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+            self._local = threading.local()
+
+
+def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, *_: object) -> int:
+    if action not in _SQLITE_READ_ACTIONS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _SQLITE_DENIED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_READ and (arg1 or "").lower().startswith("sqlite_"):
+        return sqlite3.SQLITE_DENY  # SQLite's own catalog tables are not trading data
+    return sqlite3.SQLITE_OK
+
+
+class PostgresBackend(Backend):
+    """PostgreSQL through psycopg 3: pooled connections, each query in a READ ONLY transaction."""
+
+    def __init__(self, url: Any) -> None:
+        from sqlalchemy.pool import QueuePool
+
+        self._params = _libpq_params(url)
+        self._label = hide_password(url.render_as_string(hide_password=True))
+        self._pool = QueuePool(self._new_connection, pool_size=4, max_overflow=12, reset_on_return="rollback")
+        # Connect once now so that a wrong host, port or password fails at connect time.
+        self._pool.connect().close()
+
+    def _new_connection(self) -> Any:
+        import psycopg
+
+        try:
+            connection = psycopg.connect(connect_timeout=_CONNECT_TIMEOUT_S, **self._params)
+        except psycopg.Error as exc:
+            raise DataSourceError(f"Cannot connect to PostgreSQL at {self._label}: {first_line(exc)}") from exc
+        connection.read_only = True  # every transaction begins READ ONLY
+        return connection
+
+    def _checkout(self) -> Any:
+        try:
+            return self._pool.connect()
+        except DataSourceError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the pool wraps driver errors in its own types
+            raise DataSourceError(f"Cannot connect to PostgreSQL at {self._label}: {first_line(exc)}") from exc
+
+    def introspect(self) -> Schema:
+        import sqlalchemy as sa
+        from sqlalchemy.pool import NullPool
+
+        from sql.schema import introspect_sqlalchemy
+
+        engine = sa.create_engine("postgresql+psycopg://", creator=self._new_connection, poolclass=NullPool)
+        try:
+            return introspect_sqlalchemy(engine, "postgres")
+        finally:
+            engine.dispose()
+
+    def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
+        import psycopg
+
+        fairy = self._checkout()
+        connection = fairy.driver_connection
+        try:
+            if "read_role" not in fairy.info:
+                fairy.info["read_role"] = _read_role_for(connection)
+            timeout_ms = f"{max(1, int(timeout_s * 1000))}"
+            with connection.cursor() as setup:
+                # set_config(..., true) is SET LOCAL: it ends with this transaction.
+                if fairy.info["read_role"]:
+                    setup.execute(
+                        "SELECT set_config('statement_timeout', %s, true), set_config('role', %s, true)",
+                        (timeout_ms, fairy.info["read_role"]),
+                    )
+                else:
+                    setup.execute("SELECT set_config('statement_timeout', %s, true)", (timeout_ms,))
+            # A server-side cursor: PostgreSQL declares it only for a single SELECT or VALUES,
+            # so COPY, DO, SET and stacked statements fail here even if they got past the guard,
+            # and rows stream in only as far as the cap.
+            with connection.cursor(name="tradeassist_query") as cursor:
+                cursor.execute(sql)
+                rows = cursor.fetchmany(fetch_rows)
+                columns = [d.name for d in cursor.description or ()]
+            connection.rollback()
+        except psycopg.errors.QueryCanceled as exc:
+            _rollback_quietly(connection)
+            raise DataSourceError(timeout_message(timeout_s)) from exc
+        except psycopg.OperationalError as exc:
+            fairy.invalidate()
+            raise DataSourceError(f"PostgreSQL connection failed: {first_line(exc)}") from exc
+        except psycopg.Error as exc:
+            _rollback_quietly(connection)
+            raise DataSourceError(f"PostgreSQL error: {first_line(exc)}") from exc
+        finally:
+            fairy.close()
+        return pd.DataFrame.from_records(rows, columns=columns)
+
+    def close(self) -> None:
+        self._pool.dispose()
+
+
+class SqlAlchemyBackend(Backend):
+    """Any other SQLAlchemy URL: pooled, each query rolled back; time limits are the server's."""
+
+    def __init__(self, url: Any) -> None:
+        import sqlalchemy as sa
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        self._label = url.render_as_string(hide_password=True)
+        try:
+            self._engine = sa.create_engine(url, pool_pre_ping=True)
+        except NoSuchModuleError as exc:
+            raise ConfigError(
+                f"Unknown database kind {url.drivername!r} in {self._label}; use a DuckDB path, "
+                "sqlite:///, postgresql:// or an installed SQLAlchemy dialect."
+            ) from exc
+        except (ArgumentError, ImportError) as exc:
+            raise ConfigError(f"Cannot use the database URL {self._label}: {first_line(exc)}") from exc
+        try:
+            with self._engine.connect() as connection:
+                connection.rollback()
+        except Exception as exc:  # noqa: BLE001 - any driver failure means unreachable
+            raise DataSourceError(f"Cannot connect to {self._label}: {first_line(exc)}") from exc
+
+    def introspect(self) -> Schema:
+        from sql.schema import introspect_sqlalchemy
+
+        return introspect_sqlalchemy(self._engine, SQLGLOT_DIALECTS.get(self._engine.dialect.name, ""))
+
+    def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
+        del timeout_s  # no portable way to bound a statement; servers enforce their own limits
+        try:
+            with self._engine.connect() as connection:
+                result = connection.exec_driver_sql(sql)
+                columns = list(result.keys())
+                rows = result.fetchmany(fetch_rows)
+                connection.rollback()
+        except Exception as exc:  # noqa: BLE001 - driver errors vary by dialect
+            raise DataSourceError(f"Database error: {first_line(exc)}") from exc
+        return pd.DataFrame.from_records([tuple(row) for row in rows], columns=columns)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+# ---------------------------------------------------------------------- helpers
+class _Deadline:
+    """Calls ``on_expiry`` once ``seconds`` have passed, unless cancelled first."""
+
+    def __init__(self, seconds: float, on_expiry: Any) -> None:
+        self.fired = False
+        self.cancelled = False
+        self.at = time.monotonic() + seconds
+        self._on_expiry = on_expiry
+        self._lock = threading.Lock()
+        _WATCHDOG.arm(self)
+
+    def expire(self) -> None:
+        """Fire now unless cancelled (called by the watchdog thread)."""
+        with self._lock:
+            if self.cancelled or self._on_expiry is None:
+                return
+            self.fired = True
+            on_expiry, self._on_expiry = self._on_expiry, None
+        on_expiry()
+
+    def cancel(self) -> None:
+        """Stop the deadline; after this returns it will not fire."""
+        with self._lock:
+            self.cancelled = True
+            self._on_expiry = None  # let the connection go; the watchdog may hold this a while
+
+
+class _Watchdog:
+    """One daemon thread for every deadline: starting a thread per query costs more than most queries."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._counter = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, deadline: _Deadline) -> None:
+        with self._condition:
+            heapq.heappush(self._heap, (deadline.at, next(self._counter), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="tradeassist-sql-watchdog", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is deadline:
+                self._condition.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while True:
+                    # Drop cancelled deadlines at the front so the heap does not hold them for long.
+                    while self._heap and self._heap[0][2].cancelled:
+                        heapq.heappop(self._heap)
+                    if not self._heap:
+                        self._condition.wait()
+                        continue
+                    wait = self._heap[0][0] - time.monotonic()
+                    if wait <= 0:
+                        due = heapq.heappop(self._heap)[2]
+                        break
+                    self._condition.wait(wait)
+            try:
+                due.expire()
+            except Exception:  # noqa: BLE001 - a failed interrupt must not stop the watchdog
+                logger.exception("Could not stop a query past its time limit")
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _libpq_params(url: Any) -> dict[str, Any]:
+    """Connection keywords for psycopg from a SQLAlchemy URL (query options such as ``options`` kept)."""
+    params: dict[str, Any] = {}
+    for key, value in (
+        ("host", url.host),
+        ("port", url.port),
+        ("user", url.username),
+        ("password", url.password),
+        ("dbname", url.database),
+    ):
+        if value not in (None, ""):
+            params[key] = value
+    for key, value in url.query.items():
+        params[key] = value if isinstance(value, str) else value[-1]
+    return params
+
+
+def hide_password(text: str) -> str:
+    """``text`` with any password in a URL replaced by ***."""
+    if "://" not in text or "@" not in text:
+        return text
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(text).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown without its credentials part
+        scheme, rest = text.split("://", 1)
+        return f"{scheme}://***@{rest.rsplit('@', 1)[-1]}"
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error message, for people (driver messages run long)."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:500]
+
+
+def _read_role_for(connection: Any) -> str | None:
+    """'pg_read_all_data' when connected as a superuser on PostgreSQL 14+, else None.
+
+    A superuser can read server files and run programs (pg_read_file, COPY ... PROGRAM); each
+    query's transaction drops to the predefined read-only role so that those are refused. The
+    real fix is to connect as a role that can only read; this narrows the damage if one does not.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+    connection.rollback()
+    if not (row and row[0]):
+        return None
+    logger.warning(
+        "Connected to PostgreSQL as a superuser; queries run as pg_read_all_data. "
+        "Connect as a read-only role instead (see docs/security.md)."
+    )
+    return "pg_read_all_data" if connection.info.server_version >= 140000 else None
+
+
+def _rollback_quietly(connection: Any) -> None:
+    try:
+        connection.rollback()
+    except Exception:  # noqa: BLE001 - the pool discards a broken connection anyway
+        pass
+
+
+def _empty_frame(description: Any) -> pd.DataFrame:
+    return pd.DataFrame(columns=[d[0] for d in description or ()])

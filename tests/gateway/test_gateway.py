@@ -1,0 +1,215 @@
+"""The gateway against scripted local servers: fallbacks, policy, retries, breaker, caps, streams."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from llm_server import LlmServer, Malformed, Reply, Status, closed_port_url
+
+from core.answer import ModelInfo
+from core.errors import ModelUnavailableError
+from core.gateway import Gateway
+from core.gateway.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+from core.gateway.policy import Policy
+from core.gateway.providers import build_providers
+
+
+def test_local_answers_first_with_provenance(model_settings):
+    with LlmServer([Reply("forty two", tokens_in=30, tokens_out=3)]) as local, LlmServer() as cloud:
+        gateway = Gateway.from_settings(model_settings(local=local, cloud=cloud))
+        result = gateway.complete("what is six times seven?", task="sql")
+    assert result.text == "forty two"
+    assert isinstance(result.model, ModelInfo)
+    assert (result.model.provider, result.model.model) == ("vllm", "local-model")
+    assert (result.model.tokens_in, result.model.tokens_out) == (30, 3)
+    assert result.model.cost_usd == 0.0 and result.model.latency_ms > 0
+    assert cloud.completions == 0
+    sent = local.requests[0]["body"]
+    assert sent["model"] == "local-model" and sent["messages"][-1]["content"] == "what is six times seven?"
+
+
+def test_fallback_order_vllm_then_cloud_then_offline(model_settings):
+    with LlmServer([Status(503)]) as local, LlmServer([Reply("from the cloud", tokens_in=1000, tokens_out=500)]) as cloud:
+        gateway = Gateway.from_settings(model_settings(local=local, cloud=cloud, llm_retries=0))
+        result = gateway.complete("hello")
+        assert result.model.provider == "openai" and result.text == "from the cloud"
+        assert [a.provider for a in result.attempts] == ["vllm", "openai"]
+        assert result.model.cost_usd == pytest.approx((1000 * 0.15 + 500 * 0.60) / 1e6)
+        cloud.script = [Status(503)]
+        with pytest.raises(ModelUnavailableError, match="vllm: HTTP 503; openai: HTTP 503"):
+            gateway.complete("hello")
+
+
+def test_connection_refused_falls_over_fast(model_settings):
+    with LlmServer([Reply("cloud")]) as cloud:
+        gateway = Gateway.from_settings(model_settings(local=closed_port_url(), cloud=cloud))
+        started = time.perf_counter()
+        result = gateway.complete("hi")
+    assert result.model.provider == "openai"
+    assert result.attempts[0].detail == "connection failed"
+    assert time.perf_counter() - started < 2.0
+
+
+def test_confidential_never_reaches_cloud(model_settings):
+    with LlmServer([Status(503)]) as local, LlmServer([Reply("leak")]) as cloud:
+        gateway = Gateway.from_settings(model_settings(local=local, cloud=cloud, llm_retries=0))
+        with pytest.raises(ModelUnavailableError):
+            gateway.complete("my positions", confidential=True, task="complex")
+        with pytest.raises(ModelUnavailableError):
+            Gateway.from_settings(model_settings(local=local, cloud=cloud, confidential=True, llm_retries=0)).complete("x")
+        with pytest.raises(ModelUnavailableError, match="confidential"):
+            Gateway.from_settings(model_settings(cloud=cloud)).stream("x", confidential=True)
+    assert cloud.completions == 0 and local.completions == 2
+
+
+def test_policy_sends_complex_to_cloud_first_and_sql_local_first(model_settings):
+    with LlmServer([Reply("local")]) as local, LlmServer([Reply("cloud")]) as cloud:
+        gateway = Gateway.from_settings(model_settings(local=local, cloud=cloud))
+        assert gateway.complete("why", task="complex").model.provider == "openai"
+        assert gateway.complete("sql", task="sql").model.provider == "vllm"
+        no_cloud = Gateway.from_settings(model_settings(local=local, cloud=cloud, allow_cloud=False))
+        assert [p.name for p in no_cloud.route(task="complex")] == ["vllm"]
+
+
+@pytest.mark.parametrize("fault", [Status(429), Status(503), Malformed()], ids=["429", "503", "malformed"])
+def test_retries_are_bounded_by_one_layer(model_settings, fault):
+    with LlmServer([fault]) as local, LlmServer([Reply("cloud")]) as cloud:
+        gateway = Gateway.from_settings(model_settings(local=local, cloud=cloud, llm_retries=2))
+        result = gateway.complete("hi")
+    assert result.model.provider == "openai"
+    assert local.completions == 3  # retries + 1, no retries hidden in the client
+    assert cloud.completions == 1
+
+
+def test_retry_then_success_and_retry_after(model_settings):
+    with LlmServer([Status(429, retry_after=0.05), Reply("second time")]) as local:
+        gateway = Gateway.from_settings(model_settings(local=local, llm_retries=1))
+        result = gateway.complete("hi")
+    assert result.text == "second time" and local.completions == 2
+    assert [a.outcome for a in result.attempts] == ["error", "ok"]
+
+
+def test_slow_first_token_times_out_and_fails_over(model_settings):
+    with LlmServer([Reply("late", first_delay_s=1.5)]) as local, LlmServer([Reply("cloud")]) as cloud:
+        gateway = Gateway.from_settings(model_settings(local=local, cloud=cloud, llm_timeout_s=0.5))
+        started = time.perf_counter()
+        result = gateway.complete("hi")
+        elapsed = time.perf_counter() - started
+        assert result.model.provider == "openai" and local.completions == 1  # timeouts are not retried
+        assert elapsed < 1.4
+        stream = gateway.stream("hi")
+        gateway.providers[0].timeouts = gateway.providers[0].timeouts.__class__(first_token_s=0.3, total_s=5)
+        gateway.providers[0].chat_stream = None
+        assert "".join(Gateway(gateway.providers).stream("hi")) == "cloud"
+        del stream
+
+
+def test_breaker_opens_and_recovers(model_settings):
+    with LlmServer([Status(503)]) as local, LlmServer([Reply("cloud")]) as cloud:
+        gateway = Gateway.from_settings(model_settings(local=local, cloud=cloud, llm_retries=0,
+                                                       llm_breaker_failures=2, llm_breaker_cooldown_s=0.3))
+        for _ in range(4):
+            assert gateway.complete("hi").model.provider == "openai"
+        assert local.completions == 2  # open after two failures: later calls skip the local server
+        assert gateway.providers[0].breaker.state == OPEN
+        local.script = [Reply("local again")]
+        time.sleep(0.35)
+        assert gateway.complete("hi").model.provider == "vllm"  # the half-open probe succeeded
+        assert gateway.providers[0].breaker.state == CLOSED
+
+
+def test_breaker_half_open_lets_one_probe():
+    now = [0.0]
+    breaker = CircuitBreaker(failures=1, cooldown_s=10, clock=lambda: now[0])
+    breaker.record_failure()
+    assert breaker.state == OPEN and not breaker.allow()
+    now[0] = 10.0
+    assert breaker.state == HALF_OPEN
+    assert breaker.allow() and not breaker.allow()  # one probe only
+    breaker.record_failure()
+    assert breaker.state == OPEN
+    now[0] = 20.0
+    assert breaker.allow()
+    breaker.record_success()
+    assert breaker.state == CLOSED and breaker.allow()
+
+
+def test_concurrency_cap_holds_and_overflow_fails_over(model_settings):
+    with LlmServer([Reply("slow", first_delay_s=0.4)]) as local, LlmServer([Reply("cloud")]) as cloud:
+        gateway = Gateway.from_settings(model_settings(local=local, cloud=cloud, llm_local_concurrency=2,
+                                                       llm_queue_timeout_s=0.05))
+        providers: list[str] = []
+
+        def ask():
+            providers.append(gateway.complete("hi").model.provider)
+
+        threads = [threading.Thread(target=ask) for _ in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert gateway.providers[0].limit.peak == 2
+    assert providers.count("vllm") == 2 and providers.count("openai") == 3
+    assert local.completions == 2
+
+
+def test_stream_yields_pieces_and_usage(model_settings):
+    with LlmServer([Reply("one two three four", tokens_in=7, tokens_out=4)]) as local:
+        stream = Gateway.from_settings(model_settings(local=local)).stream([("system", "be brief"), ("user", "count")])
+        assert list(stream) == ["one", " two", " three", " four"]
+    assert stream.model.provider == "vllm" and (stream.model.tokens_in, stream.model.tokens_out) == (7, 4)
+    assert local.requests[0]["body"]["stream"] is True
+
+
+def test_cancelled_stream_closes_the_connection(model_settings):
+    words = " ".join(f"w{i}" for i in range(200))
+    with LlmServer([Reply(words, chunk_delay_s=0.01)]) as local:
+        gateway = Gateway.from_settings(model_settings(local=local))
+        with gateway.stream("talk") as stream:
+            for index, _piece in enumerate(stream):
+                if index == 2:
+                    stream.cancel()
+        deadline = time.time() + 3
+        while not local.disconnects and time.time() < deadline:
+            time.sleep(0.02)
+        assert local.disconnects == 1 and local.finished_streams == 0
+        assert local.chunks_sent[0] < 50
+        assert stream.attempts[-1].outcome == "cancelled"
+
+
+def test_stream_fails_over_before_first_piece_and_reports_a_cut(model_settings):
+    with LlmServer([Status(503)]) as local, LlmServer([Reply("a b c d e f", cut_after=2)]) as cloud:
+        gateway = Gateway.from_settings(model_settings(local=local, cloud=cloud, llm_retries=0))
+        received: list[str] = []
+        with pytest.raises(ModelUnavailableError, match="stopped halfway"):
+            for piece in gateway.stream("hi"):
+                received.append(piece)
+        assert received == ["a", " b"] and cloud.completions == 1
+        cloud.script = [Reply("whole answer")]
+        assert "".join(gateway.stream("hi")) == "whole answer"
+
+
+def test_anthropic_provider_through_its_client(settings):
+    with LlmServer([Reply("claude says hi", tokens_in=5, tokens_out=4)]) as server:
+        gateway = Gateway.from_settings(settings.model_copy(update=dict(
+            anthropic_api_key="sk-ant-test", anthropic_base_url=server.root, anthropic_model="claude-3-5-haiku-latest")))
+        result = gateway.complete("hi")
+    assert result.text == "claude says hi" and result.model.provider == "anthropic"
+    assert server.requests[0]["path"] == "/v1/messages" and server.requests[0]["headers"]["x-api-key"] == "sk-ant-test"
+    assert result.model.cost_usd == pytest.approx((5 * 0.8 + 4 * 4.0) / 1e6)
+
+
+def test_offline_settings_have_no_providers(settings):
+    assert build_providers(settings) == []
+    assert build_providers(settings.model_copy(update=dict(vllm_url="http://x", offline_only=True))) == []
+    with pytest.raises(ModelUnavailableError, match="No language model is configured"):
+        Gateway.from_settings(settings).complete("hi")
+
+
+def test_policy_rejects_unknown_task():
+    from core.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="Unknown model task"):
+        Policy().order([], task="poetry")

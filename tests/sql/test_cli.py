@@ -1,0 +1,71 @@
+"""The sql package's commands: ``sql``, ``teach`` and ``eval sql``, run as a person runs them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+
+@pytest.fixture
+def cli_env(demo_duckdb, monkeypatch, tmp_path):
+    monkeypatch.setenv("TRADEASSIST_DB_URL", str(demo_duckdb))
+    monkeypatch.setenv("TRADEASSIST_HOME", str(tmp_path / "home"))
+    from core.cli import app
+
+    return app
+
+
+def test_sql_prints_the_sql(cli_env):
+    result = CliRunner().invoke(cli_env, ["sql", "Average closing price of MSFT over the last 30 days"])
+    assert result.exit_code == 0, result.output
+    assert "AVG" in result.output and "MSFT" in result.output and "2026-10-22" in result.output
+
+
+def test_sql_run_json(cli_env):
+    result = CliRunner().invoke(cli_env, ["sql", "How many orders were cancelled?", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["route"] == "sql" and data["rows"] and data["sql"].startswith("SELECT")
+
+
+def test_sql_unsure_question_exits_with_options(cli_env):
+    result = CliRunner().invoke(cli_env, ["sql", "average quantity for TSLA"])
+    assert result.exit_code == 2
+    assert "orders" in result.output and "trades" in result.output
+
+
+def test_teach_then_reuse(cli_env, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli_env, ["teach", "biggest single fee for AAPL", "SELECT MAX(fee) AS max_fee FROM trades WHERE symbol = 'AAPL'"])
+    assert result.exit_code == 0, result.output
+    stored = (tmp_path / "home" / "taught_sql.jsonl").read_text()
+    assert "MAX(fee)" in stored
+    again = runner.invoke(cli_env, ["sql", "biggest single fee for NVDA", "--json"])
+    data = json.loads(again.output)
+    assert data["model"]["method"] == "taught" and "NVDA" in data["sql"]
+
+
+def test_teach_refuses_unsafe_sql(cli_env):
+    from core.errors import UnsafeSqlError
+
+    result = CliRunner().invoke(cli_env, ["teach", "clean up", "DELETE FROM trades"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, UnsafeSqlError)
+
+
+def test_eval_sql_writes_a_report(cli_env, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "a", "question": "How many orders were cancelled?",
+                    "gold_sql": "SELECT COUNT(*) FROM orders WHERE status='cancelled'"}) + "\n"
+        + json.dumps({"id": "b", "question": "Total volume of SPY last year",
+                      "gold_sql": "SELECT SUM(volume) FROM daily_bars WHERE symbol='SPY' AND year(date) = year(DATE '{today}') - 1"}) + "\n"
+    )
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(cli_env, ["eval", "sql", str(questions), "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "100.0%" in result.output
+    data = json.loads(report.read_text())
+    assert data["score"] == 1.0 and [c["outcome"] for c in data["cases"]] == ["ok", "ok"]

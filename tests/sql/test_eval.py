@@ -1,0 +1,80 @@
+"""Execution-match evaluation: the scorer itself, and the scores on the dev and held-out sets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core.errors import BadInputError
+from core.settings import Settings
+
+TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
+HERE = Path(__file__).parent
+
+
+@pytest.mark.parametrize("gold, answer, ok", [
+    (pd.DataFrame({"a": [1.23456]}), pd.DataFrame({"x": ["k"], "avg": [1.234561]}), True),  # extra columns fine
+    (pd.DataFrame({"a": [1.0, 2.0]}), pd.DataFrame({"b": [2.0, 1.0]}), True),  # order does not matter
+    (pd.DataFrame({"a": [1.0]}), pd.DataFrame({"b": [1.01]}), False),  # 4 significant digits
+    (pd.DataFrame({"d": [dt.date(2026, 1, 1)]}), pd.DataFrame({"d": [pd.Timestamp("2026-01-01")]}), True),
+    (pd.DataFrame({"d": ["2026-01-01"]}), pd.DataFrame({"d": ["2026-01-01 00:00:00"]}), True),  # SQLite text
+    (pd.DataFrame({"s": ["A", "B"], "n": [1, 2]}), pd.DataFrame({"s": ["A", "B"], "n": [2, 1]}), False),  # pairs
+    (pd.DataFrame({"a": [1, 1, 2]}), pd.DataFrame({"a": [1, 2, 2]}), False),  # multiset, not set
+    (pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1, 1]}), False),
+])
+def test_execution_match(gold, answer, ok):
+    from sql.evaluate import execution_match
+
+    assert execution_match(gold, answer)[0] is ok
+
+
+def test_bad_question_file(tmp_path):
+    from sql.evaluate import load_cases
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"question": "x"}\n')
+    with pytest.raises(BadInputError, match="gold_sql"):
+        load_cases(path)
+    with pytest.raises(BadInputError, match="Cannot read"):
+        load_cases(tmp_path / "missing.jsonl")
+
+
+@pytest.fixture(scope="module")
+def route(demo_duckdb, tmp_path_factory):
+    from sql.route import SqlRoute
+
+    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("eval"), today=TODAY, db_url=str(demo_duckdb)))
+    yield route
+    route.close()
+
+
+def test_dev_set_score(route, shared_data):
+    from sql.evaluate import evaluate, load_cases
+
+    path = shared_data.parent / "eval" / "sql_dev.jsonl"
+    if not path.exists():
+        pytest.skip("sql_dev.jsonl is absent")
+    report = evaluate(load_cases(path), route.settings, route)
+    misses = [(c.id, c.outcome, c.reason) for c in report.cases if c.outcome != "ok"]
+    assert report.score >= 0.9, misses
+
+
+def test_held_out_paraphrases_score(route):
+    from sql.evaluate import evaluate, load_cases
+
+    cases = load_cases(HERE / "paraphrases.jsonl")
+    assert len(cases) >= 40
+    report = evaluate(cases, route.settings, route)
+    misses = [(c.id, c.outcome, c.reason) for c in report.cases if c.outcome != "ok"]
+    assert report.score >= 0.85, misses
+
+
+def test_clarify_counts_as_a_miss(route):
+    from sql.evaluate import evaluate
+
+    cases = [{"id": "x", "question": "average quantity for TSLA", "gold_sql": "SELECT AVG(quantity) FROM trades"}]
+    report = evaluate(cases, route.settings, route)
+    assert report.cases[0].outcome == "clarify" and report.score == 0.0
