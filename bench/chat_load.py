@@ -185,6 +185,7 @@ def main() -> None:
                    TRADEASSIST_API_BURST="100000", DO_NOT_TRACK="true", HF_HUB_OFFLINE="1")
         settings = Settings(home=home, today=today, db_url=str(db), offline_only=True)
 
+        print("measuring the in-process anchor...", file=sys.stderr)
         started = time.perf_counter()
         anchor_lat, anchor_err = anchor(settings, args.rounds)
         anchor_wall = time.perf_counter() - started
@@ -194,15 +195,21 @@ def main() -> None:
             # Warm the server's backend once (catalog, value index) before measuring.
             httpx.post(url + "/api/ask", json={"question": QUESTIONS[0]}, timeout=120,
                        headers={"Authorization": f"Bearer {token}"})
+            print(f"{args.clients} websocket sessions...", file=sys.stderr)
             started = time.perf_counter()
             ws_lat, ws_err = asyncio.run(websocket_load(url, args.clients, args.rounds))
             ws_wall = time.perf_counter() - started
+            print(f"{args.clients} API clients...", file=sys.stderr)
             started = time.perf_counter()
             api_lat, api_err = asyncio.run(api_load(url, token, args.clients, args.rounds))
             api_wall = time.perf_counter() - started
         finally:
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:  # open websockets can hold a graceful shutdown
+                process.kill()
+                process.wait()
 
     print(f"chat load: {args.clients} concurrent clients x {args.rounds} questions, {len(QUESTIONS)} distinct "
           f"offline SQL questions; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "

@@ -105,6 +105,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pdf-dir", type=Path, default=DEFAULT_PDFS)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-embedding", action="store_true", help="Measure PDF parsing only.")
     args = parser.parse_args()
     files = sorted(args.pdf_dir.glob("*.pdf"))
     if not files:
@@ -131,7 +132,8 @@ def main() -> int:
     raw_s = median_of(args.repeat, lambda: run_raw_text(files))
     rows.append(("reference: pypdfium2 raw text layer only", f"{pages / raw_s:.1f} pages/s", f"{raw_s:.3f} s"))
 
-    rows.extend(embedding_rows(files, args.repeat))
+    if not args.no_embedding:
+        rows.extend(embedding_rows(files, args.repeat))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
           f"{len(files)} PDFs, {pages} pages, {chunk_count} chunks; medians of {args.repeat} runs")
     width = max(len(r[0]) for r in rows)

@@ -19,6 +19,7 @@ from core.errors import BadInputError, TradeAssistError
 from core.jsonform import answer_from_json, answer_to_json, error_json
 from core.question import Turn
 
+from chat.export import json_safe_state
 from chat.history import LocalFileStorage
 from chat.safety import UploadLimits, screen_upload
 from chat.service import ROUTE_CHOICES, BackendPool, build_question
@@ -40,7 +41,9 @@ class AskRequest(BaseModel):
     question: str = Field(..., description="The plain-English question.")
     route: Literal["auto", "sql", "docs", "signals"] | None = Field(None, description="Force a route.")
     user: str | None = Field(None, description="Whose documents to search (service token only).")
-    context: list[ContextTurn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+    context: list[ContextTurn] = Field(
+        default_factory=list, description="Earlier turns, oldest first (answers as returned, with 'state')."
+    )
     model: Literal["auto", "offline"] = Field("auto", description="'offline' forbids language models.")
 
 
@@ -107,18 +110,19 @@ def create_api(
         user = body.user if (who.service and body.user) else who.user
         try:
             UserStore.check_name(user)
-            history = tuple(
-                Turn(t.question, answer_from_json(t.answer) if t.answer else None) for t in body.context
-            )
+            history = tuple(Turn(t.question, _context_answer(t.answer)) for t in body.context)
             question = build_question(body.question, user=user, route=body.route, history=history)
-        except (TradeAssistError, KeyError, TypeError, ValueError) as exc:
-            problem = exc if isinstance(exc, TradeAssistError) else BadInputError(f"Bad context: {exc}")
-            return JSONResponse({"error": error_json(problem)}, status_code=400)
+        except TradeAssistError as exc:
+            return JSONResponse({"error": error_json(exc)}, status_code=getattr(exc, "status", 400))
         answer = await pool.ask_async(question, body.model)
         status = 200
         if answer.error is not None:
             status = getattr(answer.error, "status", 500)
-        return JSONResponse(answer_to_json(answer), status_code=status)
+        data = answer_to_json(answer)
+        # Route state (e.g. the SQL plan) travels with the answer so that a client can send it
+        # back in ``context`` and follow-ups ("and for MSFT?") reuse it.
+        data["state"] = json_safe_state(answer.state)
+        return JSONResponse(data, status_code=status)
 
     @api.post("/ingest", summary="Ingest uploaded documents for the calling user")
     async def ingest(files: list[UploadFile] = File(...), who: Caller = Depends(caller)) -> JSONResponse:
@@ -164,6 +168,19 @@ def create_api(
             return FileResponse(path, media_type=mime)
 
     return api
+
+
+def _context_answer(data: dict[str, Any] | None):
+    if not data:
+        return None
+    try:
+        answer = answer_from_json(data)
+    except (TradeAssistError, KeyError, TypeError, ValueError) as exc:
+        raise BadInputError(
+            f"Bad context: an earlier answer is not in the JSON form /api/ask returns ({type(exc).__name__})."
+        ) from None
+    state = data.get("state")
+    return answer.replace(state=state) if isinstance(state, dict) else answer
 
 
 def mount_api(server_app: FastAPI, api: FastAPI, prefix: str = "/api") -> None:

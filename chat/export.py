@@ -93,12 +93,12 @@ def light_json(question: str, answer) -> dict[str, Any]:
     data["rows"] = []
     data["chart_kind"] = (answer.chart.kind or "figure") if answer.chart is not None else None
     data["chart"] = None
-    data["state"] = _json_safe_state(answer.state)
+    data["state"] = json_safe_state(answer.state)
     return data
 
 
-def _json_safe_state(state) -> dict[str, Any]:
-    """The route state entries that survive JSON (a follow-up after a resume reuses them)."""
+def json_safe_state(state) -> dict[str, Any]:
+    """The route state entries that survive JSON (follow-ups after a resume or over HTTP reuse them)."""
     kept = {}
     for key, value in dict(state).items():
         try:

@@ -31,7 +31,6 @@ class ChatSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TRADEASSIST_", env_file=None, extra="ignore")
 
-    chat_db_url: str | None = Field(default=None, description="History database (async SQLAlchemy URL).")
     redis_url: str | None = Field(default=None, description="Rate limits shared through Redis.")
     api_token: str | None = Field(default=None, description="A token accepted for the user 'api'.")
     api_rate_per_minute: float = Field(default=120.0, gt=0, description="Sustained API calls per user.")

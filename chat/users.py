@@ -55,8 +55,10 @@ def token_digest(token: str) -> str:
 class UserStore:
     """Users with bcrypt password hashes and their API tokens, in ``<home>/users.sqlite``."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, bcrypt_rounds: int = 12):
         self.path: Path = settings.ensure_home() / "users.sqlite"
+        #: bcrypt work factor for new hashes (12 by default; verification reads it from each hash).
+        self.bcrypt_rounds = bcrypt_rounds
         with closing(self._connect()) as conn, conn:
             conn.executescript(_SCHEMA)
 
@@ -88,7 +90,7 @@ class UserStore:
         import bcrypt
 
         self.check_name(name)
-        hashed = bcrypt.hashpw(self._check_password(password), bcrypt.gensalt())
+        hashed = bcrypt.hashpw(self._check_password(password), bcrypt.gensalt(rounds=self.bcrypt_rounds))
         with closing(self._connect()) as conn, conn:
             exists = conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
             if exists and not replace:

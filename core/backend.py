@@ -17,10 +17,10 @@ class Backend:
     """One question in, one Answer out; every front end (CLI, chat, Jupyter, HTTP) uses this."""
 
     def __init__(self, settings: Settings, routes: Sequence[Route] | None = None):
-        from core.routes import default_routes  # explicit tuple of routes, built on demand
+        from core.routes import default_routes, router_options  # explicit tuple of routes, built on demand
 
         self.settings = settings
-        self.router = Router(routes if routes is not None else default_routes(settings))
+        self.router = Router(routes if routes is not None else default_routes(settings), **router_options(settings))
 
     def ask(self, question: Question | str, **fields: object) -> Answer:
         """Answer one question; raises TradeAssistError with a clear message on bad input."""

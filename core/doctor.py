@@ -1,9 +1,149 @@
-"""``tradeassist doctor``: what is configured and reachable."""
+"""``tradeassist doctor``: which models, database and document store are configured and reachable.
+
+Model providers are probed with their cheap listing endpoint (``GET /models``), which spends no
+tokens; the latency shown is that round trip. Nothing here changes any state.
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+if TYPE_CHECKING:
+    from core.gateway.providers import Provider
+    from core.settings import Settings
+
+PROBE_TIMEOUT_S = 3.0
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: what was checked, whether it is fine, details and latency."""
+
+    kind: str
+    name: str
+    ok: bool
+    detail: str
+    latency_ms: float | None = None
+
+
+def probe_provider(provider: Provider, timeout_s: float = PROBE_TIMEOUT_S) -> Check:
+    """Reach a provider's model list; ok when it answers 200 (and lists the model, for vLLM)."""
+    import httpx
+
+    where = f"{provider.where}, {provider.model}"
+    if provider.kind == "vllm-engine":
+        return Check("model", provider.name, True, f"{where}: in-process engine (loads on first use)")
+    if provider.kind == "anthropic":
+        url = (provider.base_url or "https://api.anthropic.com").rstrip("/") + "/v1/models"
+        headers = {"x-api-key": provider.api_key or "", "anthropic-version": "2023-06-01"}
+    else:
+        url = (provider.base_url or "https://api.openai.com/v1").rstrip("/") + "/models"
+        headers = {"authorization": f"Bearer {provider.api_key or 'EMPTY'}"}
+    started = time.perf_counter()
+    try:
+        response = httpx.get(url, headers=headers, timeout=timeout_s)
+    except httpx.HTTPError as exc:
+        return Check("model", provider.name, False, f"{where}: unreachable at {url} ({type(exc).__name__})")
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    if response.status_code != 200:
+        return Check("model", provider.name, False, f"{where}: HTTP {response.status_code} from {url}", latency)
+    if provider.local:
+        try:
+            served = [item.get("id") for item in response.json().get("data", [])]
+        except ValueError:
+            served = []
+        if served and provider.model not in served:
+            return Check("model", provider.name, False,
+                         f"{where}: server at {url} serves {', '.join(map(str, served))}, not {provider.model}", latency)
+    return Check("model", provider.name, True, f"{where}: reachable at {url}", latency)
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    """Every check: model providers, the trading database, the demo database, the document store."""
+    from core.gateway.providers import build_providers
+
+    checks: list[Check] = []
+    providers = build_providers(settings)
+    if settings.offline_only:
+        checks.append(Check("model", "offline", True, "TRADEASSIST_OFFLINE_ONLY is set: offline methods only"))
+    elif not providers:
+        checks.append(Check("model", "offline", True, "no model configured: offline methods answer "
+                            "(set TRADEASSIST_VLLM_URL or a cloud API key)"))
+    checks.extend(probe_provider(provider) for provider in providers)
+    checks.append(_database_check(settings))
+    demo = settings.demo_db_path()
+    checks.append(Check("data", "demo database", demo.exists(),
+                        str(demo) if demo.exists() else f"{demo} missing: run `tradeassist demo`"))
+    checks.append(_documents_check(settings))
+    return checks
+
+
+def _database_check(settings: Settings) -> Check:
+    from pathlib import Path
+
+    url = settings.resolved_db_url()
+    if not settings.db_url and not Path(url).exists():
+        return Check("data", "trading database", False, f"{url} does not exist: run `tradeassist demo`")
+    started = time.perf_counter()
+    try:
+        from sql.database import Database
+
+        with Database.connect(url, settings) as database:
+            tables = len(database.schema().tables)
+            shown = database.display_url
+    except Exception as exc:  # the doctor reports every failure instead of stopping
+        return Check("data", "trading database", False, f"{url}: {str(exc).splitlines()[0][:200]}")
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    return Check("data", "trading database", tables > 0, f"{shown}: {tables} tables", latency)
+
+
+def _documents_check(settings: Settings) -> Check:
+    started = time.perf_counter()
+    try:
+        from retrieval.index import DocumentIndex
+
+        index = DocumentIndex.open(settings)
+        try:
+            count = len(index.list_documents(user=settings.user))
+        finally:
+            index.close()
+    except Exception as exc:  # reported, not raised
+        return Check("documents", settings.vector_store, False, str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    return Check("documents", settings.vector_store, True, f"{count} documents visible to {settings.user}", latency)
 
 
 def register(app: typer.Typer) -> None:
     """Add the doctor command to the tradeassist CLI."""
+
+    @app.command()
+    def doctor(
+        as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+    ) -> None:
+        """Show which models, database and document store are configured and reachable."""
+        import json
+        import sys
+
+        from core.settings import load_settings
+
+        checks = run_checks(load_settings())
+        if as_json:
+            sys.stdout.write(json.dumps([asdict(check) for check in checks]) + "\n")
+        else:
+            from rich.console import Console
+            from rich.table import Table
+
+            table = Table(title="tradeassist doctor")
+            for column in ("kind", "name", "status", "latency", "detail"):
+                table.add_column(column)
+            for check in checks:
+                latency = f"{check.latency_ms:.0f} ms" if check.latency_ms is not None else ""
+                table.add_row(check.kind, check.name, "[green]ok[/]" if check.ok else "[red]FAIL[/]", latency,
+                              check.detail)
+            Console().print(table)
+        if any(not check.ok and check.kind == "model" for check in checks):
+            raise typer.Exit(1)

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     openrouter_api_key: str | None = None
     openrouter_model: str = "openai/gpt-4o-mini"
     anthropic_api_key: str | None = None
-    anthropic_model: str = "claude-3-5-haiku-latest"
+    anthropic_model: str = "claude-haiku-4-5"
     allow_cloud: bool = True
     anthropic_base_url: str | None = None
     openrouter_base_url: str | None = None

@@ -10,6 +10,7 @@ real Python objects in the namespace (``ans``, ``_``) and Python stays one escap
     %%python + lines                     the lines, as Python
     %python one line                     that line, as Python
     any other %magic or %%magic          that IPython magic, unchanged (%ingest, %ask_reset, ...)
+    !command                             a shell command, as in IPython
 
 Run with ``python -m kernels.kernel -f CONNECTION_FILE`` (what the installed kernelspec does).
 """
@@ -41,7 +42,7 @@ def translate_cell(cell: str) -> str:
     if match:
         name, question = match.groups()
         return f"%%ask --route {name} -o {ANSWER_VARIABLE}\n{question.strip()}"
-    if stripped.startswith("%"):
+    if stripped.startswith(("%", "!")):
         return stripped
     return f"%%ask -o {ANSWER_VARIABLE}\n{stripped}"
 
@@ -59,9 +60,6 @@ class TradeAssistKernel(IPythonKernel):
         "codemirror_mode": "text",
         "pygments_lexer": "text",
     }
-    help_links = [
-        {"text": "Python cells: start a cell with %%python", "url": "https://ipython.readthedocs.io/"},
-    ]
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)

@@ -14,6 +14,7 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.utils.text import FullEvalFormatter
 
+from core.answer import error_answer
 from core.errors import BadInputError, TradeAssistError
 from kernels.display import IngestSummary, NotebookAnswer
 from kernels.session import NotebookSession
@@ -139,12 +140,9 @@ class TradeAssistMagics(Magics):
             return JSON(result.json, expanded=False)
         return result
 
-    def _show_error(self, exc: Exception) -> None:
-        from IPython.display import HTML, display
-
-        import html as html_lib
-
-        display(HTML(f"<div style='color:#b31d28'><b>Error:</b> {html_lib.escape(str(exc))}</div>"))
+    def _show_error(self, exc: Exception, route: str = "none") -> NotebookAnswer:
+        """The error as an answer: shown as one clear line, with ``.error`` for code."""
+        return NotebookAnswer(error_answer(route, exc))
 
     @line_magic
     def ask_reset(self, line: str = "") -> None:
@@ -177,7 +175,7 @@ class TradeAssistMagics(Magics):
         if answer.sql is not None:
             self.shell.set_next_input(f"%%sql\n{answer.sql.statement}", replace=False)
         elif answer.error is None:
-            return self._show_error(BadInputError("The SQL route answered without SQL; nothing to edit."))
+            return self._show_error(BadInputError("The SQL route answered without SQL; nothing to edit."), "sql")
         return result
 
     # -- documents ---------------------------------------------------------------------------
@@ -189,13 +187,13 @@ class TradeAssistMagics(Magics):
         try:
             paths = shlex.split(expand_variables(line, self.shell.user_ns))
         except ValueError as exc:
-            return self._show_error(BadInputError(f"Cannot read the paths: {exc}"))
+            return self._show_error(BadInputError(f"Cannot read the paths: {exc}"), "ingest")
         if not paths:
-            return self._show_error(BadInputError("Name a file or folder: %ingest PATH [PATH ...]"))
+            return self._show_error(BadInputError("Name a file or folder: %ingest PATH [PATH ...]"), "ingest")
         try:
             report = self.session.ingest(paths)
         except TradeAssistError as exc:
-            return self._show_error(exc)
+            return self._show_error(exc, "ingest")
         return IngestSummary(report)
 
     @line_magic

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.answer import Answer, Chart, Sql, Table, Text, error_answer
-from core.errors import BadInputError, DataSourceError, TradeAssistError
+from core.errors import BadInputError, DataSourceError, IngestError, TradeAssistError
 from core.question import Question, Turn
 from core.settings import Settings, load_settings
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 MAX_CONTEXT_TURNS = 8
 #: Rows of each earlier answer sent to a shared server as context.
 CONTEXT_ROWS = 50
+#: Files per ``/api/ingest`` request (the chat server's per-request limit).
+UPLOAD_BATCH = 10
 
 
 class AnswerSource(Protocol):
@@ -78,12 +80,14 @@ def context_json(context: Sequence[Turn]) -> list[dict[str, Any]]:
 class RemoteSource:
     """Answers through a shared tradeassist server's ``/api/ask`` endpoint."""
 
-    def __init__(self, url: str, token: str | None = None, timeout_s: float = 120.0, transport: Any = None):
+    def __init__(self, url: str, token: str | None = None, timeout_s: float = 120.0, client: Any = None):
         import httpx
 
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.url = url.rstrip("/")
-        self._client = httpx.Client(base_url=self.url, headers=headers, timeout=timeout_s, transport=transport)
+        # ``client``: an httpx.Client already pointed at the server (tests pass an in-process one).
+        self._client = client or httpx.Client(base_url=self.url, timeout=timeout_s)
+        self._client.headers.update(headers)
 
     def ask(self, question: Question) -> Answer:
         """POST the question; rebuild the Answer from the JSON form the server returns."""
@@ -117,6 +121,28 @@ class RemoteSource:
             data = {**data, "route": question.route or "none"}
         answer = answer_from_json(data)
         return answer.with_timing(remote=(time.perf_counter() - started) * 1000)
+
+    def ingest(self, files: Sequence[tuple[str, bytes]]) -> list[dict[str, Any]]:
+        """POST files to ``/api/ingest`` (the server's document index); one result dict per file."""
+        import httpx
+
+        results: list[dict[str, Any]] = []
+        # The server takes a few files per request; send them in batches of its size.
+        for start in range(0, len(files), UPLOAD_BATCH):
+            batch = files[start:start + UPLOAD_BATCH]
+            try:
+                response = self._client.post(
+                    "/api/ingest", files=[("files", (name, data)) for name, data in batch]
+                )
+                body = response.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                raise DataSourceError(f"The shared tradeassist server at {self.url} did not take the files: {exc}") from exc
+            if not isinstance(body, dict) or "files" not in body:
+                error = (body or {}).get("error") if isinstance(body, dict) else None
+                message = error["message"] if isinstance(error, dict) else f"HTTP {response.status_code}"
+                raise IngestError(f"The shared server refused the upload: {message}")
+            results.extend(body["files"])
+        return results
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -231,16 +257,46 @@ class NotebookSession:
     # -- documents --------------------------------------------------------------------------
 
     def ingest(self, paths: Sequence[str | Path], progress: Callable[..., Any] | None = None) -> Any:
-        """Ingest files or folders into this user's documents; returns the pipeline's report."""
+        """Ingest files or folders into this user's documents; returns the pipeline's IngestReport.
+
+        With a shared server the files are uploaded to it, so its document index answers.
+        """
         from ingest.pipeline import ingest_paths
 
+        if isinstance(self.source, RemoteSource):
+            return self._ingest_remote(paths)
         return ingest_paths([Path(p).expanduser() for p in paths], self.settings, user=self.user, progress=progress)
 
     def ingest_upload(self, name: str, content: bytes) -> Any:
         """Ingest one uploaded file's bytes into this user's documents; the pipeline's FileResult."""
         from ingest.pipeline import ingest_bytes
 
+        if isinstance(self.source, RemoteSource):
+            return _file_result(self.source.ingest([(name, content)])[0])
         return ingest_bytes(name, content, self.settings, user=self.user)
+
+    def _ingest_remote(self, paths: Sequence[str | Path]) -> Any:
+        from ingest.pipeline import IngestReport, discover_files
+
+        assert isinstance(self.source, RemoteSource)
+        started = time.perf_counter()
+        found, problems = discover_files(paths)
+        results = self.source.ingest([(path.name, path.read_bytes()) for path in found])
+        report = IngestReport(files=[*problems, *(_file_result(r) for r in results)])
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _file_result(data: dict[str, Any]) -> Any:
+    """A shared server's per-file upload result as the pipeline's FileResult."""
+    from ingest.pipeline import FileResult
+
+    name = str(data.get("name") or "upload")
+    error = data.get("error")
+    return FileResult(
+        path=name, source=name, status="failed" if error else "ok", reason=error or "",
+        kind=data.get("kind") or "", pages=int(data.get("pages") or 0), chunks=int(data.get("chunks") or 0),
+    )
 
 
 def _chart_for(frame: pd.DataFrame, question: str) -> Chart | None:

@@ -49,6 +49,7 @@ class DenseIndex:
         self._ann = None  # faiss index over chunk ids, built on demand
         self._ann_trained_on = 0
         self._lock = threading.Lock()
+        self._masks: dict[tuple, np.ndarray] = {}
 
     # --- keeping up with the store ---------------------------------------------------------
 
@@ -92,7 +93,15 @@ class DenseIndex:
 
     def mask_for(self, allowed_docs: np.ndarray) -> np.ndarray:
         """Boolean mask over the in-memory rows whose document is in ``allowed_docs``."""
-        return np.isin(self.doc_ids, allowed_docs)
+        # The same scope asks again and again (one user's chat): keep the last few masks.
+        key = (self.generation, hash(np.asarray(allowed_docs, dtype=np.int64).tobytes()))
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = np.isin(self.doc_ids, allowed_docs)
+            if len(self._masks) >= 16:
+                self._masks.clear()
+            self._masks[key] = mask
+        return mask
 
     def search(self, query: np.ndarray, mask: np.ndarray | None, k: int) -> DenseResult:
         """The ``k`` nearest visible chunks by cosine; ``mask`` None means all are visible."""

@@ -3,7 +3,8 @@
 Sentences are scored by query-term overlap weighted by IDF (BM25-like, over the candidate
 sentences) plus the embedding similarity of sentence and question, with a small prior for the
 rank of the chunk they came from. Retrieved text is data: it is quoted with markdown images,
-links and HTML made inert, so a link or an image inside a document is shown as text and never rendered or fetched.
+links and HTML made inert, so an image or a link inside a document is shown as text and never
+rendered or fetched.
 """
 
 from __future__ import annotations

@@ -77,6 +77,8 @@ class SignalEngine:
         self._loaded: tuple[Any, ModelRecord, Any] | None = None  # (registry stamp, record, booster)
         self._explainers: dict[str, Any] = {}
         self._lock = threading.Lock()
+        #: The database file's modification time when this engine was made (see get_engine).
+        self.database_stamp: int | None = None
 
     # Data ---------------------------------------------------------------------------------
     def bars(self) -> pd.DataFrame:
@@ -171,13 +173,12 @@ class SignalEngine:
             "params": asdict(self.train_config),
         }
         current = self.registry.current()
-        promoted, reason = True, "first model"
-        if current is not None and not promote:
-            promoted, reason = False, "kept for comparison"
-        elif current is not None:
-            reason = "trained on request"
+        if not promote:
+            reason = "stored, not promoted"
+        else:
+            reason = "first model" if current is None else f"replaces {current.version} (trained on request)"
         record = self.registry.save(model.get_booster(), meta, promote=promote)
-        return TrainOutcome(record, result, promoted, reason)
+        return TrainOutcome(record, result, promote, reason)
 
     def retrain(self, progress: Callable[[int, int, str], None] | None = None) -> TrainOutcome:
         """Train a candidate; promote it only if its walk-forward AUC beats the current one by 3%."""
@@ -372,8 +373,7 @@ class SignalEngine:
         oos = result.oos[result.oos["symbol"].isin(set(universe))]
         if oos.empty:
             raise SignalError("No out-of-sample predictions for that universe and period.")
-        keyed = rows.set_index(["symbol", "date"])
-        picked = keyed.loc[list(zip(oos["symbol"], oos["date"]))].reset_index()
+        picked = oos[["symbol", "date"]].merge(rows, on=["symbol", "date"], how="left")  # keeps oos order
         classes = rule_scores(picked, self.providers(), self.breakout)
         scores = oos[["symbol", "date"]].copy()
         scores["score"] = blend(oos["prob"].to_numpy(), classes["rule_score"].to_numpy(), self.breakout)
@@ -388,12 +388,26 @@ _ENGINES_LOCK = threading.Lock()
 def get_engine(settings: Settings, db_url: str | None = None) -> SignalEngine:
     """The process-wide engine for this database and home folder (features and model cached)."""
     key = (db_url or settings.resolved_db_url(), str(settings.home))
+    stamp = _database_stamp(key[0])
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
-        if engine is None or engine.settings.current_date() != settings.current_date():
+        if (engine is None or engine.settings.current_date() != settings.current_date()
+                or getattr(engine, "database_stamp", None) != stamp):
             engine = SignalEngine(settings, key[0])
+            engine.database_stamp = stamp
             _ENGINES[key] = engine
         return engine
+
+
+def _database_stamp(db_url: str) -> int | None:
+    """A DuckDB or SQLite file's modification time, so a rebuilt database is read afresh."""
+    import os
+
+    path = db_url.removeprefix("duckdb:///").removeprefix("sqlite:///")
+    try:
+        return os.stat(os.path.expanduser(path)).st_mtime_ns if "://" not in path else None
+    except OSError:
+        return None
 
 
 def clear_engines() -> None:

@@ -70,11 +70,15 @@ def wilder_smooth(values: pd.Series, symbols: pd.Series, n: int, start: int) -> 
     import numpy as np
 
     position = values.groupby(symbols, sort=False).cumcount()
-    seed = values.where(position >= start).groupby(symbols, sort=False).transform(
-        lambda v: v.rolling(n, min_periods=n).mean())
+    seed = _per_symbol(values.where(position >= start).groupby(symbols, sort=False).rolling(n, min_periods=n).mean())
     seeded = values.where(position > start + n - 1).mask(position == start + n - 1, seed)
     seeded = seeded.where(position >= start + n - 1, np.nan)
-    return seeded.groupby(symbols, sort=False).transform(lambda v: v.ewm(alpha=1.0 / n, adjust=False).mean())
+    return _per_symbol(seeded.groupby(symbols, sort=False).ewm(alpha=1.0 / n, adjust=False).mean())
+
+
+def _per_symbol(result: pd.Series) -> pd.Series:
+    """A grouped window result (symbol, row) back on the frame's row index."""
+    return result.droplevel(0).sort_index()
 
 
 def _atr_adx(frame: pd.DataFrame, n: int = 14) -> tuple[pd.Series, pd.Series]:
@@ -122,7 +126,7 @@ def compute_indicators(bars: pd.DataFrame) -> pd.DataFrame:
         band = frame["bb_upper"] - frame["bb_lower"]
         frame["bb_pctb"] = ((close - frame["bb_lower"]) / band).where(band > 0)
         frame["bb_width"] = band / frame["bb_mid"]
-        average_volume = by_symbol["volume"].transform(lambda v: v.rolling(20, min_periods=20).mean())
+        average_volume = _per_symbol(by_symbol["volume"].rolling(20, min_periods=20).mean())
         frame["volume_spike"] = (frame["volume"] / average_volume).where(average_volume > 0)
         for days in (1, 5, 20):
             frame[f"ret_{days}"] = close / by_symbol["close"].shift(days) - 1.0
@@ -131,7 +135,7 @@ def compute_indicators(bars: pd.DataFrame) -> pd.DataFrame:
 
 
 def add_labels(frame: pd.DataFrame, spec: LabelSpec = LabelSpec()) -> pd.DataFrame:
-    """Add ``fwd_ret`` (close t -> t+horizon), ``label`` and ``next_ret`` (close t -> t+1).
+    """Add ``fwd_ret`` (close t -> t+horizon), ``label``, ``label_end`` and ``next_ret`` (close t -> t+1).
 
     Rows whose window runs past the last bar keep NaN labels: they can be scored, never trained on.
     """
@@ -140,6 +144,8 @@ def add_labels(frame: pd.DataFrame, spec: LabelSpec = LabelSpec()) -> pd.DataFra
     by_symbol = frame.groupby("symbol", sort=False)["close"]
     frame = frame.copy()
     frame["fwd_ret"] = by_symbol.shift(-spec.horizon) / frame["close"] - 1.0
+    # The label's last day: walk-forward purges on it, since calendars differ (crypto trades weekends).
+    frame["label_end"] = frame.groupby("symbol", sort=False)["date"].shift(-spec.horizon)
     frame["next_ret"] = by_symbol.shift(-1) / frame["close"] - 1.0
     frame["label"] = np.where(frame["fwd_ret"].isna(), np.nan, (frame["fwd_ret"] > spec.threshold).astype(float))
     return frame

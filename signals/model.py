@@ -183,7 +183,17 @@ def _split_train_valid(train: pd.DataFrame, config: TrainConfig) -> tuple[pd.Dat
     # The validation block is purged from the fitting block too: its labels look ahead.
     fit_end = dates[len(dates) - n_valid - config.horizon - 1]
     valid_start = dates[len(dates) - n_valid]
-    return train[train["date"] <= fit_end], train[train["date"] >= valid_start]
+    fit = train[_purged(train, fit_end, valid_start)]
+    return fit, train[train["date"] >= valid_start]
+
+
+def _purged(rows: pd.DataFrame, last_date, next_start):
+    """Rows dated up to ``last_date`` whose label window also ends before ``next_start``."""
+    keep = rows["date"] <= last_date
+    if "label_end" in rows:
+        # Counting dates is not enough when calendars differ: an equity's 5 bars can span 7 days.
+        keep &= rows["label_end"] < next_start
+    return keep
 
 
 def walk_forward(
@@ -222,7 +232,7 @@ def walk_forward(
         train_end_index = lo - config.horizon - 1  # purge: last training label ends before dates[lo]
         if train_end_index < 20:
             continue
-        train = rows[rows["date"] <= dates[train_end_index]]
+        train = rows[_purged(rows, dates[train_end_index], dates[lo])]
         test = rows[(rows["date"] >= dates[lo]) & (rows["date"] <= dates[hi - 1])]
         if progress:
             progress(number, config.n_folds, f"fold {number}: train {len(train):,} rows, test {len(test):,}")

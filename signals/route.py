@@ -111,7 +111,7 @@ class SignalsRoute:
             intent = intent_of(question.previous.question)
         if intent == "backtest":
             answer = self._backtest(engine, text)
-        elif symbols and intent in ("why", "score", "rank", None):
+        elif symbols and (intent in ("why", "score", None) or (intent == "rank" and len(symbols) == 1)):
             answer = self._explain(engine, symbols[0]) if intent == "why" else self._score(engine, symbols)
         elif intent == "why":
             raise SignalError("Which ticker should I explain? Ask like: 'why is NVDA flagged?'")

@@ -52,12 +52,15 @@ class Backend:
     """What each kind of database provides to ``sql.database.Database``."""
 
     def introspect(self) -> Schema:  # pragma: no cover - interface
+        """Tables, views, columns and keys of the database."""
         raise NotImplementedError
 
     def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:  # pragma: no cover
+        """Run one statement within ``timeout_s``; return at most ``fetch_rows`` rows."""
         raise NotImplementedError
 
     def close(self) -> None:  # pragma: no cover - interface
+        """Release every connection."""
         raise NotImplementedError
 
 
@@ -73,6 +76,7 @@ class DuckDBBackend(Backend):
 
     @classmethod
     def open_file(cls, path: Path) -> DuckDBBackend:
+        """Open a DuckDB file read-only with external access off and the configuration locked."""
         import duckdb
 
         try:
@@ -88,6 +92,7 @@ class DuckDBBackend(Backend):
 
     @classmethod
     def from_frames(cls, frames: dict[str, pd.DataFrame]) -> DuckDBBackend:
+        """An in-memory database holding copies of ``frames`` as tables, then locked down."""
         import duckdb
         import sqlglot.expressions as exp
 
@@ -122,11 +127,13 @@ class DuckDBBackend(Backend):
         return cursor
 
     def introspect(self) -> Schema:
+        """See ``Backend.introspect``."""
         from sql.schema import introspect_duckdb
 
         return introspect_duckdb(self._cursor())
 
     def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
+        """See ``Backend.query``."""
         import duckdb
 
         cursor = self._cursor()
@@ -167,6 +174,7 @@ class DuckDBBackend(Backend):
         return frame.iloc[:fetch_rows]
 
     def close(self) -> None:
+        """See ``Backend.close``."""
         with self._lock:
             for cursor in self._cursors:
                 try:
@@ -223,6 +231,7 @@ class SQLiteBackend(Backend):
         return connection
 
     def introspect(self) -> Schema:
+        """See ``Backend.introspect``."""
         import sqlalchemy as sa
         from sqlalchemy.pool import NullPool
 
@@ -237,6 +246,7 @@ class SQLiteBackend(Backend):
             engine.dispose()
 
     def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
+        """See ``Backend.query``."""
         connection = self._connection()
         deadline = time.monotonic() + timeout_s
         timed_out = [False]
@@ -263,6 +273,7 @@ class SQLiteBackend(Backend):
         return pd.DataFrame.from_records(rows, columns=columns)
 
     def close(self) -> None:
+        """See ``Backend.close``."""
         with self._lock:
             self._closed = True
             for connection in self._connections:
@@ -312,6 +323,7 @@ class PostgresBackend(Backend):
             raise DataSourceError(f"Cannot connect to PostgreSQL at {self._label}: {first_line(exc)}") from exc
 
     def introspect(self) -> Schema:
+        """See ``Backend.introspect``."""
         import sqlalchemy as sa
         from sqlalchemy.pool import NullPool
 
@@ -324,6 +336,7 @@ class PostgresBackend(Backend):
             engine.dispose()
 
     def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
+        """See ``Backend.query``."""
         import psycopg
 
         fairy = self._checkout()
@@ -363,6 +376,7 @@ class PostgresBackend(Backend):
         return pd.DataFrame.from_records(rows, columns=columns)
 
     def close(self) -> None:
+        """See ``Backend.close``."""
         self._pool.dispose()
 
 
@@ -390,11 +404,13 @@ class SqlAlchemyBackend(Backend):
             raise DataSourceError(f"Cannot connect to {self._label}: {first_line(exc)}") from exc
 
     def introspect(self) -> Schema:
+        """See ``Backend.introspect``."""
         from sql.schema import introspect_sqlalchemy
 
         return introspect_sqlalchemy(self._engine, SQLGLOT_DIALECTS.get(self._engine.dialect.name, ""))
 
     def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
+        """See ``Backend.query``."""
         del timeout_s  # no portable way to bound a statement; servers enforce their own limits
         try:
             with self._engine.connect() as connection:
@@ -407,6 +423,7 @@ class SqlAlchemyBackend(Backend):
         return pd.DataFrame.from_records([tuple(row) for row in rows], columns=columns)
 
     def close(self) -> None:
+        """See ``Backend.close``."""
         self._engine.dispose()
 
 
@@ -448,6 +465,7 @@ class _Watchdog:
         self._thread: threading.Thread | None = None
 
     def arm(self, deadline: _Deadline) -> None:
+        """Watch ``deadline``; start the thread on first use (or after a fork)."""
         with self._condition:
             heapq.heappush(self._heap, (deadline.at, next(self._counter), deadline))
             if self._thread is None or not self._thread.is_alive():

@@ -60,10 +60,19 @@ class Catalog:
     def build(cls, schema, dialect: str, fetch, settings=None, definitions: Definitions | None = None) -> Catalog:
         """Build the catalog; ``fetch(select_expression)`` runs one query and returns its rows."""
         definitions = definitions or choose_definitions(schema, settings)
-        values = build_value_index(schema, definitions, fetch)
-        catalog = cls(schema=schema, dialect=dialect, definitions=definitions, values=values)
-        catalog._build_lexicon()
+        catalog = cls(schema=schema, dialect=dialect, definitions=definitions, values=ValueIndex())
         catalog._build_links()
+        # Foreign-key columns stay indexed: "TSLA" appearing in trades but not in transfers is
+        # what tells the planner which table a question is about.
+        pointers: set[tuple[str, str]] = set()
+        referenced = {step.left for steps in catalog.links.values() for step in steps
+                      if step.left_column == (schema.tables[step.left].primary_key or (None,))[0]}
+        for name, table in schema.tables.items():
+            pk = tuple(table.primary_key or ())
+            if len(pk) == 1 and name not in referenced:
+                pointers.add((name, pk[0]))  # a unique key nobody points at is no category
+        catalog.values = build_value_index(schema, definitions, fetch, skip=pointers)
+        catalog._build_lexicon()
         for key, metric in definitions.metrics.items():
             catalog.metric_trees[key] = sqlglot.parse_one(metric.expression)
         return catalog

@@ -16,7 +16,7 @@ from sql.parse_question import (
     AGGREGATE_WORDS, DISTINCT_WORDS, FIRST_WORDS, GROUP_MARKERS, LATEST_WORDS, OFTEN_WORDS, PERCENT_WORDS,
     RETURN_WORDS, SERIES_WORDS, SINGLE_GRAINS, SUPERLATIVES, TIME_UNITS, Mention, Parsed, Token,
 )
-from sql.planner_intent import Filter, GroupKey, Intent, Measure
+from sql.planner_intent import Filter, GroupKey, Measure
 from sql.values import STOPWORDS, ValueRef
 
 _LEVEL = re.compile(r"(price|close|open|high|low|cost|rate|ratio|pct|percent|yield|level|avg|mean)")
@@ -121,6 +121,8 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
         roles.order = "desc"
     elif parsed.limit_word in ("bottom", "worst", "lowest", "smallest", "least"):
         roles.order = "asc"
+    if parsed.limit_word == "show" and any(t.low in SUPERLATIVES for t in parsed.tokens):
+        subject_next = True  # "give me the 3 accounts with the most orders": a top 3
     if not parsed.limit and any(t.low in ("top", "bottom") for t in parsed.tokens):
         subject_next = True  # "top symbols by volume": a ranking, ten rows unless told
     if parsed.limit and parsed.limit_word in ("top", "bottom", "which", "largest", "biggest", "highest",

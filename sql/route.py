@@ -173,15 +173,9 @@ class SqlRoute:
                       timings_ms=timings, state=state)
 
     def _present(self, question: Question, guarded, result, dialect: str, notices: list[Notice]) -> list:
-        frame = result.frame
-        try:
-            from sql.present import choose_chart, summarize
-        except ImportError:  # presentation module not installed: plain summary, no chart
-            def summarize(frame, _text, _truncated):
-                return f"{len(frame):,} rows."
+        from sql.present import choose_chart, summarize
 
-            def choose_chart(_frame, _text):
-                return None
+        frame = result.frame
 
         if result.truncated:
             notices.append(Notice(

@@ -204,7 +204,7 @@ def _patterns(today: dt.date) -> list[tuple[re.Pattern, object]]:
          fixed(Period(week_start, tomorrow, "this week"))),
         (r"\b(?:on |for )?yesterday'?s?\b", fixed(Period(yesterday, today, "yesterday"))),
         (r"\b(?:on |for )?today'?s?\b", fixed(Period(today, tomorrow, "today"))),
-        (rf"\b(?:in |during |for )?q([1-4]) (\d{{4}})\b", quarter),
+        (r"\b(?:in |during |for )?q([1-4]) (\d{4})\b", quarter),
         (rf"\b(?:in |during |for )?({_MONTH_RE}) (?:of )?(\d{{4}})\b", month_year),
         (rf"\b(?:in |during )({_MONTH_RE})\b", bare_month),
         (r"\b(?:since|after) (\d{4})\b",

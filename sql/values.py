@@ -15,6 +15,8 @@ import sqlglot.expressions as exp
 
 #: A text column with more distinct values than this is free text, not a category.
 MAX_CATEGORY_VALUES = 200
+#: Rows read to tell a free-text column from a category before grouping the whole table.
+SAMPLE_ROWS = 2000
 #: Entity keys and labels (symbols, instrument names) are indexed up to this many values.
 MAX_ENTITY_VALUES = 20_000
 
@@ -152,18 +154,29 @@ def build_value_index(
     schema,
     definitions,
     fetch: Callable[[exp.Select], list[object]],
+    skip: set[tuple[str, str]] | frozenset = frozenset(),
 ) -> ValueIndex:
-    """Index categorical text columns of every table; ``fetch`` runs one query, returns one column."""
+    """Index categorical text columns of every table; ``fetch`` runs one query, returns one column.
+
+    ``skip`` names columns not to read (foreign keys whose values the referenced table holds).
+    """
     index = ValueIndex()
     for table_name, table in schema.tables.items():
         tdef = definitions.tables.get(table_name)
         subject = tdef.subject if tdef else None
         label = tdef.label if tdef else None
         for column in table.columns.values():
-            if column.kind != "text":
+            if column.kind != "text" or (table_name, column.name) in skip:
                 continue
             is_entity = column.name in (subject, label)
             cap = MAX_ENTITY_VALUES if is_entity else MAX_CATEGORY_VALUES
+            if not is_entity:
+                # A cheap sample first: hashes and addresses show themselves as free text at once,
+                # without grouping the whole table.
+                sample = fetch(exp.select(exp.column(column.name, quoted=True))
+                               .from_(exp.to_table(table_name, quoted=True)).limit(SAMPLE_ROWS))
+                if len(set(sample)) > cap:
+                    continue
             values = fetch(distinct_values(table_name, column.name, cap))
             if len(values) > cap:
                 continue  # free text (hashes, addresses): nothing to link to

@@ -10,28 +10,28 @@ from chat.ratelimit import TokenBucketLimiter
 from chat.safety import UploadLimits
 from chat.service import BackendPool
 from chat.users import UserStore
-from chat_fake_routes import routes as fake_routes
 
 
-class FakePool(BackendPool):
-    """The real pool with the test routes (the product's routes may not all be importable here)."""
+@pytest.fixture(scope="module")
+def pool(demo_duckdb, tmp_path_factory):
+    """The product's backend (default routes) over the demo database, shared by this module."""
+    pytest.importorskip("sql.route")
+    from core.settings import Settings
 
-    def backend(self, model: str = "auto"):
-        from core.backend import Backend
-
-        if model not in self._backends:
-            self._backends[model] = Backend(self.settings, routes=fake_routes(self.settings))
-        return self._backends[model]
+    settings = Settings(home=tmp_path_factory.mktemp("api_home"), db_url=str(demo_duckdb),
+                        today="2026-11-20", offline_only=True)
+    return BackendPool(settings)
 
 
 @pytest.fixture
-def api(settings, demo_duckdb):
-    settings = settings.model_copy(update={"db_url": str(demo_duckdb)})
-    users = UserStore(settings)
-    users.add("alice", "long enough pw")
-    users.add("bob", "long enough pw")
+def api(pool):
+    settings = pool.settings
+    users = UserStore(settings, bcrypt_rounds=4)
+    for name in ("alice", "bob"):
+        if name not in {u.name for u in users.list()}:
+            users.add(name, "long enough pw")
     app = create_api(
-        FakePool(settings), users, TokenBucketLimiter(rate_per_minute=1, burst=5),
+        pool, users, TokenBucketLimiter(rate_per_minute=1, burst=5),
         service_token="service-token-123", upload_limits=UploadLimits(max_files=2, max_file_bytes=4096),
     )
     client = TestClient(app)
@@ -54,18 +54,21 @@ def test_calls_without_a_valid_token_are_refused(api):
 
 
 def test_ask_returns_the_json_form(api):
-    response = api.post("/ask", json={"question": "latest close of AAPL"}, headers=auth(api.tokens["alice"]))
+    question = "What was the daily close of AAPL over the last month?"
+    response = api.post("/ask", json={"question": question}, headers=auth(api.tokens["alice"]))
     assert response.status_code == 200
     body = response.json()
-    assert body["route"] == "sql" and body["sql"].startswith("SELECT")
-    assert body["columns"] == ["date", "close"] and len(body["rows"]) == 20
+    assert body["route"] == "sql" and body["sql"].upper().startswith("SELECT") and "AAPL" in body["sql"]
+    assert "close" in body["columns"] and len(body["rows"]) >= 15
     assert body["chart"]["data"] and body["error"] is None
     followup = api.post(
         "/ask",
-        json={"question": "and for MSFT?", "context": [{"question": "latest close of AAPL", "answer": body}]},
+        json={"question": "and for MSFT?", "context": [{"question": question, "answer": body}]},
         headers=auth(api.tokens["alice"]),
     ).json()
-    assert "MSFT" in followup["sql"]
+    # The follow-up reuses the first question's plan: the same closes, for MSFT.
+    assert "MSFT" in followup["sql"] and "AAPL" not in followup["sql"]
+    assert followup["columns"] == body["columns"] and len(followup["rows"]) == len(body["rows"])
 
 
 def test_bad_questions_get_clear_errors(api):
@@ -73,9 +76,10 @@ def test_bad_questions_get_clear_errors(api):
     assert empty.status_code == 400 and empty.json()["error"]["type"] == "BadInputError"
     unknown = api.post("/ask", json={"question": "x", "route": "nope"}, headers=auth(api.tokens["alice"]))
     assert unknown.status_code == 422  # refused by the request schema, with the allowed values
-    bad_context = api.post("/ask", json={"question": "x", "context": [{"question": "y", "answer": {"bad": 1}}]},
-                           headers=auth(api.tokens["alice"]))
-    assert bad_context.status_code in (200, 400)
+    bad_context = api.post(
+        "/ask", json={"question": "and for MSFT?", "context": [{"question": "y", "answer": {"chart": 5}}]},
+        headers=auth(api.tokens["alice"]))
+    assert bad_context.status_code == 400 and bad_context.json()["error"]["message"].startswith("Bad context")
     too_long = api.post("/ask", json={"question": "x" * 5000}, headers=auth(api.tokens["alice"]))
     assert too_long.status_code == 400 and "limit" in too_long.json()["error"]["message"]
 
@@ -89,9 +93,9 @@ def test_users_cannot_act_as_others_but_the_service_token_can(api, monkeypatch):
         return await original(self, question, model)
 
     monkeypatch.setattr(BackendPool, "ask_async", spy)
-    api.post("/ask", json={"question": "latest close", "user": "bob"}, headers=auth(api.tokens["alice"]))
-    api.post("/ask", json={"question": "latest close", "user": "bob"}, headers=auth("service-token-123"))
-    api.post("/ask", json={"question": "latest close"}, headers=auth("service-token-123"))
+    api.post("/ask", json={"question": "latest close of AAPL", "user": "bob"}, headers=auth(api.tokens["alice"]))
+    api.post("/ask", json={"question": "latest close of AAPL", "user": "bob"}, headers=auth("service-token-123"))
+    api.post("/ask", json={"question": "latest close of AAPL"}, headers=auth("service-token-123"))
     assert seen == ["alice", "bob", "api"]
 
 
@@ -99,9 +103,9 @@ def test_rate_limit_is_per_user(api):
     codes = [api.post("/ask", json={"question": "latest close of AAPL"}, headers=auth(api.tokens["alice"])).status_code
              for _ in range(6)]
     assert codes[:5] == [200] * 5 and codes[5] == 429
-    limited = api.post("/ask", json={"question": "latest close"}, headers=auth(api.tokens["alice"]))
+    limited = api.post("/ask", json={"question": "latest close of AAPL"}, headers=auth(api.tokens["alice"]))
     assert limited.json()["error"]["type"] == "RateLimited" and int(limited.headers["retry-after"]) >= 1
-    assert api.post("/ask", json={"question": "latest close"}, headers=auth(api.tokens["bob"])).status_code == 200
+    assert api.post("/ask", json={"question": "latest close of AAPL"}, headers=auth(api.tokens["bob"])).status_code == 200
 
 
 def test_ingest_refuses_disguised_oversized_and_too_many_files(api):

@@ -67,7 +67,9 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
 
     # 2. Upload a PDF (the attach button) and ask about it: the answer cites file and page.
     pdf = tmp_path / "hedging_policy.pdf"
-    pdf.write_bytes(make_pdf([["Treasury handbook", "Contents"], [POLICY_LINE]]))
+    # The document carries a remote markdown image: quoting it must never fetch or render it.
+    pdf.write_bytes(make_pdf([["Treasury handbook", "Contents"],
+                              [POLICY_LINE, "Exposure chart: ![exposure](http://127.0.0.1:9/leak.png)"]]))
     page.locator("input[type=file]").first.set_input_files(str(pdf))
     page.wait_for_timeout(1500)
     _ask(page, "What do my documents say about the foreign exchange exposure limit?")
@@ -91,7 +93,7 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
     page.wait_for_selector("code", timeout=10_000)
     assert "SELECT" in page.locator("code").first.inner_text().upper()
     page.screenshot(path=str(artifacts / "chat_05_sql_answer.png"), full_page=True)
-    # Remote markdown images in answers are never fetched nor rendered.
+    # Remote markdown images in answers and quoted documents are never fetched nor rendered.
     assert page.locator("img[src*='127.0.0.1:9']").count() == 0
     assert not remote_requests
     # Thumbs up on the SQL answer teaches its question-SQL pair.

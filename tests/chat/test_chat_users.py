@@ -12,17 +12,18 @@ from core.errors import BadInputError, UnknownNameError
 
 
 def test_passwords_are_hashed_and_verified(settings):
-    store = UserStore(settings)
+    store = UserStore(settings, bcrypt_rounds=4)
     store.add("alice", "s3cret-password")
     assert store.verify("alice", "s3cret-password")
     assert not store.verify("alice", "wrong-password")
     assert not store.verify("nobody", "s3cret-password")
     raw = sqlite3.connect(store.path).execute("SELECT password_hash FROM users").fetchone()[0]
-    assert bytes(raw).startswith(b"$2") and b"s3cret" not in bytes(raw)
+    assert bytes(raw).startswith(b"$2b$04$") and b"s3cret" not in bytes(raw)
+    assert UserStore(settings).bcrypt_rounds == 12  # the product's default work factor
 
 
 def test_bad_names_passwords_and_duplicates(settings):
-    store = UserStore(settings)
+    store = UserStore(settings, bcrypt_rounds=4)
     with pytest.raises(BadInputError, match="valid user name"):
         store.add("../etc", "long enough pw")
     with pytest.raises(BadInputError, match="at least 8"):
@@ -39,7 +40,7 @@ def test_bad_names_passwords_and_duplicates(settings):
 
 
 def test_tokens_belong_to_users_and_go_with_them(settings):
-    store = UserStore(settings)
+    store = UserStore(settings, bcrypt_rounds=4)
     store.add("carol", "long enough pw")
     token = store.new_token("carol")
     assert store.user_for_token(token) == "carol"
@@ -54,7 +55,7 @@ def test_tokens_belong_to_users_and_go_with_them(settings):
 
 def test_first_user_and_auth_secret_are_created_once(settings):
     name, password = ensure_first_user(settings)
-    assert name == "admin" and UserStore(settings).verify("admin", password)
+    assert name == "admin" and UserStore(settings, bcrypt_rounds=4).verify("admin", password)
     assert ensure_first_user(settings) is None
     secret = ensure_auth_secret(settings)
     assert len(secret) >= 32 and ensure_auth_secret(settings) == secret
@@ -70,11 +71,11 @@ def test_users_cli(settings, monkeypatch):
     listed = runner.invoke(app, ["users", "list"])
     assert "dave" in listed.output and "0 API token(s)" in listed.output
     token = runner.invoke(app, ["users", "token", "dave"]).output.strip()
-    assert UserStore(settings).user_for_token(token) == "dave"
+    assert UserStore(settings, bcrypt_rounds=4).user_for_token(token) == "dave"
     short = runner.invoke(app, ["users", "add", "eve", "--password-stdin"], input="short\n")
     assert short.exit_code != 0 and isinstance(short.exception, BadInputError)
     removed = runner.invoke(app, ["users", "remove", "dave"])
-    assert removed.exit_code == 0 and UserStore(settings).list() == []
+    assert removed.exit_code == 0 and UserStore(settings, bcrypt_rounds=4).list() == []
 
 
 def test_approved_sql_is_taught(settings, demo_duckdb):

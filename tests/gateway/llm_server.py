@@ -77,7 +77,7 @@ class LlmServer:
     def start(self) -> None:
         """Listen on a free loopback port in a daemon thread."""
         handler = type("Handler", (_Handler,), {"server_state": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
@@ -115,6 +115,16 @@ class LlmServer:
         return self.script[max(0, index)]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (timeouts, cancelled streams) is expected here, not an error to print."""
+
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            super().handle_error(request, client_address)
+
+
 def closed_port_url() -> str:
     """A loopback URL where nothing listens: connecting is refused at once."""
     with socket.socket() as sock:
@@ -126,6 +136,12 @@ def closed_port_url() -> str:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_state: LlmServer
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out as separate writes; without NODELAY, Nagle's algorithm and
+        # delayed ACKs add ~40 ms per response on loopback and would swamp what is measured.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, *args: object) -> None:  # quiet test output
         pass

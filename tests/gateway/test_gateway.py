@@ -194,11 +194,13 @@ def test_stream_fails_over_before_first_piece_and_reports_a_cut(model_settings):
 def test_anthropic_provider_through_its_client(settings):
     with LlmServer([Reply("claude says hi", tokens_in=5, tokens_out=4)]) as server:
         gateway = Gateway.from_settings(settings.model_copy(update=dict(
-            anthropic_api_key="sk-ant-test", anthropic_base_url=server.root, anthropic_model="claude-3-5-haiku-latest")))
+            anthropic_api_key="sk-ant-test", anthropic_base_url=server.root, anthropic_model="claude-haiku-4-5")))
         result = gateway.complete("hi")
     assert result.text == "claude says hi" and result.model.provider == "anthropic"
-    assert server.requests[0]["path"] == "/v1/messages" and server.requests[0]["headers"]["x-api-key"] == "sk-ant-test"
-    assert result.model.cost_usd == pytest.approx((5 * 0.8 + 4 * 4.0) / 1e6)
+    headers = server.requests[0]["headers"]
+    assert server.requests[0]["path"] == "/v1/messages" and "sk-ant-test" in (headers.get("x-api-key", "")
+                                                                               + headers.get("authorization", ""))
+    assert result.model.cost_usd == pytest.approx((5 * 1.0 + 4 * 5.0) / 1e6)
 
 
 def test_offline_settings_have_no_providers(settings):

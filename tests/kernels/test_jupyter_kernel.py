@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import pytest
@@ -25,6 +24,7 @@ from kernels.kernelspec import KERNEL_NAME, install, kernel_spec, uninstall
         ("%python x = 1", "x = 1"),
         ("%%python\nimport math\nmath.pi", "import math\nmath.pi"),
         ("%ingest reports/", "%ingest reports/"),
+        ("!ls notebooks", "!ls notebooks"),
         ("", ""),
     ],
 )
@@ -96,9 +96,9 @@ def test_kernel_answers_a_question_with_table_and_chart(kernel_client):
     assert any("<table" in d.get("text/html", "") for d in data)
     assert any(PLOTLY_MIME in d for d in data)
     # The answer is a live Python object in the kernel's namespace.
-    reply, messages = _run(kernel_client, "%python print(type(ans).__name__, len(ans.df) > 30, ans.route)")
+    reply, messages = _run(kernel_client, "%python print(type(ans).__name__, len(ans.df) > 30, ans.route, _ is ans)")
     texts = "".join(o.get("text", "") for o in _outputs(messages))
-    assert "NotebookAnswer True sql" in texts
+    assert "NotebookAnswer True sql True" in texts
 
 
 def test_kernel_follow_up_keeps_the_conversation(kernel_client):

@@ -83,10 +83,18 @@ def test_df_option_asks_about_a_notebook_dataframe(shell):
     assert values == {"AAPL": 190.0, "MSFT": 412.5}
 
 
-def test_df_option_names_a_missing_or_wrong_variable(shell, capsys):
+def test_df_option_names_a_missing_or_wrong_variable(shell):
     shell.user_ns["not_a_frame"] = [1, 2]
-    assert run(shell, "%ask --df nowhere average price") is None
-    assert run(shell, "%ask --df not_a_frame average price") is None
+    missing = run(shell, "%ask --df nowhere average price")
+    assert "no variable called 'nowhere'" in str(missing.error)
+    wrong = run(shell, "%ask --df not_a_frame average price")
+    assert "is a list, not a pandas DataFrame" in str(wrong.error)
+    assert "Error:" in wrong._repr_mimebundle_()["text/html"]
+
+
+def test_ingest_without_paths_is_a_clear_message(shell):
+    assert "Name a file or folder" in str(run(shell, "%ingest").error)
+    assert "Cannot read the paths" in str(run(shell, "%ingest 'unclosed").error)
 
 
 def test_sql_magic_runs_through_the_guard(shell):
@@ -113,7 +121,6 @@ def test_sql_magic_refuses_unsafe_sql_with_a_message(shell, statement):
 
 
 def test_sql_english_writes_the_sql_into_the_next_cell(shell):
-    shell.payload_manager.clear_payload() if hasattr(shell, "payload_manager") else None
     captured = []
     original = shell.set_next_input
     shell.set_next_input = lambda text, replace=False: captured.append(text)

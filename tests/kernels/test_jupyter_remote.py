@@ -38,7 +38,10 @@ class AskHandler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
-        body = json.loads(self.rfile.read(length))
+        raw = self.rfile.read(length)
+        if self.path == "/api/ingest":
+            return self._ingest(raw)
+        body = json.loads(raw)
         if self.path != "/api/ask":
             return self._send(404, {"error": {"type": "NotFound", "message": "no such path"}})
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
@@ -57,6 +60,27 @@ class AskHandler(BaseHTTPRequestHandler):
             ),
         )
         self._send(200, answer_to_json(answer))
+
+
+    def _ingest(self, raw: bytes) -> None:
+        """Parse the multipart upload as the chat server would, and report each file."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + raw
+        )
+        files = []
+        for part in message.iter_parts():
+            name = part.get_filename()
+            data = part.get_payload(decode=True)
+            AskHandler.uploads.append((name, data))
+            error = None if data.startswith(b"#") else "not a document"
+            files.append({"name": name, "kind": "md", "pages": 1, "chunks": 2, "error": error})
+        self._send(200, {"files": files, "failed": sum(1 for f in files if f["error"])})
+
+
+AskHandler.uploads = []
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +139,24 @@ def test_server_without_a_json_answer_is_a_clear_error(server_url, tmp_path):
     assert "HTTP 500" in str(answer.error)
 
 
+def test_ingest_and_uploads_go_to_the_shared_server(server_url, tmp_path):
+    from kernels.widget import UploadBox
+
+    AskHandler.uploads.clear()
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for index in range(12):  # more than one request's worth
+        (folder / f"note{index:02d}.md").write_bytes(f"# Note {index}\n".encode())
+    (folder / "junk.bin").write_bytes(b"\x00\x01")
+    session = NotebookSession(Settings(home=tmp_path / "home", server_url=server_url, api_token=TOKEN))
+    report = session.ingest([folder, tmp_path / "missing.pdf"])
+    assert len(AskHandler.uploads) == 13
+    assert report.stored == 12 and report.failures == 2 and report.chunks == 24
+    assert not (tmp_path / "home").exists()  # nothing was written locally
+    lines = UploadBox(session).ingest_files([{"name": "memo.md", "content": memoryview(b"# Memo")}])
+    assert lines == ["memo.md: ingested (1 pages, 2 chunks)"]
+
+
 def test_unreachable_server_is_a_clear_error(tmp_path):
     session = NotebookSession(Settings(home=tmp_path, server_url="http://127.0.0.1:9", api_token=TOKEN))
     answer = session.ask("latest close of AAPL")
@@ -128,3 +170,31 @@ def ipython_shell():
     from IPython.core.interactiveshell import InteractiveShell
 
     return InteractiveShell.instance()
+
+
+def test_session_talks_to_the_chat_servers_real_api(demo_env):
+    """The same client against the product's own /api (run in-process), with the real backend."""
+    pytest.importorskip("fastapi")
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from chat.api import create_api
+    from chat.ratelimit import TokenBucketLimiter
+    from chat.service import BackendPool
+    from chat.users import UserStore
+
+    settings = demo_env["settings"]
+    app = FastAPI()
+    app.mount("/api", create_api(BackendPool(settings), UserStore(settings, bcrypt_rounds=4),
+                                 TokenBucketLimiter(rate_per_minute=60, burst=10), service_token=TOKEN))
+    with TestClient(app) as client:
+        source = RemoteSource("http://testserver", TOKEN, client=client)
+        session = NotebookSession(settings, source=source, user="ana")
+        first = session.ask("Show NVDA closing prices over the last 90 days")
+        assert first.error is None, first.error
+        assert len(first.table.frame) > 30 and first.chart is not None
+        follow = session.ask("and for MSFT?")
+        assert follow.error is None, follow.error
+        assert "MSFT" in follow.sql.statement and "NVDA" not in follow.sql.statement
+        refused = NotebookSession(settings, source=RemoteSource("http://testserver", "bad", client=TestClient(app)))
+        assert "not valid" in str(refused.ask("latest close of AAPL").error)

@@ -72,3 +72,12 @@ def test_upload_box_ingests_files_and_reports_bad_ones(demo_env):
     assert "memo.md" in box.status.value
     again = box.ingest_files([{"name": "memo.md", "content": memoryview(note)}])
     assert "unchanged" in again[0]
+
+
+def test_ask_upload_magic_shows_the_upload_box(demo_env, ipython_shell):
+    from kernels.extension import load_ipython_extension
+
+    load_ipython_extension(ipython_shell, NotebookSession(demo_env["settings"]))
+    box = ipython_shell.run_line_magic("ask_upload", "")
+    assert type(box).__name__ == "HBox"
+    assert box.children[0].accept.startswith(".pdf")

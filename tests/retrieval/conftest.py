@@ -17,8 +17,6 @@ from retrieval.records import Chunk, DocumentInfo  # noqa: E402
 FOMC_SUBSET = (
     "19940204.txt", "19940322.txt", "19991221.txt", "19991116.txt", "20010103.txt", "20010131.txt",
     "20081216.txt", "20081029.txt", "20141029.txt", "20140917.txt", "20151216.txt", "20151028.txt",
-    "19950201.txt", "19941115.txt", "19960131.txt", "20000202.txt", "20060328.txt",
-    "20071211.txt", "20071031.txt", "20070918.txt",
 )
 PDF_SUBSET = ("PEPSICO_2023_8K_dated-2023-05-05.pdf", "AMCOR_2022_8K_dated-2022-07-01.pdf")
 

@@ -148,3 +148,22 @@ def test_registry_versions_and_retrain_promotion(tmp_path, learnable):
     latest = engine.latest()
     np.testing.assert_allclose(engine.score_rows(latest, booster)["model_prob"],
                                booster.inplace_predict(latest[list(FEATURES)].to_numpy("float32")), rtol=1e-6)
+
+
+def test_purge_uses_each_label_window_across_calendars():
+    """Crypto trades every day, equities on weekdays: no training label may end inside a test block."""
+    weekdays = synthetic_bars(n_symbols=6, n_days=400, seed=2)
+    daily = synthetic_bars(n_symbols=3, n_days=560, seed=3, names=["BTC", "ETH", "SOL"])
+    daily["date"] = np.tile(pd.date_range("2023-01-02", periods=560, freq="D"), 3)
+    rows = training_rows(add_labels(compute_indicators(pd.concat([weekdays, daily], ignore_index=True))))
+    result = walk_forward(rows, FEATURES, SMALL)
+    purged_any = False
+    for fold in result.folds:
+        test_start = pd.Timestamp(fold.test_start)
+        dated = rows[rows["date"] <= pd.Timestamp(fold.train_end)]
+        clean = dated[dated["label_end"] < test_start]
+        # The fold trained on exactly the rows whose label window ends before its test block.
+        assert fold.n_train == len(clean)
+        purged_any |= len(clean) < len(dated)
+    # Counting dates alone would have let some equity labels (5 bars over a weekend) into a test block.
+    assert purged_any

@@ -140,6 +140,8 @@ def test_route_in_process_follow_up_crypto_and_errors(demo_duckdb, cli_home, cli
     ranked = crypto.table.frame
     assert set(ranked["symbol"]) <= {"BTC", "ETH", "SOL", "XRP", "ADA", "DOGE", "AVAX", "LTC"}
     assert ranked["onchain_flow"].notna().any()  # crypto gets the on-chain flow class
+    among = route.answer(Question("which of AAPL, MSFT and NVDA has the strongest signal?")).table.frame
+    assert sorted(among["symbol"]) == ["AAPL", "MSFT", "NVDA"] and list(among["rank"]) == [1, 2, 3]
     with pytest.raises(SignalError, match="Which ticker"):
         route.answer(Question("why is it flagged?"))
     with pytest.raises(UnknownNameError):
@@ -162,3 +164,19 @@ def test_short_history_answers_from_rules_with_a_notice(tmp_path):
     components = answer.table.frame.set_index("component")
     assert components.loc["breakout score", "score"] == pytest.approx(components.loc["momentum", "score"])
     assert answer.first(Explanation) is None and answer.chart.figure.data[0].type == "candlestick"
+
+
+def test_engine_cache_is_reused_until_the_database_changes(tmp_path):
+    import os
+
+    from core.settings import Settings
+    from signals.engine import get_engine
+    from signals_synthetic import synthetic_bars, write_duckdb
+
+    db = write_duckdb(synthetic_bars(n_symbols=2, n_days=60), tmp_path / "cache.duckdb")
+    settings = Settings(home=tmp_path / "home", db_url=str(db))
+    first = get_engine(settings)
+    assert get_engine(settings) is first  # features and model stay cached per process
+    stat = os.stat(db)
+    os.utime(db, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # the file was rebuilt
+    assert get_engine(settings) is not first

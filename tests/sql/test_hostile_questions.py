@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-import pytest
-
 from core.answer import Answer
 from core.errors import TradeAssistError
 from core.question import MAX_QUESTION_CHARS, Question

@@ -1,0 +1,259 @@
+"""The language-model SQL engine: vanna's legacy prompt and memory interfaces over our catalog.
+
+vanna (``vanna.legacy``) supplies the prompt layout (tables as DDL, business definitions as
+documentation, taught question-SQL pairs as examples) and the SQL extraction from a reply; its
+``ask``/plotting paths are never used (they ``exec`` model-written code). The model is reached
+through the gateway (local first; confidential questions stay local). Every statement passes the
+same guard as any other SQL and is then checked by the database itself on a zero-row probe; a
+refusal or a database error goes back to the model for at most two corrections.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import sqlglot.expressions as exp
+
+from core.answer import ModelInfo
+from core.errors import DataSourceError, ModelUnavailableError, UnsafeSqlError
+
+if TYPE_CHECKING:
+    from core.gateway import Gateway
+    from core.question import Question
+    from core.settings import Settings
+    from sql.catalog import Catalog
+    from sql.database import Database
+    from sql.teach import Teacher
+
+#: Taught pairs shown to the model as examples, most similar first.
+MAX_EXAMPLES = 5
+#: Characters of the prompt's context (vanna counts about four characters per token).
+MAX_PROMPT_TOKENS = 6000
+
+_WORD = re.compile(r"[a-z0-9_]+")
+
+
+class GeneratedSql(str):
+    """SQL text from the model, carrying the provenance of the call(s) that wrote it."""
+
+    model: ModelInfo
+    corrections: int
+
+    def __new__(cls, text: str, model: ModelInfo, corrections: int = 0) -> GeneratedSql:
+        value = super().__new__(cls, text)
+        value.model = model
+        value.corrections = corrections
+        return value
+
+
+class VannaSqlEngine:
+    """Writes SQL with a language model when the offline planner is unsure (SqlRoute's seam)."""
+
+    def __init__(self, gateway: Gateway, settings: Settings, *, teacher: Teacher | None = None,
+                 database: Callable[[], Database | None] | None = None):
+        self.gateway = gateway
+        self.settings = settings
+        self.teacher = teacher
+        #: Returns the connected database for the zero-row probe (None: guard only).
+        self.database = database
+
+    def generate(self, question: Question, catalog: Catalog, previous_sql: str | None) -> GeneratedSql | None:
+        """Guarded SQL for the question; None when no model is reachable (the planner then asks)."""
+        from sql.guard import guard_sql
+
+        vanna = CatalogVanna(catalog, self._pairs(), today=self.settings.current_date().isoformat())
+        messages = self._messages(vanna, question, previous_sql)
+        corrections = max(0, min(2, self.settings.llm_sql_corrections))
+        tokens_in = tokens_out = 0
+        latency = cost = 0.0
+        last_error: Exception | None = None
+        for attempt in range(corrections + 1):
+            try:
+                completion = self.gateway.complete(messages, task="sql", confidential=question.confidential)
+            except ModelUnavailableError:
+                return None
+            model = completion.model
+            tokens_in, tokens_out = tokens_in + model.tokens_in, tokens_out + model.tokens_out
+            latency, cost = latency + model.latency_ms, cost + model.cost_usd
+            sql = vanna.extract_sql(completion.text).strip().rstrip(";").strip()
+            try:
+                if not sql or not re.match(r"(?is)^\s*(select|with|\()", sql):
+                    raise UnsafeSqlError("The reply held no SELECT statement.")
+                guarded = guard_sql(sql, catalog.schema, catalog.dialect, default_limit=self.settings.sql_default_limit,
+                                    max_rows=self.settings.sql_max_rows)
+                self._probe(guarded.expression, catalog.dialect)
+            except (UnsafeSqlError, DataSourceError) as exc:
+                last_error = exc
+                messages = [*messages, ("assistant", completion.text), ("user", _correction(exc, catalog.dialect))]
+                continue
+            info = ModelInfo(method="llm", provider=model.provider, model=model.model, tokens_in=tokens_in,
+                             tokens_out=tokens_out, latency_ms=round(latency, 1), cost_usd=round(cost, 8))
+            return GeneratedSql(guarded.sql, info, attempt)
+        kind = type(last_error) if isinstance(last_error, (UnsafeSqlError, DataSourceError)) else UnsafeSqlError
+        raise kind(f"The language model's SQL still failed after {corrections} corrections: {last_error}")
+
+    # ------------------------------------------------------------------ context
+    def _pairs(self) -> list[dict[str, str]]:
+        if self.teacher is None:
+            return []
+        return [{"question": pair.question, "sql": pair.sql} for pair in self.teacher.pairs()]
+
+    def _messages(self, vanna: CatalogVanna, question: Question, previous_sql: str | None) -> list[tuple[str, str]]:
+        from core.gateway import conversation_window
+
+        docs = vanna.get_related_documentation(question.text)
+        if previous_sql:
+            docs.append(f"The previous question in this conversation was answered with: {previous_sql}")
+        prompt = vanna.get_sql_prompt(initial_prompt=vanna.initial_prompt(), question=question.text,
+                                      question_sql_list=vanna.get_similar_question_sql(question.text),
+                                      ddl_list=vanna.get_related_ddl(question.text), doc_list=docs)
+        window = conversation_window(question, max_turns=self.settings.llm_context_turns)
+        return [*prompt[:-1], *window, prompt[-1]]  # earlier turns sit just before the question
+
+    def _probe(self, expression: exp.Expression, dialect: str) -> None:
+        # The database binds names and types on a zero-row run: wrong functions, casts or
+        # ambiguous columns come back as its own message, for the model to correct.
+        database = self.database() if self.database is not None else None
+        if database is None:
+            return
+        probe = exp.select("*").from_(expression.copy().subquery("probe")).limit(0)
+        database.query(probe.sql(dialect=dialect), timeout_s=self.settings.sql_timeout_s, max_rows=1)
+
+
+def _correction(error: Exception, dialect: str) -> str:
+    return (f"That SQL failed: {error}\nWrite one corrected {dialect} SELECT statement that answers the "
+            "question, using only the tables and columns given. Reply with the SQL only.")
+
+
+def _vanna_base() -> type:
+    from vanna.legacy.base.base import VannaBase  # the 0.x API; only its prompt and memory parts are used
+
+    return VannaBase
+
+
+def _make_catalog_vanna() -> type:
+    base = _vanna_base()
+
+    class _CatalogVanna(base):  # type: ignore[misc, valid-type]
+        """vanna's memory interfaces answered from our catalog, definitions and taught pairs."""
+
+        def __init__(self, catalog: Catalog, pairs: list[dict[str, str]], *, today: str):
+            super().__init__(config={"dialect": _dialect_name(catalog.dialect), "max_tokens": MAX_PROMPT_TOKENS})
+            self.catalog = catalog
+            self.pairs = list(pairs)
+            self.today = today
+
+        def log(self, message: str, title: str = "Info") -> None:  # vanna prints by default
+            pass
+
+        def initial_prompt(self) -> str:
+            return (f"You are a {self.dialect} expert writing read-only queries over a trading database. "
+                    "Answer with one SELECT statement that only uses the tables and columns below. ")
+
+        # memory: read from the catalog, never trained or stored by vanna
+        def get_similar_question_sql(self, question: str, **kwargs: Any) -> list:
+            words = set(_WORD.findall(question.lower()))
+            ranked = sorted(self.pairs, key=lambda p: -_overlap(words, p["question"]))
+            return [p for p in ranked[:MAX_EXAMPLES] if _overlap(words, p["question"]) > 0]
+
+        def get_related_ddl(self, question: str, **kwargs: Any) -> list:
+            return [table_ddl(table, self.catalog.dialect) for table in self.catalog.schema.tables.values()]
+
+        def get_related_documentation(self, question: str, **kwargs: Any) -> list:
+            return definition_notes(self.catalog) + [f"Today is {self.today}; resolve relative dates from it."]
+
+        def add_question_sql(self, question: str, sql: str, **kwargs: Any) -> str:
+            self.pairs.append({"question": question, "sql": sql})
+            return str(len(self.pairs))
+
+        def add_ddl(self, ddl: str, **kwargs: Any) -> str:
+            raise NotImplementedError("tables come from the database catalog")
+
+        def add_documentation(self, documentation: str, **kwargs: Any) -> str:
+            raise NotImplementedError("definitions come from the catalog's YAML")
+
+        def get_training_data(self, **kwargs: Any):
+            import pandas as pd
+
+            return pd.DataFrame(self.pairs)
+
+        def remove_training_data(self, id: str, **kwargs: Any) -> bool:
+            return False
+
+        def generate_embedding(self, data: str, **kwargs: Any) -> list[float]:
+            return []
+
+        # messages in the gateway's (role, text) form
+        def system_message(self, message: str) -> tuple[str, str]:
+            return ("system", message)
+
+        def user_message(self, message: str) -> tuple[str, str]:
+            return ("user", message)
+
+        def assistant_message(self, message: str) -> tuple[str, str]:
+            return ("assistant", message)
+
+        def submit_prompt(self, prompt, **kwargs: Any) -> str:
+            raise NotImplementedError("prompts go through the gateway, which VannaSqlEngine calls")
+
+    return _CatalogVanna
+
+
+_CLASS: type | None = None
+
+
+def CatalogVanna(catalog: Catalog, pairs: list[dict[str, str]], *, today: str):  # noqa: N802 - a class factory
+    """vanna's VannaBase bound to one catalog (built lazily: vanna imports plotly and more)."""
+    global _CLASS
+    if _CLASS is None:
+        _CLASS = _make_catalog_vanna()
+    return _CLASS(catalog, pairs, today=today)
+
+
+def table_ddl(table, dialect: str) -> str:
+    """CREATE TABLE for one table of the schema, built as a sqlglot expression."""
+    columns = []
+    for column in table.columns.values():
+        try:
+            kind = exp.DataType.build(column.sql_type or "TEXT", dialect=dialect)
+        except Exception:  # an exotic type name still shows, as text
+            kind = exp.DataType.build("TEXT")
+        columns.append(exp.ColumnDef(this=exp.to_identifier(column.name), kind=kind))
+    create = exp.Create(this=exp.Schema(this=exp.to_table(table.name), expressions=columns), kind="TABLE")
+    return create.sql(dialect=dialect)
+
+
+def definition_notes(catalog: Catalog) -> list[str]:
+    """Business definitions as short sentences: tables, columns, metrics, value words."""
+    definitions = catalog.definitions
+    notes: list[str] = []
+    for name, table in definitions.tables.items():
+        bits = [f"Table {name}"]
+        if table.description:
+            bits.append(f": {table.description}")
+        if table.synonyms:
+            bits.append(f" (also called {', '.join(table.synonyms)})")
+        if table.date_column:
+            bits.append(f"; its date column is {table.date_column}")
+        notes.append("".join(bits) + ".")
+    for (table, column), cdef in definitions.columns.items():
+        if cdef.description or cdef.synonyms:
+            also = f" (also called {', '.join(cdef.synonyms)})" if cdef.synonyms else ""
+            notes.append(f"Column {table}.{column}: {cdef.description}{also}.")
+    for (table, name), metric in definitions.metrics.items():
+        notes.append(f"Metric {name} on {table} = {metric.expression}.")
+    for (table, column), values in definitions.value_synonyms.items():
+        for value, words in values.items():
+            notes.append(f"In {table}.{column}, {value!r} is also called {', '.join(words)}.")
+    return notes
+
+
+def _overlap(words: set[str], question: str) -> float:
+    other = set(_WORD.findall(question.lower()))
+    return len(words & other) / max(1, len(words | other))
+
+
+def _dialect_name(dialect: str) -> str:
+    return {"duckdb": "DuckDB", "sqlite": "SQLite", "postgres": "PostgreSQL"}.get(dialect, dialect)

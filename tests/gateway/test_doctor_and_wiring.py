@@ -1,0 +1,49 @@
+"""`tradeassist doctor` against live and dead endpoints, and the routes wired to the gateway."""
+
+from __future__ import annotations
+
+import json
+
+from llm_server import LlmServer, closed_port_url
+from typer.testing import CliRunner
+
+from core.cli import app
+
+
+def test_doctor_reports_reachable_and_unreachable_providers(monkeypatch, demo_duckdb):
+    with LlmServer(model="local-model") as local:
+        monkeypatch.setenv("TRADEASSIST_VLLM_URL", local.root)  # the bare address: /v1 is added
+        monkeypatch.setenv("TRADEASSIST_VLLM_MODEL", "local-model")
+        monkeypatch.setenv("TRADEASSIST_OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("TRADEASSIST_OPENAI_BASE_URL", closed_port_url())
+        monkeypatch.setenv("TRADEASSIST_DB_URL", str(demo_duckdb))
+        result = CliRunner().invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 1, result.output  # a configured provider is down
+    checks = {check["name"]: check for check in json.loads(result.output.strip().splitlines()[-1])}
+    assert checks["vllm"]["ok"] and checks["vllm"]["latency_ms"] > 0 and "local, local-model" in checks["vllm"]["detail"]
+    assert not checks["openai"]["ok"] and "unreachable" in checks["openai"]["detail"]
+    assert checks["trading database"]["ok"] and "7 tables" in checks["trading database"]["detail"]
+    assert checks["embedded"]["ok"]
+
+
+def test_doctor_offline_and_wrong_model(monkeypatch):
+    result = CliRunner().invoke(app, ["doctor", "--json"])
+    checks = json.loads(result.output.strip().splitlines()[-1])
+    assert result.exit_code == 0 and checks[0]["name"] == "offline"
+    with LlmServer(model="other-model") as local:
+        monkeypatch.setenv("TRADEASSIST_VLLM_URL", local.url)
+        monkeypatch.setenv("TRADEASSIST_VLLM_MODEL", "local-model")
+        result = CliRunner().invoke(app, ["doctor"])
+    assert result.exit_code == 1 and "other-model" in result.output
+
+
+def test_default_routes_get_model_parts_only_when_configured(settings):
+    from core.routes import default_routes
+    from retrieval.grounded import GroundedWriter
+    from sql.llm_engine import VannaSqlEngine
+
+    sql, docs, _signals = default_routes(settings)
+    assert sql.llm_engine is None and docs.writer is None
+    sql, docs, _signals = default_routes(settings.model_copy(update={"vllm_url": "http://127.0.0.1:9/v1"}))
+    assert isinstance(sql.llm_engine, VannaSqlEngine) and isinstance(docs.writer, GroundedWriter)
+    assert sql.llm_engine.gateway is docs.writer.gateway  # one gateway: shared breakers and caps

@@ -1,0 +1,119 @@
+"""LLM text-to-SQL on vanna's prompt layer, through the gateway, against a scripted local server."""
+
+from __future__ import annotations
+
+import pytest
+from llm_server import LlmServer, Reply, closed_port_url
+
+from core.errors import UnsafeSqlError
+from core.gateway import Gateway
+from core.question import Question
+from sql.llm_engine import GeneratedSql, VannaSqlEngine
+from sql.route import SqlRoute
+
+UNPLANNABLE = "correlation of AAPL and MSFT daily returns"
+GOOD_SQL = ("SELECT a.date, a.close AS aapl, m.close AS msft FROM daily_bars a JOIN daily_bars m "
+            "ON a.date = m.date WHERE a.symbol = 'AAPL' AND m.symbol = 'MSFT' ORDER BY a.date")
+
+
+@pytest.fixture
+def sql_setup(model_settings, demo_duckdb):
+    """A SqlRoute over the demo database whose LLM engine talks to the given servers."""
+
+    def build(*, local=None, cloud=None, **changes):
+        settings = model_settings(local=local, cloud=cloud, db_url=str(demo_duckdb), llm_retries=0, **changes)
+        route = SqlRoute(settings)
+        engine = VannaSqlEngine(Gateway.from_settings(settings), settings, teacher=route.teacher(),
+                                database=lambda: route.engine()[0])
+        route.llm_engine = engine
+        return route, engine
+
+    return build
+
+
+def _system(server: LlmServer, index: int = 0) -> str:
+    return server.requests[index]["body"]["messages"][0]["content"]
+
+
+def test_model_writes_guarded_sql_with_schema_definitions_and_taught_pairs(sql_setup):
+    with LlmServer([Reply(f"Here you are:\n```sql\n{GOOD_SQL}\n```")]) as local:
+        route, _engine = sql_setup(local=local)
+        route.teacher().teach("latest close of AAPL", "SELECT close FROM daily_bars WHERE symbol = 'AAPL' "
+                              "ORDER BY date DESC LIMIT 1", route.engine()[0])
+        answer = route.answer(Question("correlation of AAPL daily returns with MSFT"))
+    assert answer.error is None and answer.model.method == "llm"
+    assert len(answer.table.frame) > 100 and list(answer.table.frame.columns) == ["date", "aapl", "msft"]
+    assert "LIMIT" in answer.sql.statement.upper()  # the guard's limit was applied
+    system = _system(local)
+    assert "CREATE TABLE daily_bars" in system and "Daily OHLCV price bars" in system
+    assert "===Response Guidelines" in system  # vanna's prompt layout
+    messages = local.requests[0]["body"]["messages"]
+    assert [m["role"] for m in messages[1:3]] == ["user", "assistant"]
+    assert "latest close of AAPL" in messages[1]["content"]  # the taught pair as an example
+    assert messages[-1]["content"] == "correlation of AAPL daily returns with MSFT"
+
+
+def test_generated_sql_carries_provenance(sql_setup):
+    with LlmServer([Reply(GOOD_SQL + ";", tokens_in=400, tokens_out=40)]) as local:
+        route, engine = sql_setup(local=local)
+        sql = engine.generate(Question(UNPLANNABLE), route.engine()[1].catalog, None)
+    assert isinstance(sql, GeneratedSql) and sql.corrections == 0
+    assert (sql.model.provider, sql.model.tokens_in, sql.model.tokens_out) == ("vllm", 400, 40)
+
+
+def test_self_correction_from_the_guard(sql_setup):
+    bad = "SELECT closing_price FROM daily_bars WHERE symbol = 'AAPL'"
+    with LlmServer([Reply(bad), Reply(GOOD_SQL)]) as local:
+        route, _engine = sql_setup(local=local)
+        answer = route.answer(Question(UNPLANNABLE))
+    assert answer.error is None and local.completions == 2
+    retry = local.requests[1]["body"]["messages"]
+    assert retry[-2] == {"role": "assistant", "content": bad}
+    assert "closing_price" in retry[-1]["content"] and "That SQL failed" in retry[-1]["content"]
+
+
+def test_self_correction_from_the_database(sql_setup):
+    bad = "SELECT symbol + 1 AS x FROM instruments"  # passes the guard, fails in DuckDB's binder
+    with LlmServer([Reply(bad), Reply(GOOD_SQL)]) as local:
+        route, _engine = sql_setup(local=local)
+        answer = route.answer(Question(UNPLANNABLE))
+    assert answer.error is None and local.completions == 2
+    assert "No function matches" in local.requests[1]["body"]["messages"][-1]["content"]
+
+
+def test_at_most_two_corrections_and_unsafe_sql_never_runs(sql_setup):
+    with LlmServer([Reply("DROP TABLE trades"), Reply("SELECT * FROM read_csv('/etc/passwd')"),
+                    Reply("DELETE FROM trades")]) as local:
+        route, engine = sql_setup(local=local)
+        catalog = route.engine()[1].catalog
+        with pytest.raises(UnsafeSqlError, match="after 2 corrections"):
+            engine.generate(Question(UNPLANNABLE), catalog, None)
+    assert local.completions == 3
+    count = route.engine()[0].query("SELECT COUNT(*) AS n FROM trades", timeout_s=5, max_rows=1).frame["n"][0]
+    assert count > 0
+
+
+def test_no_model_reachable_falls_back_to_the_planner(sql_setup):
+    route, _engine = sql_setup(local=closed_port_url())
+    answer = route.answer(Question(UNPLANNABLE))
+    assert answer.error is None and answer.needs_clarification and answer.model.method == "planner"
+
+
+def test_confidential_question_never_reaches_the_cloud(sql_setup):
+    with LlmServer([Reply(GOOD_SQL)]) as cloud:
+        route, _engine = sql_setup(cloud=cloud)
+        answer = route.answer(Question(UNPLANNABLE, confidential=True))
+        assert answer.needs_clarification and cloud.completions == 0
+        assert route.answer(Question(UNPLANNABLE)).model.method == "llm" and cloud.completions == 1
+
+
+def test_follow_up_sends_previous_sql_and_a_bounded_window(sql_setup):
+    with LlmServer([Reply(GOOD_SQL)]) as local:
+        route, engine = sql_setup(local=local, llm_context_turns=1)
+        first = Question("first question about prices")
+        second = first.follow_up("second question", None).follow_up("and the correlation?", None)
+        engine.generate(second, route.engine()[1].catalog, "SELECT 1 AS previous_marker")
+    messages = local.requests[0]["body"]["messages"]
+    assert "previous_marker" in messages[0]["content"]
+    texts = [m["content"] for m in messages]
+    assert "second question" in texts and "first question about prices" not in texts
