@@ -42,14 +42,14 @@ def ingest(
     set_offline_environment()
     console = Console(stderr=True)
     settings = load_settings()
-    with _progress_bar(console) as on_progress:
+    with ProgressBar(console) as on_progress:
         report = ingest_paths(paths, settings, user=user, collection=collection,
                               progress=on_progress, workers=workers)
     print_summary(report, Console(), details=details)
     raise typer.Exit(min(report.failures, MAX_EXIT_CODE))
 
 
-class _progress_bar:
+class ProgressBar:
     """A rich progress bar fed by the pipeline's progress callback (files, pages/s, chunks/s)."""
 
     def __init__(self, console: Console):

@@ -15,7 +15,7 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -105,6 +105,8 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+#: A parse job with the document it will become, and what parsing produced.
+_Parsed = tuple[tuple["ParseJob", DocumentInfo], "ParsedFile"]
 
 
 def document_key(collection: str, user: str, location: str) -> str:
@@ -363,7 +365,7 @@ def _store(index: DocumentIndex, item: tuple[ParseJob, DocumentInfo], parsed: Pa
     return FileResult(status="ok", pages=parsed.pages, chunks=count, **base)
 
 
-def _parse_all(jobs: list[tuple[ParseJob, DocumentInfo]], workers: int | None):
+def _parse_all(jobs: list[tuple[ParseJob, DocumentInfo]], workers: int | None) -> Iterator[_Parsed]:
     """Yield (job, parsed) as files finish: in a process pool when it pays, else in this process."""
     if not jobs:
         return
@@ -381,7 +383,7 @@ def _parse_all(jobs: list[tuple[ParseJob, DocumentInfo]], workers: int | None):
 
 
 @contextlib.contextmanager
-def _writer_threads(threads: int):
+def _writer_threads(threads: int) -> Iterator[None]:
     """Cap the writer's torch threads while parser processes hold the other cores.
 
     The writer embeds chunks while workers parse; measured on a busy 2-core machine, embedding
@@ -398,7 +400,7 @@ def _writer_threads(threads: int):
         torch.set_num_threads(before)
 
 
-def _parse_in_pool(jobs: list[tuple[ParseJob, DocumentInfo]], workers: int):
+def _parse_in_pool(jobs: list[tuple[ParseJob, DocumentInfo]], workers: int) -> Iterator[_Parsed]:
     """Parse in worker processes; a worker that dies takes only its own file down.
 
     When a worker is killed (a segfault in a native parser, the OOM killer) every pending

@@ -119,7 +119,7 @@ class SignalsRoute:
             answer = self._rank(engine, text)
         return answer.with_timing(signals=(time.perf_counter() - started) * 1000)
 
-    # Helpers -------------------------------------------------------------------------------
+    # Parts of answers ----------------------------------------------------------------------
     def _symbols(self, engine: SignalEngine, text: str) -> list[str]:
         from signals.universe import find_symbols
 
@@ -319,8 +319,9 @@ def backtest_answer(route: str, result, walk, label: str, since, engine) -> Answ
             f"total return {m['total_return']:.1%} vs {b['total_return']:.1%}; max drawdown {m['max_drawdown']:.1%}; "
             f"win rate {m['win_rate']:.1%} over {int(m['n_signals'])} signals.")
     notices = [Notice(
-        f"Scores are walk-forward out-of-sample: {len(walk.folds)} folds, each model trained only on data ending "
-        f"{walk.config.horizon + 1} trading days before its test block (mean fold AUC {walk.summary['auc']:.3f}).")]
+        f"Scores are walk-forward out-of-sample: {len(walk.folds)} folds, each model trained only on rows whose "
+        f"{walk.config.horizon}-day label window ends before its test block, with a purge of at least "
+        f"{walk.config.horizon + 1} dates (mean fold AUC {walk.summary['auc']:.3f}).")]
     if since is not None and walk.folds and str(since) < walk.folds[0].test_start:
         notices.append(Notice(f"The test starts on {walk.folds[0].test_start}, not {since}: earlier days are "
                               "needed to train the first model.", level="warning"))

@@ -414,7 +414,10 @@ class Planner:
         new_groups = [g for g in (group_for(m, fact, catalog) for m in roles.groups) if g is not None]
         if new_groups or roles.grains:
             tdef = catalog.definitions.tables[fact]
-            groups = new_groups + [GroupKey(fact, tdef.date_column, g) for g in roles.grains if tdef.date_column]
+            added = new_groups + [GroupKey(fact, tdef.date_column, g) for g in roles.grains if tdef.date_column]
+            # "and by month" adds a grouping; "now by desk" / "by desk instead" replaces it
+            keep = parsed.text.lower().lstrip().startswith(("and ", "also "))
+            groups = [g for g in groups if keep and g not in added] + added
         kind = previous.kind
         if groups and kind in ("series", "latest", "first", "rows"):
             kind = "aggregate"

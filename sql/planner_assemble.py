@@ -73,12 +73,12 @@ def _is_dimension(m: Mention, catalog: Catalog) -> bool:
     return False
 
 
-def _entity_key(m: Mention, catalog: Catalog) -> tuple[str, str] | None:
+def _entity_key(m: Mention, catalog: Catalog, any_kind: bool = False) -> tuple[str, str] | None:
     for c in m.concepts:
         if c.kind in ("table", "column"):
             tdef = catalog.definitions.tables[c.table]
             key = tdef.subject
-            if key and (c.kind == "table" or c.column == key) and catalog.kind(c.table, key) == "integer":
+            if key and (c.kind == "table" or c.column == key) and (any_kind or catalog.kind(c.table, key) == "integer"):
                 return c.table, key
     return None
 
@@ -239,7 +239,10 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
                 roles.used_numbers.add(after.index)
                 continue
         if m.values and not (pending_agg and _is_measure(m, catalog)):
-            if pending_agg == "count" and any(c.kind in ("table", "column") for c in m.concepts):
+            if pending_agg == "count" and pending_distinct and any(c.kind == "column" for c in m.concepts):
+                roles.count_distinct.append(m)  # "how many different coins were transferred"
+                pending_agg, pending_distinct = None, False
+            elif pending_agg == "count" and any(c.kind in ("table", "column") for c in m.concepts):
                 roles.count_tables.append(m.values[0].table)  # "how many stocks": rows of that entity
                 pending_agg, pending_distinct = None, False
             roles.filters.append(m)
@@ -248,6 +251,11 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
         if pending_distinct and pending_agg is None and _is_dimension(m, catalog) and not _is_measure(m, catalog):
             roles.count_distinct.append(m)  # "distinct symbols per account": how many of them
             pending_distinct = False
+            continue
+        if pending_agg == "count" and pending_distinct and "table" in m.kinds() and _entity_key(m, catalog, any_kind=True):
+            roles.count_distinct.append(m)  # "number of unique accounts": distinct keys, not rows
+            roles.cues.extend(c.table for c in m.concepts if c.kind == "verb")
+            pending_agg, pending_distinct = None, False
             continue
         if pending_agg == "count":
             if "table" in m.kinds() or "verb" in m.kinds():

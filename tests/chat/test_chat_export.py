@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from chat.export import ExportTurn, build_notebook, light_json, notebook_bytes
+from chat.export import ExportTurn, light_json, notebook_bytes
 from core.answer import Answer, Citation, Text
 from core.jsonform import answer_to_json
 
@@ -40,13 +40,17 @@ def test_exported_notebook_rebuilds_tables_and_charts(sql_answers, demo_duckdb, 
     turns = [ExportTurn(q, light_json(q, a)) for q, a in sql_answers]
     turns.append(ExportTurn("What do the documents say about limits?", light_json("q", docs)))
     turns.append(ExportTurn("drop table trades", {"error": {"type": "UnsafeSqlError", "message": "refused"}}))
+    # SQL edited into a notebook still goes through the guard when the cell runs.
+    turns.append(ExportTurn("delete everything", {"route": "sql", "text": "", "sql": "DELETE FROM trades",
+                                                  "notices": [], "model": {"method": "offline"}, "error": None}))
     data = notebook_bytes(turns, str(demo_duckdb))
     (tmp_path / "out.ipynb").write_bytes(data)
     notebook = nbformat.reads(data.decode(), as_version=4)
     nbformat.validate(notebook)
-    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True).execute()
     outputs = _outputs(notebook)
-    assert not [o for o in outputs if o["output_type"] == "error"], outputs
+    errors = [o for o in outputs if o["output_type"] == "error"]
+    assert len(errors) == 1 and errors[0]["ename"] == "UnsafeSqlError", errors  # only the DELETE, refused
     rendered = json.dumps(outputs)
     assert rendered.count("text/html") >= 2 and "application/vnd.plotly.v1+json" in rendered
     # The re-run tables hold the same rows the chat showed.
@@ -55,12 +59,3 @@ def test_exported_notebook_rebuilds_tables_and_charts(sql_answers, demo_duckdb, 
     markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     assert "policy.pdf p.4" in markdown and "Limits are reviewed" in markdown
     assert "evil.example" not in markdown and "refused" in markdown
-
-
-def test_notebook_refuses_sql_the_guard_refuses(demo_duckdb):
-    pytest.importorskip("sql.guard")
-    hostile = {"route": "sql", "text": "", "sql": "DELETE FROM trades", "chart": None, "citations": [],
-               "notices": [], "model": {"method": "offline"}, "error": None}
-    notebook = build_notebook([ExportTurn("delete everything", hostile)], str(demo_duckdb))
-    with pytest.raises(Exception, match="(?i)select|refus|not allowed|only"):
-        NotebookClient(notebook, timeout=60, kernel_name="python3").execute()

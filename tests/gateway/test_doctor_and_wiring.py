@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from llm_server import LlmServer, closed_port_url
+from llm_server import LlmServer, Reply, closed_port_url
 from typer.testing import CliRunner
 
 from core.cli import app
@@ -47,3 +47,16 @@ def test_default_routes_get_model_parts_only_when_configured(settings):
     sql, docs, _signals = default_routes(settings.model_copy(update={"vllm_url": "http://127.0.0.1:9/v1"}))
     assert isinstance(sql.llm_engine, VannaSqlEngine) and isinstance(docs.writer, GroundedWriter)
     assert sql.llm_engine.gateway is docs.writer.gateway  # one gateway: shared breakers and caps
+
+
+def test_backend_answers_with_the_model_end_to_end(model_settings, demo_duckdb):
+    from core.backend import Backend
+    from core.jsonform import answer_to_json
+
+    sql = ("SELECT symbol, AVG(high - low) AS avg_range FROM daily_bars GROUP BY symbol "
+           "ORDER BY avg_range DESC")
+    with LlmServer([Reply(f"```sql\n{sql}\n```")]) as local:
+        backend = Backend(model_settings(local=local, db_url=str(demo_duckdb)))
+        answer = backend.ask("correlation of AAPL and MSFT daily returns", route="sql")
+    assert answer.error is None and answer.model.method == "llm" and len(answer.table.frame) > 3
+    assert answer_to_json(answer)["model"]["method"] == "llm" and local.completions == 1

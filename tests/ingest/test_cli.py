@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 WORDS = ["copper", "nickel", "zinc", "cobalt", "lithium", "silver", "gold", "platinum", "iron", "tin"]
 
 
-def test_cli_exit_code_counts_failures(tmp_path, warm_parser):
+def test_cli_exit_code_counts_failures(tmp_path, warm_parser, one_torch_thread):
     from core.cli import app
 
     folder = tmp_path / "docs"
@@ -41,7 +41,7 @@ def test_kill_9_mid_run_then_rerun_leaves_no_duplicates_and_nothing_missing(tmp_
     from core.settings import Settings
     from retrieval.index import DocumentIndex
 
-    count = 24
+    count = 16
     folder = tmp_path / "notes"
     folder.mkdir()
     for i in range(count):
@@ -61,14 +61,14 @@ def test_kill_9_mid_run_then_rerun_leaves_no_duplicates_and_nothing_missing(tmp_
             if (home / "documents").exists():
                 with DocumentIndex.open(settings) as index:
                     stored_at_kill = len(index.list_documents())
-                if stored_at_kill >= 3:
+                if stored_at_kill >= 2:
                     break
             time.sleep(0.2)
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL, "the run finished before it could be killed"
-    assert 3 <= stored_at_kill < count
+    assert 2 <= stored_at_kill < count
 
     rerun = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-2000:]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import sys
 import tempfile
 from pathlib import Path
@@ -42,7 +43,7 @@ def _build_corpus(folder: Path, sentinel: Path) -> dict[str, str]:
         "huge.png": (huge_png_header(), "image"),
         "xxe.html": (xxe_html(sentinel).encode(), "ok"),
         "empty.txt": (b"", "empty"),
-        "random.pdf": (os.urandom(4096).replace(b"%PDF", b"%PDX"), "unknown binary"),
+        "random.pdf": (random.Random(7).randbytes(4096).replace(b"%PDF", b"%PDX"), "unknown binary"),
         "locked.pdf": (encrypted_pdf("secret", ["Locked content about buybacks."]), "password"),
         "open-encrypted.pdf": (encrypted_pdf("", ["Dividend coverage improved to 2.3 times."]), "ok"),
         "good.txt": (b"The desk expects the yield curve to steepen into year end.\n", "ok"),

@@ -81,13 +81,14 @@ def test_reciprocal_rank_fusion_adds_reciprocal_ranks():
 
 
 def test_relative_score_fusion_keeps_the_size_of_a_gap():
-    dense = {1: 0.49, 2: 0.48, 3: 0.35}
+    dense = {1: 0.49, 2: 0.48, 3: 0.45, 4: 0.20}
     keyword = {3: 12.5, 1: 3.0, 2: 2.5}
     fused = relative_score_fusion(dense, keyword, alpha=0.5)
     # 3 is far ahead on keywords and only a little behind on meaning.
     assert list(fused)[0] == 3
-    assert fused[3] == pytest.approx(0.5 * 0.0 + 0.5 * 1.0)
+    assert fused[3] == pytest.approx(0.5 * (0.25 / 0.29) + 0.5 * 1.0)
     assert fused[1] == pytest.approx(0.5 * 1.0 + 0.5 * (0.5 / 10.0))
+    assert fused[4] == 0.0
     assert list(fuse(dense, keyword, "rrf"))[0] == 1  # rank fusion ignores the gap
     with pytest.raises(ValueError):
         fuse(dense, keyword, "max")

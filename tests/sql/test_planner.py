@@ -72,6 +72,10 @@ FRAGMENTS = [
     ("When did we first get bars for SOL?", ["MIN(\"date\")", "'SOL'"]),
     ("latest close", ["ROW_NUMBER() OVER (PARTITION BY \"symbol\" ORDER BY \"date\" DESC)", "\"rn\" = 1"]),
     ("How did Tesla do this month?", ["\"period_return\"", "'TSLA'"]),
+    ("Number of unique accounts that traded ETH", ["COUNT(DISTINCT \"account_id\")", "FROM trades"]),
+    ("How many different coins were transferred this year?", ["COUNT(DISTINCT \"onchain_transfers\".\"symbol\")",
+                                                             "'crypto'"]),
+    ("Give me the 3 accounts with the most orders", ["COUNT(*)", "GROUP BY \"account_id\"", "LIMIT 3"]),
 ]
 
 CLARIFY = [
@@ -162,6 +166,7 @@ FOLLOW_UPS = [
     ("How many trades per desk this month?", "only buys", ["\"side\" = 'buy'", "\"desk\""]),
     ("How many trades were executed this month?", "now by desk", ["GROUP BY \"accounts\".\"desk\""]),
     ("Total volume of BTC this year", "same for ETH", ["'ETH'", "SUM(\"volume\")"]),
+    ("Total fees by desk this year", "and by month", ["\"desk\"", "DATE_TRUNC('MONTH'"]),
 ]
 
 
