@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from ingest_corpus import text_pdf
 from typer.testing import CliRunner
 
@@ -37,6 +38,7 @@ def _note(i: int) -> str:
     return f"Desk note {i}: marker{i:03d} says {word} inventories moved by {i} thousand tonnes.\n"
 
 
+@pytest.mark.slow
 def test_kill_9_mid_run_then_rerun_leaves_no_duplicates_and_nothing_missing(tmp_path):
     from core.settings import Settings
     from retrieval.index import DocumentIndex
