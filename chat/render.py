@@ -7,7 +7,6 @@ Rendering only: the answer was already produced by the shared backend. What a la
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import chainlit as cl
 

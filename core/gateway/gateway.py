@@ -11,7 +11,7 @@ text has reached the caller a cut stream is reported, not silently replaced.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -212,7 +212,6 @@ class ModelStream:
 
     def _run(self, provider: Provider, started: float) -> Iterator[str]:
         deadline = Deadline(provider.timeouts.total_s)
-        pieces = 0
         usage: dict[str, int] = {}
         source = iter(provider.chat(streaming=True).stream(self.messages))
         self._source = source
@@ -223,27 +222,92 @@ class ModelStream:
                 except StopIteration:
                     break
                 except Exception as exc:  # judged like any client error
-                    provider.breaker.record_failure()
-                    _retryable, _after, detail = classify_error(exc)
-                    self.attempts.append(Attempt(provider.name, "error", detail, _ms(started)))
-                    if pieces:
-                        raise _StreamCut(detail) from None
-                    raise _ProviderFailed(provider.name) from None
-                for key, value in (getattr(chunk, "usage_metadata", None) or {}).items():
-                    if key in ("input_tokens", "output_tokens") and isinstance(value, int):
-                        usage[key] = usage.get(key, 0) + value
-                piece = _text_of(chunk)
+                    raise self._failure(provider, exc, started) from None
+                piece = self._absorb(chunk, usage)
                 if piece:
-                    pieces += 1
-                    self.text += piece
                     yield piece
-                if deadline.passed():
-                    provider.breaker.record_failure()
-                    self.attempts.append(Attempt(provider.name, "error", "total timeout", _ms(started)))
-                    raise _StreamCut("total timeout")
+                self._check_deadline(provider, deadline, started)
         finally:
             self._source = None
             source.close()  # closes the HTTP response: the server sees the client go away
+        self._finish(provider, started, usage)
+
+    # ------------------------------------------------------------------ async (chat front ends)
+    async def __aiter__(self) -> AsyncIterator[str]:
+        """Async pieces; cancelling the consuming task closes the HTTP stream."""
+        for provider in self.providers:
+            if self._cancelled:
+                return
+            if not provider.breaker.allow():
+                self.attempts.append(Attempt(provider.name, "open", "circuit open"))
+                continue
+            started = time.perf_counter()
+            if not await _acquire(provider):
+                provider.breaker.release_probe()
+                self.attempts.append(Attempt(provider.name, "busy", "no free slot", _ms(started)))
+                continue
+            inner = self._arun(provider, started)
+            try:
+                async for piece in inner:
+                    yield piece
+                return
+            except _StreamCut as exc:
+                raise ModelUnavailableError(f"The model's answer stopped halfway ({exc}).") from None
+            except _ProviderFailed:
+                continue
+            except BaseException:  # cancelled task or closed generator: no verdict on the provider
+                provider.breaker.release_probe()
+                self._cancelled = True
+                self.attempts.append(Attempt(provider.name, "cancelled", "", _ms(started)))
+                raise
+            finally:
+                await inner.aclose()  # closes the HTTP stream when the consumer stopped early
+                provider.limit.release()
+        if not self._cancelled:
+            raise ModelUnavailableError(_failed_message(self.attempts))
+
+    async def _arun(self, provider: Provider, started: float) -> AsyncIterator[str]:
+        deadline = Deadline(provider.timeouts.total_s)
+        usage: dict[str, int] = {}
+        source = provider.chat(streaming=True).astream(self.messages)
+        try:
+            while not self._cancelled:
+                try:
+                    chunk = await source.__anext__()
+                except StopAsyncIteration:
+                    break
+                except Exception as exc:  # judged like any client error
+                    raise self._failure(provider, exc, started) from None
+                piece = self._absorb(chunk, usage)
+                if piece:
+                    yield piece
+                self._check_deadline(provider, deadline, started)
+        finally:
+            await source.aclose()  # closes the HTTP response, also when the task is cancelled
+        self._finish(provider, started, usage)
+
+    # ------------------------------------------------------------------ shared steps
+    def _absorb(self, chunk: Any, usage: dict[str, int]) -> str:
+        for key, value in (getattr(chunk, "usage_metadata", None) or {}).items():
+            if key in ("input_tokens", "output_tokens") and isinstance(value, int):
+                usage[key] = usage.get(key, 0) + value
+        piece = _text_of(chunk)
+        self.text += piece
+        return piece
+
+    def _failure(self, provider: Provider, exc: BaseException, started: float) -> Exception:
+        provider.breaker.record_failure()
+        _retryable, _after, detail = classify_error(exc)
+        self.attempts.append(Attempt(provider.name, "error", detail, _ms(started)))
+        return _StreamCut(detail) if self.text else _ProviderFailed(provider.name)
+
+    def _check_deadline(self, provider: Provider, deadline: Deadline, started: float) -> None:
+        if deadline.passed():
+            provider.breaker.record_failure()
+            self.attempts.append(Attempt(provider.name, "error", "total timeout", _ms(started)))
+            raise _StreamCut("total timeout")
+
+    def _finish(self, provider: Provider, started: float, usage: dict[str, int]) -> None:
         if self._cancelled:
             provider.breaker.release_probe()
             self.attempts.append(Attempt(provider.name, "cancelled", "", _ms(started)))
@@ -255,6 +319,18 @@ class ModelStream:
         self.model = ModelInfo(method=self.method, provider=provider.name, model=provider.model,
                                tokens_in=tokens_in, tokens_out=tokens_out, latency_ms=round(_ms(started), 1),
                                cost_usd=round(provider.cost(tokens_in, tokens_out), 8))
+
+
+async def _acquire(provider: Provider) -> bool:
+    # The cap is a thread semaphore shared with sync callers; poll it without blocking the loop.
+    import asyncio
+
+    deadline = Deadline(provider.timeouts.queue_s)
+    while not provider.limit.try_acquire():
+        if deadline.passed():
+            return False
+        await asyncio.sleep(0.01)
+    return True
 
 
 class _StreamCut(Exception):

@@ -29,6 +29,21 @@ class ConcurrencyLimit:
         self.in_flight = 0
         self.peak = 0
 
+    def try_acquire(self) -> bool:
+        """Take a slot if one is free now (async callers poll this); pair with ``release``."""
+        if not self._semaphore.acquire(blocking=False):
+            return False
+        with self._lock:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        return True
+
+    def release(self) -> None:
+        """Give back a slot taken with ``try_acquire``."""
+        with self._lock:
+            self.in_flight -= 1
+        self._semaphore.release()
+
     @contextmanager
     def slot(self, wait_s: float):
         """Hold one slot for the duration of a call; ProviderBusy if none frees within wait_s."""

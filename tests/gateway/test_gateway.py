@@ -227,3 +227,36 @@ def test_in_process_engine_only_with_vllm_and_a_gpu(settings):
     assert build_providers(settings.model_copy(update={"vllm_engine_model": "/models/tiny"})) == []
     with pytest.raises(ConfigError, match="gpu extra"):
         InProcessVllmChat.shared("/models/tiny").invoke("hi")
+
+
+def test_async_stream_and_task_cancellation(model_settings):
+    import asyncio
+
+    words = " ".join(f"w{i}" for i in range(200))
+    with LlmServer([Status(503), Reply(words, chunk_delay_s=0.01)]) as local:
+        gateway = Gateway.from_settings(model_settings(local=local, llm_retries=0))
+
+        async def consume(stream, seen):
+            async for piece in stream:
+                seen.append(piece)
+
+        async def scenario():
+            failed_over = gateway.stream("hi")  # no cloud configured: the 503 leaves no provider
+            with pytest.raises(ModelUnavailableError):
+                await consume(failed_over, [])
+            seen: list[str] = []
+            stream = gateway.stream("talk")
+            task = asyncio.create_task(consume(stream, seen))
+            while len(seen) < 3:
+                await asyncio.sleep(0.005)
+            task.cancel()  # the person pressed stop, or the browser went away
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return stream, seen
+
+        stream, seen = asyncio.run(scenario())
+        deadline = time.time() + 3
+        while not local.disconnects and time.time() < deadline:
+            time.sleep(0.02)
+    assert local.disconnects == 1 and local.finished_streams == 0 and local.chunks_sent[-1] < 60
+    assert stream.attempts[-1].outcome == "cancelled" and gateway.providers[0].limit.in_flight == 0
