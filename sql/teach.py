@@ -65,12 +65,16 @@ class Teacher:
         self.path = settings.home / "taught_sql.jsonl"
         self._lock = threading.Lock()
         self._cache: list[TaughtPair] | None = None
+        self._cache_stamp: tuple[int, int] | None = None
         self._signatures: dict[str, tuple[frozenset[str], list]] = {}
 
     def pairs(self) -> list[TaughtPair]:
         """Every taught pair, oldest first (also the examples store for language-model engines)."""
         with self._lock:
-            if self._cache is None:
+            # Another process (the chat's thumbs-up, the CLI) may have taught a pair since.
+            stamp = self._file_stamp()
+            if self._cache is None or stamp != self._cache_stamp:
+                self._cache_stamp = stamp
                 self._cache = []
                 if self.path.exists():
                     for line in self.path.read_text(encoding="utf-8").splitlines():
@@ -80,6 +84,13 @@ class Teacher:
                             except (ValueError, TypeError):
                                 continue  # a damaged line costs that pair only
             return list(self._cache)
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            info = self.path.stat()
+        except OSError:
+            return None
+        return (info.st_mtime_ns, info.st_size)
 
     def teach(self, question: str, sql: str, database=None) -> TaughtPair:
         """Guard ``sql`` against the database's schema and store the pair; returns it.

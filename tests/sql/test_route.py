@@ -129,6 +129,22 @@ def test_taught_pair_is_reused_and_rebound(demo_duckdb, tmp_path):
     route.close()
 
 
+def test_running_route_sees_pairs_taught_elsewhere(demo_duckdb, tmp_path):
+    from sql.route import SqlRoute
+    from sql.teach import Teacher
+
+    settings = Settings(home=tmp_path / "teach2", today=TODAY, db_url=str(demo_duckdb))
+    route = SqlRoute(settings)
+    before = route.answer(Question("vwap of NVDA trades"))
+    assert before.model.method != "taught"
+    # Taught by another front end (its own Teacher), while this route keeps running.
+    Teacher(settings).teach("vwap of AAPL trades", "SELECT SUM(price * quantity) / SUM(quantity) AS vwap "
+                            "FROM trades WHERE symbol = 'AAPL'")
+    after = route.answer(Question("vwap of NVDA trades"))
+    assert after.model.method == "taught" and "'NVDA'" in after.sql.statement
+    route.close()
+
+
 def test_teaching_unsafe_sql_is_refused(demo_duckdb, tmp_path):
     from sql.database import Database
     from sql.teach import Teacher
