@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     model_prices: dict[str, list[float]] = Field(
         default_factory=dict, description="USD per 1M tokens (in, out) by model name, as JSON."
     )
+    model_prices_file: Path | None = Field(
+        default=None, description="YAML file of model prices: model name -> [USD in, USD out] per 1M tokens."
+    )
 
     # Front ends.
     server_url: str | None = Field(default=None, description="Use a shared /api/ask backend.")

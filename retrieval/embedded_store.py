@@ -240,7 +240,8 @@ class EmbeddedStore:
             ranked = fuse(dense, keyword, self.fusion)
         else:
             ranked = dense or keyword
-        ids = list(ranked)[: 2 * depth]
+        # Hydrate only what the duplicate collapse may need to fill k results.
+        ids = list(ranked)[: 3 * k + 10]
         hits = self._hydrate(conn, ids, ranked, dense, keyword)
         return collapse_duplicates(hits, lambda hit: hit.chunk.text)[:k]
 

@@ -34,6 +34,8 @@ MAX_HITS = 6
 
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _HTML_IMAGE = re.compile(r"<\s*(img|image|picture|source|iframe|object|embed)\b[^>]*>", re.IGNORECASE)
+_REASONING = re.compile(r"\b(why|compare|comparison|contrast|differ|difference|explain|implications?|trend)\b",
+                        re.IGNORECASE)
 _LABEL = re.compile(r"\[([^\[\]]+?)(?: p\.(\d+))?\]")
 
 SYSTEM = """You answer questions about the user's documents using ONLY the excerpts provided.
@@ -63,8 +65,15 @@ class GroundedWriter:
         messages = [("system", SYSTEM.format(token=token, not_found=NOT_FOUND_TOKEN)),
                     *conversation_window(question, max_turns=self.settings.llm_context_turns),
                     ("user", build_prompt(question.text, used, token))]
-        completion = self.gateway.complete(messages, task="simple", confidential=question.confidential)
+        completion = self.gateway.complete(messages, task=task_of(question.text, used),
+                                           confidential=question.confidential)
         return clean_answer(completion.text, used), completion.model
+
+
+def task_of(question: str, hits: Sequence[Hit]) -> str:
+    """"complex" for reasoning across several documents (the policy may send it to the cloud first)."""
+    sources = {hit.document.source for hit in hits}
+    return "complex" if len(sources) > 1 and _REASONING.search(question) else "simple"
 
 
 def build_prompt(question: str, hits: Sequence[Hit], token: str) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlglot.expressions as exp
 
 from core.answer import ModelInfo
-from core.errors import DataSourceError, ModelUnavailableError, UnsafeSqlError
+from core.errors import DataSourceError, ModelUnavailableError, TradeAssistError, UnsafeSqlError
 
 if TYPE_CHECKING:
     from core.gateway import Gateway
@@ -83,7 +83,7 @@ class VannaSqlEngine:
                     raise UnsafeSqlError("The reply held no SELECT statement.")
                 guarded = guard_sql(sql, catalog.schema, catalog.dialect, default_limit=self.settings.sql_default_limit,
                                     max_rows=self.settings.sql_max_rows)
-                self._probe(guarded.expression, catalog.dialect)
+                self._probe(guarded.expression, catalog)
             except (UnsafeSqlError, DataSourceError) as exc:
                 last_error = exc
                 messages = [*messages, ("assistant", completion.text), ("user", _correction(exc, catalog.dialect))]
@@ -112,14 +112,18 @@ class VannaSqlEngine:
         window = conversation_window(question, max_turns=self.settings.llm_context_turns)
         return [*prompt[:-1], *window, prompt[-1]]  # earlier turns sit just before the question
 
-    def _probe(self, expression: exp.Expression, dialect: str) -> None:
+    def _probe(self, expression: exp.Expression, catalog: Catalog) -> None:
         # The database binds names and types on a zero-row run: wrong functions, casts or
-        # ambiguous columns come back as its own message, for the model to correct.
-        database = self.database() if self.database is not None else None
-        if database is None:
+        # ambiguous columns come back as its own message, for the model to correct. Only the
+        # database the catalog describes is probed (a notebook's frames have their own).
+        try:
+            database = self.database() if self.database is not None else None
+        except TradeAssistError:
+            return
+        if database is None or set(database.schema().tables) != set(catalog.schema.tables):
             return
         probe = exp.select("*").from_(expression.copy().subquery("probe")).limit(0)
-        database.query(probe.sql(dialect=dialect), timeout_s=self.settings.sql_timeout_s, max_rows=1)
+        database.query(probe.sql(dialect=catalog.dialect), timeout_s=self.settings.sql_timeout_s, max_rows=1)
 
 
 def _correction(error: Exception, dialect: str) -> str:
@@ -145,57 +149,71 @@ def _make_catalog_vanna() -> type:
             self.pairs = list(pairs)
             self.today = today
 
-        def log(self, message: str, title: str = "Info") -> None:  # vanna prints by default
-            pass
+        def log(self, message: str, title: str = "Info") -> None:
+            """Silence vanna's printing."""
 
         def initial_prompt(self) -> str:
+            """The system message's opening: the dialect and the read-only rule."""
             return (f"You are a {self.dialect} expert writing read-only queries over a trading database. "
                     "Answer with one SELECT statement that only uses the tables and columns below. ")
 
         # memory: read from the catalog, never trained or stored by vanna
         def get_similar_question_sql(self, question: str, **kwargs: Any) -> list:
+            """Taught pairs sharing the most words with the question."""
             words = set(_WORD.findall(question.lower()))
             ranked = sorted(self.pairs, key=lambda p: -_overlap(words, p["question"]))
             return [p for p in ranked[:MAX_EXAMPLES] if _overlap(words, p["question"]) > 0]
 
         def get_related_ddl(self, question: str, **kwargs: Any) -> list:
+            """Every table of the catalog as CREATE TABLE."""
             return [table_ddl(table, self.catalog.dialect) for table in self.catalog.schema.tables.values()]
 
         def get_related_documentation(self, question: str, **kwargs: Any) -> list:
+            """Business definitions and today's date."""
             return definition_notes(self.catalog) + [f"Today is {self.today}; resolve relative dates from it."]
 
         def add_question_sql(self, question: str, sql: str, **kwargs: Any) -> str:
+            """Remember a pair for this engine's lifetime (the Teacher stores pairs for good)."""
             self.pairs.append({"question": question, "sql": sql})
             return str(len(self.pairs))
 
         def add_ddl(self, ddl: str, **kwargs: Any) -> str:
+            """Not used: tables come from the database."""
             raise NotImplementedError("tables come from the database catalog")
 
         def add_documentation(self, documentation: str, **kwargs: Any) -> str:
+            """Not used: definitions come from the catalog."""
             raise NotImplementedError("definitions come from the catalog's YAML")
 
         def get_training_data(self, **kwargs: Any):
+            """The examples this engine holds."""
             import pandas as pd
 
             return pd.DataFrame(self.pairs)
 
         def remove_training_data(self, id: str, **kwargs: Any) -> bool:
+            """Nothing to remove: examples are read from the Teacher."""
             return False
 
         def generate_embedding(self, data: str, **kwargs: Any) -> list[float]:
+            """Not used: examples are ranked by shared words."""
             return []
 
         # messages in the gateway's (role, text) form
         def system_message(self, message: str) -> tuple[str, str]:
+            """A system message in the gateway's form."""
             return ("system", message)
 
         def user_message(self, message: str) -> tuple[str, str]:
+            """A user message in the gateway's form."""
             return ("user", message)
 
         def assistant_message(self, message: str) -> tuple[str, str]:
+            """An assistant message in the gateway's form."""
             return ("assistant", message)
 
         def submit_prompt(self, prompt, **kwargs: Any) -> str:
+            """Not used: VannaSqlEngine sends prompts through the gateway."""
             raise NotImplementedError("prompts go through the gateway, which VannaSqlEngine calls")
 
     return _CatalogVanna

@@ -17,7 +17,9 @@ and a small table of rules picks the figure.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
+import pickle
 import re
 from typing import TYPE_CHECKING
 
@@ -191,16 +193,45 @@ def question_title(question_text: str, limit: int = 90) -> str:
 # Charts
 
 
-def _style(figure, title: str, x_title: str | None = None, y_title: str | None = None):
-    figure.update_layout(
-        template=DEFAULT_TEMPLATE, title={"text": title, "x": 0.01, "xanchor": "left"},
-        margin={"l": 60, "r": 30, "t": 60, "b": 50}, legend={"title": {"text": ""}},
-        hovermode="x unified" if x_title else "closest",
-    )
+@functools.lru_cache(maxsize=4)
+def _template_bytes(name: str) -> bytes:
+    import plotly.io as pio
+
+    return pickle.dumps(pio.templates[name].to_plotly_json(), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _template_json(name: str = DEFAULT_TEMPLATE) -> dict:
+    """A private copy of a registered template's JSON (unpickling a cached copy is cheap)."""
+    return pickle.loads(_template_bytes(name))
+
+
+def _figure(traces: list[dict], title: str, x_title: str | None = None, y_title: str | None = None,
+            layout: dict | None = None):
+    """A figure built in one step from plain trace and layout dicts, styled and templated.
+
+    Traces and layout are validated once, at construction (no ``add_trace``/``update_layout``
+    chains, each of which validates again). The template is a registered, already valid one, so
+    it is attached without a second validation pass, the way Plotly attaches its default template.
+    """
+    import plotly.graph_objects as go
+
+    spec = dict(layout or {})
+    spec["title"] = {"text": title, "x": 0.01, "xanchor": "left"}
+    spec["margin"] = {"l": 60, "r": 30, "t": 60, "b": 50}
+    spec["legend"] = {"title": {"text": ""}}
+    spec["hovermode"] = "x unified" if x_title else "closest"
     if x_title is not None:
-        figure.update_layout(xaxis_title_text=x_title)
+        spec["xaxis"] = {**spec.get("xaxis", {}), "title": {"text": x_title}}
     if y_title is not None:  # the primary axis only; a secondary axis keeps its own title
-        figure.update_layout(yaxis_title_text=y_title)
+        spec["yaxis"] = {**spec.get("yaxis", {}), "title": {"text": y_title}}
+    figure = go.Figure(data=traces, layout=spec)
+    layout_object = figure.layout
+    validate = layout_object._validate
+    layout_object._validate = False
+    try:
+        layout_object.template = _template_json()
+    finally:
+        layout_object._validate = validate
     return figure
 
 
@@ -237,23 +268,21 @@ def choose_chart(frame: pd.DataFrame, question_text: str, column_roles: dict | N
 
 
 def _indicator(frame, numbers, title: str) -> Chart:
-    import plotly.graph_objects as go
-
     row = frame.iloc[0]
     context = ", ".join(format_value(row[c]) for c in frame.columns if c not in numbers)
     shown = numbers[:4]
-    figure = go.Figure()
+    traces = []
     for i, column in enumerate(shown):
         value = row[column]
         number = float(value) if value is not None and not _isnan(value) else float("nan")
-        figure.add_trace(go.Indicator(
-            mode="number", value=number,
-            number={"valueformat": _d3_format(number)},
-            title={"text": axis_title(column) + (f"<br><sub>{context}</sub>" if context and i == 0 else "")},
-            domain={"row": 0, "column": i},
-        ))
-    figure.update_layout(grid={"rows": 1, "columns": len(shown), "pattern": "independent"})
-    return Chart(_style(figure, title), kind="indicator")
+        traces.append({
+            "type": "indicator", "mode": "number", "value": number,
+            "number": {"valueformat": _d3_format(number)},
+            "title": {"text": axis_title(column) + (f"<br><sub>{context}</sub>" if context and i == 0 else "")},
+            "domain": {"row": 0, "column": i},
+        })
+    layout = {"grid": {"rows": 1, "columns": len(shown), "pattern": "independent"}}
+    return Chart(_figure(traces, title, layout=layout), kind="indicator")
 
 
 def _isnan(value) -> bool:
@@ -270,53 +299,44 @@ def _d3_format(number: float) -> str:
 
 
 def _candlestick(frame, time, ohlc, title: str) -> Chart:
-    import plotly.graph_objects as go
-
     data = frame.assign(_t=_as_time(frame[time])).sort_values("_t")
-    figure = go.Figure(go.Candlestick(
-        x=data["_t"], open=_as_number(data[ohlc[0]]), high=_as_number(data[ohlc[1]]),
-        low=_as_number(data[ohlc[2]]), close=_as_number(data[ohlc[3]]), name="price"))
-    figure.update_layout(xaxis_rangeslider_visible=False)
-    return Chart(_style(figure, title, axis_title(str(time)), "Price"), kind="candlestick")
+    trace = {"type": "candlestick", "x": data["_t"], "open": _as_number(data[ohlc[0]]),
+             "high": _as_number(data[ohlc[1]]), "low": _as_number(data[ohlc[2]]),
+             "close": _as_number(data[ohlc[3]]), "name": "price"}
+    layout = {"xaxis": {"rangeslider": {"visible": False}}}
+    return Chart(_figure([trace], title, axis_title(str(time)), "Price", layout), kind="candlestick")
 
 
 def _lines(frame, time, numbers, title: str) -> Chart:
-    import plotly.graph_objects as go
-
     data = frame.assign(_t=_as_time(frame[time])).sort_values("_t")
-    figure = go.Figure()
     values = {c: _as_number(data[c]) for c in numbers}
     scales = [values[c].abs().max() for c in numbers]
     # A second series on another scale (e.g. price and volume) gets its own axis.
     second_axis = len(numbers) == 2 and min(scales) > 0 and max(scales) / min(scales) > 50
-    for i, column in enumerate(numbers):
-        figure.add_trace(go.Scatter(x=data["_t"], y=values[column], mode="lines",
-                                    name=axis_title(str(column)),
-                                    yaxis="y2" if second_axis and i == 1 else "y"))
+    traces = [{"type": "scatter", "x": data["_t"], "y": values[column], "mode": "lines",
+               "name": axis_title(str(column)), "yaxis": "y2" if second_axis and i == 1 else "y"}
+              for i, column in enumerate(numbers)]
+    layout = {}
     if second_axis:
-        figure.update_layout(yaxis2={"overlaying": "y", "side": "right",
-                                     "title": {"text": axis_title(str(numbers[1]))}})
+        layout["yaxis2"] = {"overlaying": "y", "side": "right", "title": {"text": axis_title(str(numbers[1]))}}
     y_title = axis_title(str(numbers[0])) if len(numbers) == 1 or second_axis else "Value"
-    return Chart(_style(figure, title, axis_title(str(time)), y_title), kind="line")
+    return Chart(_figure(traces, title, axis_title(str(time)), y_title, layout), kind="line")
 
 
 def _lines_by_category(frame, time, category, number, title: str) -> Chart:
-    import plotly.graph_objects as go
-
     data = frame.assign(_t=_as_time(frame[time]), _v=_as_number(frame[number])).sort_values("_t")
     weight = data.groupby(category)["_v"].apply(lambda s: s.abs().sum()).sort_values(ascending=False)
-    figure = go.Figure()
+    traces = []
     for key in weight.index[:MAX_LINES]:
         part = data[data[category] == key]
-        figure.add_trace(go.Scatter(x=part["_t"], y=part["_v"], mode="lines", name=format_value(key)))
+        traces.append({"type": "scatter", "x": part["_t"], "y": part["_v"], "mode": "lines",
+                       "name": format_value(key)})
     if len(weight) > MAX_LINES:
         title = f"{title} (top {MAX_LINES} of {len(weight)})"
-    return Chart(_style(figure, title, axis_title(str(time)), axis_title(str(number))), kind="line")
+    return Chart(_figure(traces, title, axis_title(str(time)), axis_title(str(number))), kind="line")
 
 
 def _bars(frame, categories, number, title: str) -> Chart:
-    import plotly.graph_objects as go
-
     label = categories[0]
     data = frame.assign(_v=_as_number(frame[number]), _k=frame[label].map(format_value))
     if len(categories) >= 2 and frame[categories[1]].nunique() <= MAX_LINES:
@@ -324,29 +344,26 @@ def _bars(frame, categories, number, title: str) -> Chart:
         group = categories[1]
         totals = data.groupby("_k")["_v"].sum().sort_values(ascending=False)
         order = list(totals.index[:MAX_BARS])
-        figure = go.Figure()
-        for key, part in data[data["_k"].isin(order)].groupby(group, sort=True):
-            figure.add_trace(go.Bar(x=part["_k"], y=part["_v"], name=format_value(key)))
-        figure.update_layout(barmode="group", xaxis={"categoryorder": "array", "categoryarray": order})
-        return Chart(_style(figure, title, axis_title(str(label)), axis_title(str(number))), kind="bar")
+        traces = [{"type": "bar", "x": part["_k"], "y": part["_v"], "name": format_value(key)}
+                  for key, part in data[data["_k"].isin(order)].groupby(group, sort=True)]
+        layout = {"barmode": "group", "xaxis": {"categoryorder": "array", "categoryarray": order}}
+        return Chart(_figure(traces, title, axis_title(str(label)), axis_title(str(number)), layout), kind="bar")
     data = data.sort_values("_v", ascending=False, kind="stable")
     if len(data) > MAX_BARS:
         title = f"{title} (top {MAX_BARS} of {len(data)})"
         data = data.head(MAX_BARS)
     horizontal = len(data) > 12 or data["_k"].str.len().max() > 14
     if horizontal:  # long or many labels read better down the side, largest on top
-        figure = go.Figure(go.Bar(x=data["_v"][::-1], y=data["_k"][::-1], orientation="h"))
-        return Chart(_style(figure, title, axis_title(str(number)), axis_title(str(label))), kind="bar")
-    figure = go.Figure(go.Bar(x=data["_k"], y=data["_v"]))
-    figure.update_layout(xaxis={"type": "category"})
-    return Chart(_style(figure, title, axis_title(str(label)), axis_title(str(number))), kind="bar")
+        trace = {"type": "bar", "x": data["_v"][::-1], "y": data["_k"][::-1], "orientation": "h"}
+        return Chart(_figure([trace], title, axis_title(str(number)), axis_title(str(label))), kind="bar")
+    trace = {"type": "bar", "x": data["_k"], "y": data["_v"]}
+    layout = {"xaxis": {"type": "category"}}
+    return Chart(_figure([trace], title, axis_title(str(label)), axis_title(str(number)), layout), kind="bar")
 
 
 def _scatter(frame, x, y, title: str) -> Chart:
-    import plotly.graph_objects as go
-
-    figure = go.Figure(go.Scatter(x=_as_number(frame[x]), y=_as_number(frame[y]), mode="markers"))
-    return Chart(_style(figure, title, axis_title(str(x)), axis_title(str(y))), kind="scatter")
+    trace = {"type": "scatter", "x": _as_number(frame[x]), "y": _as_number(frame[y]), "mode": "markers"}
+    return Chart(_figure([trace], title, axis_title(str(x)), axis_title(str(y))), kind="scatter")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -405,16 +422,17 @@ def _ranking_sentence(frame, categories, number, prefix: str) -> str:
     if data.empty:
         return f"{prefix}: no {column_label(str(number))} values."
     data = data.sort_values("_v", ascending=False, kind="stable")
-    data["_k"] = data[categories].apply(lambda r: " / ".join(format_value(v) for v in r), axis=1)
+    # Only the rows the sentence names (the first three and the last) need a label.
+    named = data.iloc[[0, 1, 2, -1] if len(data) > 3 else list(range(len(data)))]
+    keys = named[categories].apply(lambda r: " / ".join(format_value(v) for v in r), axis=1).tolist()
+    values = [format_number(v, compact=True) for v in named["_v"].tolist()]
     label = column_label(str(number))
-    top = data.iloc[0]
-    sentence = f"{prefix}: {top['_k']} leads with {label} {format_number(top['_v'], compact=True)}"
-    following = [f"{r['_k']} ({format_number(r['_v'], compact=True)})" for _, r in data.iloc[1:3].iterrows()]
+    sentence = f"{prefix}: {keys[0]} leads with {label} {values[0]}"
+    following = [f"{key} ({value})" for key, value in zip(keys[1:3], values[1:3])]
     if following:
         sentence += ", followed by " + " and ".join(following)
     if len(data) > 3:
-        bottom = data.iloc[-1]
-        sentence += f"; {bottom['_k']} is lowest ({format_number(bottom['_v'], compact=True)})"
+        sentence += f"; {keys[3]} is lowest ({values[3]})"
     return sentence + "."
 
 

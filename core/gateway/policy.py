@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.errors import BadInputError
+from core.errors import BadInputError, ConfigError
 
 if TYPE_CHECKING:
     from core.gateway.providers import Provider
@@ -34,12 +34,29 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
 }
 
 
+def price_table(settings: Settings) -> dict[str, list[float]]:
+    """Price overrides: the YAML file (if any), then ``TRADEASSIST_MODEL_PRICES`` on top."""
+    prices: dict[str, list[float]] = {}
+    if settings.model_prices_file is not None:
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(settings.model_prices_file.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"Could not read the model price file {settings.model_prices_file}: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{settings.model_prices_file} must map model names to [input, output] prices.")
+        prices.update({str(model): list(pair) for model, pair in loaded.items()})
+    prices.update(settings.model_prices)
+    return prices
+
+
 def price_of(model: str, overrides: Mapping[str, Sequence[float]], *, local: bool) -> tuple[float, float]:
     """(in, out) USD per million tokens: an override, the table, or zero for local models."""
     if model in overrides:
         pair = tuple(float(x) for x in overrides[model])
         if len(pair) != 2:
-            raise BadInputError(f"The price of {model!r} must be two numbers: input and output USD per 1M tokens.")
+            raise ConfigError(f"The price of {model!r} must be two numbers: input and output USD per 1M tokens.")
         return pair  # type: ignore[return-value]
     if local:
         return 0.0, 0.0

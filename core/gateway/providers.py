@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.gateway.breaker import CircuitBreaker
 from core.gateway.limits import ConcurrencyLimit, RetryPolicy, Timeouts
-from core.gateway.policy import price_of
+from core.gateway.policy import price_of, price_table
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -131,7 +131,7 @@ def build_providers(settings: Settings) -> list[Provider]:
     timeouts = Timeouts(first_token_s=settings.llm_first_token_timeout_s, total_s=settings.llm_timeout_s,
                         queue_s=settings.llm_queue_timeout_s)
     retry = RetryPolicy(retries=settings.llm_retries)
-    prices = dict(settings.model_prices)
+    prices = price_table(settings)
     found: list[Provider] = []
 
     def add(name: str, model: str, *, local: bool, kind: str, base_url=None, api_key=None) -> None:

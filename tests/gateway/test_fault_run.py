@@ -51,6 +51,12 @@ def test_every_question_answered_under_faults(model_settings):
     assert len(per_question) == 40  # every question got an answer: a model's or the offline notice
     assert p95 <= 10.0, p95
     assert all(l <= retries + 1 and c <= retries + 1 for _how, _s, l, c in per_question)  # no nested retries
+    for server in (local, cloud):  # the servers' own count per question agrees: no hidden client retries
+        seen: dict[str, int] = {}
+        for request in server.requests:
+            text = request["body"]["messages"][-1]["content"]
+            seen[text] = seen.get(text, 0) + 1
+        assert max(seen.values()) <= retries + 1, seen
     assert local.completions + cloud.completions <= 40 * 2 * (retries + 1)
     providers = {how for how, *_ in per_question}
     assert "vllm" in providers and len(providers) >= 2, providers

@@ -260,3 +260,36 @@ def test_async_stream_and_task_cancellation(model_settings):
             time.sleep(0.02)
     assert local.disconnects == 1 and local.finished_streams == 0 and local.chunks_sent[-1] < 60
     assert stream.attempts[-1].outcome == "cancelled" and gateway.providers[0].limit.in_flight == 0
+
+
+def test_conversation_window_is_bounded():
+    from core.answer import Answer, Text
+    from core.gateway import conversation_window
+    from core.question import Question
+
+    question = Question("q1")
+    for index in range(2, 7):
+        question = question.follow_up(f"q{index}", Answer("sql", (Text("a" * 50),)))
+    window = conversation_window(question, max_turns=3)
+    assert [text for role, text in window if role == "user"] == ["q3", "q4", "q5"]
+    assert len(conversation_window(question, max_turns=3, max_chars=120)) == 4  # the two newest turns fit
+
+
+def test_prices_from_yaml_and_settings(settings, tmp_path):
+    from core.errors import ConfigError
+
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("gpt-4o-mini: [1.0, 2.0]\nlocal-model: [0.5, 0.5]\n")
+    configured = settings.model_copy(update=dict(vllm_url="http://127.0.0.1:9", vllm_model="local-model",
+                                                 openai_api_key="sk", model_prices_file=prices,
+                                                 model_prices={"gpt-4o-mini": [3.0, 4.0]}))
+    local, cloud = build_providers(configured)
+    assert (local.price_in, local.price_out) == (0.5, 0.5)  # a local model may carry a price (power, GPU time)
+    assert (cloud.price_in, cloud.price_out) == (3.0, 4.0)  # the setting wins over the file
+    assert cloud.cost(1_000_000, 500_000) == pytest.approx(5.0)
+    prices.write_text("- not a mapping\n")
+    with pytest.raises(ConfigError, match="must map model names"):
+        build_providers(configured)
+    prices.write_text("gpt-4o-mini: [1.0]\n")
+    with pytest.raises(ConfigError, match="two numbers"):
+        build_providers(configured.model_copy(update={"model_prices": {}}))

@@ -85,3 +85,11 @@ def test_docs_route_uses_writer_and_falls_back_offline(model_settings, fomc_inde
     answer = route.answer(question)
     assert answer.model.method == "extractive" and "Answered offline" in answer.notices[0].message
     assert "5.25" in answer.text and json.dumps(answer.model.to_json())
+
+
+def test_reasoning_across_documents_is_a_complex_task():
+    from retrieval.grounded import task_of
+
+    assert task_of("compare what the two statements say about inflation", HITS) == "complex"
+    assert task_of("what did the committee decide?", HITS) == "simple"
+    assert task_of("why did the committee act?", HITS[:1]) == "simple"  # one document: simple

@@ -117,3 +117,19 @@ def test_follow_up_sends_previous_sql_and_a_bounded_window(sql_setup):
     assert "previous_marker" in messages[0]["content"]
     texts = [m["content"] for m in messages]
     assert "second question" in texts and "first question about prices" not in texts
+
+
+def test_notebook_frames_use_the_model_without_probing_another_database(model_settings):
+    import pandas as pd
+
+    frame = pd.DataFrame({"ticker": ["A", "B", "C"], "pnl": [1.0, -2.0, 3.5]})
+    sql = "SELECT ticker, pnl FROM book WHERE pnl > 0 ORDER BY pnl DESC"
+    with LlmServer([Reply(sql)]) as local:
+        settings = model_settings(local=local, llm_retries=0)  # no trading database configured at all
+        route = SqlRoute(settings)
+        route.llm_engine = VannaSqlEngine(Gateway.from_settings(settings), settings,
+                                          database=lambda: route.engine()[0])
+        answer = route.answer(Question("the correlation-adjusted winners of my book", frames={"book": frame}))
+    assert answer.error is None and answer.model.method == "llm"
+    assert answer.table.frame["ticker"].tolist() == ["C", "A"] and local.completions == 1
+    assert "CREATE TABLE book" in local.requests[0]["body"]["messages"][0]["content"]
