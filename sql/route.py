@@ -169,7 +169,9 @@ class SqlRoute:
             "sql": guarded.sql,
             "confidence": plan.confidence,
         }
-        return Answer(route=self.name, parts=tuple(parts), model=ModelInfo(method=method),
+        # The LLM engine's SQL carries its own provenance (provider, model, tokens, cost).
+        model = getattr(sql_text, "model", None) if method == "llm" else None
+        return Answer(route=self.name, parts=tuple(parts), model=model or ModelInfo(method=method),
                       timings_ms=timings, state=state)
 
     def _present(self, question: Question, guarded, result, dialect: str, notices: list[Notice]) -> list:

@@ -42,6 +42,7 @@ def test_model_writes_guarded_sql_with_schema_definitions_and_taught_pairs(sql_s
                               "ORDER BY date DESC LIMIT 1", route.engine()[0])
         answer = route.answer(Question("correlation of AAPL daily returns with MSFT"))
     assert answer.error is None and answer.model.method == "llm"
+    assert answer.model.provider == "vllm" and answer.model.tokens_out > 0  # provenance reaches the answer
     assert len(answer.table.frame) > 100 and list(answer.table.frame.columns) == ["date", "aapl", "msft"]
     assert "LIMIT" in answer.sql.statement.upper()  # the guard's limit was applied
     system = _system(local)
