@@ -44,7 +44,7 @@ def bench_database(path: Path, questions: list[str], repeat: int) -> dict[str, l
 
     from core.question import Question
     from core.settings import Settings
-    from sql.database import DUCKDB_CONFIG
+    from sql.database import open_duckdb_readonly
     from sql.executor import Executor
     from sql.route import SqlRoute
 
@@ -60,7 +60,7 @@ def bench_database(path: Path, questions: list[str], repeat: int) -> dict[str, l
     Catalog.build(database.schema(), database.dialect, _fetcher(database, settings), settings)
     catalog_ms = _ms(started)  # value index + lexicon + join paths, schema already read
     executor = Executor(database, settings)
-    raw = duckdb.connect(str(path), read_only=True, config=dict(DUCKDB_CONFIG))
+    raw = open_duckdb_readonly(str(path))
     stages: dict[str, list[float]] = {k: [] for k in ("plan", "guard", "execute", "anchor", "overhead", "present")}
     for text in questions:
         runs: dict[str, list[float]] = {k: [] for k in stages}

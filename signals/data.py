@@ -39,17 +39,6 @@ def _duckdb_file(db_url: str) -> str:
     return str(Path(path).expanduser())
 
 
-def _duckdb_config() -> dict:
-    """The read-only DuckDB settings; identical to the SQL engine's, since one process may open
-    the same file for both and DuckDB refuses a second connection with different settings."""
-    try:
-        from sql.database import DUCKDB_CONFIG
-
-        return dict(DUCKDB_CONFIG)
-    except ImportError:
-        return {"enable_external_access": False, "python_enable_replacements": False, "lock_configuration": True}
-
-
 class BarReader:
     """A read-only view of one trading database: lists columns and runs built SELECTs."""
 
@@ -64,8 +53,10 @@ class BarReader:
         if self._conn is None:
             import duckdb
 
+            from sql.database import open_duckdb_readonly
+
             try:
-                self._conn = duckdb.connect(_duckdb_file(self.db_url), read_only=True, config=_duckdb_config())
+                self._conn = open_duckdb_readonly(_duckdb_file(self.db_url))
             except duckdb.Error as exc:
                 raise DataSourceError(f"Cannot open the DuckDB database {self.db_url}: {exc}") from exc
         return self._conn

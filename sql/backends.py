@@ -37,6 +37,17 @@ DUCKDB_CONFIG = {
 }
 logger = logging.getLogger(__name__)
 
+
+def open_duckdb_readonly(path: str):
+    """A read-only DuckDB connection with the one set of settings every reader in a process uses.
+
+    DuckDB refuses a second connection to a file that is open with other settings, so the demo
+    exporter, the signal engine and the SQL engine must all open files exactly like this.
+    """
+    import duckdb
+
+    return duckdb.connect(str(path), read_only=True, config=dict(DUCKDB_CONFIG))
+
 _CONNECT_TIMEOUT_S = 5
 
 
@@ -80,7 +91,7 @@ class DuckDBBackend(Backend):
         import duckdb
 
         try:
-            connection = duckdb.connect(str(path), read_only=True, config=dict(DUCKDB_CONFIG))
+            connection = open_duckdb_readonly(str(path))
         except duckdb.Error as exc:
             hint = ""
             if "different configuration" in str(exc):

@@ -38,6 +38,7 @@ from sql.backends import (
     SQLiteBackend,
     first_line,
     hide_password,
+    open_duckdb_readonly,
     timeout_message,
 )
 from sql.schema import Schema
@@ -45,7 +46,7 @@ from sql.schema import Schema
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from core.settings import Settings
 
-__all__ = ["DUCKDB_CONFIG", "SQLGLOT_DIALECTS", "Database", "QueryResult", "timeout_message"]
+__all__ = ["DUCKDB_CONFIG", "open_duckdb_readonly", "SQLGLOT_DIALECTS", "Database", "QueryResult", "timeout_message"]
 
 SQLGLOT_DIALECTS = {
     "duckdb": "duckdb",

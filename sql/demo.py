@@ -176,8 +176,9 @@ def _present_tables(conn) -> list[str]:
 
 def export_database(src_duckdb_path: str | Path, url: str, *, schema: str | None = None) -> None:
     """Copy every contract table of a DuckDB file into SQLite or PostgreSQL, replacing them there."""
-    import duckdb
     import sqlalchemy as sa
+
+    from sql.database import open_duckdb_readonly
 
     src = Path(src_duckdb_path).expanduser()
     if not src.is_file():
@@ -187,8 +188,7 @@ def export_database(src_duckdb_path: str | Path, url: str, *, schema: str | None
     except sa.exc.ArgumentError as exc:
         raise ConfigError(f"Not a database URL: {url!r}") from exc
     backend = parsed.get_backend_name()
-    with duckdb.connect(str(src), read_only=True) as conn:
-        quiet(conn)
+    with open_duckdb_readonly(str(src)) as conn:
         names = _present_tables(conn)
         if backend == "sqlite":
             if schema:
@@ -248,9 +248,8 @@ def _export_postgres(conn, names: list[str], url, schema: str | None) -> None:
             # than a lookup per copied row.
             for name in names:
                 pg.execute(sa.schema.CreateTable(tables[name], include_foreign_key_constraints=[]))
-            with tempfile.TemporaryDirectory(prefix="tradeassist-export-") as tmp:
-                for name in names:
-                    _copy_table(conn, cursor, name, schema, Path(tmp) / f"{name}.csv")
+            for name in names:
+                _copy_table(conn, cursor, name, schema)
             for name in names:
                 for constraint in tables[name].foreign_key_constraints:
                     if constraint.referred_table.name in tables:
@@ -261,19 +260,30 @@ def _export_postgres(conn, names: list[str], url, schema: str | None) -> None:
         engine.dispose()
 
 
-def _copy_table(conn, cursor, name: str, schema: str | None, scratch: Path) -> None:
-    """Stream one table into PostgreSQL with COPY (CSV written by DuckDB, read back in chunks)."""
+def _copy_table(conn, cursor, name: str, schema: str | None) -> None:
+    """Stream one table into PostgreSQL with COPY, as CSV made from Arrow batches in memory.
+
+    The DuckDB side is a locked read-only connection without file access, so nothing is staged
+    on disk.
+    """
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
     from psycopg import sql as pgsql
 
-    conn.sql(iso_text_select(conn, name)).write_csv(str(scratch), header=False)
     columns = [column.name for column in table(name).columns]
     statement = pgsql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
         pgsql.Identifier(*([schema] if schema else []), name),
         pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns),
     )
-    with cursor.copy(statement) as copy, scratch.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            copy.write(chunk)
+    options = pacsv.WriteOptions(include_header=False)
+    reader = conn.execute(iso_text_select(conn, name)).to_arrow_reader(100_000)
+    with cursor.copy(statement) as copy:
+        for batch in reader:
+            buffer = io.BytesIO()
+            pacsv.write_csv(pa.Table.from_batches([batch]), buffer, options)
+            copy.write(buffer.getvalue())
 
 
 def table_checksums(conn) -> dict[str, str]:

@@ -71,6 +71,15 @@ def postgres_reachable(url: str = PG_URL) -> str | None:
 
 
 @pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The test PostgreSQL server's URL; skips when it does not answer."""
+    reason = postgres_reachable()
+    if reason:
+        pytest.skip(reason)
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
 def demo_postgres(demo_duckdb):
     """The same demo data in PostgreSQL, in a schema of this test run; skips when PG is absent."""
     reason = postgres_reachable()

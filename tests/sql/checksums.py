@@ -21,15 +21,7 @@ import sqlglot
 import sqlglot.expressions as exp
 from sqlalchemy.engine import make_url
 
-# The same settings the product's read-only connection uses: DuckDB refuses a second connection
-# to one file with different settings in the same process, and the checksum must be able to run
-# while the product holds the file open.
-DUCKDB_CONFIG = {
-    "enable_external_access": False,
-    "python_enable_replacements": False,
-    "lock_configuration": True,
-}
-
+from sql.database import open_duckdb_readonly
 
 def database_checksum(url: str | Path) -> str:
     """SHA-256 over the catalog and all rows of the database at ``url`` (path or URL)."""
@@ -94,7 +86,8 @@ def leftover_objects(pg_url: str, marker: str) -> list[str]:
 def _duckdb_parts(path: Path) -> Iterable[str]:
     import duckdb
 
-    connection = duckdb.connect(str(path), read_only=True, config=dict(DUCKDB_CONFIG))
+    # The product's own read-only opener: one file, one set of settings per process.
+    connection = open_duckdb_readonly(str(path))
     try:
         catalog = connection.execute(
             "SELECT database_name, schema_name, table_name, sql FROM duckdb_tables() "

@@ -22,31 +22,11 @@ from core.errors import ConfigError, DataSourceError
 from sql.database import Database
 from sql.schema import ForeignKey
 
-DIALECTS = ("duckdb", "sqlite", "postgres")
 SECRET = "ta-sentinel-4b1e-connection-level"
 PROBE = "ta_hostile_probe"
 
 
 # ---------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def private_dbs(tmp_path_factory, demo_duckdb, demo_sqlite):
-    """Private copies of the demo files, so nothing here can disturb other tests."""
-    folder = tmp_path_factory.mktemp("database_dbs")
-    duck = folder / "demo.duckdb"
-    shutil.copyfile(demo_duckdb, duck)
-    lite = folder / "demo.sqlite"
-    shutil.copyfile(demo_sqlite.split("sqlite:///", 1)[1], lite)
-    return {"duckdb": str(duck), "sqlite": f"sqlite:///{lite}"}
-
-
-@pytest.fixture(scope="module", params=DIALECTS)
-def db_url(request, private_dbs):
-    """The demo data's URL in one dialect (PostgreSQL skips when unreachable)."""
-    if request.param == "postgres":
-        return request.getfixturevalue("demo_postgres")
-    return private_dbs[request.param]
-
-
 @pytest.fixture()
 def small_files(tmp_path):
     """A tiny DuckDB file and SQLite file with a view and a foreign key."""

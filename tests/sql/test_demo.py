@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import BadInputError, ConfigError
+from sql.database import open_duckdb_readonly
 from sql.demo import build_demo, export_database, table_checksums
 TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 
@@ -45,7 +46,7 @@ FOREIGN_KEYS = {
 @pytest.fixture(scope="module")
 def db(demo_duckdb):
     """A read-only connection to the session's demo database."""
-    conn = duckdb.connect(str(demo_duckdb), read_only=True)
+    conn = open_duckdb_readonly(str(demo_duckdb))
     yield conn
     conn.close()
 
@@ -242,7 +243,7 @@ def test_accounts_open_in_the_past_some_in_2024(db):
 def test_same_seed_same_data_other_seed_other_data(demo_duckdb, tmp_path):
     again = build_demo(tmp_path / "again.duckdb", today=TODAY)
     assert again.rows["orders"] == 40_000 and again.last_date == TODAY
-    with duckdb.connect(str(demo_duckdb), read_only=True) as conn:
+    with open_duckdb_readonly(str(demo_duckdb)) as conn:
         original = table_checksums(conn)
     with duckdb.connect(str(again.path), read_only=True) as conn:
         assert table_checksums(conn) == original

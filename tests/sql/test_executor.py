@@ -19,26 +19,6 @@ from core.settings import Settings
 from sql.database import Database
 from sql.executor import Executor, QueryResult
 
-DIALECTS = ("duckdb", "sqlite", "postgres")
-
-
-@pytest.fixture(scope="module")
-def private_dbs(tmp_path_factory, demo_duckdb, demo_sqlite):
-    """Private copies of the demo DuckDB and SQLite files, so nothing here can disturb other tests."""
-    folder = tmp_path_factory.mktemp("executor_dbs")
-    duck = folder / "demo.duckdb"
-    shutil.copyfile(demo_duckdb, duck)
-    lite = folder / "demo.sqlite"
-    shutil.copyfile(demo_sqlite.split("sqlite:///", 1)[1], lite)
-    return {"duckdb": str(duck), "sqlite": f"sqlite:///{lite}"}
-
-
-@pytest.fixture(scope="module", params=DIALECTS)
-def db_url(request, private_dbs):
-    """The demo data's URL in one dialect (PostgreSQL skips when unreachable)."""
-    if request.param == "postgres":
-        return request.getfixturevalue("demo_postgres")
-    return private_dbs[request.param]
 
 
 @pytest.fixture(scope="module")

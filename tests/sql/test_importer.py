@@ -157,13 +157,9 @@ def test_parquet_into_sqlite(tmp_path):
 
 
 @pytest.fixture
-def pg_url():
+def pg_url(postgres_url):
     """A fresh PostgreSQL schema for one test; skips when PostgreSQL is absent."""
-    from conftest import PG_URL, postgres_reachable
-
-    reason = postgres_reachable()
-    if reason:
-        pytest.skip(reason)
+    PG_URL = postgres_url
     schema = f"tradeassist_import_{os.getpid()}"
     engine = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:

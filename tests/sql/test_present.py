@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.answer import Chart
+from sql.database import open_duckdb_readonly
 from sql.present import (
     DEFAULT_TEMPLATE,
     choose_chart,
@@ -179,7 +180,7 @@ def test_column_labels(name, label):
 def test_real_results_from_duckdb_and_sqlite(demo_duckdb, demo_sqlite):
     sql = ("SELECT date, symbol, close FROM daily_bars WHERE symbol IN ('BTC', 'ETH') "
            "AND date > DATE '2026-10-21' ORDER BY date")
-    with duckdb.connect(str(demo_duckdb), read_only=True) as conn:
+    with open_duckdb_readonly(str(demo_duckdb)) as conn:
         from_duckdb = conn.execute(sql).fetchdf()
     engine = sa.create_engine(demo_sqlite)
     with engine.connect() as conn:
