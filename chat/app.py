@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,8 @@ from chat.export import ExportTurn, notebook_bytes
 from chat.history import make_data_layer, storage_for
 from chat.ratelimit import make_limiter
 from chat.render import METADATA_KEY, send_answer
-from chat.safety import UploadLimits, screen_upload
-from chat.service import ROUTE_CHOICES, BackendPool, build_question, chat_settings
+from chat.safety import UploadLimits, screen_upload, strip_remote_images
+from chat.service import ROUTE_CHOICES, BackendPool, TextRelay, build_question, chat_settings
 from chat.upload import FileResult, ingest_files
 from chat.users import UserStore, ensure_auth_secret
 
@@ -134,6 +135,22 @@ async def _on_resume(thread: dict) -> None:
     await _start_session(history, exchanges)
 
 
+def _stop_writing() -> None:
+    cancel = cl.user_session.get("cancel")
+    if cancel is not None:
+        cancel.set()
+
+
+@cl.on_stop
+async def _on_stop() -> None:
+    _stop_writing()
+
+
+@cl.on_chat_end
+async def _on_end() -> None:
+    _stop_writing()  # the person left: a model still writing for them is stopped
+
+
 @cl.on_settings_update
 async def _on_settings(values: dict[str, Any]) -> None:
     route = values.get("route") or "auto"
@@ -144,13 +161,33 @@ async def _on_settings(values: dict[str, Any]) -> None:
 async def ask(text: str) -> None:
     """Ask the backend one question in this conversation and show the answer."""
     history: list[Turn] = cl.user_session.get("history") or []
+    # Model-written text is shown as it arrives in this message; the full answer then completes it.
+    draft = cl.Message(content="")
+    written: list[str] = []
+
+    async def show_draft(piece: str) -> None:
+        # The whole draft is re-sent, cleaned, each time: an image split across pieces is still caught.
+        written.append(piece)
+        await draft.stream_token(strip_remote_images("".join(written)), is_sequence=True)
+
+    relay = TextRelay(show_draft)
+    cancel = threading.Event()
+    cl.user_session.set("cancel", cancel)
     try:
-        question = build_question(text, user=_user_name(), route=cl.user_session.get("route"), history=history)
+        question = build_question(text, user=_user_name(), route=cl.user_session.get("route"), history=history,
+                                  on_text=relay, cancel=cancel)
     except TradeAssistError as exc:
+        await relay.finish()
         await cl.ErrorMessage(content=str(exc)).send()
         return
-    answer = await POOL.ask_async(question, cl.user_session.get("model") or "auto")
-    message = await send_answer(question.text, answer)
+    try:
+        answer = await POOL.ask_async(question, cl.user_session.get("model") or "auto")
+    except asyncio.CancelledError:  # stop pressed: the worker thread is told to close the model stream
+        cancel.set()
+        raise
+    finally:
+        await relay.finish()
+    message = await send_answer(question.text, answer, streamed=draft)
     history.append(Turn(question.text, answer))
     exchanges: list[dict[str, Any]] = cl.user_session.get("exchanges") or []
     # Feedback names the message, or the run step that holds it, depending on where it is given.

@@ -165,19 +165,24 @@ def route_summary(answer: Answer) -> str:
     return "\n\n".join(lines)
 
 
-async def send_answer(question: str, answer: Answer) -> cl.Message:
-    """Show an answer: a route step, a collapsible SQL step, then the message with its elements."""
+async def send_answer(question: str, answer: Answer, streamed: cl.Message | None = None) -> cl.Message:
+    """Show an answer: a route step, a collapsible SQL step, then the message with its elements.
+
+    ``streamed`` is the message that already showed the model's text piece by piece: it is finished
+    with the whole answer (the final text replaces the streamed draft, so nothing shows twice).
+    """
     async with cl.Step(name=f"Route: {answer.route}", type="run") as step:
         step.output = route_summary(answer)
     if answer.sql is not None:
         async with cl.Step(name="SQL", type="tool", language="sql", default_open=False) as sql_step:
             sql_step.output = pretty_sql(answer.sql.statement, answer.sql.dialect)
     content, elements = answer_content(answer)
-    message = cl.Message(
-        content=content,
-        elements=elements,
-        actions=answer_actions(answer),
-        metadata={METADATA_KEY: light_json(question, answer)},
-    )
+    metadata = {METADATA_KEY: light_json(question, answer)}
+    if streamed is not None and streamed.streaming:
+        streamed.content, streamed.elements, streamed.actions = content, elements, answer_actions(answer)
+        streamed.metadata = metadata
+        await streamed.send()  # ends the stream; the message now holds the whole answer
+        return streamed
+    message = cl.Message(content=content, elements=elements, actions=answer_actions(answer), metadata=metadata)
     await message.send()
     return message

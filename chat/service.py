@@ -7,7 +7,7 @@ import functools
 import importlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -98,11 +98,41 @@ def build_question(
     user: str,
     route: str | None = None,
     history: Sequence[Turn] = (),
+    on_text: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> Question:
-    """The Question a front end sends: text, route override ("auto" = none), recent turns, user."""
+    """The Question a front end sends: text, route override ("auto" = none), recent turns, user.
+
+    ``on_text`` receives model-written text as it arrives (for streaming) and ``cancel`` stops it.
+    """
     return Question(
         text=text,
         route=None if route in (None, "", "auto") else route,
         context=tuple(history)[-CONTEXT_TURNS:],
         user=user,
+        on_text=on_text,
+        cancel=cancel,
     )
+
+
+class TextRelay:
+    """Hands text pieces from the answering thread to the event loop, in order, for ``stream_token``."""
+
+    def __init__(self, send: Callable[[str], Awaitable[object]]):
+        self.send = send
+        self.loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._task = asyncio.create_task(self._pump())
+
+    def __call__(self, piece: str) -> None:
+        """Queue one piece (called from the worker thread; never blocks it)."""
+        self.loop.call_soon_threadsafe(self._queue.put_nowait, piece)
+
+    async def _pump(self) -> None:
+        while (piece := await self._queue.get()) is not None:
+            await self.send(piece)
+
+    async def finish(self) -> None:
+        """Wait until every queued piece was sent, then stop."""
+        self._queue.put_nowait(None)
+        await self._task

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -33,6 +35,11 @@ class Question:
     confidential: bool = False
     #: Extra tables supplied by the front end (e.g. a notebook DataFrame), name -> DataFrame.
     frames: dict = field(default_factory=dict, compare=False, hash=False)
+    #: Receives pieces of model-written text as they arrive (front ends stream them); called from
+    #: the thread that answers, so it must be thread-safe. None: nothing streams.
+    on_text: Callable[[str], None] | None = field(default=None, compare=False, hash=False, repr=False)
+    #: Set by the front end to stop a model that is still writing (the person pressed stop).
+    cancel: threading.Event | None = field(default=None, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):

@@ -65,9 +65,26 @@ class GroundedWriter:
         messages = [("system", SYSTEM.format(token=token, not_found=NOT_FOUND_TOKEN)),
                     *conversation_window(question, max_turns=self.settings.llm_context_turns),
                     ("user", build_prompt(question.text, used, token))]
-        completion = self.gateway.complete(messages, task=task_of(question.text, used),
-                                           confidential=question.confidential)
+        task = task_of(question.text, used)
+        if question.on_text is not None:
+            text, model = self._stream(question, messages, task)
+            return clean_answer(text, used), model
+        completion = self.gateway.complete(messages, task=task, confidential=question.confidential)
         return clean_answer(completion.text, used), completion.model
+
+    def _stream(self, question: Question, messages: list, task: str) -> tuple[str, ModelInfo]:
+        """The reply read piece by piece, each piece handed to ``question.on_text`` as it arrives."""
+        pieces: list[str] = []
+        cancel = question.cancel
+        with self.gateway.stream(messages, task=task, confidential=question.confidential) as stream:
+            for piece in stream:
+                if cancel is not None and cancel.is_set():
+                    break  # leaving the block closes the HTTP stream: the server stops writing
+                pieces.append(piece)
+                question.on_text(piece)
+        if (cancel is not None and cancel.is_set()) or stream.model is None:
+            raise ModelUnavailableError("the model's answer was stopped before it finished")
+        return "".join(pieces), stream.model
 
 
 def task_of(question: str, hits: Sequence[Hit]) -> str:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 import typer
-from conftest import make_chunks, make_doc
+from retrieval_helpers import make_chunks, make_doc
 from typer.testing import CliRunner
 
 from core.answer import Answer, Citation, Text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_chunks, make_doc
+from retrieval_helpers import make_chunks, make_doc
 
 from core.answer import Citation, ModelInfo, Sql, Text
 from core.errors import ModelUnavailableError

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FOMC_SUBSET, PDF_SUBSET, make_chunks, make_doc
+from retrieval_helpers import FOMC_SUBSET, PDF_SUBSET, make_chunks, make_doc
 
 from core.errors import BadInputError
 

@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import make_chunks, make_doc, unit_vectors
+from retrieval_helpers import make_chunks, make_doc, unit_vectors
 
 from core.errors import BadInputError
 from retrieval.records import Chunk
@@ -67,7 +67,7 @@ _CRASHING_WRITER = textwrap.dedent(
     """
     import os, signal, sys
     sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
-    from conftest import make_chunks, make_doc, unit_vectors
+    from retrieval_helpers import make_chunks, make_doc, unit_vectors
     from retrieval.embedded_store import EmbeddedStore
 
     store = EmbeddedStore({path!r})
@@ -115,7 +115,7 @@ _WRITER = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
-    from conftest import make_chunks, make_doc, unit_vectors
+    from retrieval_helpers import make_chunks, make_doc, unit_vectors
     from retrieval.embedded_store import EmbeddedStore
 
     store = EmbeddedStore({path!r})

@@ -6,7 +6,7 @@ import sqlite3
 
 import numpy as np
 import pytest
-from conftest import make_chunks, make_doc, unit_vectors
+from retrieval_helpers import make_chunks, make_doc, unit_vectors
 
 from retrieval.dense import DenseIndex
 from retrieval.extractive import candidate_units, defuse, quotes_markdown, select_quotes

@@ -6,7 +6,7 @@ import os
 import uuid
 
 import pytest
-from conftest import make_chunks, make_doc, unit_vectors
+from retrieval_helpers import make_chunks, make_doc, unit_vectors
 
 from retrieval.store import Scope
 
