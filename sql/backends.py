@@ -309,7 +309,7 @@ class PostgresBackend(Backend):
     def __init__(self, url: Any) -> None:
         from sqlalchemy.pool import QueuePool
 
-        self._params = _libpq_params(url)
+        self._params = libpq_params(url)
         self._label = hide_password(url.render_as_string(hide_password=True))
         self._pool = QueuePool(self._new_connection, pool_size=4, max_overflow=12, reset_on_return="rollback")
         # Connect once now so that a wrong host, port or password fails at connect time.
@@ -509,7 +509,7 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 
 
-def _libpq_params(url: Any) -> dict[str, Any]:
+def libpq_params(url: Any) -> dict[str, Any]:
     """Connection keywords for psycopg from a SQLAlchemy URL (query options such as ``options`` kept)."""
     params: dict[str, Any] = {}
     for key, value in (

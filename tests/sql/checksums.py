@@ -21,6 +21,7 @@ import sqlglot
 import sqlglot.expressions as exp
 from sqlalchemy.engine import make_url
 
+from sql.backends import libpq_params
 from sql.database import open_duckdb_readonly
 
 def database_checksum(url: str | Path) -> str:
@@ -76,7 +77,7 @@ def leftover_objects(pg_url: str, marker: str) -> list[str]:
         ("database", "SELECT datname FROM pg_database WHERE datname LIKE %s"),
     )
     found: list[str] = []
-    with psycopg.connect(**_pg_params(make_url(pg_url))) as connection:
+    with psycopg.connect(**libpq_params(make_url(pg_url))) as connection:
         for kind, query in queries:
             found += [f"{kind} {row[0]}" for row in connection.execute(query, (pattern,)).fetchall()]
     return found
@@ -141,7 +142,7 @@ def _sqlite_parts(path: Path) -> Iterable[str]:
 def _postgres_parts(url: Any) -> Iterable[str]:
     import psycopg
 
-    with psycopg.connect(**_pg_params(url)) as connection:
+    with psycopg.connect(**libpq_params(url)) as connection:
         schema = connection.execute("SELECT current_schema()").fetchone()[0]
         relations = connection.execute(
             "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -211,17 +212,3 @@ def _digest(parts: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-def _pg_params(url: Any) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for key, value in (
-        ("host", url.host),
-        ("port", url.port),
-        ("user", url.username),
-        ("password", url.password),
-        ("dbname", url.database),
-    ):
-        if value not in (None, ""):
-            params[key] = value
-    for key, value in url.query.items():
-        params[key] = value if isinstance(value, str) else value[-1]
-    return params
