@@ -144,6 +144,17 @@ class Database:
 
     @classmethod
     def _connect_duckdb_url(cls, url: Any, text: str) -> Database:
+        path = _database_file(url, text, "DuckDB", "duckdb:///path/to/file.duckdb")
+        return cls(DuckDBBackend.open_file(path), text, "duckdb")
+
+    @classmethod
+    def _connect_sqlite_url(cls, url: Any, text: str) -> Database:
+        path = _database_file(url, text, "SQLite", "sqlite:///path/to/file.sqlite")
+        return cls(SQLiteBackend(path), text, "sqlite")
+        raise DataSourceError(f"{path} is neither a DuckDB nor a SQLite database file.")
+
+    @classmethod
+    def _connect_duckdb_url(cls, url: Any, text: str) -> Database:
         if not url.database or url.database == ":memory:":
             raise ConfigError(
                 f"{text!r} names an empty in-memory DuckDB database; give a file path "
@@ -247,3 +258,13 @@ def _decimals_to_float(frame: pd.DataFrame) -> pd.DataFrame:
         if len(sample) and isinstance(sample.iloc[0], decimal.Decimal):
             frame.isetitem(position, pd.to_numeric(column, errors="coerce").astype("float64"))
     return frame
+
+
+def _database_file(url: Any, text: str, kind: str, example: str) -> Path:
+    """The existing database file a file-based URL names; never creates one."""
+    if not url.database or url.database == ":memory:":
+        raise ConfigError(f"{text!r} names an empty in-memory {kind} database; give a file path ({example}).")
+    path = Path(url.database).expanduser()
+    if not path.is_file():
+        raise DataSourceError(f"No {kind} database file at {path}.")
+    return path
