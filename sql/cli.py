@@ -84,11 +84,12 @@ def teach_command(
 
 
 def eval_sql_command(
-    file: Annotated[Path, typer.Argument(help="JSON lines: id, question, gold_sql (DuckDB dialect, {today}).")],
+    file: Annotated[Path, typer.Argument(help="JSON lines: id, question, gold_sql (DuckDB dialect, {today}), optional context.")],
     db: DbOption = None,
     report: Annotated[Optional[Path], typer.Option("--report", help="Write the per-question report (JSON) here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the per-question detail as JSON instead of a table.")] = False,
 ) -> None:
-    """Score the SQL route by execution match on a question set."""
+    """Score the SQL route by execution match: right, clarified (asked back) and wrong answers."""
     from rich.console import Console
     from rich.table import Table
 
@@ -97,16 +98,19 @@ def eval_sql_command(
     console = Console()
     settings = _settings(db)
     result = evaluate(load_cases(file), settings)
-    table = Table("id", "outcome", "reason", title=f"{file.name}: {result.score:.1%}")
-    colors = {"ok": "green", "miss": "red", "clarify": "yellow", "error": "magenta"}
-    for case in result.cases:
-        table.add_row(case.id, f"[{colors[case.outcome]}]{case.outcome}[/]", case.reason[:100])
-    console.print(table)
-    counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts().items()))
-    console.print(f"score {result.score:.1%} ({counts}) on {len(result.cases)} questions, today = {settings.current_date()}")
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    else:
+        table = Table("id", "outcome", "reason", title=f"{file.name}: {result.score:.1%} right")
+        colors = {"right": "green", "wrong": "red", "clarified": "yellow", "error": "magenta"}
+        for case in result.cases:
+            table.add_row(case.id, f"[{colors[case.outcome]}]{case.outcome}[/]", case.reason[:100])
+        console.print(table)
+        console.print(f"{result.summary()} ({result.score:.1%} right), today = {settings.current_date()}")
     if report is not None:
         report.write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
-        console.print(f"[dim]report written to {report}[/]")
+        if not as_json:
+            console.print(f"[dim]report written to {report}[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -66,6 +66,23 @@ def test_eval_sql_writes_a_report(cli_env, tmp_path):
     report = tmp_path / "report.json"
     result = CliRunner().invoke(cli_env, ["eval", "sql", str(questions), "--report", str(report)])
     assert result.exit_code == 0, result.output
-    assert "100.0%" in result.output
+    assert "right 2 / clarified 0 / wrong 0 of 2" in result.output
     data = json.loads(report.read_text())
-    assert data["score"] == 1.0 and [c["outcome"] for c in data["cases"]] == ["ok", "ok"]
+    assert data["score"] == 1.0 and [c["outcome"] for c in data["cases"]] == ["right", "right"]
+
+
+def test_eval_sql_json_gives_per_question_detail(cli_env, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "a", "question": "How many orders were cancelled?",
+                    "gold_sql": "SELECT COUNT(*) * 2 FROM orders WHERE status='cancelled'"}) + "\n"
+        + json.dumps({"id": "b", "question": "average quantity for TSLA",
+                      "gold_sql": "SELECT AVG(quantity) FROM trades WHERE symbol = 'TSLA'"}) + "\n"
+    )
+    result = CliRunner().invoke(cli_env, ["eval", "sql", str(questions), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["counts"] == {"right": 0, "clarified": 1, "wrong": 1}
+    wrong, asked = data["cases"]
+    assert wrong["outcome"] == "wrong" and wrong["sql"].startswith("SELECT") and wrong["rows"] and wrong["gold_rows"]
+    assert asked["outcome"] == "clarified" and asked["options"]
