@@ -52,14 +52,38 @@ def probe_provider(provider: Provider, timeout_s: float = PROBE_TIMEOUT_S) -> Ch
     if response.status_code != 200:
         return Check("model", provider.name, False, f"{where}: HTTP {response.status_code} from {url}", latency)
     if provider.local:
-        try:
-            served = [item.get("id") for item in response.json().get("data", [])]
-        except ValueError:
-            served = []
-        if served and provider.model not in served:
-            return Check("model", provider.name, False,
-                         f"{where}: server at {url} serves {', '.join(map(str, served))}, not {provider.model}", latency)
+        return _served_check(provider, response, url, where, latency)
     return Check("model", provider.name, True, f"{where}: reachable at {url}", latency)
+
+
+def _served_check(provider: Provider, response, url: str, where: str, latency: float) -> Check:
+    """A local server answered: does it serve the configured model (or, unnamed, exactly one)?"""
+    from core.gateway.providers import LOCAL_DEFAULT_MODEL
+
+    try:
+        items = [item for item in response.json().get("data", []) if isinstance(item, dict)]
+    except (ValueError, AttributeError):
+        items = []
+    served = [str(item.get("id")) for item in items]
+    # owned_by tells the servers apart: "vllm", "library" (Ollama), "me" (llama-cpp-python).
+    owners = sorted({str(item.get("owned_by")) for item in items if item.get("owned_by")})
+    server = f" ({_server_kind(owners)})" if owners else ""
+    listing = ", ".join(served)
+    if provider.name == "local" and provider.model == LOCAL_DEFAULT_MODEL:
+        if len(served) > 1:
+            return Check("model", provider.name, False, f"{where}: server at {url}{server} serves {listing}; "
+                         "set TRADEASSIST_LOCAL_MODEL to one of them", latency)
+        return Check("model", provider.name, True, f"{where}: reachable at {url}{server}, serving {listing or 'one model'}",
+                     latency)
+    if served and provider.model not in served:
+        return Check("model", provider.name, False, f"{where}: server at {url}{server} serves {listing}, "
+                     f"not {provider.model}", latency)
+    return Check("model", provider.name, True, f"{where}: reachable at {url}{server}", latency)
+
+
+def _server_kind(owners: list[str]) -> str:
+    names = {"vllm": "vLLM", "library": "Ollama", "ollama": "Ollama", "me": "llama.cpp", "llamacpp": "llama.cpp"}
+    return ", ".join(names.get(owner, owner) for owner in owners)
 
 
 def run_checks(settings: Settings) -> list[Check]:
@@ -72,8 +96,14 @@ def run_checks(settings: Settings) -> list[Check]:
         checks.append(Check("model", "offline", True, "TRADEASSIST_OFFLINE_ONLY is set: offline methods only"))
     elif not providers:
         checks.append(Check("model", "offline", True, "no model configured: offline methods answer "
-                            "(set TRADEASSIST_VLLM_URL or a cloud API key)"))
+                            "(set TRADEASSIST_VLLM_URL, TRADEASSIST_LOCAL_URL or a cloud API key)"))
     checks.extend(probe_provider(provider) for provider in providers)
+    if providers:
+        # The order a SQL or simple call tries them (complex tasks may try the cloud first).
+        from core.gateway.policy import Policy
+
+        order = Policy.from_settings(settings).order(providers, task="simple")
+        checks.append(Check("model", "order", True, " -> ".join([p.name for p in order] + ["offline methods"])))
     checks.append(_database_check(settings))
     demo = settings.demo_db_path()
     checks.append(Check("data", "demo database", demo.exists(),

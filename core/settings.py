@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     anthropic_base_url: str | None = None
     openrouter_base_url: str | None = None
     vllm_api_key: str | None = None
+    local_url: str | None = Field(
+        default=None, description="A local OpenAI-compatible server that is not vLLM: llama.cpp or Ollama."
+    )
+    local_model: str | None = Field(default=None, description="The model name the local server serves.")
+    local_api_key: str | None = None
     vllm_engine_model: str | None = Field(
         default=None, description="Run this model with vLLM in-process (needs the gpu extra and a GPU)."
     )
@@ -100,7 +105,7 @@ class Settings(BaseSettings):
     def _expand_home(cls, value: object) -> object:
         return Path(str(value)).expanduser() if value not in (None, "") else _default_home()
 
-    @field_validator("today", "db_url", "vllm_url", "server_url", "vllm_model", "openai_base_url", "anthropic_base_url", "openrouter_base_url", "vllm_engine_model", mode="before")
+    @field_validator("today", "db_url", "vllm_url", "server_url", "vllm_model", "openai_base_url", "anthropic_base_url", "openrouter_base_url", "vllm_engine_model", "local_url", "local_model", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -1,4 +1,4 @@
-"""The model gateway: local vLLM first, cloud as fallback, offline methods when neither answers."""
+"""The model gateway: local vLLM, then a local llama.cpp/Ollama server, then the cloud, then offline."""
 
 from __future__ import annotations
 

@@ -390,7 +390,8 @@ def deadline_ms(deadline: Deadline) -> float:
 
 def _no_provider_message(gateway: Gateway, confidential: bool) -> str:
     if not gateway.providers:
-        return "No language model is configured (set TRADEASSIST_VLLM_URL or a cloud API key)."
+        return ("No language model is configured (set TRADEASSIST_VLLM_URL, TRADEASSIST_LOCAL_URL "
+                "or a cloud API key).")
     if confidential or gateway.policy.all_confidential:
         return "This data is confidential and no local model is configured, so no model may see it."
     return "No language model is allowed for this request by the model policy."

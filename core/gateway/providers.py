@@ -2,6 +2,8 @@
 
     vllm         vLLM's OpenAI-compatible server (local; TRADEASSIST_VLLM_URL, _VLLM_MODEL)
     vllm-engine  vLLM in this process (local; the ``gpu`` extra and a CUDA device)
+    local        another local OpenAI-compatible server: llama.cpp's or Ollama's ``/v1``
+                 (local; TRADEASSIST_LOCAL_URL, _LOCAL_MODEL), tried after vLLM, before the cloud
     openai       OpenAI or any OpenAI-compatible API (cloud; TRADEASSIST_OPENAI_API_KEY)
     openrouter   OpenRouter (cloud; TRADEASSIST_OPENROUTER_API_KEY)
     anthropic    Anthropic (cloud; TRADEASSIST_ANTHROPIC_API_KEY)
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
     from core.settings import Settings
 
 OPENROUTER_URL = "https://openrouter.ai/api/v1"
+#: The model name sent to a local server when none is configured: llama.cpp's server answers
+#: with the one model it loaded whatever the name; Ollama needs TRADEASSIST_LOCAL_MODEL.
+LOCAL_DEFAULT_MODEL = "default"
 #: Retryable HTTP statuses: rate limited, overloaded, or a gateway in front of the model failing.
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
 
@@ -148,6 +153,11 @@ def build_providers(settings: Settings) -> list[Provider]:
             base_url=_v1(settings.vllm_url), api_key=settings.vllm_api_key)
     if settings.vllm_engine_model and _gpu_engine_available():
         add("vllm-engine", settings.vllm_engine_model, local=True, kind="vllm-engine")
+    if settings.local_url:
+        # A CPU server (llama.cpp, Ollama) is slower than vLLM on a GPU, so it comes after it; it
+        # still keeps data on the machine, so it comes before any cloud model.
+        add("local", settings.local_model or LOCAL_DEFAULT_MODEL, local=True, kind="openai-compatible",
+            base_url=_v1(settings.local_url), api_key=settings.local_api_key)
     if settings.openai_api_key:
         add("openai", settings.openai_model, local=False, kind="openai-compatible",
             base_url=settings.openai_base_url, api_key=settings.openai_api_key)
@@ -161,7 +171,7 @@ def build_providers(settings: Settings) -> list[Provider]:
 
 
 def _v1(url: str) -> str:
-    # vLLM serves the OpenAI API under /v1; accept the bare server address too.
+    # vLLM, llama.cpp and Ollama serve the OpenAI API under /v1; accept the bare address too.
     url = url.rstrip("/")
     return url if url.endswith("/v1") else url + "/v1"
 
