@@ -1,0 +1,571 @@
+"""Plain-English phrases for SQL expressions and conditions (the parts `sql/reading.py` assembles).
+
+Everything here reads a sqlglot tree and returns words; nothing is executed. Dates written as
+arithmetic over literals (``DATE '2026-11-20' - INTERVAL 30 DAY``, ``date_trunc('month', ...)``)
+are folded to the date they name, so a reading says "since 2026-10-21" rather than repeating SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+
+import sqlglot.expressions as exp
+
+#: Abbreviations common in trading schemas, expanded when names are humanised.
+ABBREVIATIONS = {
+    "cust": "customer", "tx": "transaction", "txn": "transaction", "qty": "quantity", "px": "price",
+    "amt": "amount", "ccy": "currency", "dt": "date", "ts": "timestamp", "acct": "account",
+    "sym": "symbol", "vol": "volume", "avg": "average", "pct": "percent", "num": "number",
+    "cnt": "count", "desc": "description", "addr": "address", "usd": "USD", "pnl": "P&L",
+}
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_TIME_WORDS = {"date", "day", "time", "timestamp", "datetime", "month", "week", "year", "hour", "period"}
+_TIME_SUFFIXES = ("_at", "_on", "_date", "_time", "_ts", "date", "time")
+_UNIT_WORDS = {"dow": "weekday", "dayofweek": "weekday", "isodow": "weekday", "doy": "day of year",
+               "dayofyear": "day of year", "epoch": "epoch seconds"}
+_TEXT_NAMES = {"side", "desk", "sector", "strategy", "exchange", "currency", "country", "category", "asset_class",
+               "description", "label", "city", "region", "code"}
+_COMPARISONS = {exp.GT: "above", exp.GTE: "at least", exp.LT: "below", exp.LTE: "at most",
+                exp.EQ: "is", exp.NEQ: "is not"}
+_DATE_BOUNDS = {exp.GT: "after", exp.GTE: "since", exp.LT: "before", exp.LTE: "up to"}
+_AGGREGATES = {exp.Sum: "sum of", exp.Avg: "average", exp.Max: "maximum", exp.Min: "minimum",
+               exp.Median: "median", exp.Stddev: "standard deviation of",
+               exp.StddevSamp: "standard deviation of", exp.StddevPop: "population standard deviation of",
+               exp.Variance: "variance of", exp.VariancePop: "population variance of",
+               exp.ArgMax: "value at the maximum of", exp.ArgMin: "value at the minimum of"}
+_ANONYMOUS_AGGREGATES = {"sum": "sum of", "avg": "average", "mean": "average", "median": "median",
+                         "stddev": "standard deviation of", "stddev_samp": "standard deviation of",
+                         "var_samp": "variance of", "first": "first", "last": "last", "any_value": "any",
+                         "mode": "most common", "product": "product of", "geomean": "geometric mean of"}
+_ARITHMETIC = {exp.Mul: "x", exp.Div: "/", exp.Add: "+", exp.Sub: "-", exp.Mod: "mod", exp.IntDiv: "//"}
+#: Functions that only change how a value is shown, not what it is.
+_TRANSPARENT = (exp.Round, exp.Cast, exp.TryCast, exp.Paren, exp.TsOrDsToTimestamp, exp.TsOrDsToDate)
+MAX_PHRASE = 90
+
+
+def humanise(name: str) -> str:
+    """A reader's words for an identifier: 'executed_at' -> 'executed at', 'sbTxAmount' -> 'sb transaction amount'."""
+    words = []
+    for part in re.split(r"[_\s.]+", _CAMEL.sub(" ", str(name).strip('"`[]'))):
+        if part:
+            lowered = part.lower()
+            words.append(ABBREVIATIONS.get(lowered, lowered if not part.isupper() or len(part) > 4 else part))
+    return " ".join(words) or str(name)
+
+
+def is_time_name(name: str) -> bool:
+    """True when a column's name says it holds a date or a time."""
+    lowered = str(name).lower()
+    return lowered in _TIME_WORDS or lowered.endswith(_TIME_SUFFIXES) or lowered.startswith("date")
+
+
+def fold_date(node: exp.Expression) -> dt.date | None:
+    """The date an expression over literals names, or None when it depends on data or the clock."""
+    if isinstance(node, (exp.Cast, exp.TryCast, exp.Paren, exp.TsOrDsToDate, exp.TsOrDsToTimestamp, exp.Date)):
+        return fold_date(node.this) if node.this is not None and not node.expressions else None
+    if isinstance(node, exp.Literal) and node.is_string:
+        try:
+            return dt.date.fromisoformat(node.this[:10])
+        except ValueError:
+            return None
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "date" and len(node.expressions) == 1:
+        return fold_date(node.expressions[0])
+    if isinstance(node, (exp.Sub, exp.Add)) and isinstance(node.expression, exp.Interval):
+        base = fold_date(node.this)
+        amount = _interval(node.expression)
+        if base is not None and amount is not None:
+            return _shift(base, amount[0] if isinstance(node, exp.Add) else -amount[0], amount[1])
+    if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc)):
+        base = fold_date(node.this)
+        unit = node.args.get("unit")
+        return _truncate(base, unit.name.lower()) if base is not None and unit is not None else None
+    return None
+
+
+def _interval(node: exp.Interval) -> tuple[int, str] | None:
+    text = node.this.name if node.this is not None else ""
+    unit = node.args.get("unit")
+    unit_text = unit.name if unit is not None else ""
+    match = re.fullmatch(r"\s*(-?\d+)\s*([a-zA-Z]*)\s*", text)
+    if not match:
+        return None
+    unit_text = (unit_text or match.group(2) or "day").lower().rstrip("s")
+    return int(match.group(1)), unit_text
+
+
+def _shift(base: dt.date, amount: int, unit: str) -> dt.date | None:
+    if unit in ("day", "week"):
+        return base + dt.timedelta(days=amount * (7 if unit == "week" else 1))
+    if unit in ("month", "quarter", "year"):
+        months = amount * {"month": 1, "quarter": 3, "year": 12}[unit]
+        index = base.year * 12 + base.month - 1 + months
+        year, month = divmod(index, 12)
+        for day in (base.day, 30, 29, 28):
+            try:
+                return dt.date(year, month + 1, day)
+            except ValueError:
+                continue
+    return None
+
+
+def _truncate(base: dt.date, unit: str) -> dt.date | None:
+    if unit == "year":
+        return base.replace(month=1, day=1)
+    if unit == "quarter":
+        return base.replace(month=(base.month - 1) // 3 * 3 + 1, day=1)
+    if unit == "month":
+        return base.replace(day=1)
+    if unit == "week":
+        return base - dt.timedelta(days=base.weekday())
+    return base if unit == "day" else None
+
+
+def strip_cast(node: exp.Expression) -> exp.Expression:
+    """The expression under casts and parentheses (``CAST(executed_at AS DATE)`` -> ``executed_at``)."""
+    while isinstance(node, (exp.Cast, exp.TryCast, exp.Paren, exp.TsOrDsToDate, exp.TsOrDsToTimestamp)):
+        node = node.this
+    if isinstance(node, exp.Date) and node.this is not None and not node.expressions:
+        return strip_cast(node.this)
+    return node
+
+
+class Words:
+    """Phrases for the expressions of one query scope (its table aliases and optional catalog)."""
+
+    def __init__(self, aliases: Mapping[str, str], tables: list[str], catalog=None,
+                 outputs: Mapping[str, exp.Expression] | None = None,
+                 derived: Mapping[str, tuple[Words, Mapping[str, exp.Expression]]] | None = None):
+        self.aliases = dict(aliases)
+        #: Sources that are queries (CTEs, subqueries): their own words and output expressions,
+        #: so a column of a step reads as what the step computed ("average close", not "c").
+        self.derived = dict(derived or {})
+        self.tables = list(tables)
+        self.catalog = catalog
+        #: Select aliases, so ORDER BY/HAVING on an alias read as the aliased expression.
+        self.outputs = dict(outputs or {})
+
+    # ------------------------------------------------------------------ names
+    def table_name(self, name: str) -> str:
+        """A table's words (catalog label when short, else the humanised name)."""
+        return self._catalog_words(name, None) or humanise(name)
+
+    def column_table(self, column: exp.Column) -> str | None:
+        """The table a column comes from, when the scope says so."""
+        if column.table:
+            return self.aliases.get(column.table, column.table)
+        return self.tables[0] if len(self.tables) == 1 else None
+
+    def column(self, column: exp.Column) -> str:
+        """A column's words."""
+        if isinstance(column.this, exp.Star):
+            return "all columns"
+        table = self.column_table(column)
+        inner = self.derived.get(table) if table else None
+        if inner is not None and column.name in inner[1]:
+            return inner[0].expr(inner[1][column.name])
+        return (table and self._catalog_words(table, column.name)) or humanise(column.name)
+
+    def _catalog_words(self, table: str, column: str | None) -> str | None:
+        definitions = getattr(self.catalog, "definitions", None)
+        try:
+            if column is None:
+                found = getattr(definitions, "tables", {}).get(table)
+                label = getattr(found, "label_words", None)
+                return label if isinstance(label, str) and label else None
+            found = getattr(definitions, "columns", {}).get((table, column))
+        except (AttributeError, TypeError):
+            return None
+        description = str(getattr(found, "description", "") or "").strip().rstrip(".")
+        # A short description is a name ("customer country"); a sentence is not.
+        return description.lower() if description and len(description.split()) <= 4 else None
+
+    # ------------------------------------------------------------------ values
+    def value(self, node: exp.Expression) -> str:
+        """A literal or date-like value as written for people."""
+        folded = fold_date(node)
+        if folded is not None:
+            return folded.isoformat()
+        if isinstance(node, exp.Literal):
+            if node.is_string:
+                return f"'{node.this}'"
+            return _number_text(node.this)
+        if isinstance(node, exp.Boolean):
+            return "true" if node.this else "false"
+        if isinstance(node, exp.Null):
+            return "missing"
+        if isinstance(node, (exp.CurrentDate, exp.CurrentTimestamp)) or (
+                isinstance(node, exp.Anonymous) and node.name.lower() in ("now", "today")):
+            return "today"
+        if isinstance(node, exp.Anonymous) and node.name.lower() in ("date", "datetime") and node.expressions:
+            return self._sqlite_date(node)
+        if isinstance(node, (exp.Sub, exp.Add)) and isinstance(node.expression, exp.Interval):
+            amount = _interval(node.expression)
+            if amount is not None:
+                unit = amount[1] + ("s" if abs(amount[0]) != 1 else "")
+                side = "before" if isinstance(node, exp.Sub) else "after"
+                return f"{abs(amount[0])} {unit} {side} {self.value(node.this)}"
+        if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
+            return "-" + self.value(node.this)
+        return self.expr(node)
+
+    def _sqlite_date(self, node: exp.Anonymous) -> str:
+        first, *modifiers = node.expressions
+        base = "today" if isinstance(first, exp.Literal) and first.this.lower() == "now" else self.value(first)
+        shifts = [m.this for m in modifiers if isinstance(m, exp.Literal)]
+        for shift in shifts:
+            match = re.fullmatch(r"\s*([+-]?\d+)\s+(\w+?)s?\s*", shift)
+            if match:
+                amount, unit = int(match.group(1)), match.group(2).lower()
+                plural = "s" if abs(amount) != 1 else ""
+                base = f"{abs(amount)} {unit}{plural} {'before' if amount < 0 else 'after'} {base}"
+            elif shift.lower().startswith("start of "):
+                base = f"the start of the {shift[9:].strip()} of {base}"
+        return base
+
+    # ------------------------------------------------------------------ expressions
+    def expr(self, node: exp.Expression, depth: int = 0) -> str:
+        """What an expression computes, in words (bounded in depth and length)."""
+        if depth > 8:
+            return "a nested expression"
+        text = self._expr(node, depth)
+        return text if len(text) <= MAX_PHRASE else "a computed value"
+
+    def _expr(self, node: exp.Expression, depth: int) -> str:
+        sub = depth + 1
+        if isinstance(node, exp.Alias):
+            return self.expr(node.this, depth)
+        if isinstance(node, exp.Column):
+            if not node.table and node.name in self.outputs and not isinstance(self.outputs[node.name], exp.Column):
+                return self.expr(self.outputs[node.name], sub)
+            return self.column(node)
+        if isinstance(node, exp.Star):
+            return "all columns"
+        if isinstance(node, (exp.Literal, exp.Boolean, exp.Null, exp.CurrentDate, exp.CurrentTimestamp)):
+            return self.value(node)
+        if isinstance(node, exp.Window):
+            return self._window(node, sub)
+        if isinstance(node, exp.Count):
+            return self._count(node, sub)
+        if isinstance(node, exp.Distinct):
+            return "distinct " + ", ".join(self.expr(e, sub) for e in node.expressions)
+        if isinstance(node, exp.PercentileCont | exp.PercentileDisc | exp.Quantile):
+            return self._percentile(node, None, sub)
+        if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.PercentileCont | exp.PercentileDisc):
+            ordered = node.expression.expressions[0] if isinstance(node.expression, exp.Order) else None
+            return self._percentile(node.this, ordered.this if ordered is not None else None, sub)
+        for kind, word in _AGGREGATES.items():
+            if type(node) is kind:
+                return f"{word} {self._operand(node.this, sub)}"
+        if isinstance(node, exp.Anonymous) and node.name.lower() in _ANONYMOUS_AGGREGATES and node.expressions:
+            return f"{_ANONYMOUS_AGGREGATES[node.name.lower()]} {self._operand(node.expressions[0], sub)}"
+        if isinstance(node, exp.Filter):
+            return f"{self.expr(node.this, sub)} where {self.condition(node.expression.this, sub)}"
+        percent = _percent_of(node)
+        if percent is not None:
+            return f"{self._operand(percent[0], sub)} as a percent of {self._operand(percent[1], sub)}"
+        for kind, word in _ARITHMETIC.items():
+            if type(node) is kind:
+                if isinstance(node.expression, exp.Interval):
+                    return self.value(node)
+                return f"{self._operand(node.this, sub)} {word} {self._operand(node.expression, sub)}"
+        return self._function(node, sub)
+
+    def _operand(self, node: exp.Expression, depth: int) -> str:
+        inner = node.this if isinstance(node, exp.Paren) else node
+        text = self.expr(inner, depth)
+        if isinstance(inner, tuple(_ARITHMETIC)) and not isinstance(inner.expression, exp.Interval) or (
+                isinstance(inner, (exp.Case, exp.If, exp.Filter)) or " as a percent of " in text):
+            return f"({text})"
+        return text
+
+    def _count(self, node: exp.Count, depth: int) -> str:
+        arg = node.this
+        if arg is None or isinstance(arg, exp.Star) or (isinstance(arg, exp.Literal) and not arg.is_string):
+            names = [self.table_name(t) for t in self.tables]
+            return f"count of {names[0]}" if len(names) == 1 else "count of rows"
+        if isinstance(arg, exp.Distinct):
+            return "number of distinct " + " and ".join(self.expr(e, depth) for e in arg.expressions)
+        return f"count of {self.expr(arg, depth)}"
+
+    def _percentile(self, node: exp.Expression, ordered: exp.Expression | None, depth: int) -> str:
+        fraction_node = node.this if ordered is not None else node.args.get("expression") or node.args.get("quantile")
+        target = ordered if ordered is not None else node.this
+        try:
+            fraction = float(fraction_node.this)
+        except (AttributeError, TypeError, ValueError):
+            return f"a percentile of {self.expr(target, depth)}"
+        if fraction == 0.5:
+            return f"median {self.expr(target, depth)}"
+        return f"{_ordinal(round(fraction * 100))} percentile of {self.expr(target, depth)}"
+
+    def _window(self, node: exp.Window, depth: int) -> str:
+        func = node.this
+        order = node.args.get("order")
+        spec = node.args.get("spec")
+        order_words = ", ".join(self.expr(o.this, depth) + (" descending" if o.args.get("desc") else "")
+                                for o in (order.expressions if order else []))
+        if isinstance(func, (exp.Lag, exp.Lead)):
+            offset = func.args.get("offset")
+            steps = int(offset.this) if isinstance(offset, exp.Literal) and str(offset.this).isdigit() else 1
+            word = ("previous" if isinstance(func, exp.Lag) else "next") if steps == 1 else \
+                f"{steps} rows {'back' if isinstance(func, exp.Lag) else 'ahead'}:"
+            base = f"{word} {self.expr(func.this, depth)}"
+        elif isinstance(func, (exp.RowNumber,)):
+            base = "row number"
+        elif type(func).__name__ in ("Rank", "DenseRank", "PercentRank", "Ntile", "CumeDist"):
+            base = humanise(type(func).__name__)
+        elif isinstance(func, (exp.FirstValue, exp.LastValue)):
+            base = f"{'first' if isinstance(func, exp.FirstValue) else 'last'} {self.expr(func.this, depth)}"
+        else:
+            base = self.expr(func, depth)
+            rows = _frame_rows(spec)
+            if rows:
+                base = f"moving {base} over {rows} rows"
+            elif order is not None and type(func) in (exp.Sum, exp.Count):
+                base = f"running {base}"
+        scope = []
+        partition = node.args.get("partition_by") or []
+        if partition:
+            scope.append("per " + " and ".join(self.expr(p, depth) for p in partition))
+        if order_words:
+            scope.append(f"by {order_words}")
+        return f"{base} ({', '.join(scope)})" if scope else base
+
+    def _function(self, node: exp.Expression, depth: int) -> str:
+        if isinstance(node, _TRANSPARENT):
+            return self.expr(node.this, depth)
+        if isinstance(node, exp.Neg):
+            return f"minus {self._operand(node.this, depth)}"
+        if isinstance(node, exp.Abs):
+            return f"absolute {self._operand(node.this, depth)}"
+        if isinstance(node, exp.Coalesce):
+            return self.expr(node.this, depth)  # the fallback only fills missing values
+        if isinstance(node, (exp.Case, exp.If)):
+            return self._case(node, depth)
+        if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc, exp.TimeToStr, exp.Extract)) or (
+                isinstance(node, exp.Anonymous) and node.name.lower() in ("strftime", "date_part", "datepart")):
+            return self.time_part(node) or "a date part"
+        if type(node).__name__ in ("Year", "Month", "Quarter", "Day", "Hour", "Week", "DayOfWeek", "DayOfMonth"):
+            unit = _UNIT_WORDS.get(type(node).__name__.lower(), humanise(type(node).__name__))
+            return f"{unit} of {self.expr(node.this, depth)}"
+        if isinstance(node, exp.Subquery):
+            return "a value from a subquery"
+        if isinstance(node, exp.Condition) and isinstance(node, (exp.Predicate, exp.Connector, exp.Not)):
+            return self.condition(node, depth)
+        name = node.sql_name() if not isinstance(node, exp.Anonymous) else node.name
+        args = [a for a in node.args.values() if isinstance(a, exp.Expression)]
+        args += [e for e in node.expressions if isinstance(e, exp.Expression)] if not args else []
+        inner = ", ".join(self.expr(a, depth) for a in args[:3])
+        return f"{humanise(name)} of {inner}" if inner else humanise(name)
+
+    def _case(self, node: exp.Expression, depth: int) -> str:
+        if isinstance(node, exp.If):
+            ifs, default = [node], node.args.get("false")
+        else:
+            ifs, default = node.args.get("ifs") or [], node.args.get("default")
+        branches = [f"{self.expr(i.args['true'], depth)} if {self.condition(i.this, depth)}" for i in ifs[:3]]
+        text = "; ".join(branches)
+        if default is not None:
+            text += f", else {self.expr(default, depth)}"
+        return text
+
+    def time_part(self, node: exp.Expression) -> str | None:
+        """'month', 'hour of executed at' ... for a truncation or extraction, or None."""
+        if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc)):
+            unit = node.args.get("unit")
+            return unit.name.lower() if unit is not None else None
+        if isinstance(node, exp.Extract):
+            part = node.this.name.lower()
+            return f"{_UNIT_WORDS.get(part, part)} of {self.expr(node.expression)}"
+        if isinstance(node, exp.Anonymous) and node.name.lower() in ("date_part", "datepart") and node.expressions:
+            part = node.expressions[0].name.lower()
+            return f"{_UNIT_WORDS.get(part, part)} of {self.expr(node.expressions[-1])}"
+        fmt = node.args.get("format") if isinstance(node, exp.TimeToStr) else None
+        if isinstance(node, exp.Anonymous) and node.expressions:
+            fmt = next((e for e in node.expressions if isinstance(e, exp.Literal) and "%" in e.name), None)
+        text = fmt.name if fmt is not None else ""
+        for codes, unit in (("%H", "hour"), ("%d", "day"), ("%W", "week"), ("%V", "week"), ("%m", "month"),
+                            ("%Y", "year"), ("%w", "weekday"), ("%a", "weekday"), ("%A", "weekday")):
+            if codes in text:
+                return unit
+        return None
+
+    # ------------------------------------------------------------------ conditions
+    def condition(self, node: exp.Expression, depth: int = 0) -> str:
+        """A condition in words: "side is 'buy'", "price above 100", "name starts with 'A'"."""
+        if depth > 8:
+            return "a nested condition"
+        sub = depth + 1
+        if isinstance(node, exp.Paren):
+            return self.condition(node.this, sub)
+        if isinstance(node, exp.And):
+            return " and ".join(self.grouped(p, sub) for p in node.flatten())
+        if isinstance(node, exp.Or):
+            return " or ".join(self.grouped(p, sub) for p in node.flatten())
+        if isinstance(node, exp.Not):
+            return self._negated(node.this, sub)
+        for kind, word in _COMPARISONS.items():
+            if type(node) is kind:
+                left, right = node.this, node.expression
+                words = _DATE_BOUNDS.get(kind) if self.is_time(left) and kind in _DATE_BOUNDS else word
+                return f"{self.expr(left, sub)} {words} {self._rhs(right, sub)}"
+        if isinstance(node, exp.Between):
+            return f"{self.expr(node.this, sub)} between {self.value(node.args['low'])} and {self.value(node.args['high'])}"
+        if isinstance(node, exp.In):
+            return self._in(node, sub, negated=False)
+        if isinstance(node, (exp.Like, exp.ILike)):
+            return self._like(node, sub)
+        if isinstance(node, exp.Is):
+            return f"{self.expr(node.this, sub)} is missing"
+        if isinstance(node, exp.Exists):
+            return f"a matching row exists in {self.subquery_tables(node)}"
+        return self.expr(node, sub)
+
+    def grouped(self, node: exp.Expression, depth: int = 0) -> str:
+        """A condition in words, parenthesised when it joins several with and/or."""
+        text = self.condition(node, depth)
+        inner = node.this if isinstance(node, exp.Paren) else node
+        return f"({text})" if isinstance(inner, exp.Connector) else text
+
+    def _negated(self, node: exp.Expression, depth: int) -> str:
+        inner = node.this if isinstance(node, exp.Paren) else node
+        if isinstance(inner, exp.Is):
+            return f"{self.expr(inner.this, depth)} is present"
+        if isinstance(inner, exp.In):
+            return self._in(inner, depth, negated=True)
+        if isinstance(inner, (exp.Like, exp.ILike)):
+            return self._like(inner, depth).replace(" starts with", " does not start with").replace(
+                " ends with", " does not end with").replace(" contains", " does not contain").replace(
+                " matches", " does not match")
+        if isinstance(inner, exp.Exists):
+            return f"no matching row exists in {self.subquery_tables(inner)}"
+        return f"not ({self.condition(inner, depth)})"
+
+    def _rhs(self, node: exp.Expression, depth: int) -> str:
+        inner = node.this if isinstance(node, exp.Subquery) else None
+        if isinstance(inner, exp.Select) and len(inner.expressions) == 1 and not inner.args.get("joins"):
+            # A scalar subquery such as (SELECT MAX(date) FROM daily_bars): say what it picks.
+            from_ = inner.args.get("from_") or inner.args.get("from")
+            tables = [from_.this.name] if from_ is not None and isinstance(from_.this, exp.Table) else []
+            scope = Words({t: t for t in tables}, tables, self.catalog)
+            where = inner.args.get("where")
+            condition = f" where {scope.condition(where.this, depth)}" if where is not None else ""
+            return f"the {scope.expr(inner.expressions[0], depth)} of {self.subquery_tables(node)}{condition}"
+        if isinstance(node, exp.Subquery):
+            return f"a value from a subquery over {self.subquery_tables(node)}"
+        return self.value(node)
+
+    def _in(self, node: exp.In, depth: int, negated: bool) -> str:
+        subject = self.expr(node.this, depth)
+        query = node.args.get("query")
+        if query is not None:
+            return f"{subject} {'not ' if negated else ''}in a subquery over {self.subquery_tables(query)}"
+        values = [self.value(v) for v in node.expressions]
+        shown = ", ".join(values[:6]) + (f" and {len(values) - 6} more" if len(values) > 6 else "")
+        if len(values) == 1:
+            return f"{subject} {'is not' if negated else 'is'} {shown}"
+        return f"{subject} {'is none of' if negated else 'is one of'} {shown}"
+
+    def _like(self, node: exp.Expression, depth: int) -> str:
+        subject = self.expr(node.this, depth)
+        pattern = node.expression.name if isinstance(node.expression, exp.Literal) else ""
+        case = " (any case)" if isinstance(node, exp.ILike) else ""
+        core = pattern.strip("%")
+        if pattern and "_" not in core and "%" not in core:
+            if pattern.startswith("%") and pattern.endswith("%") and len(pattern) > 1:
+                return f"{subject} contains '{core}'{case}"
+            if pattern.endswith("%"):
+                return f"{subject} starts with '{core}'{case}"
+            if pattern.startswith("%"):
+                return f"{subject} ends with '{core}'{case}"
+            return f"{subject} is '{core}'{case}"
+        return f"{subject} matches '{pattern}'{case}"
+
+    def subquery_tables(self, node: exp.Expression) -> str:
+        """The tables a subquery reads, in words ('trades and accounts')."""
+        names = list(dict.fromkeys(t.name for t in node.find_all(exp.Table) if t.name))
+        return join_words([self.table_name(n) for n in names]) or "another query"
+
+    def is_text(self, node: exp.Expression) -> bool:
+        """True when an ORDER BY key is a text column (sorted A to Z, not 'largest')."""
+        inner = strip_cast(node)
+        if not isinstance(inner, exp.Column):
+            return False
+        table = self.column_table(inner)
+        try:
+            kind = self.catalog.kind(table, inner.name) if self.catalog is not None and table else None
+        except (AttributeError, KeyError, TypeError):
+            kind = None
+        if kind is not None:
+            return kind == "text"
+        name = inner.name.lower()
+        return name in _TEXT_NAMES or name.endswith(("name", "symbol", "ticker", "status", "type", "address", "hash"))
+
+    def is_time(self, node: exp.Expression) -> bool:
+        """True when an expression is a date/time column (possibly cast) or a time part."""
+        inner = strip_cast(node)
+        if isinstance(inner, exp.Column):
+            return is_time_name(inner.name)
+        return isinstance(inner, (exp.DateTrunc, exp.TimestampTrunc))
+
+
+def join_words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _is_hundred(node: exp.Expression) -> bool:
+    inner = node.this if isinstance(node, exp.Paren) else node
+    try:
+        return isinstance(inner, exp.Literal) and not inner.is_string and float(inner.this) == 100
+    except ValueError:
+        return False
+
+
+def _percent_of(node: exp.Expression) -> tuple[exp.Expression, exp.Expression] | None:
+    """(part, whole) for ``100 * part / whole``, ``part / whole * 100`` and ``100.0 * (part / whole)``."""
+    if isinstance(node, exp.Div) and isinstance(node.this, exp.Mul):
+        mul = node.this
+        if _is_hundred(mul.this):
+            return mul.expression, node.expression
+        if _is_hundred(mul.expression):
+            return mul.this, node.expression
+    if isinstance(node, exp.Mul):
+        for hundred, other in ((node.this, node.expression), (node.expression, node.this)):
+            inner = other.this if isinstance(other, exp.Paren) else other
+            if _is_hundred(hundred) and isinstance(inner, exp.Div):
+                return inner.this, inner.expression
+    return None
+
+
+def _frame_rows(spec: exp.Expression | None) -> int | None:
+    if spec is None or str(spec.args.get("kind", "")).upper() != "ROWS":
+        return None
+    start = spec.args.get("start")
+    end = spec.args.get("end")
+    if isinstance(start, exp.Literal) and str(end).upper() == "CURRENT ROW":
+        try:
+            return int(start.this) + 1
+        except ValueError:
+            return None
+    return None
+
+
+def _number_text(text: str) -> str:
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if number.is_integer() and abs(number) < 1e15:
+        return f"{int(number):,}" if abs(number) >= 10_000 else str(int(number))
+    return f"{number:,.6g}" if abs(number) < 1e6 else f"{number:,.2f}"
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

@@ -1,0 +1,236 @@
+"""The reading of SQL in plain English: one line per statement and the sentence it must read as."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from sql.definitions import ColumnDef, Definitions
+from sql.reading import describe_sql, generic_reading, read_sql
+from sql.reading_words import humanise
+from hostile_sql import hostile_statements
+
+# (dialect, SQL, expected reading)
+READINGS = [
+    # measures, aggregates, arithmetic
+    ("duckdb", "SELECT AVG(close) FROM daily_bars WHERE symbol = 'MSFT'", "average close of MSFT, daily bars"),
+    ("duckdb", "SELECT COUNT(*) FROM trades WHERE side = 'buy'", "count of trades where side is 'buy'"),
+    ("duckdb", "SELECT COUNT(DISTINCT symbol) FROM trades", "number of distinct symbol, trades"),
+    ("duckdb", "SELECT MAX(high), MIN(low) FROM daily_bars WHERE symbol = 'TSLA'",
+     "maximum high and minimum low of TSLA, daily bars"),
+    ("duckdb", "SELECT SUM(quantity * price) FROM trades", "sum of (quantity x price), trades"),
+    ("duckdb", "SELECT AVG(high - low) FROM daily_bars WHERE symbol = 'QQQ'", "average (high - low) of QQQ, daily bars"),
+    ("duckdb", "SELECT median(close), stddev(close) FROM daily_bars",
+     "median close and standard deviation of close, daily bars"),
+    ("duckdb", "SELECT quantile_cont(price, 0.9) FROM trades", "90th percentile of price, trades"),
+    ("postgres", "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY price) FROM trades", "median price, trades"),
+    ("duckdb", "SELECT 100.0 * COUNT(*) FILTER (WHERE status = 'rejected') / COUNT(*) FROM orders",
+     "(count of orders where status is 'rejected') as a percent of count of orders"),
+    ("duckdb", "SELECT SUM(CASE WHEN side = 'buy' THEN quantity ELSE -quantity END) FROM trades",
+     "sum of (quantity if side is 'buy', else minus quantity), trades"),
+    # GROUP BY, time parts, HAVING
+    ("duckdb", "SELECT sector, COUNT(*) FROM instruments GROUP BY sector", "count of instruments per sector"),
+    ("duckdb", "SELECT desk, side, COUNT(*) FROM trades t JOIN accounts a ON t.account_id = a.account_id "
+               "GROUP BY desk, side", "count of rows per desk and side, trades (with accounts)"),
+    ("duckdb", "SELECT date_trunc('month', date) AS month, AVG(close) FROM daily_bars WHERE symbol = 'AAPL' "
+               "AND date >= DATE '2026-01-01' GROUP BY 1 ORDER BY 1",
+     "average close of AAPL per month, daily bars since 2026-01-01, earliest first"),
+    ("sqlite", "SELECT strftime('%Y-%m', executed_at) AS month, COUNT(*) FROM trades GROUP BY 1",
+     "count of trades per month"),
+    ("duckdb", "SELECT EXTRACT(hour FROM executed_at) AS h, COUNT(*) FROM trades GROUP BY 1 ORDER BY 2 DESC",
+     "count of trades per hour of executed at, sorted by count of trades, largest first"),
+    ("duckdb", "SELECT CAST(block_time AS DATE) AS day, SUM(usd_value) FROM onchain_transfers GROUP BY 1",
+     "sum of USD value per day, onchain transfers"),
+    ("duckdb", "SELECT symbol, stddev(close) AS vol FROM daily_bars GROUP BY symbol HAVING COUNT(*) > 20 "
+               "ORDER BY vol DESC LIMIT 5",
+     "standard deviation of close per symbol, daily bars, only groups where count of daily bars above 20, "
+     "the 5 largest"),
+    ("postgres", "SELECT account_id, AVG(fee) FROM trades GROUP BY account_id HAVING AVG(fee) >= 2.5",
+     "average fee per account id, trades, only groups where average fee at least 2.5"),
+    # WHERE: equality, IN, ranges, dates, LIKE, NULL
+    ("duckdb", "SELECT symbol FROM instruments WHERE asset_class = 'crypto'",
+     "symbol, instruments where asset class is 'crypto'"),
+    ("duckdb", "SELECT date, close FROM daily_bars WHERE symbol IN ('BTC', 'ETH')", "date and close of BTC and ETH, daily bars"),
+    ("duckdb", "SELECT * FROM orders WHERE status NOT IN ('filled', 'cancelled')",
+     "all columns, orders where status is none of 'filled', 'cancelled'"),
+    ("duckdb", "SELECT * FROM trades WHERE price BETWEEN 10 AND 20", "all columns, trades where price between 10 and 20"),
+    ("duckdb", "SELECT COUNT(*) FROM onchain_transfers WHERE usd_value > 1000000",
+     "count of onchain transfers where USD value above 1,000,000"),
+    ("duckdb", "SELECT name FROM instruments WHERE name LIKE 'A%'", "name, instruments where name starts with 'A'"),
+    ("postgres", "SELECT name FROM instruments WHERE name ILIKE '%bank%'",
+     "name, instruments where name contains 'bank' (any case)"),
+    ("duckdb", "SELECT symbol FROM instruments WHERE sector IS NULL", "symbol, instruments where sector is missing"),
+    ("duckdb", "SELECT symbol FROM instruments WHERE sector IS NOT NULL OR exchange = 'NYSE'",
+     "symbol, instruments where sector is present or exchange is 'NYSE'"),
+    ("duckdb", "SELECT SUM(quantity * price) FROM trades t JOIN accounts a ON t.account_id = a.account_id "
+               "WHERE t.executed_at >= '2026-11-01' AND t.executed_at < '2026-11-21'",
+     "sum of (quantity x price), trades (with accounts) executed from 2026-11-01 to before 2026-11-21"),
+    ("duckdb", "SELECT AVG(close) FROM daily_bars WHERE date > DATE '2026-11-20' - INTERVAL 30 DAY",
+     "average close, daily bars after 2026-10-21"),
+    ("duckdb", "SELECT COUNT(*) FROM trades WHERE CAST(executed_at AS DATE) >= date_trunc('month', DATE '2026-11-20')",
+     "count of trades executed since 2026-11-01"),
+    ("duckdb", "SELECT COUNT(*) FROM trades WHERE CAST(executed_at AS DATE) = DATE '2026-11-19'",
+     "count of trades executed on 2026-11-19"),
+    ("sqlite", "SELECT COUNT(*) FROM trades WHERE executed_at >= date('now', '-30 days')",
+     "count of trades executed since 30 days before today"),
+    ("postgres", "SELECT AVG(price) FROM trades WHERE executed_at >= CURRENT_DATE - INTERVAL '7 days'",
+     "average price, trades executed since 7 days before today"),
+    ("sqlite", "SELECT close FROM daily_bars WHERE date BETWEEN '2026-01-01' AND '2026-03-31'",
+     "close, daily bars 2026-01-01..2026-03-31"),
+    # ORDER BY + LIMIT, DISTINCT
+    ("duckdb", "SELECT close FROM daily_bars WHERE symbol = 'AAPL' ORDER BY date DESC LIMIT 1",
+     "close of AAPL, daily bars, the latest"),
+    ("duckdb", "SELECT symbol, SUM(volume) AS total_volume FROM daily_bars GROUP BY symbol "
+               "ORDER BY total_volume DESC LIMIT 5", "sum of volume per symbol, daily bars, the 5 largest"),
+    ("duckdb", "SELECT account_id FROM positions WHERE symbol = 'AAPL' ORDER BY quantity DESC LIMIT 1",
+     "account id of AAPL, positions, the largest by quantity"),
+    ("sqlite", "SELECT symbol, close FROM daily_bars ORDER BY close ASC LIMIT 3",
+     "symbol and close, daily bars, the 3 smallest by close"),
+    ("duckdb", "SELECT name, desk FROM accounts ORDER BY name", "name and desk, accounts, sorted by name (A to Z)"),
+    ("duckdb", "SELECT * FROM trades ORDER BY executed_at DESC LIMIT 10", "all columns, trades, the 10 latest"),
+    ("duckdb", "SELECT symbol FROM trades LIMIT 20", "symbol, trades, at most 20 rows"),
+    ("duckdb", "SELECT DISTINCT side FROM trades", "distinct side, trades"),
+    # window functions
+    ("duckdb", "SELECT date, close / LAG(close) OVER (ORDER BY date) - 1 AS ret FROM daily_bars WHERE symbol = 'SPY'",
+     "date and (close / previous close (by date)) - 1 of SPY, daily bars"),
+    ("postgres", "SELECT symbol, date, AVG(close) OVER (PARTITION BY symbol ORDER BY date "
+                 "ROWS BETWEEN 4 PRECEDING AND CURRENT ROW) FROM daily_bars",
+     "symbol, date and moving average close over 5 rows (per symbol, by date), daily bars"),
+    ("duckdb", "SELECT symbol, SUM(quantity) OVER (PARTITION BY symbol ORDER BY executed_at) FROM trades",
+     "symbol and running sum of quantity (per symbol, by executed at), trades"),
+    # joins, CTEs, subqueries, UNION
+    ("duckdb", "SELECT i.sector, SUM(b.volume) FROM daily_bars b JOIN instruments i ON i.symbol = b.symbol "
+               "GROUP BY i.sector", "sum of volume per sector, daily bars (with instruments)"),
+    ("duckdb", "WITH monthly AS (SELECT symbol, date_trunc('month', date) AS m, AVG(close) AS c FROM daily_bars "
+               "GROUP BY 1, 2) SELECT symbol, MAX(c) FROM monthly GROUP BY symbol",
+     "maximum average close per symbol, step 'monthly' (over daily bars)"),
+    ("duckdb", "SELECT x FROM (SELECT symbol AS x, AVG(close) FROM daily_bars GROUP BY 1) s",
+     "symbol, a subquery over daily bars"),
+    ("duckdb", "SELECT symbol, close FROM daily_bars WHERE date = (SELECT MAX(date) FROM daily_bars)",
+     "symbol and close, daily bars where date is the maximum date of daily bars"),
+    ("postgres", "SELECT name FROM accounts WHERE account_id IN (SELECT account_id FROM trades WHERE symbol = 'BTC')",
+     "name, accounts where account id in a subquery over trades"),
+    ("sqlite", "SELECT name FROM accounts a WHERE EXISTS (SELECT 1 FROM trades t WHERE t.account_id = a.account_id)",
+     "name, accounts where a matching row exists in trades"),
+    ("duckdb", "SELECT symbol FROM trades UNION SELECT symbol FROM positions",
+     "(symbol, trades) combined with (symbol, positions), duplicates removed"),
+    ("duckdb", "SELECT symbol FROM trades UNION ALL SELECT symbol FROM positions ORDER BY 1 LIMIT 3",
+     "(symbol, trades) combined with (symbol, positions), the first 3 by symbol (A to Z)"),
+    # names humanised
+    ("duckdb", "SELECT sbCustCountry, SUM(sbTxAmount) FROM sbTransaction GROUP BY sbCustCountry",
+     "sum of sb transaction amount per sb customer country, sb transaction"),
+    ("postgres", 'SELECT "orderQty" FROM "fxOrders" WHERE "ccyPair" = \'EURUSD\'',
+     "order quantity, fx orders where currency pair is 'EURUSD'"),
+]
+
+
+@pytest.mark.parametrize("dialect, sql, expected", READINGS, ids=[f"{d}:{s[:60]}" for d, s, _ in READINGS])
+def test_reading(dialect, sql, expected):
+    assert read_sql(sql, dialect) == expected
+
+
+@pytest.mark.parametrize("sql, dialect", [
+    ("SELECT COUNT(*) FROM trades WHERE executed_at >= DATE '2026-11-01'", "duckdb"),
+    ("SELECT COUNT(*) FROM trades WHERE executed_at >= '2026-11-01'", "sqlite"),
+    ("SELECT COUNT(*) FROM trades WHERE executed_at >= DATE '2026-11-01'", "postgresql"),
+    ("SELECT COUNT(*) FROM trades WHERE executed_at >= CAST('2026-11-01' AS DATE)", "postgres"),
+])
+def test_the_same_query_reads_the_same_in_every_dialect(sql, dialect):
+    assert read_sql(sql, dialect) == "count of trades executed since 2026-11-01"
+
+
+def test_a_limit_the_guard_imposed_is_not_part_of_the_reading():
+    sql = "SELECT symbol, close FROM daily_bars ORDER BY close DESC LIMIT 1000"
+    assert read_sql(sql).endswith("the 1,000 largest by close")
+    assert read_sql(sql, imposed_limit=1000) == "symbol and close, daily bars, sorted by close, largest first"
+
+
+def test_structure_for_summaries():
+    reading = describe_sql("SELECT symbol, SUM(volume) AS v FROM daily_bars GROUP BY symbol ORDER BY v DESC LIMIT 3")
+    assert reading.labels == ("symbol", "sum of volume")
+    assert reading.limit == 3 and reading.grouped and reading.tables == ("daily_bars",)
+    assert [(k.words, k.descending, k.position) for k in reading.order] == [("sum of volume", True, 1)]
+    assert describe_sql("SELECT * FROM trades").labels == ()  # unknown columns: no labels to misplace
+
+
+def test_catalog_descriptions_name_columns():
+    definitions = Definitions(tables={}, columns={
+        ("cx", "c7"): ColumnDef("cx", "c7", "Customer country", ()),
+        ("cx", "c8"): ColumnDef("cx", "c8", "The amount the customer paid, in the account currency.", ()),
+    }, metrics={})
+    catalog = SimpleNamespace(definitions=definitions)
+    # A short description is a name; a sentence is not used as one.
+    assert read_sql("SELECT c7, SUM(c8) FROM cx GROUP BY c7", catalog=catalog) == "sum of c8 per customer country, cx"
+
+
+@pytest.mark.parametrize("name, words", [
+    ("executed_at", "executed at"), ("sbCustCountry", "sb customer country"), ("TxAmountUSD", "transaction amount USD"),
+    ("avg_px", "average price"), ("daily_bars", "daily bars"), ('"orderQty"', "order quantity"),
+])
+def test_names_are_humanised(name, words):
+    assert humanise(name) == words
+
+
+@pytest.mark.parametrize("sql", [
+    "", "   ", "not sql at all (", "SELECT FROM WHERE", "DROP TABLE trades", "SELECT " + "(" * 400 + "1" + ")" * 400,
+    "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT n FROM r",
+    "SELECT * FROM read_csv('/etc/passwd')", "PRAGMA table_info(trades)", None, 42,
+])
+def test_never_raises_on_odd_input(sql):
+    text = read_sql(sql)
+    assert isinstance(text, str) and text
+
+
+def test_never_raises_on_the_hostile_corpus():
+    cases = hostile_statements()
+    assert len(cases) > 200
+    for case in cases:
+        text = read_sql(case.sql)
+        assert isinstance(text, str) and 0 < len(text) <= 300
+
+
+def test_generic_reading_names_the_tables():
+    import sqlglot
+
+    tree = sqlglot.parse_one("SELECT * FROM trades JOIN instruments USING (symbol)")
+    assert generic_reading(tree) == "a query over trades and instruments"
+    assert generic_reading(None) == "a query"
+
+
+def _gold_sql() -> list[str]:
+    path = Path(__file__).resolve().parents[3] / "shared" / "eval" / "sql_dev.jsonl"
+    if not path.is_file():
+        pytest.skip("../shared/eval is absent")
+    return [json.loads(line)["gold_sql"].replace("{today}", "2026-11-20") for line in path.read_text().splitlines()
+            if line.strip()]
+
+
+def test_every_dev_gold_statement_gets_a_specific_reading():
+    for sql in _gold_sql():
+        reading = read_sql(sql)
+        assert not reading.startswith("a query"), (sql, reading)
+        assert "{" not in reading and "None" not in reading, (sql, reading)
+
+
+LABELLED = [
+    "SELECT symbol, AVG(close) AS avg_close, MAX(high) FROM daily_bars GROUP BY symbol",
+    "SELECT a.desk, COUNT(*), SUM(t.fee) FROM trades t JOIN accounts a ON a.account_id = t.account_id GROUP BY a.desk",
+    "SELECT symbol, date, close FROM daily_bars WHERE symbol = 'AAPL' ORDER BY date DESC LIMIT 5",
+]
+
+
+@pytest.mark.parametrize("sql", LABELLED)
+def test_one_label_per_result_column_on_every_dialect(sql, db_url):
+    from sql.database import Database
+
+    database = Database.connect(db_url)
+    try:
+        frame = database.query(sql, timeout_s=20, max_rows=100).frame
+        reading = describe_sql(sql, database.dialect)
+    finally:
+        database.close()
+    assert len(reading.labels) == len(frame.columns)
+    assert not reading.text.startswith("a query")
