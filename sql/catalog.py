@@ -123,28 +123,15 @@ class Catalog:
 
     def _build_links(self) -> None:
         tables = self.schema.tables
-        declared: set[tuple[str, str, str, str]] = set()
+        # Declared keys always hold; the definitions add joins read from names (or written by a person).
+        found: set[tuple[str, str, str, str]] = set(self.definitions.joins)
         for name, table in tables.items():
             for fk in table.foreign_keys or ():
-                if len(fk.columns) == 1 and fk.ref_table in tables:
-                    declared.add((name, fk.columns[0], fk.ref_table, fk.ref_columns[0]))
-        # Inferred links: a column named like another table's single-column key.
-        keys = {}
-        for name, table in tables.items():
-            pk = tuple(table.primary_key or ())
-            if len(pk) == 1:
-                keys.setdefault(pk[0].lower(), name)
-        for name, table in tables.items():
-            for column in table.columns:
-                target = keys.get(column.lower())
-                if target is None and column.lower().endswith("_id"):
-                    stem = column.lower()[:-3]
-                    for candidate in (stem, stem + "s", stem + "es"):
-                        if candidate in tables and "id" in tables[candidate].columns:
-                            declared.add((name, column, candidate, "id"))
-                if target and target != name:
-                    declared.add((name, column, target, tables[target].primary_key[0]))
-        for left, lcol, right, rcol in sorted(declared):
+                if len(fk.columns) == 1 and fk.ref_table in tables and fk.ref_columns:
+                    found.add((name, fk.columns[0], fk.ref_table, fk.ref_columns[0]))
+        for left, lcol, right, rcol in sorted(found):
+            if left not in tables or right not in tables:
+                continue
             self.links.setdefault(left, []).append(JoinStep(left, lcol, right, rcol))
             self.links.setdefault(right, []).append(JoinStep(right, rcol, left, lcol))
 

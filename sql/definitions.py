@@ -1,13 +1,13 @@
 """Business definitions: what tables and columns mean, their synonyms, metrics and defaults.
 
 Loaded from a YAML file (the demo ships ``sql/demo_definitions.yaml``) or generated from the
-schema alone for any other database (names, types and ``<table>_id`` foreign keys).
+schema alone for any other database: identifiers read as words (``sbTxAmt`` -> amount), column
+comments and the values they list, roles from names and types, joins from keys and names.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ DEMO_CONTRACT = {
     "positions": {"account_id", "symbol", "quantity"},
     "onchain_transfers": {"tx_hash", "block_time", "usd_value"},
 }
-_ID_NAMES = re.compile(r"(^id$|_id$|_key$|^key$|hash$|_no$|_number$|^uuid$)")
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,8 @@ class ColumnDef:
     name: str
     description: str = ""
     synonyms: tuple[str, ...] = ()
+    #: What the column is for: one of ``sql.column_roles.ROLES`` ("" when unknown).
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,16 +79,12 @@ class Definitions:
     value_synonyms: dict[tuple[str, str], dict[str, tuple[str, ...]]] = field(default_factory=dict)
     prefer: tuple[tuple[str, str], ...] = ()
     source: str = "generated"
+    #: Equi-joins ``(table, column, referenced table, referenced column)`` beyond declared keys.
+    joins: tuple[tuple[str, str, str, str], ...] = ()
 
 
 def _split(name: str) -> str:
     return name.replace("_", " ").strip().lower()
-
-
-def _plural(word: str) -> str:
-    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
-        return word[:-1] + "ies"
-    return word if word.endswith("s") else word + "s"
 
 
 def _dotted(key: str) -> tuple[str, str]:
@@ -123,7 +120,7 @@ def load_definitions(path: Path, schema) -> Definitions:
         raise ConfigError(f"The definitions file {path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"The definitions file {path} must hold a mapping.")
-    base = generate_definitions(schema)
+    base = generate_definitions(schema, key_stems=True)  # gaps filled as files were written against
     tables = dict(base.tables)
     for name, spec in (data.get("tables") or {}).items():
         if name not in schema.tables:
@@ -148,9 +145,11 @@ def load_definitions(path: Path, schema) -> Definitions:
         table, column = _dotted(key)
         if table in schema.tables and column in schema.tables[table].columns:
             spec = spec or {}
+            default = base.columns[(table, column)]
             columns[(table, column)] = ColumnDef(
-                table, column, str(spec.get("description", "")),
+                table, column, str(spec.get("description", default.description) or ""),
                 tuple(dict.fromkeys((*_words(spec.get("synonyms")), _split(column)))),
+                str(spec.get("role", default.role) or ""),
             )
     metrics = {}
     for key, spec in (data.get("metrics") or {}).items():
@@ -164,42 +163,28 @@ def load_definitions(path: Path, schema) -> Definitions:
     for key, mapping in (data.get("values") or {}).items():
         value_synonyms[_dotted(key)] = {str(v): _words(words) for v, words in (mapping or {}).items()}
     prefer = tuple(_dotted(key) for key in data.get("prefer") or ())
-    return Definitions(tables, columns, metrics, value_synonyms, prefer, source=str(path))
+    joins = _joins(data["joins"], schema, path) if "joins" in data else base.joins
+    return Definitions(tables, columns, metrics, value_synonyms, prefer, source=str(path), joins=joins)
 
 
-def generate_definitions(schema) -> Definitions:
-    """Definitions derived from names and types alone, for a database nobody described."""
-    tables: dict[str, TableDef] = {}
-    columns: dict[tuple[str, str], ColumnDef] = {}
-    for name, table in schema.tables.items():
-        words = _split(name)
-        singular = words[:-1] if words.endswith("s") and not words.endswith("ss") else words
-        dates = [c for c in table.columns.values() if c.kind in ("date", "timestamp")]
-        numbers = [
-            c for c in table.columns.values()
-            if c.kind in ("number", "integer") and not _ID_NAMES.search(c.name.lower())
-        ]
-        pk = tuple(table.primary_key or ())
-        subject = pk[0] if len(pk) == 1 else None
-        label = next((c for c in table.columns if c.lower() in ("name", "title", "label")), None)
-        tables[name] = TableDef(
-            name=name,
-            description=f"Table {name}.",
-            synonyms=tuple(dict.fromkeys((words, singular, _plural(singular)))),
-            date_column=dates[0].name if dates else None,
-            measure=numbers[0].name if numbers else None,
-            subject=subject,
-            label=label,
-        )
-        for column in table.columns.values():
-            phrase = _split(column.name)
-            synonyms = [phrase]
-            if column.kind in ("text", "other", "integer") or phrase.endswith("id"):
-                synonyms.append(_plural(phrase))
-            if phrase.endswith(" id"):
-                synonyms.append(phrase[:-3])
-            columns[(name, column.name)] = ColumnDef(name, column.name, "", tuple(dict.fromkeys(synonyms)))
-    return Definitions(tables, columns, {}, {}, (), source="generated")
+def _joins(entries, schema, path) -> tuple[tuple[str, str, str, str], ...]:
+    """``joins:`` entries ``"table.column -> table.column"``, checked against the schema."""
+    joins = []
+    for entry in entries or ():
+        left, arrow, right = str(entry).partition("->")
+        if not arrow:
+            raise ConfigError(f"{path}: join {entry!r} must read 'table.column -> table.column'.")
+        (lt, lc), (rt, rc) = _dotted(left.strip()), _dotted(right.strip())
+        if schema.column(lt, lc) is not None and schema.column(rt, rc) is not None:
+            joins.append((lt, lc, rt, rc))
+    return tuple(joins)
+
+
+def generate_definitions(schema, *, key_stems: bool = False) -> Definitions:
+    """Definitions derived from names, types, keys and comments, for a database nobody described."""
+    from sql.generated_definitions import generate_definitions as generate
+
+    return generate(schema, key_stems=key_stems)
 
 
 def is_demo_schema(schema) -> bool:

@@ -96,6 +96,8 @@ class ColumnSchema:
     name: str
     sql_type: str
     kind: str = "other"
+    #: The database's own comment on the column (DuckDB, PostgreSQL), else "".
+    comment: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -120,6 +122,8 @@ class TableSchema:
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     is_view: bool = False
+    #: The database's own comment on the table, else "".
+    comment: str = ""
 
     @cached_property
     def _by_lower(self) -> dict[str, ColumnSchema]:
@@ -177,13 +181,19 @@ def _table(
     foreign_keys: tuple[ForeignKey, ...],
     dialect: str,
     is_view: bool,
+    comments: dict[str | None, str] | None = None,
 ) -> TableSchema:
+    comments = comments or {}
     return TableSchema(
         name=name,
-        columns={col: ColumnSchema(col, sql_type, kind_of(sql_type, dialect)) for col, sql_type in columns},
+        columns={
+            col: ColumnSchema(col, sql_type, kind_of(sql_type, dialect), comments.get(col) or "")
+            for col, sql_type in columns
+        },
         primary_key=primary_key,
         foreign_keys=foreign_keys,
         is_view=is_view,
+        comment=comments.get(None) or "",
     )
 
 
@@ -206,6 +216,32 @@ WHERE database_name = current_database() AND schema_name = current_schema()
   AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')
 ORDER BY table_name, constraint_index
 """
+# Comments people wrote with COMMENT ON (a column's meaning, its possible values).
+_DUCKDB_COMMENTS = """
+SELECT table_name, NULL AS column_name, comment FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = current_schema() AND comment IS NOT NULL
+UNION ALL
+SELECT view_name, NULL, comment FROM duckdb_views()
+WHERE database_name = current_database() AND schema_name = current_schema() AND comment IS NOT NULL
+UNION ALL
+SELECT table_name, column_name, comment FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name = current_schema() AND comment IS NOT NULL
+"""
+
+
+def _duckdb_comments(connection: duckdb.DuckDBPyConnection) -> dict[str, dict[str | None, str]]:
+    """``{table: {column or None: comment}}``; empty on DuckDB versions without comments."""
+    import duckdb
+
+    try:
+        rows = connection.execute(_DUCKDB_COMMENTS).fetchall()
+    except duckdb.Error:
+        return {}
+    comments: dict[str, dict[str | None, str]] = {}
+    for table, column, text in rows:
+        if str(text or "").strip():
+            comments.setdefault(table, {})[column] = str(text).strip()
+    return comments
 
 
 def introspect_duckdb(connection: duckdb.DuckDBPyConnection) -> Schema:
@@ -222,6 +258,7 @@ def introspect_duckdb(connection: duckdb.DuckDBPyConnection) -> Schema:
             primary[table] = tuple(cols)
         elif ref_table:
             foreign.setdefault(table, []).append(ForeignKey(tuple(cols), ref_table, tuple(ref_cols or ())))
+    comments = _duckdb_comments(connection)
     return Schema(
         {
             name: _table(
@@ -231,6 +268,7 @@ def introspect_duckdb(connection: duckdb.DuckDBPyConnection) -> Schema:
                 tuple(foreign.get(name, ())),
                 "duckdb",
                 kinds[name] == "VIEW",
+                comments.get(name),
             )
             for name in kinds
         }
@@ -246,7 +284,10 @@ def introspect_sqlalchemy(engine: sa.Engine, dialect: str) -> Schema:
     names = [(name, False) for name in inspector.get_table_names()]
     names += [(name, True) for name in inspector.get_view_names()]
     for name, is_view in names:
-        columns = [(col["name"], _type_name(col["type"], engine)) for col in inspector.get_columns(name)]
+        described = inspector.get_columns(name)
+        columns = [(col["name"], _type_name(col["type"], engine)) for col in described]
+        comments: dict[str | None, str] = {col["name"]: col.get("comment") or "" for col in described}
+        comments[None] = _table_comment(inspector, name)
         primary_key: tuple[str, ...] = ()
         foreign_keys: tuple[ForeignKey, ...] = ()
         if not is_view:
@@ -260,8 +301,16 @@ def introspect_sqlalchemy(engine: sa.Engine, dialect: str) -> Schema:
                 for fk in inspector.get_foreign_keys(name)
                 if fk.get("referred_table")
             )
-        tables[name] = _table(name, columns, primary_key, foreign_keys, dialect, is_view)
+        tables[name] = _table(name, columns, primary_key, foreign_keys, dialect, is_view, comments)
     return Schema(tables)
+
+
+def _table_comment(inspector: Any, name: str) -> str:
+    # SQLite and some other dialects keep no comments: their inspectors raise NotImplementedError.
+    try:
+        return (inspector.get_table_comment(name) or {}).get("text") or ""
+    except NotImplementedError:
+        return ""
 
 
 def _type_name(sa_type: Any, engine: sa.Engine) -> str:
