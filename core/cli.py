@@ -26,6 +26,7 @@ err_console = Console(stderr=True)
 COMMAND_MODULES = (
     "sql.data_cli",
     "sql.cli",
+    "sql.catalog_cli",
     "ingest.cli",
     "retrieval.cli",
     "signals.cli",

@@ -78,24 +78,22 @@ class Catalog:
         return catalog
 
     @classmethod
-    def for_database(cls, database, settings=None) -> Catalog:
-        """The catalog of a connected ``sql.database.Database`` (cached per database object)."""
-        with _CACHE_LOCK:
-            cached = _CACHE.get(id(database))
-            if cached is not None and cached[0] is database:
-                return cached[1]
-        timeout = getattr(settings, "sql_timeout_s", 20.0)
+    def for_database(cls, database, settings=None, definitions: Definitions | None = None) -> Catalog:
+        """The catalog of a connected ``sql.database.Database`` (cached per database object).
 
-        def fetch(select: exp.Select) -> list:
-            result = database.query(select.sql(dialect=database.dialect), timeout_s=timeout, max_rows=1_000_000)
-            frame = result.frame
-            if frame.shape[1] == 1:
-                return frame.iloc[:, 0].tolist()
-            return [tuple(row) for row in frame.itertuples(index=False, name=None)]
-
-        catalog = cls.build(database.schema(), database.dialect, fetch, settings)
-        with _CACHE_LOCK:
-            _CACHE[id(database)] = (database, catalog)
+        ``definitions`` replaces the settings' choice (``catalog init`` passes generated ones);
+        such a catalog is built fresh and not cached.
+        """
+        if definitions is None:
+            with _CACHE_LOCK:
+                cached = _CACHE.get(id(database))
+                if cached is not None and cached[0] is database:
+                    return cached[1]
+        fetch = database_fetcher(database, getattr(settings, "sql_timeout_s", 20.0))
+        catalog = cls.build(database.schema(), database.dialect, fetch, settings, definitions)
+        if definitions is None:
+            with _CACHE_LOCK:
+                _CACHE[id(database)] = (database, catalog)
         return catalog
 
     def _add(self, words: str, concept: Concept) -> None:
@@ -147,6 +145,12 @@ class Catalog:
     def is_numeric(self, table: str, column: str) -> bool:
         """True for number and integer columns."""
         return self.kind(table, column) in ("number", "integer")
+
+    def role(self, table: str, column: str) -> str:
+        """What the column is for (date, identifier, name, price, money, quantity, percent, number,
+        category, text, flag), from the definitions; "" when nobody said."""
+        cdef = self.definitions.columns.get((table, column))
+        return cdef.role if cdef is not None else ""
 
     def has_column(self, table: str, column: str) -> bool:
         """True when ``table`` has ``column``."""
@@ -204,6 +208,19 @@ class Catalog:
             cols = ", ".join(f"{c.name} {c.kind}" for c in table.columns.values())
             lines.append(f"{name}({cols})" + (f" -- {tdef.description}" if tdef and tdef.description else ""))
         return "\n".join(lines)
+
+
+def database_fetcher(database, timeout_s: float):
+    """``fetch(select)``: run one catalog query, returning one column as a list or rows as tuples."""
+
+    def fetch(select: exp.Select) -> list:
+        result = database.query(select.sql(dialect=database.dialect), timeout_s=timeout_s, max_rows=1_000_000)
+        frame = result.frame
+        if frame.shape[1] == 1:
+            return frame.iloc[:, 0].tolist()
+        return [tuple(row) for row in frame.itertuples(index=False, name=None)]
+
+    return fetch
 
 
 _CACHE: dict[int, tuple[Any, Catalog]] = {}

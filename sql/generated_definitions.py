@@ -30,6 +30,7 @@ _GENERIC_TAILS = frozenset({"account", "master", "data", "info", "detail", "reco
                             "ref", "reference", "dim", "main"})
 _KEY_WORDS = frozenset({"id", "number", "key", "code", "no"})
 _AMOUNT_WORDS = frozenset({"amount", "value", "notional"})
+_AMOUNT_QUALIFIERS = frozenset({"usd", "eur", "gbp", "total", "gross", "net", "notional", "base", "local"})
 _LATE_DATES = frozenset({"updated", "modified", "changed", "loaded", "inserted", "etl", "settle", "settlement",
                          "maturity", "expiry", "expiration", "birth", "close", "closed"})
 
@@ -101,9 +102,14 @@ def _label(schema_table, names: SchemaNames, table: str, roles: dict[str, str]) 
 
 
 def _money(schema_table, names: SchemaNames, table: str, roles: dict[str, str]) -> str | None:
+    """The row's own amount ("amount", "usd value", "payment amount"), never a fee or a tax on it."""
+    noun = names.tables[table].words
     for column in schema_table.columns:
         words = names.columns[(table, column)].words
-        if roles[column] == "money" and words[-1] in _AMOUNT_WORDS and len(words) <= 2:
+        qualifier = words[:-1]
+        if roles[column] == "money" and words[-1] in _AMOUNT_WORDS and (
+            not qualifier or qualifier == noun or (len(qualifier) == 1 and qualifier[0] in _AMOUNT_QUALIFIERS)
+        ):
             return column
     return None
 
@@ -141,6 +147,8 @@ def generate_definitions(schema, *, key_stems: bool = False) -> Definitions:
     for name, table in schema.tables.items():
         key = table_key(schema, names, name)
         roles = {c: column_role(names.columns[(name, c)].words, col.kind) for c, col in table.columns.items()}
+        if key is not None:
+            roles[key] = "identifier"  # whatever its words say, the key names a row
         tables[name] = _table_def(name, table, names, roles, key)
         heads: dict[str, int] = {}
         for column in table.columns:
