@@ -19,6 +19,7 @@ from core.errors import BadInputError, TradeAssistError
 from core.jsonform import answer_from_json, answer_to_json, error_json
 from core.question import Turn
 
+from chat.api_docs import add_offline_docs
 from chat.export import json_safe_state
 from chat.history import LocalFileStorage
 from chat.safety import UploadLimits, screen_upload
@@ -73,9 +74,10 @@ def create_api(
         version="0.1.0",
         description="Ask questions about trading data, documents and signals; ingest documents.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN; add_offline_docs serves it locally
         redoc_url=None,
     )
+    add_offline_docs(api)
     bearer = HTTPBearer(auto_error=False)
 
     @api.exception_handler(HTTPException)

@@ -24,8 +24,10 @@ from core.question import Turn
 from core.settings import load_settings
 
 from chat.api import create_api, mount_api
+from chat.api_docs import docs_assets_mount
 from chat.export import ExportTurn, notebook_bytes
 from chat.history import make_data_layer, storage_for
+from chat.offline_page import LocalAssetsOnly
 from chat.ratelimit import make_limiter
 from chat.render import METADATA_KEY, send_answer
 from chat.safety import UploadLimits, screen_upload, strip_remote_images
@@ -52,6 +54,10 @@ mount_api(
         upload_limits=UPLOAD_LIMITS,
     ),
 )
+
+# Chainlit's page links web fonts and a stylesheet on CDNs: dropped, so no page load leaves the server.
+server_app.add_middleware(LocalAssetsOnly)
+server_app.router.routes.insert(0, docs_assets_mount())  # Swagger UI's files for /api/docs, no CDN
 
 COMMANDS = [
     {"id": "Export", "icon": "notebook", "description": "Download this conversation as a notebook"},
