@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PORT ?= 8000
+HOST ?= 127.0.0.1
 export DO_NOT_TRACK := true
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -27,9 +29,10 @@ system-deps:
 demo: install
 	$(VENV)/bin/tradeassist demo --if-missing
 
-## run: install, build the demo database if missing, start the chat on http://127.0.0.1:8000
+## run: install, build the demo database if missing, start the chat on http://$(HOST):$(PORT)
+##      (make run PORT=8100 HOST=0.0.0.0 picks another port or interface)
 run: demo
-	$(VENV)/bin/tradeassist chat --host 127.0.0.1 --port 8000
+	$(VENV)/bin/tradeassist chat --host $(HOST) --port $(PORT)
 
 ## test: install, then run every test
 test: install

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -44,6 +46,19 @@ def prepare_app_root(home: Path) -> Path:
     return root
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether another process already listens on ``host:port`` (bound the way uvicorn binds)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # As uvicorn does: a port left in TIME_WAIT by a stopped server is free to reuse.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
 def chat_command_line(host: str, port: int, headless: bool) -> list[str]:
     """The ``chainlit run`` command that serves the chat app."""
     args = [sys.executable, "-m", "chainlit", "run", str(APP_PATH), "--host", host, "--port", str(port)]
@@ -65,6 +80,14 @@ def register(app: typer.Typer) -> None:
         """Start the chat (Chainlit) with its HTTP API on http://HOST:PORT."""
         from chat.users import ensure_auth_secret, ensure_first_user
 
+        if port_in_use(host, port):
+            typer.secho(
+                f"Port {port} on {host} is already in use (another chat server, or another program).\n"
+                f"Stop it, or pick a free port: 'make run PORT={port + 100}' or "
+                f"'tradeassist chat --port {port + 100}'.",
+                fg=typer.colors.RED, err=True,
+            )
+            raise typer.Exit(1)
         settings = _settings()
         created = ensure_first_user(settings)
         if created is not None:
