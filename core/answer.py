@@ -62,14 +62,17 @@ class Chart:
 
 @dataclass(frozen=True)
 class Sql:
-    """The statement that produced a table, in the dialect of the database it ran on."""
+    """The statement that produced a table, in its database's dialect, and what it computes in words."""
 
     statement: str
     dialect: str
+    #: What the statement computes, one line of plain English read from its SQL tree.
+    reading: str | None = None
 
     def __post_init__(self) -> None:
         _require(bool(self.statement.strip()), "Sql.statement must not be empty")
         _require(bool(self.dialect), "Sql.dialect must be named")
+        _require(self.reading is None or isinstance(self.reading, str), "Sql.reading must be text or None")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from core.errors import TradeAssistError
 
 #: Keys every JSON answer has, in this order.
 KEYS = (
-    "route", "text", "sql", "dialect", "columns", "rows", "chart", "citations", "explanation",
+    "route", "text", "sql", "dialect", "reading", "columns", "rows", "chart", "citations", "explanation",
     "notices", "model", "timings_ms", "error",
 )
 
@@ -81,7 +81,10 @@ def _explanation_json(explanation: Explanation) -> dict[str, Any]:
 
 
 def answer_to_json(answer: Answer) -> dict[str, Any]:
-    """The JSON form of an answer as DESIGN.md lists it (plus ``dialect`` and ``notices``)."""
+    """The JSON form of an answer as DESIGN.md lists it (plus ``dialect`` and ``notices``).
+
+    ``reading`` is what the SQL computes in plain English (null when the answer has no SQL).
+    """
     table = answer.table
     sql = answer.sql
     chart = answer.chart
@@ -96,6 +99,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "text": answer.text,
         "sql": sql.statement if sql else None,
         "dialect": sql.dialect if sql else None,
+        "reading": sql.reading if sql else None,
         "columns": columns,
         "rows": rows,
         "chart": json.loads(chart.figure.to_json()) if chart else None,
@@ -140,7 +144,7 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
     if data.get("text"):
         parts.append(Text(data["text"]))
     if data.get("sql"):
-        parts.append(Sql(data["sql"], data.get("dialect") or "duckdb"))
+        parts.append(Sql(data["sql"], data.get("dialect") or "duckdb", data.get("reading") or None))
     if data.get("columns"):
         parts.append(Table(pd.DataFrame(data.get("rows") or [], columns=data["columns"])))
     if data.get("chart"):

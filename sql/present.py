@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 import math
 import pickle
 import re
@@ -118,7 +119,7 @@ def column_label(name: str) -> str:
     """A reader's label for a result column: 'avg(close)' -> 'average close', 'total_volume' -> 'total volume'."""
     text = str(name).strip()
     lowered = text.lower()
-    if lowered in ("count_star()", "count(*)", "count", "n", "cnt", "num"):
+    if lowered in ("count_star()", "count(*)", "count", "cnt"):
         return "count"
     match = re.fullmatch(r"(\w+)\s*\(\s*(distinct\s+)?([^()]*)\)", lowered)
     if match:
@@ -235,17 +236,27 @@ def _figure(traces: list[dict], title: str, x_title: str | None = None, y_title:
     return figure
 
 
-def choose_chart(frame: pd.DataFrame, question_text: str, column_roles: dict | None = None) -> Chart | None:
-    """The chart that fits the result's shape (see the module's table), or None."""
+def choose_chart(frame: pd.DataFrame, question_text: str, column_roles: dict | None = None, *,
+                 reading=None) -> Chart | None:
+    """The chart that fits the result's shape (see the module's table), or None.
+
+    ``reading`` (a ``sql.reading.SqlReading``, or its text) names the columns on the axes by what
+    the SQL computed and is shown under the title, so a chart never claims more than was computed.
+    """
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame) or frame.empty or len(frame.columns) == 0:
         return None
     roles = classify_columns(frame, column_roles)
+    frame, roles = _relabelled(frame, roles, getattr(reading, "labels", ()))
     times = [c for c in frame.columns if roles[str(c)] == "time"]
     numbers = [c for c in frame.columns if roles[str(c)] == "number"]
     categories = [c for c in frame.columns if roles[str(c)] == "category"]
     title = question_title(question_text)
+    text = getattr(reading, "text", reading)
+    if isinstance(text, str) and text:
+        title += f"<br><sup>Computed: {html.escape(text)}</sup>"
+    main = main_number(frame, numbers, reading) if numbers else None
 
     if len(frame) == 1 and numbers:
         return _indicator(frame, numbers, title)
@@ -258,13 +269,71 @@ def choose_chart(frame: pd.DataFrame, question_text: str, column_roles: dict | N
                 not categories or frame[categories[0]].nunique() == 1):
             return _candlestick(frame, time, [lowered[n] for n in OHLC], title)
         if categories and frame[categories[0]].nunique() > 1:
-            return _lines_by_category(frame, time, categories[0], numbers[0], title)
-        return _lines(frame, time, numbers[:4], title)
+            return _lines_by_category(frame, time, categories[0], main, title)
+        return _lines(frame, time, numbers[:4] if main in numbers[:4] else [main], title)
     if categories and numbers:
-        return _bars(frame, categories, numbers[0], title)
+        return _bars(frame, categories, main, title)
     if len(numbers) >= 2:
         return _scatter(frame, numbers[0], numbers[1], title)
     return None
+
+
+def _relabelled(frame, roles: dict[str, str], labels) -> tuple:
+    """The frame with columns named by the SQL reading's labels (when they are one per column and distinct)."""
+    labels = [str(label) for label in labels or ()]
+    if len(labels) != len(frame.columns) or len(set(labels)) != len(labels) or not all(labels):
+        return frame, roles
+    mapping = dict(zip(frame.columns, labels))
+    return frame.rename(columns=mapping), {mapping.get(k, k): v for k, v in roles.items()}
+
+
+def main_number(frame, numbers: list, reading=None):
+    """The number a result is about: the column the SQL sorted by, else the only or the last number.
+
+    The last, not the first: in "symbol, first close, last close, change" the computed measure
+    comes last, and a chart or sentence about the first close would misstate the answer.
+    """
+    for key in getattr(reading, "order", ()) or ():
+        position = getattr(key, "position", None)
+        if position is not None and position < len(frame.columns) and frame.columns[position] in numbers:
+            return frame.columns[position]
+    return numbers[0] if len(numbers) == 1 else numbers[-1]
+
+
+def _gapped(data, time_column: str = "_t"):
+    """Rows with an empty value inserted inside every gap longer than the series' usual step.
+
+    Plotly joins consecutive points, so without this a line would bridge a missing month as if
+    it had been observed. Daily series allow weekends and holidays (up to 5 days) before a gap.
+    """
+    import pandas as pd
+
+    times = data[time_column]
+    if len(data) < 3:
+        return data
+    if pd.api.types.is_numeric_dtype(times):
+        steps = times.diff().iloc[1:].astype(float)
+        step = steps[steps > 0].median()
+        limit = step * 1.5
+    else:
+        steps = times.diff().iloc[1:].dt.total_seconds()
+        step = steps[steps > 0].median()
+        limit = max(step * 1.5, 5 * 86400.0) if 0 < step <= 86400 and step >= 86400 * 0.9 else step * 1.5
+    if not step or step != step:  # no positive step (all at one time) or NaN
+        return data
+    gaps = steps[steps > limit].index
+    if len(gaps) == 0:
+        return data
+    positions = [data.index.get_loc(i) for i in gaps]
+    before, after = times.iloc[[p - 1 for p in positions]].to_numpy(), times.iloc[positions].to_numpy()
+    middle = before + (after - before) / 2
+    filler = pd.DataFrame({time_column: middle})
+    return pd.concat([data, filler], ignore_index=True).sort_values(time_column, kind="stable")
+
+
+def _line_mode(points: int) -> str:
+    # Markers on short series, so a single point between two gaps is still seen.
+    return "lines+markers" if points <= 60 else "lines"
 
 
 def _indicator(frame, numbers, title: str) -> Chart:
@@ -308,13 +377,13 @@ def _candlestick(frame, time, ohlc, title: str) -> Chart:
 
 
 def _lines(frame, time, numbers, title: str) -> Chart:
-    data = frame.assign(_t=_as_time(frame[time])).sort_values("_t")
+    data = _gapped(frame.assign(_t=_as_time(frame[time])).sort_values("_t").reset_index(drop=True))
     values = {c: _as_number(data[c]) for c in numbers}
     scales = [values[c].abs().max() for c in numbers]
     # A second series on another scale (e.g. price and volume) gets its own axis.
     second_axis = len(numbers) == 2 and min(scales) > 0 and max(scales) / min(scales) > 50
-    traces = [{"type": "scatter", "x": data["_t"], "y": values[column], "mode": "lines",
-               "name": axis_title(str(column)), "yaxis": "y2" if second_axis and i == 1 else "y"}
+    traces = [{"type": "scatter", "x": data["_t"], "y": values[column], "mode": _line_mode(len(frame)),
+               "connectgaps": False, "name": axis_title(str(column)), "yaxis": "y2" if second_axis and i == 1 else "y"}
               for i, column in enumerate(numbers)]
     layout = {}
     if second_axis:
@@ -328,9 +397,9 @@ def _lines_by_category(frame, time, category, number, title: str) -> Chart:
     weight = data.groupby(category)["_v"].apply(lambda s: s.abs().sum()).sort_values(ascending=False)
     traces = []
     for key in weight.index[:MAX_LINES]:
-        part = data[data[category] == key]
-        traces.append({"type": "scatter", "x": part["_t"], "y": part["_v"], "mode": "lines",
-                       "name": format_value(key)})
+        part = _gapped(data.loc[data[category] == key, ["_t", "_v"]].reset_index(drop=True))
+        traces.append({"type": "scatter", "x": part["_t"], "y": part["_v"], "mode": _line_mode(len(part)),
+                       "connectgaps": False, "name": format_value(key)})
     if len(weight) > MAX_LINES:
         title = f"{title} (top {MAX_LINES} of {len(weight)})"
     return Chart(_figure(traces, title, axis_title(str(time)), axis_title(str(number))), kind="line")
@@ -367,136 +436,16 @@ def _scatter(frame, x, y, title: str) -> Chart:
 
 
 # ---------------------------------------------------------------------------------------------
-# One-sentence summaries
-
-_LEADING = re.compile(
-    r"^(please\s+)?(what\s+(is|was|are|were)\s+|what's\s+|show\s+(me\s+)?|give\s+(me\s+)?|"
-    r"tell\s+me\s+|list\s+|find\s+|get\s+)", re.IGNORECASE)
-_QUESTION_WORD = re.compile(
-    r"^(how|which|who|whom|whose|when|where|why|what|is|are|was|were|do|does|did|can|could|has|have)\b",
-    re.IGNORECASE)
-_WHICH = re.compile(
-    r"^(which|what)\s+(?!(is|are|was|were|do|does|did|has|have)\b)(?P<noun>\w+)\s+(?P<rest>.+)$",
-    re.IGNORECASE)
-_HOW_MANY = re.compile(
-    r"^how\s+many\s+(?P<noun>.+?)\s+(?P<verb>were|was|are|is|have been|has been|did|do|does)"
-    r"\s+(?P<rest>.+)$", re.IGNORECASE)
+# One-sentence summaries (worded in sql/summary.py)
 
 
-def _subject(question_text: str) -> str | None:
-    """The noun phrase a one-value answer describes ('latest close of AAPL'), if the question has one."""
-    text = " ".join(question_text.split()).rstrip("?.! ")
-    stripped = _LEADING.sub("", text)
-    if not stripped or (stripped == text and _QUESTION_WORD.match(text)):
-        return None  # a question that is not a noun phrase ("which...", "is there...")
-    stripped = re.sub(r"^(the|a|an)\s+", "", stripped, flags=re.IGNORECASE)
-    return stripped[:1].lower() + stripped[1:] if not stripped[:2].isupper() else stripped
+def summarize(frame: pd.DataFrame, question_text: str | None = None, truncated: bool = False, *,
+              reading=None) -> str:
+    """One English sentence describing a query result, from its columns and the SQL's reading.
 
+    ``question_text`` is accepted for callers' convenience and deliberately unused: a summary
+    built from the question's words would name what was asked, not what was computed.
+    """
+    from sql.summary import summarize_result
 
-def _single_value_sentence(frame, roles: dict[str, str], question_text: str) -> str:
-    row = frame.iloc[0]
-    numbers = [c for c in frame.columns if roles[str(c)] == "number"]
-    main = numbers[0] if numbers else frame.columns[-1]
-    value = format_value(row[main])
-    others = [format_value(row[c]) for c in frame.columns if c != main]
-    extra = f" ({', '.join(others)})" if others else ""
-    text = " ".join(question_text.split()).rstrip("?.! ")
-    how_many = _HOW_MANY.match(text)
-    if how_many and len(frame.columns) == 1:
-        noun, verb, rest = how_many.group("noun", "verb", "rest")
-        if verb.lower() in ("did", "do", "does"):
-            return f"The count of {noun} is {value}."
-        return f"{value} {noun} {verb.lower()} {rest}."
-    which = _WHICH.match(text)
-    if which and len(frame.columns) == 1:
-        noun, rest = which.group("noun", "rest")
-        return f"{noun[:1].upper()}{noun[1:]} {value} {rest}."
-    subject = _subject(question_text)
-    if subject:
-        return f"The {subject} is {value}{extra}."
-    return f"The {column_label(str(main))} is {value}{extra}."
-
-
-def _ranking_sentence(frame, categories, number, prefix: str) -> str:
-    data = frame.assign(_v=_as_number(frame[number])).dropna(subset=["_v"])
-    if data.empty:
-        return f"{prefix}: no {column_label(str(number))} values."
-    data = data.sort_values("_v", ascending=False, kind="stable")
-    # Only the rows the sentence names (the first three and the last) need a label.
-    named = data.iloc[[0, 1, 2, -1] if len(data) > 3 else list(range(len(data)))]
-    keys = named[categories].apply(lambda r: " / ".join(format_value(v) for v in r), axis=1).tolist()
-    values = [format_number(v, compact=True) for v in named["_v"].tolist()]
-    label = column_label(str(number))
-    sentence = f"{prefix}: {keys[0]} leads with {label} {values[0]}"
-    following = [f"{key} ({value})" for key, value in zip(keys[1:3], values[1:3])]
-    if following:
-        sentence += ", followed by " + " and ".join(following)
-    if len(data) > 3:
-        sentence += f"; {keys[3]} is lowest ({values[3]})"
-    return sentence + "."
-
-
-def _plural(label: str, count: int) -> str:
-    return label if count == 1 or label.endswith("s") else label + "s"
-
-
-def _series_sentence(frame, time, number, prefix: str) -> str:
-    data = frame.assign(_t=_as_time(frame[time]), _v=_as_number(frame[number])).dropna(subset=["_v"])
-    if data.empty:
-        return f"{prefix}."
-    data = data.sort_values("_t", kind="stable")
-    first, last = data.iloc[0], data.iloc[-1]
-    label = column_label(str(number))
-    sentence = (f"{prefix} from {format_value(first[time])} to {format_value(last[time])}: "
-                f"{label} went from {format_number(first['_v'], compact=True)} "
-                f"to {format_number(last['_v'], compact=True)}")
-    if first["_v"]:
-        change = (last["_v"] / first["_v"] - 1.0) * 100.0
-        sentence += f" ({change:+.1f}%)"
-    sentence += (f", between {format_number(data['_v'].min(), compact=True)} "
-                 f"and {format_number(data['_v'].max(), compact=True)}")
-    return sentence + "."
-
-
-def summarize(frame: pd.DataFrame, question_text: str, truncated: bool = False) -> str:
-    """One English sentence describing a query result (no model involved)."""
-    import pandas as pd
-
-    if not isinstance(frame, pd.DataFrame) or frame.empty:
-        return "No rows matched."
-    roles = classify_columns(frame)
-    if len(frame) == 1:
-        return _single_value_sentence(frame, roles, question_text)
-    times = [c for c in frame.columns if roles[str(c)] == "time"]
-    numbers = [c for c in frame.columns if roles[str(c)] == "number"]
-    categories = [c for c in frame.columns if roles[str(c)] == "category"]
-    count = f"{len(frame):,} rows" + (" (cut at the row limit)" if truncated else "")
-    if times and numbers and categories and frame[categories[0]].nunique() > 1:
-        category, time = categories[0], times[0]
-        data = frame.assign(_t=_as_time(frame[time])).sort_values("_t", kind="stable")
-        latest = data.groupby(category, sort=False).tail(1).head(4)
-        parts = ", ".join(f"{format_value(r[category])} {format_value(r[numbers[0]])}"
-                          for _, r in latest.iterrows())
-        groups = frame[category].nunique()
-        return (f"{count} for {groups:,} {_plural(column_label(str(category)), groups)} "
-                f"from {format_value(data.iloc[0][time])} to {format_value(data.iloc[-1][time])}; "
-                f"latest {column_label(str(numbers[0]))}: {parts}.")
-    if times and numbers:
-        main = next((c for c in numbers if str(c).lower() == "close"), numbers[0])
-        return _series_sentence(frame, times[0], main, count)
-    if categories and numbers:
-        return _ranking_sentence(frame, categories, numbers[0], count)
-    if len(numbers) >= 2:
-        ranges = [f"{column_label(str(c))} from {format_number(_as_number(frame[c]).min(), compact=True)} "
-                  f"to {format_number(_as_number(frame[c]).max(), compact=True)}" for c in numbers[:2]]
-        return f"{count}: {' and '.join(ranges)}."
-    if len(frame.columns) == 1:
-        values = [format_value(v) for v in frame.iloc[:, 0].head(6)]
-        more = f" and {len(frame) - 6:,} more" if len(frame) > 6 else ""
-        return f"{count}: {', '.join(values)}{more}."
-    # No numbers to rank: name the rows by their most descriptive column.
-    lowered = {str(c).lower(): c for c in frame.columns}
-    key = next((lowered[n] for n in ("name", "symbol", "title") if n in lowered), frame.columns[0])
-    values = [format_value(v) for v in frame[key].head(5)]
-    more = f" and {len(frame) - 5:,} more" if len(frame) > 5 else ""
-    return f"{count}, {column_label(str(key))}: {', '.join(values)}{more}."
+    return summarize_result(frame, truncated, reading)

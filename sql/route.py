@@ -162,7 +162,7 @@ class SqlRoute:
         result = executor.run(guarded)
         timings["execute"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        parts = self._present(question, guarded, result, database.dialect, notices)
+        parts = self._present(question, guarded, result, database.dialect, notices, planner.catalog)
         timings["present"] = (time.perf_counter() - t) * 1000
         state = {
             "plan": plan.intent.to_json() if (plan.intent is not None and method == "planner") else None,
@@ -174,18 +174,23 @@ class SqlRoute:
         return Answer(route=self.name, parts=tuple(parts), model=model or ModelInfo(method=method),
                       timings_ms=timings, state=state)
 
-    def _present(self, question: Question, guarded, result, dialect: str, notices: list[Notice]) -> list:
+    def _present(self, question: Question, guarded, result, dialect: str, notices: list[Notice],
+                 catalog=None) -> list:
         from sql.present import choose_chart, summarize
+        from sql.reading import describe_sql
 
         frame = result.frame
+        # What the SQL computes, read from its tree whoever wrote it (a LIMIT the guard added is not the author's).
+        reading = describe_sql(guarded.expression, dialect, catalog,
+                               imposed_limit=guarded.limit if guarded.limit_imposed else None)
 
         if result.truncated:
             notices.append(Notice(
                 f"The result was capped at {len(frame):,} rows (the limit for one answer); "
                 "narrow the question to see the rest.", "warning"))
-        parts: list = [Text(summarize(frame, question.text, result.truncated)), Sql(guarded.sql, dialect),
-                       Table(frame, truncated=result.truncated)]
-        chart = choose_chart(frame, question.text)
+        parts: list = [Text(summarize(frame, question.text, result.truncated, reading=reading)),
+                       Sql(guarded.sql, dialect, reading.text), Table(frame, truncated=result.truncated)]
+        chart = choose_chart(frame, question.text, reading=reading)
         if chart is not None:
             parts.append(chart)
         return parts + notices

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import duckdb
 import pandas as pd
@@ -19,6 +20,7 @@ from sql.present import (
     format_number,
     summarize,
 )
+from sql.reading import describe_sql
 
 DAYS = pd.date_range("2026-10-01", periods=30, freq="D")
 
@@ -107,6 +109,47 @@ def test_lines_per_category_are_capped():
     assert len(chart.figure.data) == 12 and "top 12 of 20" in chart.figure.layout.title.text
 
 
+MONTHS = pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01", "2026-06-01", "2026-07-01"])
+
+
+def test_lines_keep_missing_months_as_gaps():
+    chart = choose_chart(frame(month=MONTHS, total=[1.0, 2, 3, 4, 5]), "Monthly totals")
+    trace = chart.figure.data[0]
+    assert trace.connectgaps is False and "markers" in trace.mode
+    ys = list(trace.y)
+    # April and May are missing: one empty point sits between March and June, none elsewhere.
+    assert len(ys) == 6 and math.isnan(ys[3]) and not any(math.isnan(v) for v in ys[:3] + ys[4:])
+    assert pd.Timestamp(trace.x[2]) < pd.Timestamp(trace.x[3]) < pd.Timestamp(trace.x[4])
+
+
+def test_daily_lines_allow_weekends_but_not_missing_weeks():
+    business = pd.bdate_range("2026-09-01", "2026-10-30")
+    kept = business[(business < "2026-10-05") | (business > "2026-10-16")]  # two weeks missing
+    chart = choose_chart(frame(date=kept, close=[1.0] * len(kept)), "closes")
+    ys = list(chart.figure.data[0].y)
+    assert len(ys) == len(kept) + 1 and sum(math.isnan(v) for v in ys) == 1
+
+
+def test_lines_per_category_keep_their_gaps():
+    data = frame(month=list(MONTHS) * 2, desk=["A"] * 5 + ["B"] * 5, total=[1.0] * 10)
+    chart = choose_chart(data, "totals per desk")
+    assert [sum(math.isnan(v) for v in t.y) for t in chart.figure.data] == [1, 1]
+    assert all(t.connectgaps is False for t in chart.figure.data)
+
+
+def test_chart_says_what_was_computed_and_charts_the_computed_measure():
+    sql = ("SELECT symbol, first_close, last_close, 100.0 * (last_close - first_close) / first_close AS pct "
+           "FROM perf ORDER BY pct DESC")
+    data = frame(symbol=["NFLX", "NVDA"], first_close=[400.0, 100], last_close=[480.0, 110], pct=[20.0, 10.0])
+    chart = choose_chart(data, "best performers", reading=describe_sql(sql))
+    assert list(chart.figure.data[0].y) == [20.0, 10.0]  # the change, not the first close
+    assert "Computed: symbol, first close" in chart.figure.layout.title.text
+    assert chart.figure.layout.yaxis.title.text.startswith("(last close - first close) as a percent")
+    close = choose_chart(frame(date=DAYS, five_day_return=[1.0] * 30), "TSLA 5-day return",
+                         reading=describe_sql("SELECT date, close AS five_day_return FROM daily_bars"))
+    assert close.figure.layout.yaxis.title.text == "Close"
+
+
 def test_column_roles_can_be_overridden():
     data = frame(code=[1, 2, 3], value=[3.0, 1.0, 2.0])
     assert classify_columns(data) == {"code": "number", "value": "number"}
@@ -114,42 +157,87 @@ def test_column_roles_can_be_overridden():
     assert choose_chart(data, "values", {"code": "category"}).kind == "bar"
 
 
+# (SQL that produced the result or None, result frame, truncated, expected sentence). The SQL's
+# reading labels the columns; the question's words never enter a summary.
 SUMMARY_CASES = [
-    (frame(close=[187.23]), "What is the latest closing price of AAPL?", False,
-     "The latest closing price of AAPL is 187.23."),
-    (frame(date=[dt.date(2026, 11, 20)], close=[187.234]), "What is the latest close of AAPL?", False,
-     "The latest close of AAPL is 187.23 (2026-11-20)."),
-    (frame(**{"count_star()": [4476]}), "How many orders were cancelled?", False,
-     "4,476 orders were cancelled."),
-    (frame(**{"avg(close)": [412.3456]}), "Average closing price of MSFT over the last 30 days", False,
-     "The average closing price of MSFT over the last 30 days is 412.35."),
-    (frame(account_id=[3]), "Which account holds the largest position in AAPL?", False,
-     "Account 3 holds the largest position in AAPL."),
-    (frame(n=[0.000123456]), "What is the smallest fee ratio?", False,
-     "The smallest fee ratio is 0.0001235."),
-    (frame(symbol=["NVDA", "TSLA", "AAPL", "SPY", "QQQ"],
-           total_volume=[1.2e9, 9.8e8, 4.1e8, 3e8, 2e8]), "Top 5 symbols by total volume", False,
-     "5 rows: NVDA leads with total volume 1.2B, followed by TSLA (980M) and AAPL (410M); "
-     "QQQ is lowest (200M)."),
-    (frame(date=DAYS, close=[100.0 + i for i in range(30)]), "NVDA closes", False,
+    ("SELECT close FROM daily_bars WHERE symbol = 'AAPL' ORDER BY date DESC LIMIT 1",
+     frame(close=[187.23]), False, "Close: 187.23."),
+    ("SELECT date, close FROM daily_bars WHERE symbol = 'AAPL' ORDER BY date DESC LIMIT 1",
+     frame(date=[dt.date(2026, 11, 20)], close=[187.234]), False, "Close: 187.23 (date 2026-11-20)."),
+    ("SELECT COUNT(*) FROM orders WHERE status = 'cancelled'", frame(**{"count_star()": [4476]}), False,
+     "Count of orders: 4,476."),
+    ("SELECT AVG(close) FROM daily_bars WHERE symbol = 'MSFT'", frame(**{"avg(close)": [412.3456]}), False,
+     "Average close: 412.35."),
+    ("SELECT account_id FROM positions WHERE symbol = 'AAPL' ORDER BY quantity DESC LIMIT 1",
+     frame(account_id=[3]), False, "Account id: 3."),
+    ("SELECT MIN(fee / (quantity * price)) AS n FROM trades", frame(n=[0.000123456]), False,
+     "Minimum (fee / (quantity x price)): 0.0001235."),
+    ("SELECT SUM(quantity * price) AS notional FROM trades", frame(notional=[21361257.000743005]), False,
+     "Sum of (quantity x price): 21,361,257.00."),
+    ("SELECT 100.0 * COUNT(*) FILTER (WHERE status = 'rejected') / COUNT(*) AS pct FROM orders",
+     frame(pct=[4.1234]), False,
+     "(count of orders where status is 'rejected') as a percent of count of orders: 4.12%."),
+    # a close is named a close, whatever the alias or the question called it
+    ("SELECT close AS five_day_return FROM daily_bars WHERE symbol = 'TSLA' ORDER BY date DESC LIMIT 1",
+     frame(five_day_return=[593.49]), False, "Close: 593.49."),
+    ("SELECT symbol, AVG(close) FROM daily_bars WHERE symbol = 'MSFT' GROUP BY symbol",
+     frame(symbol=["MSFT"], avg_close=[412.3456]), False, "Average close: 412.35 (symbol MSFT)."),
+    ("SELECT symbol, SUM(volume) AS total_volume FROM daily_bars GROUP BY symbol ORDER BY total_volume DESC LIMIT 5",
+     frame(symbol=["NVDA", "TSLA", "AAPL", "SPY", "QQQ"], total_volume=[1.2e9, 9.8e8, 4.1e8, 3e8, 2e8]), False,
+     "5 rows; highest sum of volume: NVDA (1.2B), then TSLA (980M) and AAPL (410M); lowest: QQQ (200M)."),
+    ("SELECT symbol, SUM(volume) AS v FROM daily_bars GROUP BY symbol ORDER BY v ASC LIMIT 3",
+     frame(symbol=["XOM", "JPM", "KO"], v=[1e6, 2e6, 3e6]), False,
+     "3 rows; lowest sum of volume: XOM (1M), then JPM (2M) and KO (3M)."),
+    # best performers: about the computed change, not the first close that leads the columns
+    ("SELECT symbol, first_close, last_close, 100.0 * (last_close - first_close) / first_close AS pct "
+     "FROM perf ORDER BY pct DESC LIMIT 4",
+     frame(symbol=["NFLX", "NVDA", "AAPL", "XOM"], first_close=[400.0, 100, 200, 110],
+           last_close=[480.0, 110, 210, 99], pct=[20.0, 10.0, 5.0, -10.0]), False,
+     "4 rows; highest (last close - first close) as a percent of first close: NFLX (20%), then NVDA (10%) "
+     "and AAPL (5%); lowest: XOM (-10%)."),
+    ("SELECT date, close FROM daily_bars WHERE symbol = 'NVDA' ORDER BY date",
+     frame(date=DAYS, close=[100.0 + i for i in range(30)]), False,
      "30 rows from 2026-10-01 to 2026-10-30: close went from 100 to 129 (+29.0%), between 100 and 129."),
-    (frame(date=list(DAYS[:2]) * 2, symbol=["BTC", "BTC", "ETH", "ETH"], close=[1.0, 2.5, 3.0, 4.25]),
-     "BTC and ETH", True,
-     "4 rows (cut at the row limit) for 2 symbols from 2026-10-01 to 2026-10-02; "
-     "latest close: BTC 2.50, ETH 4.25."),
-    (frame(symbol=["BTC", "ETH", "SOL"]), "List all crypto instruments", False, "3 rows: BTC, ETH, SOL."),
-    (frame(symbol=[], close=[]), "anything", False, "No rows matched."),
-    (frame(quantity=[1.0, 2, 3], price=[3.0, 4.5, 5]), "quantity against price", False,
+    ("SELECT date, close / LAG(close) OVER (ORDER BY date) - 1 AS ret FROM daily_bars WHERE symbol = 'SPY'",
+     frame(date=DAYS[:3], ret=[0.01, -0.02, 0.005]), False,
+     "3 rows from 2026-10-01 to 2026-10-03: (close / previous close (by date)) - 1 went from 0.01 to 0.005, "
+     "between -0.02 and 0.01."),
+    ("SELECT date, symbol, close FROM daily_bars WHERE symbol IN ('BTC', 'ETH') ORDER BY date",
+     frame(date=list(DAYS[:2]) * 2, symbol=["BTC", "BTC", "ETH", "ETH"], close=[1.0, 2.5, 3.0, 4.25]), True,
+     "4 rows (cut at the row limit) for 2 symbols from 2026-10-01 to 2026-10-02; latest close: BTC 2.50, ETH 4.25."),
+    ("SELECT symbol FROM instruments WHERE asset_class = 'crypto'", frame(symbol=["BTC", "ETH", "SOL"]), False,
+     "3 rows: BTC, ETH, SOL."),
+    (None, frame(symbol=[], close=[]), False, "No rows matched."),
+    ("SELECT quantity, price FROM trades", frame(quantity=[1.0, 2, 3], price=[3.0, 4.5, 5]), False,
      "3 rows: quantity from 1 to 3 and price from 3 to 5."),
-    (frame(account_id=[4, 6, 7], name=["Sector Rotation", "Crypto Momentum", "Crypto Basis"],
-           desk=["Equities", "Crypto", "Crypto"]), "Which accounts were opened in 2024?", False,
+    ("SELECT account_id, name, desk FROM accounts WHERE year(opened_on) = 2024",
+     frame(account_id=[4, 6, 7], name=["Sector Rotation", "Crypto Momentum", "Crypto Basis"],
+           desk=["Equities", "Crypto", "Crypto"]), False,
      "3 rows, name: Sector Rotation, Crypto Momentum, Crypto Basis."),
+    # without a reading (a frame from elsewhere) labels come from the column names
+    (None, frame(total_fees=[1234567.891]), False, "Total fees: 1,234,567.89."),
+    (None, frame(desk=["A", "B"], n=[3, 5]), False, "2 rows; highest n: B (5), then A (3)."),
 ]
 
+#: Questions whose words must never reach a summary (they once produced "The and for MSFT is ...").
+QUESTIONS = ["and for MSFT?", "What was TSLA's 5-day return?", "which stocks performed best this quarter",
+             "How many orders were cancelled?", ""]
 
-@pytest.mark.parametrize("data, question, truncated, expected", SUMMARY_CASES)
-def test_summaries(data, question, truncated, expected):
-    assert summarize(data, question, truncated) == expected
+
+@pytest.mark.parametrize("sql, data, truncated, expected", SUMMARY_CASES,
+                         ids=[f"{i}:{(c[0] or 'no sql')[:50]}" for i, c in enumerate(SUMMARY_CASES)])
+def test_summaries(sql, data, truncated, expected):
+    reading = describe_sql(sql) if sql else None
+    for question in QUESTIONS:
+        assert summarize(data, question, truncated, reading=reading) == expected
+
+
+def test_summaries_never_name_the_question():
+    data = frame(close=[593.49])
+    reading = describe_sql("SELECT close FROM daily_bars WHERE symbol = 'TSLA' ORDER BY date DESC LIMIT 1")
+    text = summarize(data, "What was TSLA's 5-day return?", reading=reading)
+    assert "return" not in text.lower() and "5-day" not in text
+    assert "and for" not in summarize(frame(avg_close=[1.5]), "and for MSFT?").lower()
 
 
 @pytest.mark.parametrize("value, compact, expected", [
@@ -169,7 +257,7 @@ def test_format_number(value, compact, expected):
 
 
 @pytest.mark.parametrize("name, label", [
-    ("count_star()", "count"), ("avg(close)", "average close"), ("sum(volume)", "total volume"),
+    ("count_star()", "count"), ("avg(close)", "average close"), ("sum(volume)", "total volume"), ("n", "n"),
     ("max(high)", "highest high"), ("count(DISTINCT symbol)", "number of distinct symbol"),
     ("total_volume", "total volume"),
 ])

@@ -1,0 +1,170 @@
+"""One-sentence summaries of query results, worded from the result's columns and the SQL's reading.
+
+The question's words are never pasted in: a summary names only what the result holds, by the
+labels the SQL tree gives its columns ("average close", "count of trades"), so it cannot call a
+close a "return" because the question said "return". The reading of the SQL, shown above the
+summary, says what was computed; the summary says what came back.
+
+| result shape                          | sentence                                                        |
+|---------------------------------------|-----------------------------------------------------------------|
+| no rows                               | "No rows matched."                                              |
+| one row                               | "Average close: 412.35." / "Close: 187.23 (symbol AAPL, date ...)"|
+| time + category + number              | "60 rows for 2 symbols from D1 to D2; latest close: BTC 2.50, ..."|
+| time + number                         | "30 rows from D1 to D2: close went from 100 to 129 (+29.0%), ..."|
+| category + number                     | "5 rows; highest sum of volume: NVDA (1.2B), then ...; lowest ..."|
+| numbers only / one column / text only | ranges / the values / the rows named by their label column     |
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sql.present import (
+    _as_number,
+    _as_time,
+    classify_columns,
+    column_label,
+    format_number,
+    format_value,
+    main_number,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sql.reading import SqlReading
+
+_LABEL_COLUMNS = ("name", "symbol", "title", "label")
+
+
+def result_labels(frame: pd.DataFrame, reading: SqlReading | None) -> dict[str, str]:
+    """Each column's label: from the SQL reading when it describes every column, else from the name."""
+    names = [str(c) for c in frame.columns]
+    from_reading = list(reading.labels) if reading is not None else []
+    if len(from_reading) == len(names):
+        return {name: label or column_label(name) for name, label in zip(names, from_reading)}
+    return {name: column_label(name) for name in names}
+
+
+def summarize_result(frame: pd.DataFrame, truncated: bool = False, reading: SqlReading | None = None) -> str:
+    """One English sentence describing a query result (no model, no words from the question)."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        return "No rows matched."
+    roles = classify_columns(frame)
+    labels = result_labels(frame, reading)
+    if len(frame) == 1:
+        return _one_row(frame, roles, labels)
+    times = [c for c in frame.columns if roles[str(c)] == "time"]
+    numbers = [c for c in frame.columns if roles[str(c)] == "number"]
+    categories = [c for c in frame.columns if roles[str(c)] == "category"]
+    count = f"{len(frame):,} rows" + (" (cut at the row limit)" if truncated else "")
+    if times and numbers and categories and frame[categories[0]].nunique() > 1:
+        return _series_by_category(frame, times[0], categories[0], main_number(frame, numbers, reading), labels,
+                                   count)
+    if times and numbers:
+        return _series(frame, times[0], main_number(frame, numbers, reading), labels, count)
+    if categories and numbers:
+        return _ranking(frame, categories, main_number(frame, numbers, reading), labels, reading, count)
+    if len(numbers) >= 2:
+        ranges = [f"{labels[str(c)]} from {_num(frame[c].min(), labels[str(c)])} to "
+                  f"{_num(frame[c].max(), labels[str(c)])}" for c in numbers[:2]]
+        return f"{count}: {' and '.join(ranges)}."
+    if len(frame.columns) == 1:
+        values = [format_value(v) for v in frame.iloc[:, 0].head(6)]
+        more = f" and {len(frame) - 6:,} more" if len(frame) > 6 else ""
+        return f"{count}: {', '.join(values)}{more}."
+    lowered = {str(c).lower(): c for c in frame.columns}
+    key = next((lowered[n] for n in _LABEL_COLUMNS if n in lowered), frame.columns[0])
+    values = [format_value(v) for v in frame[key].head(5)]
+    more = f" and {len(frame) - 5:,} more" if len(frame) > 5 else ""
+    return f"{count}, {labels[str(key)]}: {', '.join(values)}{more}."
+
+
+def _num(value, label: str, compact: bool = True) -> str:
+    """A number for a sentence; values of a percentage column carry a percent sign."""
+    text = format_number(_float(value), compact=compact)
+    return text + "%" if "percent" in label and text not in ("n/a",) else text
+
+
+def _float(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _one_row(frame, roles: dict[str, str], labels: dict[str, str]) -> str:
+    row = frame.iloc[0]
+    numbers = [c for c in frame.columns if roles[str(c)] == "number"]
+    shown = numbers or [frame.columns[-1]]
+    main = "; ".join(f"{labels[str(c)]}: {_cell(row[c], labels[str(c)])}" for c in shown[:4])
+    context = [f"{labels[str(c)]} {format_value(row[c])}" for c in frame.columns if c not in shown]
+    return _capital(main) + (f" ({', '.join(context)})" if context else "") + "."
+
+
+def _cell(value, label: str) -> str:
+    text = format_value(value)
+    return text + "%" if "percent" in label and text != "n/a" and text[-1:].isdigit() else text
+
+
+def _descending(column, reading: SqlReading | None, frame) -> bool:
+    """True unless the SQL sorted the rows by this column, smallest first."""
+    if reading is not None:
+        for key in reading.order:
+            if key.position is not None and key.position < len(frame.columns) and frame.columns[key.position] == column:
+                return key.descending
+    return True
+
+
+def _ranking(frame, categories, number, labels: dict[str, str], reading, count: str) -> str:
+    data = frame.assign(_v=_as_number(frame[number])).dropna(subset=["_v"])
+    label = labels[str(number)]
+    if data.empty:
+        return f"{count}: no {label} values."
+    descending = _descending(number, reading, frame)
+    data = data.sort_values("_v", ascending=not descending, kind="stable")
+    named = data.iloc[[0, 1, 2, -1] if len(data) > 3 else list(range(len(data)))]
+    keys = named[categories].apply(lambda r: " / ".join(format_value(v) for v in r), axis=1).tolist()
+    values = [_num(v, label) for v in named["_v"].tolist()]
+    first, last = ("highest", "lowest") if descending else ("lowest", "highest")
+    sentence = f"{count}; {first} {label}: {keys[0]} ({values[0]})"
+    following = [f"{key} ({value})" for key, value in zip(keys[1:3], values[1:3])]
+    if following:
+        sentence += ", then " + " and ".join(following)
+    if len(data) > 3:
+        sentence += f"; {last}: {keys[3]} ({values[3]})"
+    return sentence + "."
+
+
+def _series(frame, time, number, labels: dict[str, str], count: str) -> str:
+    data = frame.assign(_t=_as_time(frame[time]), _v=_as_number(frame[number])).dropna(subset=["_v"])
+    label = labels[str(number)]
+    if data.empty:
+        return f"{count}: no {label} values."
+    data = data.sort_values("_t", kind="stable")
+    first, last = data.iloc[0], data.iloc[-1]
+    sentence = (f"{count} from {format_value(first[time])} to {format_value(last[time])}: "
+                f"{label} went from {_num(first['_v'], label)} to {_num(last['_v'], label)}")
+    # A percent change only means something for a series that stays positive (prices, volumes).
+    if (data["_v"] > 0).all() and "percent" not in label:
+        sentence += f" ({(last['_v'] / first['_v'] - 1.0) * 100.0:+.1f}%)"
+    sentence += f", between {_num(data['_v'].min(), label)} and {_num(data['_v'].max(), label)}"
+    return sentence + "."
+
+
+def _series_by_category(frame, time, category, number, labels: dict[str, str], count: str) -> str:
+    data = frame.assign(_t=_as_time(frame[time])).sort_values("_t", kind="stable")
+    latest = data.groupby(category, sort=False).tail(1).head(4)
+    label = labels[str(number)]
+    parts = ", ".join(f"{format_value(r[category])} {_cell(r[number], label)}" for _, r in latest.iterrows())
+    groups = frame[category].nunique()
+    group_label = labels[str(category)]
+    plural = group_label if groups == 1 or group_label.endswith("s") else group_label + "s"
+    return (f"{count} for {groups:,} {plural} from {format_value(data.iloc[0][time])} to "
+            f"{format_value(data.iloc[-1][time])}; latest {label}: {parts}.")
