@@ -55,8 +55,20 @@ def demo(
     if_missing: Annotated[bool, typer.Option(
         "--if-missing", help="Do nothing when the database already exists.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing database.")] = False,
+    documents: Annotated[bool, typer.Option(
+        "--documents/--no-documents", help="Also ingest the demo documents (a trading policy, a market "
+                                           "commentary, a product sheet); unchanged ones are skipped.")] = True,
 ) -> None:
-    """Build the demo trading database (offline, deterministic, ending today)."""
+    """Build the demo trading database (offline, deterministic, ending today) and ingest the demo documents.
+
+    Examples:
+
+        tradeassist demo
+
+        tradeassist demo --if-missing
+
+        tradeassist demo --db postgresql://me@127.0.0.1/trading --no-documents
+    """
     from core.settings import load_settings
 
     settings = load_settings()
@@ -65,6 +77,8 @@ def demo(
     exists = _database_has_tables(target) if _is_url(target) else Path(target).expanduser().exists()
     if exists and if_missing:
         console.print(f"The demo database already exists at [bold]{target}[/]; leaving it as it is.")
+        if documents:
+            _ingest_demo_documents(console, settings)
         return
     if exists and not force:
         raise BadInputError(
@@ -75,6 +89,24 @@ def demo(
         build_path = Path(scratch) / "demo.duckdb" if _is_url(target) else Path(target)
         summary = _build_with_progress(console, build_path, target, today, scale, seed)
     _print_summary(console, summary, target, seed, scale, today)
+    if documents:
+        _ingest_demo_documents(console, settings)
+
+
+def _ingest_demo_documents(console, settings) -> None:
+    """Ingest the demo documents, so that documents questions can be answered on a first run."""
+    from ingest.demo import ingest_demo_documents
+
+    with console.status("Ingesting the demo documents"):
+        report = ingest_demo_documents(settings)
+    if report.failures:
+        reasons = "; ".join(f"{f.source}: {f.reason}" for f in report.files if not f.ok)
+        console.print(f"[yellow]Some demo documents could not be ingested[/] ({reasons}).")
+    if report.stored:
+        console.print(f"Demo documents: {report.stored} ingested ({report.pages} pages, {report.chunks} chunks) "
+                      f"in {report.seconds:.1f} s; ask e.g. \"What does the trading policy say about crypto limits?\"")
+    elif not report.failures:
+        console.print("The demo documents are already ingested.")
 
 
 def _build_with_progress(console, build_path: Path, target: str, today, scale: int, seed: int):

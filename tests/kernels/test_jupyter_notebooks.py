@@ -16,7 +16,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 #: kernel, so the heavy engines (embeddings, XGBoost) load once.
 CASES = [
     ("01_sql_from_english.ipynb", "python3", False),
-    ("02_documents_qa.ipynb", "python3", True),
+    ("02_documents_qa.ipynb", "python3", False),  # ingests the demo documents it ships with
     ("03_signals.ipynb", "python3", False),
     ("kernel/tradeassist_kernel.ipynb", "tradeassist", True),
 ]
