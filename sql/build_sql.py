@@ -143,6 +143,7 @@ class SqlBuilder:
         used = [f.table for f in (*intent.filters, *intent.condition)]
         used += [g.table for g in intent.groups]
         used += [m.table for m in intent.measures if m.table]
+        used += [f.table for f in intent.having]
         return [t for t in dict.fromkeys(used) if t != intent.table]
 
     def _joins(self, intent: Intent) -> list[JoinStep]:
@@ -215,6 +216,11 @@ class SqlBuilder:
             select = select.select(exp.alias_(self.measure_expr(measure, intent, qualify), name, quoted=True), copy=False)
         for expression, _name in keys:
             select = select.group_by(expression.copy(), copy=False)
+        for f in intent.having:
+            measure = Measure(f.agg, None if f.column == "*" else f.column, f.metric, table=None if f.table == intent.table else f.table)
+            ops = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "!=": exp.NEQ}
+            select = select.having(ops[f.op](this=self.measure_expr(measure, intent, qualify),
+                                             expression=self.value_literal(f.values[0])), copy=False)
         if intent.order and aliases:
             index = intent.order_by if intent.order_by is not None and intent.order_by < len(aliases) else 0
             measure_expr = self.measure_expr(intent.measures[index], intent, qualify)

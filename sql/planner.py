@@ -19,9 +19,11 @@ from core.errors import UnsafeSqlError
 from sql.build_sql import SqlBuilder
 from sql.catalog import Catalog
 from sql.parse_question import UNSUPPORTED_AGGREGATES, Mention, Parsed, parse_question
+from sql.planner_compare import read_comparison
 from sql.planner_assemble import Roles, additive, filter_for, find_roles, group_for, measure_for, resolve_value, score_tables
 from sql.planner_describe import describe_intent
 from sql.planner_intent import Filter, GroupKey, Intent, Measure
+from sql.planner_verify import subject_columns, unaccounted_words
 from sql.values import ValueRef
 
 #: Below this confidence the planner asks instead of answering.
@@ -43,6 +45,8 @@ class Plan:
     options: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     unknown_words: tuple[str, ...] = field(default=())
+    #: What the question's answer must hold (for the result check after running): see ``question_shape``.
+    asks: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -68,9 +72,18 @@ class Planner:
                 "Ask a question about the data instead, e.g. 'how many trades were executed today?'."
             )
         roles = find_roles(parsed, self.catalog)
+        asks = question_shape(parsed, roles, self.catalog)
         if previous is not None and self._is_follow_up(text, parsed, roles):
             intent = self._follow_up(previous, parsed, roles)
-            return self._finish(intent, min(0.9, self._confidence(parsed, roles, [])), parsed, [])
+            plan = self._finish(intent, min(0.9, self._confidence(parsed, roles, [])), parsed, [])
+            plan.asks = asks
+            return plan
+        plan = self._plan_fresh(parsed, roles)
+        plan.asks = asks
+        return plan
+
+    def _plan_fresh(self, parsed: Parsed, roles: Roles) -> Plan:
+        """Plan a question that stands alone: pick the fact table and the best reading."""
         if not parsed.mentions() and not parsed.period:
             return self._nothing_understood(parsed)
         if parsed.junk and not parsed.mentions():
@@ -89,11 +102,16 @@ class Planner:
             return Plan(None, None, None, 0.0, clarify="I could not tell what to compute.")
         best_score, _table, best, issues = readings[0]
         confidence = self._confidence(parsed, roles, issues)
+        ignored = unaccounted_words(parsed, best, self.catalog, roles.absorbed)
+        if ignored:
+            # A word the plan did not use means it answers some other question.
+            confidence = min(confidence, CONFIDENCE_THRESHOLD - 0.1) - 0.1 * (len(ignored) - 1)
+            issues = [*issues, *(f"'{w}' is not used by the plan" for w in ignored)]
         close = [r for r in readings[1:] if best_score - r[0] < 0.5 and describe_intent(r[2], self.catalog)
                  != describe_intent(best, self.catalog)]
         if close:
             confidence = min(confidence, 0.5)
-        return self._finish(best, confidence, parsed, [r[2] for r in close], issues)
+        return self._finish(best, confidence, parsed, [r[2] for r in close], issues, ignored)
 
     def build(self, intent: Intent) -> exp.Select:
         """The SQL tree of an intent."""
@@ -105,9 +123,17 @@ class Planner:
         catalog = self.catalog
         tdef = catalog.definitions.tables[fact]
         issues: list[str] = []
-        filters, multi = self._filters(fact, roles, parsed, issues)
         comparison_mentions: set[int] = set()
-        filters += self._comparisons(fact, parsed, comparison_mentions, issues)
+        having: list[Filter] = []
+        compared: list[Filter] = []
+        for comp in parsed.comparisons:
+            found, on_aggregate = read_comparison(comp, fact, parsed, catalog, comparison_mentions)
+            if found is None:
+                issues.append("a number with nothing to compare it to")
+            else:
+                (having if on_aggregate else compared).append(found)
+        filters, multi = self._filters(fact, roles, parsed, issues, skip=comparison_mentions)
+        filters += compared
         groups: list[GroupKey] = []
         for m in roles.groups:
             key = group_for(m, fact, catalog)
@@ -183,6 +209,8 @@ class Planner:
 
         if roles.returns:
             return self._returns_intent(fact, roles, parsed, filters, issues)
+        if having:
+            return self._having_intent(fact, roles, parsed, filters, having, [subject_key, *groups], measures), issues
         kind = "aggregate"
         order = None
         order_by = None
@@ -280,6 +308,23 @@ class Planner:
         )
         return intent, issues
 
+    def _having_intent(self, fact: str, roles: Roles, parsed: Parsed, filters: list[Filter], having: list[Filter],
+                       keys: list[GroupKey | None], measures: list[Measure]) -> Intent:
+        """Entities whose aggregate passes a condition: grouped, with the aggregate shown."""
+        groups = [k for k in dict.fromkeys(keys) if k is not None]
+        if not groups:
+            for m in parsed.mentions():  # "accounts with more than 100 trades": per account
+                key = group_for(m, fact, self.catalog)
+                if key is not None and (key.column.lower().endswith("id") or self.catalog.kind(key.table, key.column) == "text"):
+                    groups.append(key)
+                    break
+        shown = [Measure(f.agg, None if f.column == "*" else f.column, f.metric) for f in having]
+        shown += [m for m in measures if m.agg and m not in shown]
+        order = roles.order
+        return Intent(fact, "aggregate", tuple(shown), tuple(filters), tuple(groups[:1] + groups[1:]),
+                      period=parsed.period, order=order, order_by=0 if order else None, limit=parsed.limit,
+                      having=tuple(having))
+
     def price_table(self) -> tuple[str, str] | None:
         """The table of daily prices and its closing-price column, for returns."""
         for name, tdef in self.catalog.definitions.tables.items():
@@ -323,12 +368,15 @@ class Planner:
                         notes=(issues_note,) if issues_note else ())
         return intent, issues
 
-    def _filters(self, fact: str, roles: Roles, parsed: Parsed, issues: list[str]) -> tuple[list[Filter], list[Filter]]:
+    def _filters(self, fact: str, roles: Roles, parsed: Parsed, issues: list[str],
+                 skip: set[int] = frozenset()) -> tuple[list[Filter], list[Filter]]:
         catalog = self.catalog
         mentions = parsed.mentions()
         by_column: dict[tuple[str, str], list] = {}
         first_ref: dict[tuple[str, str], object] = {}
         for m in roles.filters:
+            if id(m) in skip:
+                continue  # "100 coins": the unit of a number, not the crypto asset class
             at = mentions.index(m)
             neighbours = set()
             for other in mentions[max(0, at - 1): at + 2]:
@@ -360,42 +408,12 @@ class Planner:
                 multi.append(f)
         return filters, multi
 
-    def _comparisons(self, fact: str, parsed: Parsed, used: set[int], issues: list[str]) -> list[Filter]:
-        catalog = self.catalog
-        tdef = catalog.definitions.tables[fact]
-        out = []
-        mentions = parsed.mentions()
-        for comp in parsed.comparisons:
-            target = None
-            after = [m for m in mentions if m.start == comp.at_token]
-            before = [m for m in mentions if m.end <= comp.at_token - 0 and m.end >= comp.at_token - 3]
-            for m in after + before[::-1]:
-                measure = measure_for(None, m, fact, catalog, False)
-                if measure is not None and measure.table is None:
-                    target = (measure.column, measure.metric)
-                    used.add(id(m))
-                    break
-            if target is None:
-                if comp.money:
-                    money_metric = next((name for (t, name), d in catalog.definitions.metrics.items()
-                                         if t == fact and d.money), None)
-                    if tdef.money:
-                        target = (tdef.money, False)
-                    elif money_metric:
-                        target = (money_metric, True)
-                if target is None and tdef.measure:
-                    target = (tdef.measure, False)
-            if target is None:
-                issues.append("a number with nothing to compare it to")
-                continue
-            value = int(comp.number) if comp.number.is_integer() else comp.number
-            out.append(Filter(fact, target[0], comp.op, (value,), metric=target[1]))
-        return out
-
     # ------------------------------------------------------------------ follow-ups
     def _is_follow_up(self, text: str, parsed: Parsed, roles: Roles) -> bool:
         low = text.lower().strip()
-        has_what = bool(roles.measures or roles.count_tables or roles.count_distinct or roles.percent)
+        # A question that names what to compute stands alone, however it starts.
+        has_what = bool(roles.measures or roles.count_tables or roles.count_distinct or roles.percent
+                        or roles.returns or parsed.return_window or roles.how_much)
         return low.startswith(_FOLLOW_UP_STARTS) and not has_what or (
             not has_what and not roles.cues and not isinstance(roles.subject, Mention) and len(parsed.tokens) <= 6
         )
@@ -409,7 +427,10 @@ class Planner:
         for f in new_filters:
             filters = [old for old in filters if not (old.column == f.column)]
             filters.append(f)
-        filters += self._comparisons(fact, parsed, set(), issues)
+        for comp in parsed.comparisons:
+            found, on_aggregate = read_comparison(comp, fact, parsed, catalog, set())
+            if found is not None and not on_aggregate:
+                filters.append(found)
         groups = list(previous.groups)
         new_groups = [g for g in (group_for(m, fact, catalog) for m in roles.groups) if g is not None]
         if new_groups or roles.grains:
@@ -446,7 +467,8 @@ class Planner:
             # Words where a name or the subject goes ("of X", "top 5 X", "which X") matter most.
             slot = before in ("of", "for", "in", "on", "which", "what", "top", "by", "per", "each") or before.isdigit()
             slot = slot or token.norm in UNSUPPORTED_AGGREGATES  # "median close": not an average
-            confidence -= 0.5 if name_like or slot or token.index == parsed.limit_token else 0.25
+            # Any unexplained word may carry the meaning: never answer past it.
+            confidence -= 0.5 if name_like or slot or token.index == parsed.limit_token else 0.45
         if not (roles.measures or roles.count_tables or roles.count_distinct or roles.filters or roles.subject
                 or roles.cues or roles.percent or roles.groups or roles.grains or roles.group_values
                 or roles.key_filters or parsed.period or parsed.comparisons):
@@ -454,7 +476,7 @@ class Planner:
         return max(0.0, min(1.0, confidence))
 
     def _finish(self, intent: Intent, confidence: float, parsed: Parsed, others: list[Intent],
-                issues: list[str] | None = None) -> Plan:
+                issues: list[str] | None = None, ignored: list[str] | None = None) -> Plan:
         issues = issues or []
         unknown = tuple(t.original for t in parsed.unknown)
         expression = self.build(intent)
@@ -468,6 +490,10 @@ class Planner:
             message = self._junk_message(parsed.junk)
         elif unknown:
             message = self._unknown_message(unknown)
+        elif ignored:
+            words = ", ".join(f"'{w}'" for w in ignored[:4])
+            message = (f"I could not work {words} into a query, so I would be answering a different question. "
+                       "The closest I can compute is below; rephrase if it is not what you meant.")
         elif others:
             message = "The question can be read in more than one way. Did you mean one of these?"
         else:
@@ -476,6 +502,7 @@ class Planner:
                     notes=tuple(issues), unknown_words=unknown)
 
     def _junk_message(self, junk: list[str]) -> str:
+        """The clarifying message for characters that belong to no word or name."""
         shown = ", ".join(repr(j) for j in junk[:5])
         return (f"The question holds characters that are not part of any name or word I know ({shown}). "
                 "Values are matched as plain names, never as code; please rephrase in plain words.")
@@ -502,3 +529,24 @@ class Planner:
             hints += self.catalog.values.suggestions(word)
         return Plan(None, None, None, 0.0, clarify=message, options=tuple(dict.fromkeys(hints))[:3],
                     unknown_words=unknown)
+
+
+_ASKING = ("which", "what", "who", "top", "bottom", "list", "show")
+
+
+def question_shape(parsed: Parsed, roles: Roles, catalog: Catalog) -> dict:
+    """What any answer to the question must hold: the thing asked for, a count, a percentage."""
+    asks: dict = {}
+    subject = roles.subject
+    lows = [t.low for t in parsed.tokens]
+    if isinstance(subject, Mention) and subject.text != "who" and (
+        roles.order or any(w in lows[: subject.start + 1] for w in _ASKING)
+    ):
+        asks["thing"] = sorted(subject_columns(subject, catalog))
+        asks["thing_word"] = subject.text
+    asking_count = "how many" in " ".join(lows) or (parsed.text.lower().lstrip().startswith(("number of", "count ")))
+    if asking_count and (roles.count_tables or roles.count_distinct) and not roles.measures:
+        asks["count"] = True
+    if roles.percent:
+        asks["percent"] = True
+    return asks

@@ -52,6 +52,8 @@ class Roles:
     how_much: bool = False  # "how much did we trade": the size of it
     when: bool = False  # "when did ...": the answer is a date
     ambiguous: list[str] = field(default_factory=list)
+    #: Mentions whose meaning another role carries ("across all accounts", the operands of "high minus low").
+    absorbed: list[Mention] = field(default_factory=list)
 
 
 def _is_measure(m: Mention, catalog: Catalog) -> bool:
@@ -200,6 +202,7 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
         m: Mention = item
         if skip_next:
             skip_next = False
+            roles.absorbed.append(m)
             continue
         if m is roles.subject:
             subject_next = False
@@ -294,6 +297,7 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
         roles.measures = kept or roles.measures
     # A derived "high minus low" explains a metric already named; drop its operand measures.
     for left, _op, right in roles.derived:
+        roles.absorbed += [left, right]
         roles.measures = [x for x in roles.measures if x[1] is not right and x[1] is not left] or roles.measures
     return roles
 

@@ -52,6 +52,9 @@ def describe_intent(intent: Intent, catalog: Catalog) -> str:
                      else intent.period.label)
     if intent.groups:
         parts.append("by " + ", ".join(_words(g.grain or g.column) for g in intent.groups))
+    for f in intent.having:
+        what = _measure(Measure(f.agg, None if f.column == "*" else f.column, f.metric), intent)
+        parts.append(f"where the {what} is {_OPS.get(f.op, f.op)} {f.values[0]:,}")
     if intent.order and intent.limit:
         parts.append(f"{'highest' if intent.order == 'desc' else 'lowest'} {intent.limit}")
     elif intent.limit and intent.kind not in ("latest", "first"):

@@ -29,6 +29,8 @@ class Filter:
     op: str  # = | in | > | >= | < | <=
     values: tuple[Any, ...]
     metric: bool = False
+    #: For a condition on an aggregate per group (HAVING): avg | sum | count | min | max.
+    agg: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ class Intent:
     show: tuple[str, ...] = ()
     #: For returns: how many rows back the return looks (1 = daily returns).
     window: int | None = None
+    #: Conditions on aggregates per group ("accounts with more than 100 trades").
+    having: tuple[Filter, ...] = ()
+    #: For "compare": the periods set side by side ("this month vs last month").
+    periods: tuple[Period, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     def with_changes(self, **changes: Any) -> Intent:
@@ -69,7 +75,8 @@ class Intent:
         """A JSON-safe dict (dates as ISO text) stored in ``Answer.state['plan']``."""
         data = asdict(self)
         data["period"] = self.period.to_json() if self.period else None
-        for f in (*data["filters"], *data["condition"]):
+        data["periods"] = [p.to_json() for p in self.periods]
+        for f in (*data["filters"], *data["condition"], *data["having"]):
             f["values"] = [v.isoformat() if isinstance(v, dt.date) else v for v in f["values"]]
         return data
 
@@ -89,4 +96,6 @@ class Intent:
             condition=tuple(Filter(**{**f, "values": tuple(f["values"])}) for f in data.get("condition", ())),
             show=tuple(data.get("show", ())),
             window=data.get("window"),
+            having=tuple(Filter(**{**f, "values": tuple(f["values"])}) for f in data.get("having", ())),
+            periods=tuple(Period.from_json(p) for p in data.get("periods", ())),
         )

@@ -131,7 +131,9 @@ class SqlRoute:
     def answer_with(self, question: Question, database, planner, teacher) -> Answer:
         """Answer over a given database and planner (the notebook path passes its own)."""
         from sql.executor import Executor
+        from sql.planner_describe import describe_intent
         from sql.planner_intent import Intent
+        from sql.planner_verify import shape_problems
 
         timings: dict[str, float] = {}
         started = time.perf_counter()
@@ -161,6 +163,15 @@ class SqlRoute:
         t = time.perf_counter()
         result = executor.run(guarded)
         timings["execute"] = (time.perf_counter() - t) * 1000
+        problems = [] if method == "sql" else shape_problems(list(result.frame.columns), plan.asks, planner.catalog)
+        if problems:
+            # A table that does not have the asked shape is never shown as the answer.
+            message = ("The query I could write does not answer the question as asked: "
+                       + "; ".join(problems) + ". Please rephrase, e.g. name what to rank and by what measure.")
+            options = (describe_intent(plan.intent, planner.catalog),) if plan.intent is not None else ()
+            return Answer(route=self.name, parts=(Text(message), Notice(message, "clarify", options)),
+                          model=ModelInfo(method=method), timings_ms=timings,
+                          state={"plan": None, "sql": guarded.sql, "confidence": plan.confidence})
         t = time.perf_counter()
         parts = self._present(question, guarded, result, database.dialect, notices, planner.catalog)
         timings["present"] = (time.perf_counter() - t) * 1000
@@ -181,8 +192,9 @@ class SqlRoute:
 
         frame = result.frame
         # What the SQL computes, read from its tree whoever wrote it (a LIMIT the guard added is not the author's).
-        reading = describe_sql(guarded.expression, dialect, catalog,
-                               imposed_limit=guarded.limit if guarded.limit_imposed else None)
+        # The model's SQL arrives already guarded, so the default limit in it is the guard's too.
+        imposed = guarded.limit if guarded.limit_imposed or guarded.limit == self.settings.sql_default_limit else None
+        reading = describe_sql(guarded.expression, dialect, catalog, imposed_limit=imposed)
 
         if result.truncated:
             notices.append(Notice(

@@ -1,0 +1,100 @@
+"""Numeric conditions ("over $1M", "more than 100 trades", "an average size above 500") -> filters.
+
+A number compares with what names it. Read in this order:
+
+- a unit right after it ("100 coins", "500 shares") is an amount, never a money column;
+- a thing right after it ("more than 100 trades") is a count of those things per entity (HAVING);
+- a measure right after it ("over 1000 quantity") or just before it ("price above 300");
+  with an aggregate word before the measure ("an average close above 300") the condition is on
+  that aggregate per entity (HAVING), not on rows;
+- a table just before it ("trades over $1M") is a row condition on that table's money (or size).
+"""
+
+from __future__ import annotations
+
+from sql.catalog import Catalog
+from sql.parse_question import AGGREGATE_WORDS, SUPERLATIVES, Comparison, Mention, Parsed, Token
+from sql.planner_assemble import measure_for
+from sql.planner_intent import Filter
+
+#: Words that make a number an amount of units, not money.
+UNIT_WORDS = frozenset({"coin", "coins", "token", "tokens", "share", "shares", "unit", "units", "contract",
+                        "contracts", "lot", "lots"})
+_AMOUNT_NAMES = ("quantity", "amount", "qty", "size", "units", "shares", "volume")
+_SKIP = {"the", "a", "an", "of", "its", "their"}
+
+
+def _agg_before(parsed: Parsed, mention: Mention) -> str | None:
+    """The aggregate word right before a mention ("an *average* trade size"), if any."""
+    at = parsed.items.index(mention)
+    for item in reversed(parsed.items[:at]):
+        if isinstance(item, Token) and item.low in _SKIP:
+            continue
+        if isinstance(item, Token) and item.low in AGGREGATE_WORDS and item.low not in SUPERLATIVES:
+            return AGGREGATE_WORDS[item.low]
+        return None
+    return None
+
+
+def amount_column(fact: str, catalog: Catalog, unit: str) -> str | None:
+    """The fact table's column counted in units ("shares", "coins"): its quantity or amount."""
+    for (table, column), cdef in catalog.definitions.columns.items():
+        if table == fact and unit in cdef.synonyms and catalog.is_numeric(table, column):
+            return column
+    for column in catalog.columns(fact):
+        if catalog.is_numeric(fact, column) and any(n in column.lower() for n in _AMOUNT_NAMES):
+            return column
+    return None
+
+
+def _money_target(fact: str, catalog: Catalog) -> tuple[str, bool] | None:
+    tdef = catalog.definitions.tables[fact]
+    if tdef.money:
+        return tdef.money, False
+    metric = next((n for (t, n), d in catalog.definitions.metrics.items() if t == fact and d.money), None)
+    return (metric, True) if metric else None
+
+
+def _number(comp: Comparison):
+    return int(comp.number) if comp.number.is_integer() else comp.number
+
+
+def read_comparison(comp: Comparison, fact: str, parsed: Parsed, catalog: Catalog,
+                    used: set[int]) -> tuple[Filter | None, bool]:
+    """One comparison as a filter, and whether it is a HAVING condition (on an aggregate)."""
+    mentions = parsed.mentions()
+    value = _number(comp)
+    after = next((m for m in mentions if m.start == comp.at_token), None)
+    if after is not None and after.text.lower() in UNIT_WORDS:
+        column = amount_column(fact, catalog, after.text.lower())
+        if column is not None:
+            used.add(id(after))
+            return Filter(fact, column, comp.op, (value,)), False
+    if after is not None and any(c.kind == "table" and c.table == fact for c in after.concepts) and not comp.money:
+        used.add(id(after))  # "more than 100 trades": how many of them, per entity
+        return Filter(fact, "*", comp.op, (value,), agg="count"), True
+    if after is not None:
+        measure = measure_for(None, after, fact, catalog, False)
+        if measure is not None and measure.table is None:
+            used.add(id(after))
+            return Filter(fact, measure.column, comp.op, (value,), metric=measure.metric), False
+    # The comparison's own words were blanked: mentions ending just before ``at_token`` precede it.
+    before = [m for m in mentions if comp.at_token - 3 <= m.end <= comp.at_token and m is not after]
+    for m in reversed(before):
+        if any(c.kind == "table" and c.table == fact for c in m.concepts):
+            break  # "trades over $1M": a condition on each trade's size
+        measure = measure_for(None, m, fact, catalog, False)
+        if measure is not None and measure.table is None:
+            used.add(id(m))
+            agg = _agg_before(parsed, m)
+            having = agg is not None and agg != "count"
+            return Filter(fact, measure.column, comp.op, (value,), metric=measure.metric,
+                          agg=agg if having else None), having
+    target = _money_target(fact, catalog) if comp.money else None
+    tdef = catalog.definitions.tables[fact]
+    if target is None and tdef.measure and not comp.money:
+        target = (tdef.measure, False)
+    if target is None:
+        return None, False
+    return Filter(fact, target[0], comp.op, (value,), metric=target[1]), False
+

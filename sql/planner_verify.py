@@ -1,0 +1,179 @@
+"""Verify a plan against its question: every meaning-carrying word is used, the result has the asked shape.
+
+Two checks keep a plausible table over the wrong SQL from being shown as right:
+
+- ``unaccounted_words``: before running, each catalog mention and each function word of the
+  question must show up in the intent (a measure, filter, grouping, ordering, kind...);
+  a word the plan ignored ("spikes", "average ... above", "not") means the plan answers
+  another question.
+- ``shape_problems``: after running, the result's columns must fit the question: "which X"
+  needs X's identifying column, "how many" a count, "in percent" a percentage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sql.catalog import Catalog
+from sql.parse_question import (
+    AGGREGATE_WORDS, DISTINCT_WORDS, FIRST_WORDS, LATEST_WORDS, OFTEN_WORDS, PERCENT_WORDS, RETURN_WORDS,
+    SINGLE_GRAINS, SUPERLATIVES, TIME_UNITS, Mention, Parsed, Token,
+)
+from sql.planner_intent import Intent
+
+#: Small words that change what is asked; they are filler nowhere.
+MEANING_WORDS = frozenset("""
+not no without except excluding exclude excluded between vs versus compared against than more less fewer
+before after since until both neither nor above below under beyond outside inside
+""".split())
+#: Kinds that compute returns from closing prices.
+RETURN_KINDS = ("returns", "return_n", "period_return")
+#: Aggregate words that only say "all of it" and fit any summed or counted measure.
+_SOFT_TOTALS = {"total", "overall", "combined", "aggregate", "cumulative", "tally"}
+
+
+def _used_columns(intent: Intent, catalog: Catalog) -> tuple[set[str], set[tuple[str, str]]]:
+    """The tables and (table, column) pairs the intent reads, metrics expanded to their columns."""
+    tables = {intent.table}
+    columns: set[tuple[str, str]] = set()
+    for f in (*intent.filters, *intent.condition):
+        tables.add(f.table)
+        columns.add((f.table, f.column))
+    for g in intent.groups:
+        tables.add(g.table)
+        columns.add((g.table, g.column))
+    for m in intent.measures:
+        table = m.table or intent.table
+        tables.add(table)
+        if m.column:
+            columns.add((table, m.column))
+    for name in intent.show:
+        columns.add((intent.table, name))
+    tdef = catalog.definitions.tables.get(intent.table)
+    if tdef is not None and tdef.date_column and (intent.period or intent.kind in ("latest", "first", "series", *RETURN_KINDS)):
+        columns.add((intent.table, tdef.date_column))
+    if intent.kind in RETURN_KINDS and tdef is not None:
+        columns.add((intent.table, tdef.measure or "close"))
+        if tdef.subject:
+            columns.add((intent.table, tdef.subject))
+    if intent.kind == "rows":
+        columns |= {(intent.table, c) for c in catalog.columns(intent.table)}
+    for step in catalog.links.get(intent.table, ()):
+        if (intent.table, step.left_column) in columns:  # grouping by account_id names the accounts
+            tables.add(step.right)
+            columns.add((step.right, step.right_column))
+    return tables, columns
+
+
+def _mention_used(m: Mention, intent: Intent, tables: set[str], columns: set[tuple[str, str]]) -> bool:
+    names = {c for _t, c in columns}
+    filters = (*intent.filters, *intent.condition)
+    for v in m.values:
+        if any(f.column == v.column and v.value in f.values for f in filters):
+            return True
+        if any(g.column == v.column for g in intent.groups):
+            return True  # "each crypto": grouped by the entity the value belongs to
+    for c in m.concepts:
+        if c.kind in ("table", "verb") and c.table in tables:
+            return True
+        if c.kind in ("column", "metric") and ((c.table, c.column) in columns or (c.table in tables and c.column in names)):
+            return True
+    return False
+
+
+def _function_word_used(token: Token, intent: Intent) -> bool:
+    w, low = token.norm, token.low
+    aggs = {m.agg for m in intent.measures}
+    ranked = bool(intent.order) or intent.kind in ("latest", "first") or bool(aggs & {"max", "min"})
+    if low in _SOFT_TOTALS:
+        return bool(aggs & {"sum", "count"}) or intent.kind in ("percentage", *RETURN_KINDS) or any(
+            m.agg is None and m.metric for m in intent.measures)
+    if low in AGGREGATE_WORDS and low not in SUPERLATIVES:
+        agg = AGGREGATE_WORDS[low]
+        return agg in aggs or any(getattr(f, "agg", None) == agg for f in intent.filters)
+    if low in SUPERLATIVES or w in SUPERLATIVES:
+        return ranked
+    if low in LATEST_WORDS:
+        return ranked or intent.kind in RETURN_KINDS or intent.period is not None or low in ("now", "current")
+    if low in FIRST_WORDS:
+        return intent.kind in ("first", *RETURN_KINDS) or "min" in aggs or intent.order == "asc"
+    if low in PERCENT_WORDS or w in PERCENT_WORDS:
+        return intent.kind in ("percentage", *RETURN_KINDS) or any(m.metric for m in intent.measures)
+    if low in DISTINCT_WORDS:
+        return any(m.distinct for m in intent.measures)
+    if low in RETURN_WORDS or w in ("change", "movement"):
+        return intent.kind in RETURN_KINDS
+    if low in OFTEN_WORDS:
+        return "count" in aggs
+    if low in SINGLE_GRAINS or w in TIME_UNITS:
+        return any(g.grain for g in intent.groups) or intent.period is not None or intent.kind in ("series", *RETURN_KINDS)
+    if low in ("many", "number"):
+        return bool(aggs & {"count", "sum"}) or intent.kind == "percentage"
+    if low == "much":
+        return bool(aggs & {"sum", None}) or intent.kind in RETURN_KINDS
+    if low in ("vs", "versus", "compared", "against"):  # "buys vs sells": several values side by side
+        return any(len(f.values) > 1 for f in intent.filters) or intent.kind == "compare"
+    if low in ("minus", "plus", "divided"):
+        return any(m.metric for m in intent.measures)
+    return low not in MEANING_WORDS
+
+
+def unaccounted_words(parsed: Parsed, intent: Intent, catalog: Catalog, absorbed: Iterable[Mention] = ()) -> list[str]:
+    """Words of the question that carry meaning the intent does not use, in question order."""
+    tables, columns = _used_columns(intent, catalog)
+    out: list[str] = []
+    unknown = {t.index for t in parsed.unknown}
+    carried = {id(m) for m in absorbed}
+    for item in parsed.items:
+        if isinstance(item, Mention):
+            if id(item) in carried and (intent.measures or intent.kind != "rows"):
+                continue
+            if item.text.lower() in PERCENT_WORDS and intent.kind == "percentage":
+                continue  # "what share of orders": the percentage, not the shares column
+            if not _mention_used(item, intent, tables, columns):
+                out.append(item.text)
+        elif item.index not in unknown and not _function_word_used(item, intent):
+            out.append(item.original)
+    return out
+
+
+def _name_words(name: str) -> set[str]:
+    return {w for w in name.lower().replace("-", "_").split("_") if w}
+
+
+def _has_column(columns: Iterable[str], wanted: Iterable[str]) -> bool:
+    have = [c.lower() for c in columns]
+    return any(w.lower() in have for w in wanted)
+
+
+def subject_columns(subject: Mention, catalog: Catalog) -> set[str]:
+    """Column names that identify what a "which X" subject names (its key, label or the column)."""
+    names: set[str] = set()
+    for c in subject.concepts:
+        if c.kind == "column" and c.column:
+            names.add(c.column)
+        if c.kind == "table":
+            tdef = catalog.definitions.tables[c.table]
+            names |= {n for n in (tdef.subject, tdef.label) if n}
+            names |= set(catalog.schema.tables[c.table].primary_key or ())
+    for v in subject.values:
+        names.add(v.column)
+    if any(c.kind == "column" and catalog.kind(c.table, c.column) in ("date", "timestamp") for c in subject.concepts):
+        names |= {"day", "date", "week", "month", "quarter", "year"}  # a date cut to a grain
+    return names
+
+
+def shape_problems(columns: list[str], asks: dict, catalog: Catalog) -> list[str]:
+    """What the result lacks for the question's shape; ``asks`` comes from ``question_shape``."""
+    problems = []
+    lowered = [c.lower() for c in columns]
+    if asks.get("thing") and not _has_column(columns, asks["thing"]):
+        problems.append(f"the answer does not name the {asks['thing_word']}")
+    if asks.get("count") and not any(("count" in c or "number" in c or c.startswith("n_") or "distinct" in c)
+                                     for c in lowered):
+        problems.append("the answer holds no count")
+    if asks.get("percent") and not any(any(h in c for h in ("pct", "percent", "share", "ratio", "rate", "fraction",
+                                                                "return", "change"))
+                                       for c in lowered):
+        problems.append("the answer holds no percentage")
+    return problems

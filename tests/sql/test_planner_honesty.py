@@ -1,0 +1,80 @@
+"""The planner answers only what it understood: ignored words ask back, shapes are checked, numbers read right."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core.settings import Settings
+
+TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
+
+
+@pytest.fixture(scope="module")
+def route(demo_duckdb, tmp_path_factory):
+    from sql.route import SqlRoute
+
+    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("honesty"), today=TODAY, db_url=str(demo_duckdb)))
+    yield route
+    route.close()
+
+
+@pytest.fixture(scope="module")
+def planner(route):
+    return route.engine()[1]
+
+
+# Each question holds a word that changes its meaning and that the plan could not use.
+@pytest.mark.parametrize("question, word", [
+    ("trades not executed by the Quant desk", "not"),
+    ("TSLA volume spikes", "spikes"),
+    ("notional traded this month vs last month by the Quant desk with a twist", "twist"),
+    ("average close of MSFT excluding ETFs", "excluding"),
+])
+def test_an_ignored_word_asks_back(planner, question, word):
+    plan = planner.plan(question)
+    assert not plan.ok and word in plan.clarify and plan.options, plan
+
+
+def test_an_ignored_catalog_word_is_named_back(planner):
+    # "average" with no average in the plan: listing trades over 500 would answer another question
+    plan = planner.plan("symbols whose closes average more than 300 for the desk")
+    assert not plan.ok and plan.options
+
+
+@pytest.mark.parametrize("question, fragment", [
+    # HAVING: a condition on an aggregate per entity, not on rows
+    ("accounts with an average trade size above 500", 'HAVING AVG("quantity") > 500'),
+    ("accounts with more than 4000 trades", 'HAVING COUNT(*) > 4000'),
+    # units: "N coins" is an amount, "$1M" a value
+    ("transfers of more than 100 coins", '"amount" > 100'),
+    ("transfers of more than $1M", '"usd_value" > 1000000'),
+    # "total X of trades over $1M": a total over the trades that pass, not a listing
+    ("total notional of trades over $1M", 'SUM(("quantity" * "price"))'),
+])
+def test_numbers_compare_with_what_names_them(planner, question, fragment):
+    plan = planner.plan(question)
+    assert plan.ok, plan.clarify
+    assert fragment in plan.sql, plan.sql
+    assert "asset_class" not in plan.sql  # "coins" as a unit is no filter on crypto
+
+
+def test_a_standalone_question_is_not_a_follow_up(route):
+    from core.question import Question
+
+    asked = Question("latest close of AAPL")
+    second = route.answer(asked.follow_up("What was TSLA's 5-day return?", route.answer(asked)))
+    assert not second.needs_clarification
+    assert "TSLA" in second.sql.statement and "return" in " ".join(second.table.frame.columns)
+
+
+def test_a_result_without_the_asked_thing_asks_back(planner, route):
+    from sql.planner_verify import shape_problems
+
+    plan = planner.plan("which desk had the highest total fees last month")
+    assert plan.ok and "desk" in plan.asks["thing"]
+    assert shape_problems(["desk", "total_fee"], plan.asks, planner.catalog) == []
+    assert shape_problems(["total_fee"], plan.asks, planner.catalog) == ["the answer does not name the desk"]
+    count = planner.plan("how many orders were cancelled")
+    assert shape_problems(["quantity"], count.asks, planner.catalog) == ["the answer holds no count"]
