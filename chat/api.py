@@ -20,13 +20,17 @@ from core.jsonform import answer_from_json, answer_to_json, error_json
 from core.question import Turn
 
 from chat.api_docs import add_offline_docs
+from chat.bodylimit import AuthFirst
 from chat.export import json_safe_state
+from chat.headers import FILE_POLICY, is_safe_type
 from chat.history import LocalFileStorage
 from chat.safety import UploadLimits, screen_upload
 from chat.service import ROUTE_CHOICES, BackendPool, build_question
 from chat.users import UserStore
 
 SERVICE_USER = "api"
+#: Largest ``/api/ask`` body: a question with its follow-up context (answers without their rows).
+ASK_MAX_BODY = 8 * 1024 * 1024
 
 
 class ContextTurn(BaseModel):
@@ -79,6 +83,16 @@ def create_api(
     )
     add_offline_docs(api)
     bearer = HTTPBearer(auto_error=False)
+
+    def token_ok(token: str) -> bool:
+        if service_token and hmac.compare_digest(token.encode(), service_token.encode()):
+            return True
+        return users.user_for_token(token) is not None
+
+    # Who calls is checked, and the body's size, before FastAPI reads (or spools) the body.
+    upload_cap = upload_limits.max_files * upload_limits.max_file_bytes + 1024 * 1024
+    api.add_middleware(AuthFirst, token_ok=token_ok, caps={"/ask": ASK_MAX_BODY, "/ingest": upload_cap},
+                       default_cap=ASK_MAX_BODY)
 
     @api.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -145,7 +159,7 @@ def create_api(
                                 status_code=400)
         results = [FileResult(name, "", error=reason) for name, reason in refused]
         results += await ingest_files([(n, d) for n, d, _ in accepted], [k for _, _, k in accepted],
-                                      pool.settings, who.user)
+                                      pool.settings, who.user, executor=pool.ingest_executor)
         failed = sum(1 for r in results if r.error)
         body = {"files": [r.to_json() for r in results], "failed": failed}
         return JSONResponse(body, status_code=200 if failed < len(results) else 422)
@@ -166,8 +180,14 @@ def create_api(
             if not path.is_file():
                 raise _error(404, "NotFound", "No such file.")
             mime_file = path.with_name(path.name + ".mime")
-            mime = mime_file.read_text() if mime_file.exists() else "application/octet-stream"
-            return FileResponse(path, media_type=mime)
+            mime = mime_file.read_text().strip() if mime_file.exists() else ""
+            # Stored files (uploads included) are data, never a page of this site: only types a
+            # browser cannot run are named, everything is a download, and nothing may run in it.
+            safe = mime if is_safe_type(mime) else "application/octet-stream"
+            name = object_key.rsplit("/", 1)[-1] if object_key.count("/") >= 2 else "download"
+            return FileResponse(path, media_type=safe, content_disposition_type="attachment", filename=name,
+                                headers={"Content-Security-Policy": FILE_POLICY,
+                                         "X-Content-Type-Options": "nosniff"})
 
     return api
 

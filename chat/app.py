@@ -25,7 +25,8 @@ from core.settings import load_settings
 
 from chat.api import create_api, mount_api
 from chat.api_docs import docs_assets_mount
-from chat.export import ExportTurn, notebook_bytes
+from chat.export import ExportTurn, notebook_bytes, settings_secrets
+from chat.guards import install_guards
 from chat.history import make_data_layer, storage_for
 from chat.offline_page import LocalAssetsOnly
 from chat.ratelimit import make_limiter
@@ -33,13 +34,15 @@ from chat.render import METADATA_KEY, send_answer
 from chat.safety import UploadLimits, screen_upload, strip_remote_images
 from chat.service import ROUTE_CHOICES, BackendPool, TextRelay, build_question, chat_settings
 from chat.upload import FileResult, ingest_files
+from chat.sessions import SESSION_KEY
 from chat.users import UserStore, ensure_auth_secret
 
 SETTINGS = load_settings()
 CHAT = chat_settings()
 os.environ.setdefault("CHAINLIT_AUTH_SECRET", ensure_auth_secret(SETTINGS))
 USERS = UserStore(SETTINGS)
-POOL = BackendPool(SETTINGS, CHAT.chat_routes)
+POOL = BackendPool(SETTINGS, CHAT.chat_routes, workers=CHAT.ask_workers, per_user=CHAT.ask_per_user,
+                   ingest_workers=CHAT.ingest_workers)
 UPLOAD_LIMITS = UploadLimits(CHAT.upload_max_files, int(CHAT.upload_max_mb * 1024 * 1024))
 MODEL_CHOICES = {"auto (local model, cloud, then offline)": "auto", "offline only": "offline"}
 
@@ -54,6 +57,7 @@ mount_api(
         upload_limits=UPLOAD_LIMITS,
     ),
 )
+install_guards(server_app, USERS, CHAT, os.environ["CHAINLIT_AUTH_SECRET"])
 
 # Chainlit's page links web fonts and a stylesheet on CDNs: dropped, so no page load leaves the server.
 server_app.add_middleware(LocalAssetsOnly)
@@ -73,7 +77,12 @@ def _data_layer():
 async def _login(username: str, password: str) -> cl.User | None:
     # bcrypt is slow on purpose; keep it off the event loop.
     if await asyncio.to_thread(USERS.verify, username, password):
-        return cl.User(identifier=username, metadata={"role": "user", "provider": "credentials"})
+        from chainlit.config import config
+
+        # The session id rides in the signed cookie; the server ends it on logout, removal or a new password.
+        session = USERS.open_session(username, config.project.user_session_timeout)
+        return cl.User(identifier=username,
+                       metadata={"role": "user", "provider": "credentials", SESSION_KEY: session})
     return None
 
 
@@ -279,7 +288,8 @@ async def export_notebook() -> None:
         await cl.Message(content="There is nothing to export yet: ask a question first.").send()
         return
     turns = [ExportTurn(e["question"], e) for e in exchanges]
-    data = await asyncio.to_thread(notebook_bytes, turns, SETTINGS.resolved_db_url())
+    data = await asyncio.to_thread(notebook_bytes, turns, SETTINGS.resolved_db_url(),
+                                   secrets=settings_secrets(SETTINGS))
     await cl.Message(
         content=f"The conversation as a notebook ({len(turns)} questions); run all cells to re-run each query.",
         elements=[cl.File(name="tradeassist_conversation.ipynb", content=data,

@@ -7,6 +7,7 @@ so the chat, the HTTP API and notebooks can all export the same way.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +17,14 @@ from chat.safety import strip_remote_images
 #: The first code cell: open the trading database read-only and define the chart rule.
 _SETUP = '''\
 """Open the trading database read-only; every query below is checked and re-run against it."""
+import os
+
 import pandas as pd
 import plotly.io as pio
 
-DB_URL = {db_url!r}
+# The data source is named without credentials. Give them through the environment when this runs:
+# TRADEASSIST_DB_URL (the full URL), or for PostgreSQL PGPASSWORD (read by the driver).
+DB_URL = os.environ.get("TRADEASSIST_DB_URL") or {db_url!r}
 
 
 def run_sql(statement: str) -> pd.DataFrame:
@@ -83,6 +88,65 @@ def chart(frame: pd.DataFrame, question: str, kind: str = ""):
 '''
 
 
+#: Query parameters of a database URL that carry credentials (Snowflake, Trino, ClickHouse, ...).
+_SECRET_PARAM = re.compile(r"pass|pwd|secret|token|key|auth|credential|sig", re.IGNORECASE)
+#: ``scheme://user:password@host`` anywhere in text.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*):(?P<secret>[^\s@/'\"]+)@")
+
+
+def data_source_name(db_url: str) -> str:
+    """The database URL without any credential: no password, no secret query parameter."""
+    if "://" not in db_url:
+        return db_url  # a DuckDB or SQLite path holds no secret
+    from sqlalchemy.engine import URL, make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(db_url)
+    except ArgumentError:
+        return _URL_PASSWORD.sub(r"\g<head>@", db_url.split("?", 1)[0])
+    query = {k: v for k, v in url.query.items() if not _SECRET_PARAM.search(k)}
+    # URL.set() ignores None, so the URL is built again without the password.
+    bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database, query)
+    return bare.render_as_string(hide_password=False)
+
+
+def scrub_secrets(text: str, secrets: Iterable[str] = ()) -> str:
+    """Text with URL passwords and every given secret value replaced by ``***``."""
+    text = _URL_PASSWORD.sub(r"\g<head>:***@", text)
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def url_secrets(db_url: str) -> list[str]:
+    """The credential values a database URL holds (its password and secret query parameters)."""
+    if "://" not in db_url:
+        return []
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(db_url)
+    except ArgumentError:
+        return [m.group("secret") for m in _URL_PASSWORD.finditer(db_url)]
+    found = [url.password] if url.password else []
+    for key, value in url.query.items():
+        if _SECRET_PARAM.search(key):
+            found += [value] if isinstance(value, str) else list(value)
+    return [str(v) for v in found]
+
+
+def settings_secrets(settings) -> list[str]:
+    """The secret values a Settings object holds (API keys, tokens), for ``scrub_secrets``."""
+    found = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name, None)
+        if isinstance(value, str) and re.search(r"(key|token|secret|password)$", name):
+            found.append(value)
+    return found
+
+
 def light_json(question: str, answer) -> dict[str, Any]:
     """An answer's JSON form without rows or figure: what history, feedback and export keep."""
     from core.jsonform import answer_to_json
@@ -142,7 +206,7 @@ def build_notebook(turns: Iterable[ExportTurn], db_url: str, title: str = "trade
             f"# {title}\n\nEach table and chart below is rebuilt by re-running its SQL on the trading "
             "database, opened read-only. Run all cells to refresh them."
         ),
-        _code_cell(_SETUP.format(db_url=db_url)),
+        _code_cell(_SETUP.format(db_url=data_source_name(db_url))),
     ]
     for number, turn in enumerate(turns, start=1):
         answer = turn.answer
@@ -194,8 +258,15 @@ def build_notebook(turns: Iterable[ExportTurn], db_url: str, title: str = "trade
     return notebook
 
 
-def notebook_bytes(turns: Iterable[ExportTurn], db_url: str, title: str = "tradeassist conversation") -> bytes:
-    """The notebook as ``.ipynb`` bytes, ready to download."""
+def notebook_bytes(
+    turns: Iterable[ExportTurn], db_url: str, title: str = "tradeassist conversation", secrets: Iterable[str] = ()
+) -> bytes:
+    """The notebook as ``.ipynb`` bytes, ready to download, with no credential anywhere in it.
+
+    The setup cell names the data source without credentials; answer texts and error messages
+    (which may quote a connection URL) are scrubbed of the URL's and the given ``secrets``' values.
+    """
     import nbformat
 
-    return nbformat.writes(build_notebook(turns, db_url, title)).encode("utf-8")
+    text = nbformat.writes(build_notebook(turns, db_url, title))
+    return scrub_secrets(text, [*url_secrets(db_url), *secrets]).encode("utf-8")

@@ -7,6 +7,8 @@ by the HTTP API to their owner only, so resumed threads show them again.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -89,7 +91,10 @@ _TABLES = (
     )""",
 )
 
-_SAFE_KEY = re.compile(r"^[A-Za-z0-9_.@ -][A-Za-z0-9_.@ /()\[\]-]*$")
+#: The user id and element id parts of an object key (Chainlit uses UUIDs).
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,128}$")
+#: Keys as the storage accepted them before element names were digested.
+_LEGACY_KEY = re.compile(r"^[A-Za-z0-9_.@ -][A-Za-z0-9_.@ /()\[\]-]*$")
 
 
 def chat_db_url(settings: Settings) -> str:
@@ -99,7 +104,11 @@ def chat_db_url(settings: Settings) -> str:
         if url.startswith("postgresql://") or url.startswith("postgres://"):
             url = "postgresql+asyncpg://" + url.split("://", 1)[1]
         return url
-    return f"sqlite+aiosqlite:///{settings.ensure_home() / 'chat.sqlite'}"
+    path = settings.ensure_home() / "chat.sqlite"
+    # Thread names and answers are private: the file is the owner's only, whatever the umask.
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 def _sync_url(url: str) -> str:
@@ -131,16 +140,28 @@ class LocalFileStorage:
 
     def __init__(self, root: Path, url_prefix: str = "/api/files"):
         self.root = root.resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.url_prefix = url_prefix
 
     def path_for(self, object_key: str) -> Path:
-        """The file of an object key, refusing keys that would leave the storage folder."""
-        if not _SAFE_KEY.match(object_key) or ".." in object_key.split("/"):
+        """The file of an object key (``<user id>/<element id>[/<name>]``), always inside the folder.
+
+        Chainlit builds keys from the element's name, which may hold any character (citations are
+        named ``[1: report.pdf p.3]``, uploads keep the person's file name), so the name never
+        becomes a path: it is stored under a digest of itself. The two leading parts must be plain ids.
+        """
+        parts = object_key.split("/", 2)
+        if len(parts) < 2 or not all(_SAFE_ID.match(p) and p not in (".", "..") for p in parts[:2]):
             raise BadInputError("Invalid file key.")
-        path = (self.root / object_key).resolve()
-        if self.root not in path.parents:
+        folder = self.root / parts[0] / parts[1]
+        name = parts[2] if len(parts) == 3 else ""
+        path = folder / ("n-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:40])
+        if self.root not in path.resolve().parents:
             raise BadInputError("Invalid file key.")
+        legacy = self.root / object_key  # files stored before names were digested
+        if not path.exists() and _LEGACY_KEY.match(object_key) and ".." not in object_key.split("/"):
+            if legacy.resolve().is_file() and self.root in legacy.resolve().parents:
+                return legacy.resolve()
         return path
 
     async def upload_file(
@@ -191,12 +212,56 @@ def storage_for(settings: Settings) -> LocalFileStorage:
     return LocalFileStorage(settings.ensure_home() / "chat-files")
 
 
+def _session_user_id(thread_id: str) -> str | None:
+    """The persisted id of the user whose live chat session is writing ``thread_id``, if any."""
+    from chainlit.context import context
+
+    try:
+        session = context.session
+    except Exception:  # no Chainlit context (a script, a test): nobody to attribute the thread to
+        return None
+    user = getattr(session, "user", None)
+    if getattr(session, "thread_id", None) == thread_id and getattr(user, "id", None):
+        return str(user.id)
+    return None
+
+
+def _history_data_layer_class():
+    from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+    from chainlit.element import ElementDict
+
+    class HistoryDataLayer(SQLAlchemyDataLayer):
+        """Chainlit's SQLAlchemy data layer, with element files always stored under their owner."""
+
+        async def _get_user_id_by_thread(self, thread_id: str) -> str | None:
+            # The first answer's elements can be written before the thread row has its user
+            # (the thread is upserted concurrently); the session writing it knows the owner.
+            return await super()._get_user_id_by_thread(thread_id) or _session_user_id(thread_id)
+
+        async def get_element(self, thread_id: str, element_id: str):
+            """One element of a thread; elements saved without props have none (not an error)."""
+            rows = await self.execute_sql(
+                query='SELECT * FROM elements WHERE "threadId" = :thread_id AND "id" = :element_id',
+                parameters={"thread_id": thread_id, "element_id": element_id},
+            )
+            if not isinstance(rows, list) or not rows:
+                return None
+            row = rows[0]
+            props = row.get("props")
+            keys = ("threadId", "chainlitKey", "url", "objectKey", "size", "language", "page", "autoPlay",
+                    "playerConfig", "forId", "mime")
+            return ElementDict(id=row["id"], type=row["type"], name=row["name"], display=row["display"],
+                               props=json.loads(props) if isinstance(props, str) and props else {},
+                               **{key: row.get(key) for key in keys})
+
+    return HistoryDataLayer
+
+
 def make_data_layer(settings: Settings):
     """Chainlit's SQLAlchemy data layer over the history database, its tables created first."""
     from chainlit.data.storage_clients.base import BaseStorageClient
-    from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 
     url = chat_db_url(settings)
     create_schema(url)
     BaseStorageClient.register(LocalFileStorage)  # duck-typed client, declared as one
-    return SQLAlchemyDataLayer(conninfo=url, storage_provider=storage_for(settings))
+    return _history_data_layer_class()(conninfo=url, storage_provider=storage_for(settings))

@@ -82,3 +82,42 @@ def make_limiter(rate_per_minute: float, burst: int, redis_url: str | None = Non
     if redis_url:
         return RedisLimiter(redis_url, rate_per_minute, burst)
     return TokenBucketLimiter(rate_per_minute, burst)
+
+
+class FailureLimiter:
+    """Counts failures per key in a sliding window; past ``max_failures`` the key waits until one ages out."""
+
+    def __init__(self, max_failures: int, window_s: float, clock=time.monotonic):
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self.clock = clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        kept = [t for t in self._failures.get(key, []) if now - t < self.window_s]
+        if kept:
+            self._failures[key] = kept
+        else:
+            self._failures.pop(key, None)  # forget quiet keys, so the table cannot grow without end
+        return kept
+
+    def wait(self, key: str) -> float:
+        """Seconds ``key`` must wait before its next try (0 when it may try now)."""
+        now = self.clock()
+        with self._lock:
+            recent = self._recent(key, now)
+            if len(recent) < self.max_failures:
+                return 0.0
+            return max(0.0, recent[-self.max_failures] + self.window_s - now)
+
+    def fail(self, key: str) -> None:
+        """Record one failure of ``key``."""
+        now = self.clock()
+        with self._lock:
+            self._failures[key] = [*self._recent(key, now), now]
+
+    def reset(self, key: str) -> None:
+        """Forget ``key``'s failures (after a success)."""
+        with self._lock:
+            self._failures.pop(key, None)

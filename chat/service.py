@@ -8,6 +8,7 @@ import importlib
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,14 @@ class ChatSettings(BaseSettings):
     api_token: str | None = Field(default=None, description="A token accepted for the user 'api'.")
     api_rate_per_minute: float = Field(default=120.0, gt=0, description="Sustained API calls per user.")
     api_burst: int = Field(default=30, ge=1, description="API calls a user may make at once.")
+    ask_workers: int = Field(default=4, ge=1, description="Threads that answer questions, for everyone.")
+    ask_per_user: int = Field(default=2, ge=1, description="Questions one user may have running at once.")
+    ingest_workers: int = Field(default=1, ge=1, description="Threads that ingest uploads (OCR), for everyone.")
+    login_max_failures: int = Field(default=5, ge=1, description="Failed logins per account per window.")
+    login_max_failures_per_address: int = Field(default=20, ge=1, description="Failed logins per address.")
+    login_window_s: float = Field(default=300.0, gt=0, description="Window of the failed-login limits.")
+    ws_rate_per_minute: float = Field(default=30.0, gt=0, description="Chat messages per user per minute.")
+    ws_burst: int = Field(default=10, ge=1, description="Chat messages a user may send at once.")
     upload_max_files: int = Field(default=10, ge=1)
     upload_max_mb: float = Field(default=50.0, gt=0)
     #: ``module:function`` returning the routes, for deployments that add or replace routes.
@@ -56,14 +65,31 @@ def _routes_from(spec: str, settings: Settings) -> Sequence:
     return tuple(factory(settings))
 
 
-class BackendPool:
-    """One Backend per model choice ("auto" or "offline"), built on first use and then shared."""
+class BusyError(TradeAssistError):
+    """The asking user already has as many questions running as they may."""
 
-    def __init__(self, settings: Settings, routes_spec: str | None = None):
+    status = 429
+
+
+class BackendPool:
+    """One Backend per model choice ("auto" or "offline"), built on first use and then shared.
+
+    Questions run in a bounded pool of their own threads, never in the event loop's default
+    pool (where logins check passwords), and one user may have only ``per_user`` running at once,
+    so nobody's burst of slow questions can starve other people or the login page.
+    """
+
+    def __init__(self, settings: Settings, routes_spec: str | None = None, *, workers: int = 4, per_user: int = 2,
+                 ingest_workers: int = 1):
         self.settings = settings
         self.routes_spec = routes_spec
+        self.per_user = per_user
         self._backends: dict[str, Backend] = {}
         self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tradeassist-ask")
+        self._running: dict[str, int] = {}
+        #: Uploads (parsing, OCR) run in a pool of their own: a slow scan never holds a question's thread.
+        self.ingest_executor = ThreadPoolExecutor(max_workers=ingest_workers, thread_name_prefix="tradeassist-ingest")
 
     def backend(self, model: str = "auto") -> Backend:
         """The Backend for a model choice; "offline" forbids every language model."""
@@ -88,8 +114,24 @@ class BackendPool:
             return error_answer(question.route or "none", exc)
 
     async def ask_async(self, question: Question, model: str = "auto") -> Answer:
-        """``ask`` in a worker thread, so the event loop keeps serving other people."""
-        return await asyncio.to_thread(self.ask, question, model)
+        """``ask`` in the question pool, so the event loop keeps serving other people.
+
+        A user past their number of running questions gets a ``BusyError`` answer at once.
+        """
+        user = question.user or ""
+        with self._lock:
+            if self._running.get(user, 0) >= self.per_user:
+                busy = BusyError(f"You have {self.per_user} questions running already; "
+                                 "ask again when one has been answered.")
+                return error_answer(question.route or "none", busy)
+            self._running[user] = self._running.get(user, 0) + 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, self.ask, question, model)
+        finally:
+            with self._lock:
+                left = self._running.pop(user, 1) - 1
+                if left > 0:
+                    self._running[user] = left
 
 
 def build_question(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +28,14 @@ class FileResult:
                 "error": self.error}
 
 
+#: OCR seconds one uploaded file may use when ``TRADEASSIST_OCR_BUDGET_S`` does not say otherwise.
+UPLOAD_OCR_BUDGET_S = 120.0
+
+
 def ingest_one(name: str, data: bytes, kind: str, settings: Settings, user: str) -> FileResult:
     """Ingest one file into ``user``'s uploads; a failure is reported, never raised."""
+    if settings.ocr_budget_s is None:  # an upload is a request: its OCR time is bounded
+        settings = settings.model_copy(update={"ocr_budget_s": UPLOAD_OCR_BUDGET_S})
     try:
         from ingest.pipeline import ingest_bytes
     except ImportError:
@@ -50,11 +57,13 @@ async def ingest_files(
     settings: Settings,
     user: str,
     on_done: Callable[[FileResult, int, int], Awaitable[None]] | None = None,
+    executor: Executor | None = None,
 ) -> list[FileResult]:
-    """Ingest files in a worker thread, one after another, reporting each as it finishes."""
+    """Ingest files in ``executor`` (the ingest pool), one after another, reporting each as it finishes."""
     results = []
+    loop = asyncio.get_running_loop()
     for index, ((name, data), kind) in enumerate(zip(files, kinds, strict=True), start=1):
-        result = await asyncio.to_thread(ingest_one, name, data, kind, settings, user)
+        result = await loop.run_in_executor(executor, ingest_one, name, data, kind, settings, user)
         results.append(result)
         if on_done is not None:
             await on_done(result, index, len(files))

@@ -30,6 +30,12 @@ CREATE TABLE IF NOT EXISTS users (
     password_hash BLOB NOT NULL,
     created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    digest TEXT PRIMARY KEY,
+    name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS api_tokens (
     digest TEXT PRIMARY KEY,
     name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
@@ -59,6 +65,9 @@ class UserStore:
         self.path: Path = settings.ensure_home() / "users.sqlite"
         #: bcrypt work factor for new hashes (12 by default; verification reads it from each hash).
         self.bcrypt_rounds = bcrypt_rounds
+        # Password hashes are private to the owner, whatever the umask (SQLite's journals copy the mode).
+        self.path.touch(mode=0o600, exist_ok=True)
+        self.path.chmod(0o600)
         with closing(self._connect()) as conn, conn:
             conn.executescript(_SCHEMA)
 
@@ -100,10 +109,13 @@ class UserStore:
                 "ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash",
                 (name, hashed, time.time()),
             )
+            # A new password ends every session opened with the old one, in the same transaction.
+            conn.execute("DELETE FROM sessions WHERE name = ?", (name,))
 
     def remove(self, name: str) -> None:
         """Delete a user and their API tokens."""
         with closing(self._connect()) as conn, conn:
+            conn.execute("DELETE FROM sessions WHERE name = ?", (name,))
             gone = conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount
         if not gone:
             raise UnknownNameError(f"There is no user called {name!r}.")
@@ -155,6 +167,37 @@ class UserStore:
                 "SELECT name FROM api_tokens WHERE digest = ?", (token_digest(token),)
             ).fetchone()
         return row[0] if row else None
+
+    def open_session(self, name: str, lifetime_s: float) -> str:
+        """Start a login session for a user; returns its id (only a digest of it is stored)."""
+        session = secrets.token_urlsafe(24)
+        now = time.time()
+        with closing(self._connect()) as conn, conn:
+            conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
+            conn.execute(
+                "INSERT INTO sessions(digest, name, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                (token_digest(session), name, now, now + lifetime_s),
+            )
+        return session
+
+    def session_user(self, session: str) -> str | None:
+        """The user a live session belongs to; None once it was ended, expired or its user removed."""
+        with closing(self._connect()) as conn:
+            row = conn.execute(
+                "SELECT name FROM sessions WHERE digest = ? AND expires_at >= ?",
+                (token_digest(session), time.time()),
+            ).fetchone()
+        return row[0] if row else None
+
+    def end_session(self, session: str) -> None:
+        """End one session (logout)."""
+        with closing(self._connect()) as conn, conn:
+            conn.execute("DELETE FROM sessions WHERE digest = ?", (token_digest(session),))
+
+    def end_sessions(self, name: str) -> int:
+        """End every session of a user; returns how many were live."""
+        with closing(self._connect()) as conn, conn:
+            return conn.execute("DELETE FROM sessions WHERE name = ?", (name,)).rowcount
 
 
 @functools.cache

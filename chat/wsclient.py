@@ -106,8 +106,8 @@ class ChatClient:
                 if not self._busy:
                     break
 
-    async def ask(self, text: str, timeout: float = 60.0) -> Reply:
-        """Send one message and wait until the server has finished answering it."""
+    async def ask(self, text: str, timeout: float = 60.0, command: str | None = None) -> Reply:
+        """Send one message (or a command such as "Export") and wait until the server has answered it."""
         self._reply = Reply()
         self._done.clear()
         started = time.perf_counter()
@@ -119,6 +119,8 @@ class ChatClient:
             "output": text,
             "createdAt": dt.datetime.now(dt.UTC).isoformat(),
         }
+        if command:
+            message["command"] = command
         await self.sio.emit("client_message", {"message": message, "fileReferences": []})
         await asyncio.wait_for(self._done.wait(), timeout)
         reply, self._reply = self._reply, None

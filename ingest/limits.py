@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -19,7 +20,14 @@ class Limits:
     max_file_bytes: int = 100 * 1024 * 1024
     max_pages: int = 2000
     max_image_pixels: int = 80_000_000
-    ocr_timeout_s: float = 60.0
+    #: OCR seconds one page or image frame may take.
+    ocr_page_timeout_s: float = 60.0
+    #: Frames one image file may hold (each is OCR'd): a multi-page TIFF is a request, not a book.
+    max_image_frames: int = 100
+    #: OCR seconds one ingest call may spend in all (``ocr_budget_s``), or None for no budget.
+    ocr_budget_s: float | None = None
+    #: Wall-clock time (``time.time()``, valid across worker processes) when that budget ends.
+    ocr_deadline: float | None = None
     #: Total declared uncompressed size of an Office zip package.
     max_unzipped_bytes: int = 1024 * 1024 * 1024
     #: Declared uncompressed / compressed size, per member and overall (real DOCX/XLSX stay < 100).
@@ -28,15 +36,37 @@ class Limits:
     #: Characters of text kept from one file (a 2,000-page filing holds ~10M).
     max_text_chars: int = 20_000_000
 
+    @property
+    def ocr_timeout_s(self) -> float:
+        """The time the next OCR call may take: the per-page limit, cut to what the budget has left.
+
+        Raises IngestError once the ingest call's OCR budget is spent, so the next page is never started.
+        """
+        if self.ocr_deadline is None:
+            return self.ocr_page_timeout_s
+        left = self.ocr_deadline - time.time()
+        if left <= 0:
+            raise IngestError(f"OCR stopped: this upload used its budget of {self.ocr_budget_s:g} s of OCR "
+                              "(limit ocr_budget_s); split the file or upload fewer pages")
+        return min(self.ocr_page_timeout_s, left)
+
     @classmethod
     def from_settings(cls, settings: object) -> Limits:
-        """The limits configured in ``settings`` (unknown fields keep their defaults)."""
+        """The limits configured in ``settings`` (unknown fields keep their defaults).
+
+        With ``ocr_budget_s`` set, the OCR budget starts now: build the limits per ingest call.
+        """
         values: dict[str, object] = {
             "max_file_bytes": int(float(getattr(settings, "max_file_mb", 100.0)) * 1024 * 1024),
             "max_pages": int(getattr(settings, "max_pages", cls.max_pages)),
             "max_image_pixels": int(getattr(settings, "max_image_pixels", cls.max_image_pixels)),
-            "ocr_timeout_s": float(getattr(settings, "ocr_timeout_s", cls.ocr_timeout_s)),
+            "ocr_page_timeout_s": float(getattr(settings, "ocr_timeout_s", cls.ocr_page_timeout_s)),
+            "max_image_frames": int(getattr(settings, "max_image_frames", cls.max_image_frames)),
         }
+        budget = getattr(settings, "ocr_budget_s", None)
+        if budget is not None:
+            values["ocr_budget_s"] = float(budget)
+            values["ocr_deadline"] = time.time() + float(budget)
         unzipped_mb = getattr(settings, "max_unzipped_mb", None)
         if unzipped_mb is not None:
             values["max_unzipped_bytes"] = int(float(unzipped_mb) * 1024 * 1024)
@@ -106,8 +136,9 @@ def check_image_header(source: object, limits: Limits) -> tuple[int, int, int]:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise IngestError(f"unreadable or damaged image: {exc}") from exc
     check_pixels(width, height, limits)
-    if frames > limits.max_pages:
-        raise IngestError(f"image has {frames:,} frames (page limit {limits.max_pages:,})")
+    if frames > min(limits.max_pages, limits.max_image_frames):
+        raise IngestError(f"image has {frames:,} frames (limit {min(limits.max_pages, limits.max_image_frames):,}, "
+                          "max_image_frames)")
     return width, height, frames
 
 

@@ -1,0 +1,81 @@
+"""Failed logins are limited per account and per client address, with a clear 429 message.
+
+Chainlit's ``POST /login`` hands the password to our callback without the client's address, so
+the limit sits in front of it as ASGI middleware: it reads the (small) form, refuses a locked
+account or address before any password is checked, and counts the answer Chainlit gives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from chat.ratelimit import FailureLimiter
+
+#: A login form is a name and a password; anything larger is not one.
+MAX_FORM_BYTES = 16 * 1024
+
+
+class LoginLimiter:
+    """ASGI middleware that locks an account, or an address, after repeated failed logins."""
+
+    def __init__(self, app, per_user: FailureLimiter, per_address: FailureLimiter, path: str = "/login"):
+        self.app = app
+        self.per_user = per_user
+        self.per_address = per_address
+        self.path = path
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[dict]],
+                       send: Callable[[dict], Awaitable[None]]) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST" or scope.get("path") != self.path:
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > MAX_FORM_BYTES:
+                await _answer(send, 413, "The login form is too large.")
+                return
+            if not message.get("more_body"):
+                break
+        names = parse_qs(body.decode("utf-8", "replace")).get("username") or [""]
+        user_key = "user:" + names[0].strip().lower()
+        address_key = "addr:" + ((scope.get("client") or ("unknown",))[0])
+        wait = max(self.per_user.wait(user_key), self.per_address.wait(address_key))
+        if wait > 0:
+            seconds = max(1, round(wait))
+            await _answer(send, 429, f"Too many failed logins; try again in {seconds} s.",
+                          [(b"retry-after", str(seconds).encode())])
+            return
+        status = 0
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        async def watching(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, replay, watching)
+        if status == 401:
+            self.per_user.fail(user_key)
+            self.per_address.fail(address_key)
+        elif 200 <= status < 400:
+            self.per_user.reset(user_key)
+
+
+async def _answer(send, status: int, detail: str, extra: list | None = None) -> None:
+    raw = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()), *(extra or [])]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": raw})
