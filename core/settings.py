@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     max_pages: int = Field(default=2000, ge=1)
     max_image_pixels: int = Field(default=80_000_000, ge=1)
     ocr_timeout_s: float = Field(default=60.0, gt=0)
+    ocr_budget_s: float | None = Field(default=None, gt=0, description="OCR seconds one ingest call may use in "
+                                       "all; chat and API uploads use 120 s when it is unset.")
+    max_image_frames: int = Field(default=100, ge=1, description="Frames (pages) one image file may hold.")
     max_files_per_upload: int = Field(default=20, ge=1, description="Files one chat upload may hold.")
     max_unzipped_mb: float = Field(default=1024.0, gt=0, description="Declared unzipped size cap (DOCX/PPTX/XLSX).")
     max_zip_ratio: float = Field(default=200.0, gt=1, description="Declared compression ratio cap (zip bombs).")
