@@ -19,6 +19,7 @@ from chat.safety import strip_remote_images
 MAX_TABLE_ROWS = 2000
 METADATA_KEY = "tradeassist"
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_. -]+")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 def display_frame(frame):
@@ -49,6 +50,15 @@ def citation_name(citation: Citation, index: int) -> str:
     source = _NAME_UNSAFE.sub("_", citation.source.rsplit("/", 1)[-1])[:60] or "source"
     page = f" p.{citation.page}" if citation.page else ""
     return f"[{index}: {source}{page}]"
+
+
+def reading_markdown(answer: Answer) -> str | None:
+    """The "Computed: ..." line of an SQL answer (what the SQL computes), or None."""
+    sql = answer.sql
+    if sql is None or not sql.reading:
+        return None
+    # The reading quotes values from the SQL, which a model or a person wrote: shown as plain text.
+    return "**Computed:** " + _MARKDOWN_SPECIAL.sub(r"\\\1", strip_remote_images(sql.reading))
 
 
 def _notice_markdown(notice: Notice) -> str:
@@ -86,7 +96,8 @@ def answer_content(answer: Answer) -> tuple[str, list]:
     """The message's markdown and its elements (inline table, CSV, chart; side citations)."""
     if answer.error is not None:
         return f"**Sorry, I could not answer that.** {strip_remote_images(str(answer.error))}", []
-    lines: list[str] = [_notice_markdown(n) for n in answer.notices]
+    lines: list[str] = [line for line in (reading_markdown(answer),) if line]  # what was computed, first
+    lines += [_notice_markdown(n) for n in answer.notices]
     if answer.text:
         lines.append(strip_remote_images(answer.text))
     elements: list = []
@@ -175,7 +186,8 @@ async def send_answer(question: str, answer: Answer, streamed: cl.Message | None
         step.output = route_summary(answer)
     if answer.sql is not None:
         async with cl.Step(name="SQL", type="tool", language="sql", default_open=False) as sql_step:
-            sql_step.output = pretty_sql(answer.sql.statement, answer.sql.dialect)
+            computed = f"-- Computed: {answer.sql.reading}\n" if answer.sql.reading else ""
+            sql_step.output = computed + pretty_sql(answer.sql.statement, answer.sql.dialect)
     content, elements = answer_content(answer)
     metadata = {METADATA_KEY: light_json(question, answer)}
     if streamed is not None and streamed.streaming:

@@ -7,6 +7,7 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from core.answer import Answer, Notice
 from core.jsonform import json_value
@@ -15,10 +16,12 @@ MAX_TERMINAL_ROWS = 50
 
 
 def render_answer(answer: Answer, console: Console) -> None:
-    """Print an answer: notices, text, SQL, table, citations, explanation, provenance."""
+    """Print an answer: what its SQL computes, notices, text, SQL, table, citations, explanation, provenance."""
     if answer.error is not None:
         console.print(f"[bold red]Error:[/] {answer.error}")
         return
+    if answer.sql is not None and answer.sql.reading:  # what the SQL computes comes first
+        console.print(Text.assemble(("Computed: ", "bold"), answer.sql.reading))
     for notice in answer.notices:
         _render_notice(notice, console)
     if answer.text:

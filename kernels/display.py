@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ MAX_TEXT_ROWS = 15
 #: A mime bundle: (data, metadata), as IPython's display formatter returns it.
 Bundle = tuple[dict[str, Any], dict[str, Any]]
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _NOTICE_COLOURS = {"info": "#1f6feb", "warning": "#b08800", "clarify": "#8250df"}
 
 
@@ -90,6 +92,11 @@ def _explanation_html(explanation: Explanation) -> str:
     )
 
 
+def _reading(answer: Answer) -> str | None:
+    """What the answer's SQL computes, in words (None when there is no SQL or no reading)."""
+    return answer.sql.reading if answer.sql is not None and answer.sql.reading else None
+
+
 def _footer_html(answer: Answer) -> str:
     model = answer.model
     who = model.method + (f" · {model.model}" if model.model else "")
@@ -105,7 +112,11 @@ def answer_html(answer: Answer) -> str:
             "<div class='tradeassist-error' style='color:#b31d28'><b>Error:</b> "
             f"{html.escape(str(answer.error))}</div>"
         )
-    pieces = [_notice_html(n) for n in answer.notices]
+    pieces = []
+    reading = _reading(answer)
+    if reading:  # what the SQL computes comes first, before any number is shown
+        pieces.append(f"<div class='tradeassist-reading'><b>Computed:</b> {html.escape(reading)}</div>")
+    pieces += [_notice_html(n) for n in answer.notices]
     if answer.text:
         pieces.append(f"<div class='tradeassist-text'>{markdown_to_html(answer.text)}</div>")
     if answer.sql is not None:
@@ -128,7 +139,9 @@ def answer_markdown(answer: Answer) -> str:
     """The answer as Markdown (text, SQL block, table, sources) for Markdown-only front ends."""
     if answer.error is not None:
         return f"**Error:** {answer.error}"
-    pieces = [f"> **{n.level}:** {n.message}" for n in answer.notices]
+    reading = _reading(answer)
+    pieces = ["**Computed:** " + _MARKDOWN_SPECIAL.sub(r"\\\1", reading)] if reading else []
+    pieces += [f"> **{n.level}:** {n.message}" for n in answer.notices]
     if answer.text:
         pieces.append(answer.text)
     if answer.sql is not None:
@@ -156,7 +169,9 @@ def answer_plain(answer: Answer) -> str:
     """A short plain-text form (the repr terminals and logs show)."""
     if answer.error is not None:
         return f"Error: {answer.error}"
-    lines = [n.message for n in answer.notices]
+    reading = _reading(answer)
+    lines = [f"Computed: {reading}"] if reading else []
+    lines += [n.message for n in answer.notices]
     if answer.text:
         lines.append(answer.text)
     if answer.sql is not None:
@@ -247,6 +262,11 @@ class NotebookAnswer:
     def sql(self) -> str | None:
         """The SQL statement that produced the table, or None."""
         return self.answer.sql.statement if self.answer.sql is not None else None
+
+    @property
+    def reading(self) -> str | None:
+        """What the SQL computes, in one line of plain English, or None."""
+        return _reading(self.answer)
 
     @property
     def citations(self) -> list[Citation]:

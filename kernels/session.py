@@ -234,15 +234,20 @@ class NotebookSession:
             raise BadInputError("There is no SQL to run. Write a SELECT after %sql.")
         executor = self._sql_executor()
         guarded, result = executor.run_sql(statement)
+        from sql.reading import describe_sql
+
+        # What the person's SQL computes, in words (a LIMIT the guard added is not theirs).
+        reading = describe_sql(guarded.expression, executor.database.dialect,
+                               imposed_limit=guarded.limit if guarded.limit_imposed else None)
         frame = result.frame
         rows = f"{len(frame)} row{'s' if len(frame) != 1 else ''}"
         more = " (more exist; the row cap or LIMIT cut the rest)" if result.truncated else ""
         parts: list[Any] = [
             Text(f"{rows}{more} in {result.elapsed_ms:.0f} ms."),
-            Sql(guarded.sql, executor.database.dialect),
+            Sql(guarded.sql, executor.database.dialect, reading.text),
             Table(frame, truncated=result.truncated),
         ]
-        chart = _chart_for(frame, statement)
+        chart = _chart_for(frame, statement, reading)
         if chart is not None:
             parts.append(chart)
         return Answer(route="sql", parts=tuple(parts))
@@ -299,10 +304,10 @@ def _file_result(data: dict[str, Any]) -> Any:
     )
 
 
-def _chart_for(frame: pd.DataFrame, question: str) -> Chart | None:
+def _chart_for(frame: pd.DataFrame, question: str, reading: Any = None) -> Chart | None:
     """The chart the SQL route's rules choose for a result (None when nothing fits)."""
     try:
         from sql.present import choose_chart
     except ImportError:  # the presentation rules are optional; the table still shows
         return None
-    return choose_chart(frame, question)
+    return choose_chart(frame, question, reading=reading)

@@ -276,6 +276,7 @@ class _Reader:
             literals = ([node.expression] if isinstance(node, exp.EQ) else
                         list(node.expressions) if isinstance(node, exp.In) and not node.args.get("query") else [])
             if (isinstance(column, exp.Column) and column.name.lower() in ENTITY_NAMES and literals
+                    and column.table not in words.ambiguous
                     and all(isinstance(v, exp.Literal) and v.is_string for v in literals) and not found):
                 found = [v.name for v in literals]
             else:
@@ -291,7 +292,8 @@ class _Reader:
         for node in filters:
             kinds = (exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.EQ)
             column = strip_cast(node.this) if isinstance(node, kinds) else None
-            if isinstance(column, exp.Column) and (is_time_name(column.name) or _is_dateish(node)) and (
+            if isinstance(column, exp.Column) and column.table not in words.ambiguous and (
+                    is_time_name(column.name) or _is_dateish(node)) and (
                     not isinstance(node, exp.EQ) or fold_date(node.expression) is not None):
                 key = column.sql()
                 columns[key] = column

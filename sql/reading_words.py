@@ -138,6 +138,9 @@ class Words:
                  outputs: Mapping[str, exp.Expression] | None = None,
                  derived: Mapping[str, tuple[Words, Mapping[str, exp.Expression]]] | None = None):
         self.aliases = dict(aliases)
+        names = list(self.aliases.values())
+        #: Aliases of a table read twice (a self-join): their columns say which copy they come from.
+        self.ambiguous = {alias for alias, table in self.aliases.items() if names.count(table) > 1}
         #: Sources that are queries (CTEs, subqueries): their own words and output expressions,
         #: so a column of a step reads as what the step computed ("average close", not "c").
         self.derived = dict(derived or {})
@@ -165,7 +168,8 @@ class Words:
         inner = self.derived.get(table) if table else None
         if inner is not None and column.name in inner[1]:
             return inner[0].expr(inner[1][column.name])
-        return (table and self._catalog_words(table, column.name)) or humanise(column.name)
+        words = (table and self._catalog_words(table, column.name)) or humanise(column.name)
+        return f"{words} ({column.table})" if column.table in self.ambiguous else words
 
     def _catalog_words(self, table: str, column: str | None) -> str | None:
         definitions = getattr(self.catalog, "definitions", None)
