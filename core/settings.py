@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     )
     local_model: str | None = Field(default=None, description="The model name the local server serves.")
     local_api_key: str | None = None
+    local_context_tokens: int = Field(
+        default=2048, ge=256,
+        description="The local server's context window (llama.cpp's and Ollama's default: 2048); prompts are cut to fit.",
+    )
     vllm_engine_model: str | None = Field(
         default=None, description="Run this model with vLLM in-process (needs the gpu extra and a GPU)."
     )

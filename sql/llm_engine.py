@@ -1,15 +1,19 @@
 """The language-model SQL engine: vanna's legacy prompt and memory interfaces over our catalog.
 
 vanna (``vanna.legacy``) supplies the prompt layout (tables as DDL, business definitions as
-documentation, taught question-SQL pairs as examples) and the SQL extraction from a reply; its
-``ask``/plotting paths are never used (they ``exec`` model-written code). The model is reached
-through the gateway (local first; confidential questions stay local). Every statement passes the
-same guard as any other SQL and is then checked by the database itself on a zero-row probe; a
-refusal or a database error goes back to the model for at most two corrections.
+documentation, taught question-SQL pairs as examples); its ``ask``/plotting paths are never used
+(they ``exec`` model-written code), and its SQL extraction is replaced by ``sql.llm_reply``, which
+copes with what real models write. The model is reached through the gateway (local first;
+confidential questions stay local). Every statement passes the same guard as any other SQL, must
+filter on the data values the question names, and is then checked by the database itself on a
+zero-row probe; a refusal or a database error goes back to the model for at most two corrections.
+When it still fails the engine returns None and the route asks back, as it does offline: a model
+never turns a clarifying question into an unchecked answer.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -20,7 +24,7 @@ from core.answer import ModelInfo
 from core.errors import DataSourceError, ModelUnavailableError, TradeAssistError, UnsafeSqlError
 
 if TYPE_CHECKING:
-    from core.gateway import Gateway
+    from core.gateway import Completion, Gateway
     from core.question import Question
     from core.settings import Settings
     from sql.catalog import Catalog
@@ -29,10 +33,17 @@ if TYPE_CHECKING:
 
 #: Taught pairs shown to the model as examples, most similar first.
 MAX_EXAMPLES = 5
-#: Characters of the prompt's context (vanna counts about four characters per token).
+#: Tokens of the prompt's context (vanna counts about four characters per token).
 MAX_PROMPT_TOKENS = 6000
+#: Reply tokens kept free for the SQL when a model's context window is small.
+SQL_REPLY_TOKENS = 384
+#: Tokens the fixed parts take beyond the schema and notes: vanna's guidelines, examples, the question.
+PROMPT_OVERHEAD_TOKENS = 350
+#: Real tokenizers cut schema text (short names, punctuation) finer than vanna's four characters.
+CHARS_PER_TOKEN_SLACK = 1.3
 
 _WORD = re.compile(r"[a-z0-9_]+")
+log = logging.getLogger(__name__)
 
 
 class GeneratedSql(str):
@@ -60,30 +71,30 @@ class VannaSqlEngine:
         self.database = database
 
     def generate(self, question: Question, catalog: Catalog, previous_sql: str | None) -> GeneratedSql | None:
-        """Guarded SQL for the question; None when no model is reachable (the planner then asks)."""
-        from sql.guard import guard_sql
-
-        vanna = CatalogVanna(catalog, self._pairs(), today=self.settings.current_date().isoformat())
+        """Guarded SQL for the question; None when no model is reachable or its SQL is refused (the planner asks)."""
+        window = self.gateway.context_tokens(task="sql", confidential=question.confidential)
+        reply_tokens = min(self.settings.llm_max_tokens, SQL_REPLY_TOKENS) if window else None
+        vanna = CatalogVanna(catalog, self._pairs(), today=self.settings.current_date().isoformat(),
+                             prompt_tokens=prompt_budget(window, reply_tokens))
         messages = self._messages(vanna, question, previous_sql)
         corrections = max(0, min(2, self.settings.llm_sql_corrections))
+        named = named_values(question.text, catalog, self.settings.current_date())
         tokens_in = tokens_out = 0
         latency = cost = 0.0
         last_error: Exception | None = None
         for attempt in range(corrections + 1):
+            log.info("asking the model for SQL (attempt %d of %d)", attempt + 1, corrections + 1)
             try:
-                completion = self.gateway.complete(messages, task="sql", confidential=question.confidential)
-            except ModelUnavailableError:
+                completion = self.gateway.complete(messages, task="sql", confidential=question.confidential,
+                                                   max_tokens=reply_tokens)
+            except ModelUnavailableError as exc:
+                log.info("no model answered: %s", exc)
                 return None
             model = completion.model
             tokens_in, tokens_out = tokens_in + model.tokens_in, tokens_out + model.tokens_out
             latency, cost = latency + model.latency_ms, cost + model.cost_usd
-            sql = vanna.extract_sql(completion.text).strip().rstrip(";").strip()
             try:
-                if not sql or not re.match(r"(?is)^\s*(select|with|\()", sql):
-                    raise UnsafeSqlError("The reply held no SELECT statement.")
-                guarded = guard_sql(sql, catalog.schema, catalog.dialect, default_limit=self.settings.sql_default_limit,
-                                    max_rows=self.settings.sql_max_rows)
-                self._probe(guarded.expression, catalog)
+                guarded = self._check(completion, catalog, named)
             except (UnsafeSqlError, DataSourceError) as exc:
                 last_error = exc
                 messages = [*messages, ("assistant", completion.text), ("user", _correction(exc, catalog.dialect))]
@@ -91,8 +102,32 @@ class VannaSqlEngine:
             info = ModelInfo(method="llm", provider=model.provider, model=model.model, tokens_in=tokens_in,
                              tokens_out=tokens_out, latency_ms=round(latency, 1), cost_usd=round(cost, 8))
             return GeneratedSql(guarded.sql, info, attempt)
-        kind = type(last_error) if isinstance(last_error, (UnsafeSqlError, DataSourceError)) else UnsafeSqlError
-        raise kind(f"The language model's SQL still failed after {corrections} corrections: {last_error}")
+        # The model could not write acceptable SQL: refused, so the product asks back as offline.
+        log.warning("model SQL refused after %d corrections: %s", corrections, last_error)
+        return None
+
+    def _check(self, completion: Completion, catalog: Catalog, named: list[list[str]]):
+        """The reply's statement, guarded and probed; UnsafeSqlError or DataSourceError says what to correct."""
+        from sql.guard import guard_sql
+        from sql.llm_reply import extract_query, missing_values
+
+        if completion.truncated:
+            raise UnsafeSqlError("The reply was cut off at the token limit before the statement ended.")
+        if "intermediate_sql" in completion.text.lower():
+            # vanna's guideline invites a lookup query first; its rows are not the answer.
+            raise UnsafeSqlError("That was an intermediate query; write the final statement that answers the question.")
+        sql = extract_query(completion.text, catalog.dialect, self.settings.current_date())
+        if sql is None:
+            raise UnsafeSqlError("The reply held no SELECT statement that parses.")
+        guarded = guard_sql(sql, catalog.schema, catalog.dialect, default_limit=self.settings.sql_default_limit,
+                            max_rows=self.settings.sql_max_rows)
+        missing = missing_values(guarded.sql, catalog.dialect, named)
+        if missing:
+            # A statement that ignores a value the question names answers another question.
+            raise UnsafeSqlError(f"The statement does not filter on {', '.join(map(repr, missing))}, "
+                                 "which the question names.")
+        self._probe(guarded.expression, catalog)
+        return guarded
 
     # ------------------------------------------------------------------ context
     def _pairs(self) -> list[dict[str, str]]:
@@ -126,6 +161,24 @@ class VannaSqlEngine:
         database.query(probe.sql(dialect=catalog.dialect), timeout_s=self.settings.sql_timeout_s, max_rows=1)
 
 
+def named_values(question: str, catalog: Catalog, today) -> list[list[str]]:
+    """Data values the question names (a ticker, a side), each as its acceptable spellings."""
+    from sql.parse_question import parse_question
+
+    try:
+        parsed = parse_question(question, catalog, today)
+    except Exception:  # a question the parser cannot read names nothing it can check
+        return []
+    named = []
+    for mention in parsed.mentions():
+        # One value per mention only when the mention is unambiguous; several candidates are a
+        # guess the planner itself would ask about, so none of them is required.
+        spellings = sorted({str(ref.value) for ref in mention.values})
+        if len(spellings) == 1 and not mention.concepts:
+            named.append(spellings)
+    return named
+
+
 def _correction(error: Exception, dialect: str) -> str:
     return (f"That SQL failed: {error}\nWrite one corrected {dialect} SELECT statement that answers the "
             "question, using only the tables and columns given. Reply with the SQL only.")
@@ -143,8 +196,9 @@ def _make_catalog_vanna() -> type:
     class _CatalogVanna(base):  # type: ignore[misc, valid-type]
         """vanna's memory interfaces answered from our catalog, definitions and taught pairs."""
 
-        def __init__(self, catalog: Catalog, pairs: list[dict[str, str]], *, today: str):
-            super().__init__(config={"dialect": _dialect_name(catalog.dialect), "max_tokens": MAX_PROMPT_TOKENS})
+        def __init__(self, catalog: Catalog, pairs: list[dict[str, str]], *, today: str,
+                     prompt_tokens: int = MAX_PROMPT_TOKENS):
+            super().__init__(config={"dialect": _dialect_name(catalog.dialect), "max_tokens": prompt_tokens})
             self.catalog = catalog
             self.pairs = list(pairs)
             self.today = today
@@ -165,12 +219,19 @@ def _make_catalog_vanna() -> type:
             return [p for p in ranked[:MAX_EXAMPLES] if _overlap(words, p["question"]) > 0]
 
         def get_related_ddl(self, question: str, **kwargs: Any) -> list:
-            """Every table of the catalog as CREATE TABLE."""
-            return [table_ddl(table, self.catalog.dialect) for table in self.catalog.schema.tables.values()]
+            """Every table of the catalog as CREATE TABLE, those the question's words name first.
+
+            vanna adds tables while they fit its token budget, so under a small context window the
+            related tables are the ones kept.
+            """
+            tables = self.catalog.schema.tables
+            return [table_ddl(tables[name], self.catalog.dialect) for name in rank_tables(question, self.catalog)]
 
         def get_related_documentation(self, question: str, **kwargs: Any) -> list:
-            """Business definitions and today's date."""
-            return definition_notes(self.catalog) + [f"Today is {self.today}; resolve relative dates from it."]
+            """Today's date, then the business definitions of the related tables first."""
+            order = {name: rank for rank, name in enumerate(rank_tables(question, self.catalog))}
+            notes = sorted(definition_notes(self.catalog), key=lambda note: order.get(_note_table(note), len(order)))
+            return [f"Today is {self.today}; resolve relative dates from it."] + notes
 
         def add_question_sql(self, question: str, sql: str, **kwargs: Any) -> str:
             """Remember a pair for this engine's lifetime (the Teacher stores pairs for good)."""
@@ -222,12 +283,44 @@ def _make_catalog_vanna() -> type:
 _CLASS: type | None = None
 
 
-def CatalogVanna(catalog: Catalog, pairs: list[dict[str, str]], *, today: str):  # noqa: N802 - a class factory
+def CatalogVanna(catalog: Catalog, pairs: list[dict[str, str]], *, today: str,  # noqa: N802 - a class factory
+                 prompt_tokens: int = MAX_PROMPT_TOKENS):
     """vanna's VannaBase bound to one catalog (built lazily: vanna imports plotly and more)."""
     global _CLASS
     if _CLASS is None:
         _CLASS = _make_catalog_vanna()
-    return _CLASS(catalog, pairs, today=today)
+    return _CLASS(catalog, pairs, today=today, prompt_tokens=prompt_tokens)
+
+
+def prompt_budget(window: int | None, reply_tokens: int | None) -> int:
+    """vanna's token budget for the schema and notes so the whole prompt and the reply fit the window."""
+    if not window:
+        return MAX_PROMPT_TOKENS
+    room = window - (reply_tokens or 0) - PROMPT_OVERHEAD_TOKENS
+    return max(200, min(MAX_PROMPT_TOKENS, int(room / CHARS_PER_TOKEN_SLACK)))
+
+
+def rank_tables(question: str, catalog: Catalog) -> list[str]:
+    """Table names, those sharing the most words with the question (name, synonyms, columns) first."""
+    words = set(_WORD.findall(question.lower()))
+    definitions = catalog.definitions.tables
+
+    def score(name: str) -> float:
+        table = catalog.schema.tables[name]
+        vocabulary = {name.lower(), name.lower().rstrip("s")}
+        if name in definitions:
+            vocabulary |= {w for synonym in definitions[name].synonyms for w in _WORD.findall(synonym.lower())}
+        columns = {w for column in table.columns for w in _WORD.findall(column.lower())}
+        return 2 * len(words & vocabulary) + len(words & columns)
+
+    names = list(catalog.schema.tables)
+    return sorted(names, key=lambda name: -score(name))  # stable: catalog order among equals
+
+
+def _note_table(note: str) -> str | None:
+    # Notes start "Table t", "Column t.c", "Metric m on t" or "In t.c": the table they describe.
+    match = re.match(r"(?:Table (\w+)|Column (\w+)\.|Metric .*? on (\w+) =|In (\w+)\.)", note)
+    return next((group for group in match.groups() if group), None) if match else None
 
 
 def table_ddl(table, dialect: str) -> str:

@@ -45,6 +45,13 @@ class Completion:
     text: str
     model: ModelInfo
     attempts: tuple[Attempt, ...] = ()
+    #: Why the model stopped, as the provider says it ("stop", "length", "max_tokens", ...).
+    finish_reason: str | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the answer was cut off by the token limit (its end is missing)."""
+        return self.finish_reason in ("length", "max_tokens")
 
 
 class _ProviderFailed(Exception):
@@ -56,6 +63,8 @@ class _Call:
     messages: list
     attempts: list[Attempt] = field(default_factory=list)
     method: str = "llm"
+    task: str = "simple"
+    max_tokens: int | None = None
 
 
 class Gateway:
@@ -81,13 +90,23 @@ class Gateway:
         """The providers a call would try, in order."""
         return self.policy.order(self.providers, task=task, confidential=confidential)
 
+    def context_tokens(self, *, task: str = "simple", confidential: bool = False) -> int | None:
+        """The smallest context window among the providers a call may reach (None: no small one).
+
+        Callers size prompts by it: llama.cpp refuses a prompt longer than its window, and Ollama
+        silently drops the prompt's beginning (the system message with the schema or the rules).
+        """
+        windows = [p.context_tokens for p in self.route(task=task, confidential=confidential) if p.context_tokens]
+        return min(windows) if windows else None
+
     # ------------------------------------------------------------------ whole answers
-    def complete(self, messages: Messages, *, task: str = "simple", confidential: bool = False) -> Completion:
+    def complete(self, messages: Messages, *, task: str = "simple", confidential: bool = False,
+                 max_tokens: int | None = None) -> Completion:
         """The first allowed provider's answer; ModelUnavailableError when none answers."""
         order = self.route(task=task, confidential=confidential)
         if not order:
             raise ModelUnavailableError(_no_provider_message(self, confidential))
-        call = _Call(_as_messages(messages))
+        call = _Call(_as_messages(messages), task=task, max_tokens=max_tokens)
         runnables = [self._runnable(provider) for provider in order]
         chain = runnables[0].with_fallbacks(runnables[1:], exceptions_to_handle=(_ProviderFailed,)) \
             if len(runnables) > 1 else runnables[0]
@@ -115,7 +134,7 @@ class Gateway:
             started = time.perf_counter()
             try:
                 with provider.limit.slot(min(provider.timeouts.queue_s, max(0.0, deadline.left()))):
-                    message = provider.chat().invoke(call.messages)
+                    message = provider.chat().invoke(call.messages, **_limits(provider, call.task, call.max_tokens))
                 text = _text_of(message)
             except ProviderBusy as exc:
                 provider.breaker.release_probe()  # busy says nothing about the provider's health
@@ -139,24 +158,30 @@ class Gateway:
             info = ModelInfo(method=self.method, provider=provider.name, model=provider.model, tokens_in=tokens_in,
                              tokens_out=tokens_out, latency_ms=round(deadline_ms(deadline), 1),
                              cost_usd=round(provider.cost(tokens_in, tokens_out), 8))
-            return Completion(text, info, tuple(call.attempts))
+            metadata = getattr(message, "response_metadata", None) or {}
+            finish = metadata.get("finish_reason") or metadata.get("stop_reason")
+            return Completion(text, info, tuple(call.attempts), str(finish) if finish else None)
 
     # ------------------------------------------------------------------ streams
-    def stream(self, messages: Messages, *, task: str = "simple", confidential: bool = False) -> ModelStream:
+    def stream(self, messages: Messages, *, task: str = "simple", confidential: bool = False,
+               max_tokens: int | None = None) -> ModelStream:
         """A stream of text pieces from the first provider that starts answering."""
         order = self.route(task=task, confidential=confidential)
         if not order:
             raise ModelUnavailableError(_no_provider_message(self, confidential))
-        return ModelStream(order, _as_messages(messages), self.method)
+        return ModelStream(order, _as_messages(messages), self.method, task=task, max_tokens=max_tokens)
 
 
 class ModelStream:
     """Iterate for text pieces; ``cancel()`` or leaving a ``with`` block closes the HTTP stream."""
 
-    def __init__(self, providers: Sequence[Provider], messages: list, method: str = "llm"):
+    def __init__(self, providers: Sequence[Provider], messages: list, method: str = "llm", *, task: str = "simple",
+                 max_tokens: int | None = None):
         self.providers = list(providers)
         self.messages = messages
         self.method = method
+        self.task = task
+        self.max_tokens = max_tokens
         self.attempts: list[Attempt] = []
         self.model: ModelInfo | None = None
         self.text = ""
@@ -213,7 +238,8 @@ class ModelStream:
     def _run(self, provider: Provider, started: float) -> Iterator[str]:
         deadline = Deadline(provider.timeouts.total_s)
         usage: dict[str, int] = {}
-        source = iter(provider.chat(streaming=True).stream(self.messages))
+        source = iter(provider.chat(streaming=True).stream(self.messages,
+                                                           **_limits(provider, self.task, self.max_tokens)))
         self._source = source
         try:
             while not self._cancelled:
@@ -269,7 +295,7 @@ class ModelStream:
     async def _arun(self, provider: Provider, started: float) -> AsyncIterator[str]:
         deadline = Deadline(provider.timeouts.total_s)
         usage: dict[str, int] = {}
-        source = provider.chat(streaming=True).astream(self.messages)
+        source = provider.chat(streaming=True).astream(self.messages, **_limits(provider, self.task, self.max_tokens))
         try:
             while not self._cancelled:
                 try:
@@ -350,6 +376,16 @@ def conversation_window(question: Question, *, max_turns: int = 4, max_chars: in
         used += size
         messages[:0] = [("user", turn.question)] + ([("assistant", reply)] if reply else [])
     return messages
+
+
+def _limits(provider: Provider, task: str, requested: int | None) -> dict[str, int]:
+    # Sent per call only when below the provider's own cap (the in-process engine ignores it).
+    from core.gateway.policy import max_tokens_for
+
+    cap = max_tokens_for(task, provider.max_tokens, requested)
+    if cap is None:
+        return {}
+    return {"max_tokens": cap, "extra_body": {"max_tokens": cap}} if provider.legacy_max_tokens else {"max_tokens": cap}
 
 
 def _as_messages(messages: Messages) -> list:

@@ -19,6 +19,15 @@ if TYPE_CHECKING:
 
 #: What a call is for; the policy orders providers by it.
 TASKS = ("sql", "simple", "complex", "route")
+#: Token caps per task below TRADEASSIST_LLM_MAX_TOKENS: a route pick is one word, and a small
+#: local model asked for one word may otherwise ramble to the full budget (seconds on a CPU).
+TASK_MAX_TOKENS = {"route": 16}
+
+
+def max_tokens_for(task: str, configured: int, requested: int | None = None) -> int | None:
+    """The token cap to send for one call, or None to keep the provider's configured one."""
+    caps = [cap for cap in (requested, TASK_MAX_TOKENS.get(task)) if cap is not None and cap < configured]
+    return min(caps) if caps else None
 
 #: USD per million tokens (in, out) of common cloud models; settings may add or override any.
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {

@@ -48,6 +48,12 @@ class Provider:
     base_url: str | None = None
     api_key: str | None = None
     max_tokens: int = 1024
+    #: The model's context window when it is small enough to matter (a CPU server); None: large.
+    context_tokens: int | None = None
+    #: The server reads only the older ``max_tokens`` field: LangChain sends the cap as
+    #: ``max_completion_tokens``, which llama-cpp-python's server ignores (it then writes until its
+    #: context is full), so the cap is also sent as ``max_tokens`` in the request body.
+    legacy_max_tokens: bool = False
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
@@ -98,9 +104,10 @@ def _build_chat(provider: Provider, *, read_timeout: float) -> BaseChatModel:
         return InProcessVllmChat.shared(provider.model, max_tokens=provider.max_tokens)
     from langchain_openai import ChatOpenAI
 
+    extra = {"extra_body": {"max_tokens": provider.max_tokens}} if provider.legacy_max_tokens else {}
     return ChatOpenAI(model=provider.model, base_url=provider.base_url, api_key=provider.api_key or "EMPTY",
                       max_retries=0, timeout=timeout, max_tokens=provider.max_tokens, temperature=0,
-                      stream_usage=True)
+                      stream_usage=True, **extra)
 
 
 def classify_error(exc: BaseException) -> tuple[bool, float | None, str]:
@@ -139,11 +146,12 @@ def build_providers(settings: Settings) -> list[Provider]:
     prices = price_table(settings)
     found: list[Provider] = []
 
-    def add(name: str, model: str, *, local: bool, kind: str, base_url=None, api_key=None) -> None:
+    def add(name: str, model: str, *, local: bool, kind: str, base_url=None, api_key=None, context=None) -> None:
         price_in, price_out = price_of(model, prices, local=local)
         found.append(Provider(
             name=name, model=model, local=local, kind=kind, base_url=base_url, api_key=api_key,
-            max_tokens=settings.llm_max_tokens, timeouts=timeouts, retry=retry,
+            max_tokens=settings.llm_max_tokens, context_tokens=context, legacy_max_tokens=name == "local",
+            timeouts=timeouts, retry=retry,
             breaker=CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_cooldown_s),
             limit=ConcurrencyLimit(settings.llm_local_concurrency if local else settings.llm_cloud_concurrency),
             price_in=price_in, price_out=price_out))
@@ -157,7 +165,7 @@ def build_providers(settings: Settings) -> list[Provider]:
         # A CPU server (llama.cpp, Ollama) is slower than vLLM on a GPU, so it comes after it; it
         # still keeps data on the machine, so it comes before any cloud model.
         add("local", settings.local_model or LOCAL_DEFAULT_MODEL, local=True, kind="openai-compatible",
-            base_url=_v1(settings.local_url), api_key=settings.local_api_key)
+            base_url=_v1(settings.local_url), api_key=settings.local_api_key, context=settings.local_context_tokens)
     if settings.openai_api_key:
         add("openai", settings.openai_model, local=False, kind="openai-compatible",
             base_url=settings.openai_base_url, api_key=settings.openai_api_key)

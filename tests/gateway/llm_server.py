@@ -34,6 +34,7 @@ class Reply:
     first_delay_s: float = 0.0
     chunk_delay_s: float = 0.0
     cut_after: int | None = None
+    finish_reason: str = "stop"  # "length": the token limit cut the answer
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if step.chunk_delay_s:
                     time.sleep(step.chunk_delay_s)
             self._event({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": state.model,
-                         "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                         "choices": [{"index": 0, "delta": {}, "finish_reason": step.finish_reason}]})
             if (body.get("stream_options") or {}).get("include_usage"):
                 self._event({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": state.model,
                              "choices": [], "usage": _usage(step)})
@@ -277,5 +278,6 @@ def _usage(step: Reply) -> dict:
 
 def _completion(model: str, step: Reply) -> dict:
     return {"id": "c1", "object": "chat.completion", "created": 0, "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": step.text}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": step.text},
+                         "finish_reason": step.finish_reason}],
             "usage": _usage(step)}

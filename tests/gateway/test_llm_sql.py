@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from llm_server import LlmServer, Reply, closed_port_url
 
-from core.errors import UnsafeSqlError
 from core.gateway import Gateway
 from core.question import Question
 from sql.llm_engine import GeneratedSql, VannaSqlEngine
@@ -74,7 +73,7 @@ def test_self_correction_from_the_guard(sql_setup):
 
 
 def test_self_correction_from_the_database(sql_setup):
-    bad = "SELECT symbol + 1 AS x FROM instruments"  # passes the guard, fails in DuckDB's binder
+    bad = "SELECT symbol + 1 AS x FROM instruments WHERE symbol IN ('AAPL', 'MSFT')"  # fails in DuckDB's binder
     with LlmServer([Reply(bad), Reply(GOOD_SQL)]) as local:
         route, _engine = sql_setup(local=local)
         answer = route.answer(Question(UNPLANNABLE))
@@ -82,14 +81,15 @@ def test_self_correction_from_the_database(sql_setup):
     assert "No function matches" in local.requests[1]["body"]["messages"][-1]["content"]
 
 
-def test_at_most_two_corrections_and_unsafe_sql_never_runs(sql_setup):
+def test_at_most_two_corrections_and_unsafe_sql_never_runs(sql_setup, caplog):
     with LlmServer([Reply("DROP TABLE trades"), Reply("SELECT * FROM read_csv('/etc/passwd')"),
                     Reply("DELETE FROM trades")]) as local:
         route, engine = sql_setup(local=local)
         catalog = route.engine()[1].catalog
-        with pytest.raises(UnsafeSqlError, match="after 2 corrections"):
-            engine.generate(Question(UNPLANNABLE), catalog, None)
-    assert local.completions == 3
+        assert engine.generate(Question(UNPLANNABLE), catalog, None) is None  # refused: the route asks back
+        answer = route.answer(Question(UNPLANNABLE))
+    assert local.completions == 6 and "refused after 2 corrections" in caplog.text
+    assert answer.needs_clarification and answer.sql is None and answer.model.method == "planner"
     count = route.engine()[0].query("SELECT COUNT(*) AS n FROM trades", timeout_s=5, max_rows=1).frame["n"][0]
     assert count > 0
 
@@ -134,3 +134,42 @@ def test_notebook_frames_use_the_model_without_probing_another_database(model_se
     assert answer.error is None and answer.model.method == "llm"
     assert answer.table.frame["ticker"].tolist() == ["C", "A"] and local.completions == 1
     assert "CREATE TABLE book" in local.requests[0]["body"]["messages"][0]["content"]
+
+
+@pytest.mark.parametrize("reply", [
+    # prose first, "with" as an English word, SQL without a semicolon, then more prose
+    "I will start with the daily bars; they hold prices.\nHere is the query:\n" + GOOD_SQL + "\n\nThis joins both.",
+    # a MySQL habit in a DuckDB prompt, transpiled because DuckDB's parser refuses it
+    GOOD_SQL.replace("a.date,", "a.`date`,"),
+    # T-SQL's TOP in a DuckDB prompt
+    GOOD_SQL.replace("SELECT ", "SELECT TOP 500 ", 1),
+    # a fence the model never closed
+    "```sql\n" + GOOD_SQL,
+])
+def test_real_model_replies_yield_the_statement(sql_setup, reply):
+    with LlmServer([Reply(reply)]) as local:
+        route, engine = sql_setup(local=local)
+        sql = engine.generate(Question(UNPLANNABLE), route.engine()[1].catalog, None)
+    assert sql is not None and sql.corrections == 0 and local.completions == 1
+    assert "JOIN daily_bars" in sql and "'MSFT'" in sql
+
+
+def test_cut_off_intermediate_or_off_topic_sql_is_sent_back(sql_setup):
+    cut = GOOD_SQL.split(" WHERE")[0]  # syntactically whole, but the filter was never written
+    with LlmServer([Reply(cut, finish_reason="length"),
+                    Reply("-- intermediate_sql\nSELECT DISTINCT symbol FROM daily_bars"),
+                    Reply("SELECT close FROM daily_bars WHERE symbol = 'NVDA'")]) as local:
+        route, engine = sql_setup(local=local)
+        assert engine.generate(Question(UNPLANNABLE), route.engine()[1].catalog, None) is None
+    corrections = [r["body"]["messages"][-1]["content"] for r in local.requests[1:]]
+    assert "cut off at the token limit" in corrections[0] and "intermediate query" in corrections[1]
+
+
+def test_current_date_becomes_the_products_date(sql_setup):
+    sql = ("SELECT date, close FROM daily_bars WHERE symbol = 'AAPL' AND date > CURRENT_DATE - INTERVAL 30 DAY "
+           "ORDER BY date")
+    with LlmServer([Reply(sql)]) as local:
+        route, engine = sql_setup(local=local)
+        generated = engine.generate(Question("AAPL closes with a correlation-adjusted trend"),
+                                    route.engine()[1].catalog, None)
+    assert "CURRENT_DATE" not in generated.upper() and "2026-11-20" in generated

@@ -57,3 +57,28 @@ def test_doctor_fails_when_the_local_server_is_down_or_serves_another_model(monk
         monkeypatch.setenv("TRADEASSIST_LOCAL_MODEL", "qwen2.5:0.5b")
         result = CliRunner().invoke(app, ["doctor"])
     assert result.exit_code == 1 and "llama3.2:1b" in result.output and "qwen2.5:0.5b" in result.output
+
+
+def test_small_windows_shrink_prompts_and_route_picks_are_capped(model_settings):
+    from core.classifier import ModelTieBreaker
+    from core.question import Question
+    from retrieval.grounded import GroundedWriter
+    from retrieval.records import Chunk, DocumentInfo, Hit
+
+    def hit(page: int) -> Hit:
+        doc = DocumentInfo(key="report.pdf", source="report.pdf", path="/docs/report.pdf", content_hash="h")
+        return Hit(chunk_id=f"c{page}", document=doc, chunk=Chunk(text=f"page {page} " + "revenue grew. " * 300,
+                                                                 page=page), score=1.0, dense_score=0.5)
+
+    with LlmServer([Reply("Revenue grew [report.pdf p.1].")]) as local:
+        settings = model_settings(local_url=local.url, local_context_tokens=2048)
+        gateway = Gateway.from_settings(settings)
+        assert gateway.context_tokens(task="simple") == 2048
+        GroundedWriter(gateway, settings).write(Question("how did revenue do?"), [hit(p) for p in range(1, 7)])
+        body = local.requests[-1]["body"]
+        assert sum(len(m["content"]) for m in body["messages"]) < (2048 - 256) * 3 and body["max_tokens"] == 256
+        assert "[report.pdf p.1]" in body["messages"][-1]["content"]  # the strongest hits are kept
+        ModelTieBreaker(gateway)(Question("price in the statement"), ())
+        assert local.requests[-1]["body"]["max_tokens"] == 16
+    with LlmServer([Reply("ok")]) as vllm:
+        assert Gateway.from_settings(model_settings(local=vllm)).context_tokens() is None  # vLLM: large windows
