@@ -143,7 +143,7 @@ def distinct_values(table: str, column: str, cap: int) -> exp.Select:
     col = exp.column(column, quoted=True)
     return (
         exp.select(col)
-        .from_(exp.to_table(table, quoted=True))
+        .from_(exp.table_(table, quoted=True))
         .where(exp.Not(this=exp.Is(this=col.copy(), expression=exp.Null())))
         .group_by(col.copy())
         .limit(cap + 1)
@@ -174,7 +174,7 @@ def build_value_index(
                 # A cheap sample first: hashes and addresses show themselves as free text at once,
                 # without grouping the whole table.
                 sample = fetch(exp.select(exp.column(column.name, quoted=True))
-                               .from_(exp.to_table(table_name, quoted=True)).limit(SAMPLE_ROWS))
+                               .from_(exp.table_(table_name, quoted=True)).limit(SAMPLE_ROWS))
                 if len(set(sample)) > cap:
                     continue
             values = fetch(distinct_values(table_name, column.name, cap))
@@ -206,7 +206,7 @@ def _index_labels(index: ValueIndex, schema, table: str, label: str, subject: st
     # Names link to the entity's key, so "Apple" filters on symbol = 'AAPL'.
     query = (
         exp.select(exp.column(label, quoted=True), exp.column(subject, quoted=True))
-        .from_(exp.to_table(table, quoted=True))
+        .from_(exp.table_(table, quoted=True))
         .limit(MAX_ENTITY_VALUES)
     )
     rows = [row for row in fetch(query) if isinstance(row, tuple | list) and isinstance(row[0], str)]

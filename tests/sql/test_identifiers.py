@@ -1,0 +1,133 @@
+"""Identifier understanding: names split, prefixes stripped, abbreviations expanded, comments read."""
+
+from __future__ import annotations
+
+import pytest
+
+from sql.column_roles import column_role
+from sql.comment_hints import value_hints
+from sql.identifiers import expand_words, plural, shared_prefix, singular, split_identifier, strip_prefix, table_words
+from sql.naming import read_names
+from sql.schema import ColumnSchema, Schema, TableSchema
+
+
+@pytest.mark.parametrize(("name", "parts"), [
+    ("sbCustCountry", ["sb", "cust", "country"]),
+    ("sbTxAmount", ["sb", "tx", "amount"]),
+    ("SbTxCustId", ["sb", "tx", "cust", "id"]),
+    ("T_CLIENT_ACCT", ["t", "client", "acct"]),
+    ("trade_date", ["trade", "date"]),
+    ("USDAmount", ["usd", "amount"]),
+    ("px2Close", ["px", "2", "close"]),
+    ("ORD_TS", ["ord", "ts"]),
+    ("order-book", ["order", "book"]),
+    ("id", ["id"]),
+])
+def test_split_identifier(name, parts):
+    assert split_identifier(name) == parts
+
+
+@pytest.mark.parametrize(("words", "expanded"), [
+    (["cust", "id"], ["customer", "id"]),
+    (["tx", "amt"], ["transaction", "amount"]),
+    (["txn", "dt"], ["transaction", "date"]),
+    (["trx", "ts"], ["transaction", "timestamp"]),
+    (["qty"], ["quantity"]),
+    (["px"], ["price"]),
+    (["ccy"], ["currency"]),
+    (["acct", "no"], ["account", "number"]),
+    (["tkr"], ["ticker"]),
+    (["sym"], ["symbol"]),
+    (["cls", "px"], ["close", "price"]),
+    (["asset", "cls"], ["asset", "class"]),
+    (["trades"], ["trade"]),
+    (["currencies"], ["currency"]),
+    (["status"], ["status"]),
+])
+def test_expand_words(words, expanded):
+    assert expand_words(words) == expanded
+
+
+@pytest.mark.parametrize(("one", "many"), [
+    ("trade", "trades"), ("currency", "currencies"), ("status", "statuses"), ("day", "days"), ("box", "boxes"),
+])
+def test_singular_and_plural(one, many):
+    assert plural(one) == many
+    assert singular(many) == one
+
+
+@pytest.mark.parametrize(("names", "prefix"), [
+    ([["sb", "tx", "id"], ["sb", "tx", "amount"], ["sb", "tx", "dt"]], ["sb", "tx"]),
+    ([["trd", "id"], ["trd", "qty"], ["trd", "px"], ["acct", "no"]], ["trd"]),
+    ([["symbol"], ["date"], ["close"]], []),
+    ([["order", "id"], ["account", "id"], ["symbol"], ["quantity"]], []),  # two of four is no prefix
+    ([["id"]], []),
+])
+def test_shared_prefix(names, prefix):
+    assert shared_prefix(names) == prefix
+
+
+def test_strip_prefix_keeps_a_name_that_would_vanish():
+    assert strip_prefix(["sb", "tx", "amount"], ["sb", "tx"]) == ["amount"]
+    assert strip_prefix(["sb", "tx"], ["sb", "tx"]) == ["sb", "tx"]
+
+
+@pytest.mark.parametrize(("name", "prefix", "words"), [
+    ("tblTrades", [], ["trades"]),
+    ("T_CLIENT_ACCT", [], ["client", "acct"]),
+    ("sbCustomer", ["sb"], ["customer"]),
+    ("dim_instrument", [], ["instrument"]),
+    ("t", [], ["t"]),
+])
+def test_table_words(name, prefix, words):
+    assert table_words(name, prefix) == words
+
+
+def _schema(tables: dict[str, list[tuple[str, str]]]) -> Schema:
+    return Schema({name: TableSchema(name, {c: ColumnSchema(c, kind.upper(), kind) for c, kind in cols})
+                   for name, cols in tables.items()})
+
+
+def test_read_names_strips_database_and_table_prefixes():
+    names = read_names(_schema({
+        "sbCustomer": [("sbCustId", "integer"), ("sbCustName", "text"), ("sbCustCountry", "text")],
+        "sbTransaction": [("sbTxId", "integer"), ("sbTxCustId", "integer"), ("sbTxAmount", "number"),
+                          ("sbTxDt", "date")],
+    }))
+    assert names.database_prefix == ("sb",)
+    assert names.tables["sbTransaction"].words == ("transaction",)
+    assert names.tables["sbCustomer"].nouns == "customers"
+    assert names.columns[("sbCustomer", "sbCustCountry")].words == ("country",)
+    assert names.columns[("sbTransaction", "sbTxCustId")].words == ("customer", "id")
+    assert names.columns[("sbTransaction", "sbTxDt")].words == ("date",)
+
+
+@pytest.mark.parametrize(("words", "kind", "role"), [
+    (("trade", "date"), "timestamp", "date"),
+    (("customer", "id"), "integer", "identifier"),
+    (("account", "number"), "integer", "identifier"),
+    (("limit", "price"), "number", "price"),
+    (("fee", "amount"), "number", "money"),
+    (("quantity",), "integer", "quantity"),
+    (("number",), "number", "number"),
+    (("name",), "text", "name"),
+    (("country",), "text", "category"),
+    (("weight",), "number", "percent"),
+    (("active",), "boolean", "flag"),
+])
+def test_column_role(words, kind, role):
+    assert column_role(words, kind) == role
+
+
+@pytest.mark.parametrize(("comment", "hints"), [
+    ("Trade direction. Possible values: B = buy, S = sell", {"B": ("buy", "bought", "buys", "purchase"),
+                                                             "S": ("sell", "sold", "sells")}),
+    ("Desk. Possible values: Rates, Equities, Macro", {"Rates": (), "Equities": (), "Macro": ()}),
+    ("Status, one of: NEW, FILLED or CANCELLED", {"NEW": (), "FILLED": (), "CANCELLED": ()}),
+    ("State (possible values: 'O' (open), 'C' (closed))", {"O": ("open",), "C": ("closed",)}),
+    ("Side: B = buy, S = sell", {"B": ("buy", "bought", "buys", "purchase"), "S": ("sell", "sold", "sells")}),
+    ("Commission charged on the fill", {}),
+    ("", {}),
+])
+def test_value_hints(comment, hints):
+    assert value_hints(comment) == hints
