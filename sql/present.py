@@ -268,8 +268,10 @@ def choose_chart(frame: pd.DataFrame, question_text: str, column_roles: dict | N
         if all(name in lowered for name in OHLC) and (
                 not categories or frame[categories[0]].nunique() == 1):
             return _candlestick(frame, time, [lowered[n] for n in OHLC], title)
-        if categories and frame[categories[0]].nunique() > 1:
+        if categories and len(frame) > frame[categories[0]].nunique() > 1:
             return _lines_by_category(frame, time, categories[0], main, title)
+        if categories and frame[categories[0]].nunique() == len(frame):
+            return _bars(frame, categories, main, title)  # one row per thing (e.g. transfers): not a series
         return _lines(frame, time, numbers[:4] if main in numbers[:4] else [main], title)
     if categories and numbers:
         return _bars(frame, categories, main, title)

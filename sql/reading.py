@@ -388,8 +388,11 @@ def _is_dateish(node: exp.Expression) -> bool:
 
 
 def _conjuncts(node: exp.Expression) -> list[exp.Expression]:
+    """The ANDed parts of a condition, through parentheses: ``(a AND b) AND c`` -> [a, b, c]."""
     inner = node.this if isinstance(node, exp.Paren) else node
-    return list(inner.flatten()) if isinstance(inner, exp.And) else [node]
+    if not isinstance(inner, exp.And):
+        return [node]
+    return [part for piece in inner.flatten() for part in _conjuncts(piece)]
 
 
 def _resolve(node: exp.Expression, outputs: dict, select: exp.Select) -> exp.Expression:

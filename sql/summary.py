@@ -60,10 +60,10 @@ def summarize_result(frame: pd.DataFrame, truncated: bool = False, reading: SqlR
     numbers = [c for c in frame.columns if roles[str(c)] == "number"]
     categories = [c for c in frame.columns if roles[str(c)] == "category"]
     count = f"{len(frame):,} rows" + (" (cut at the row limit)" if truncated else "")
-    if times and numbers and categories and frame[categories[0]].nunique() > 1:
+    if times and numbers and categories and len(frame) > frame[categories[0]].nunique() > 1:
         return _series_by_category(frame, times[0], categories[0], main_number(frame, numbers, reading), labels,
                                    count)
-    if times and numbers:
+    if times and numbers and not categories:
         return _series(frame, times[0], main_number(frame, numbers, reading), labels, count)
     if categories and numbers:
         return _ranking(frame, categories, main_number(frame, numbers, reading), labels, reading, count)
@@ -93,6 +93,11 @@ def _float(value):
         return float(value)
     except (TypeError, ValueError):
         return value
+
+
+def _short(text: str, limit: int = 24) -> str:
+    """A long label (a transaction hash, an address) cut for a sentence; the table has it whole."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _capital(text: str) -> str:
@@ -130,7 +135,9 @@ def _ranking(frame, categories, number, labels: dict[str, str], reading, count: 
     descending = _descending(number, reading, frame)
     data = data.sort_values("_v", ascending=not descending, kind="stable")
     named = data.iloc[[0, 1, 2, -1] if len(data) > 3 else list(range(len(data)))]
-    keys = named[categories].apply(lambda r: " / ".join(format_value(v) for v in r), axis=1).tolist()
+    # The first category names a row when it is unique (a hash, an id); otherwise two name it.
+    naming = categories[:1] if frame[categories[0]].is_unique else categories[:2]
+    keys = named[naming].apply(lambda r: " / ".join(_short(format_value(v)) for v in r), axis=1).tolist()
     values = [_num(v, label) for v in named["_v"].tolist()]
     first, last = ("highest", "lowest") if descending else ("lowest", "highest")
     sentence = f"{count}; {first} {label}: {keys[0]} ({values[0]})"

@@ -150,6 +150,13 @@ def test_chart_says_what_was_computed_and_charts_the_computed_measure():
     assert close.figure.layout.yaxis.title.text == "Close"
 
 
+def test_one_row_per_thing_with_a_time_is_bars_not_lines():
+    data = frame(tx_hash=["a1", "b2", "c3"], block_time=pd.to_datetime(["2026-11-02", "2026-10-25", "2026-11-10"]),
+                 usd_value=[3.0, 2.0, 1.0])
+    chart = choose_chart(data, "largest transfers")
+    assert chart.kind == "bar" and list(chart.figure.data[0].y) == [3.0, 2.0, 1.0]
+
+
 def test_column_roles_can_be_overridden():
     data = frame(code=[1, 2, 3], value=[3.0, 1.0, 2.0])
     assert classify_columns(data) == {"code": "number", "value": "number"}
@@ -205,6 +212,12 @@ SUMMARY_CASES = [
     ("SELECT date, symbol, close FROM daily_bars WHERE symbol IN ('BTC', 'ETH') ORDER BY date",
      frame(date=list(DAYS[:2]) * 2, symbol=["BTC", "BTC", "ETH", "ETH"], close=[1.0, 2.5, 3.0, 4.25]), True,
      "4 rows (cut at the row limit) for 2 symbols from 2026-10-01 to 2026-10-02; latest close: BTC 2.50, ETH 4.25."),
+    # one row per thing, with a time: ranked by the sorted measure, long names cut, not read as a series
+    ("SELECT tx_hash, block_time, usd_value FROM onchain_transfers ORDER BY usd_value DESC LIMIT 3",
+     frame(tx_hash=["9268774474d53edb3fd4df5a9c", "47e7fb18", "1a4bc901"],
+           block_time=pd.to_datetime(["2026-11-02 10:00", "2026-10-25 08:30", "2026-11-10 16:45"]),
+           usd_value=[20.1e6, 3.98e6, 1.53e6]), False,
+     "3 rows; highest USD value: 9268774474d53edb3fd4df5… (20.1M), then 47e7fb18 (3.98M) and 1a4bc901 (1.53M)."),
     ("SELECT symbol FROM instruments WHERE asset_class = 'crypto'", frame(symbol=["BTC", "ETH", "SOL"]), False,
      "3 rows: BTC, ETH, SOL."),
     (None, frame(symbol=[], close=[]), False, "No rows matched."),

@@ -68,6 +68,9 @@ READINGS = [
     ("duckdb", "SELECT SUM(quantity * price) FROM trades t JOIN accounts a ON t.account_id = a.account_id "
                "WHERE t.executed_at >= '2026-11-01' AND t.executed_at < '2026-11-21'",
      "sum of (quantity x price), trades (with accounts) executed from 2026-11-01 to before 2026-11-21"),
+    ("duckdb", 'SELECT AVG("close") AS "avg_close" FROM daily_bars WHERE ("symbol" = \'MSFT\' AND "date" >= '
+               "CAST('2026-10-22' AS DATE)) AND \"date\" < CAST('2026-11-21' AS DATE)",
+     "average close of MSFT, daily bars from 2026-10-22 to before 2026-11-21"),
     ("duckdb", "SELECT AVG(close) FROM daily_bars WHERE date > DATE '2026-11-20' - INTERVAL 30 DAY",
      "average close, daily bars after 2026-10-21"),
     ("duckdb", "SELECT COUNT(*) FROM trades WHERE CAST(executed_at AS DATE) >= date_trunc('month', DATE '2026-11-20')",
