@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from core.cli_examples import attach_examples
 from core.errors import TradeAssistError
 
 app = typer.Typer(
@@ -18,6 +19,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts are Markdown: `code` shows as code, indented example lines keep their layout.
+    rich_markup_mode="markdown",
 )
 console = Console()
 err_console = Console(stderr=True)
@@ -41,7 +44,7 @@ def subgroup(parent: typer.Typer, name: str, help: str) -> typer.Typer:
     for info in parent.registered_groups:
         if info.name == name and info.typer_instance is not None:
             return info.typer_instance
-    group = typer.Typer(help=help, no_args_is_help=True)
+    group = typer.Typer(help=help, no_args_is_help=True, rich_markup_mode="markdown")
     parent.add_typer(group, name=name)
     return group
 
@@ -59,14 +62,31 @@ def ask(
     route: Annotated[Optional[str], typer.Option(help="Force a route: sql, docs or signals.")] = None,
     db: Annotated[Optional[str], typer.Option(help="Trading database (DuckDB path or SQLAlchemy URL).")] = None,
     user: Annotated[str, typer.Option(help="Who is asking (selects their documents).")] = "local",
+    keep_going: Annotated[bool, typer.Option(
+        "--continue", "-c", help="A follow-up: continue the last conversation of this terminal user.")] = False,
 ) -> None:
-    """Answer a plain-English question (SQL, documents or signals)."""
+    """Answer a plain-English question (SQL, documents or signals).
+
+    Each answer starts a new conversation; `--continue` asks a follow-up in the last one
+    (kept in TRADEASSIST_HOME).
+
+    Examples:
+
+        tradeassist ask "Top 5 symbols by total volume in the last 7 days"
+        tradeassist ask "How many trades were executed per desk this month?"
+        tradeassist ask --continue "and for the Crypto desk only?"
+        tradeassist ask --route docs "What does the trading policy say about stop-loss?"
+        tradeassist ask --json "latest close of AAPL"
+        printf 'latest close of AAPL\\ndelete all trades\\n' | tradeassist ask -
+    """
     from core.backend import Backend
+    from core.conversation import conversation_path, load_turns, save_turn
     from core.jsonform import dumps
     from core.question import Question
     from core.render import render_answer
 
-    backend = Backend(_settings(db))
+    settings = _settings(db)
+    backend = Backend(settings)
     if question == "-":
         # One JSON answer per input line, in order, even when a question fails.
         failures = 0
@@ -84,7 +104,10 @@ def ask(
             sys.stdout.write(dumps(answer) + "\n")
             sys.stdout.flush()
         raise typer.Exit(1 if failures else 0)
-    answer = backend.ask(Question(question, route=route, user=user))
+    saved = conversation_path(settings.ensure_home(), user)
+    context = load_turns(saved) if keep_going else []
+    answer = backend.ask(Question(question, route=route, user=user, context=context))
+    save_turn(saved, question, answer, keep=keep_going)
     if as_json:
         sys.stdout.write(dumps(answer) + "\n")
     else:
@@ -97,6 +120,7 @@ def _register_packages() -> None:
 
 
 _register_packages()
+attach_examples(app)
 
 
 def main() -> None:

@@ -169,11 +169,16 @@ def register(app: typer.Typer) -> None:
 
             table = Table(title="tradeassist doctor")
             for column in ("kind", "name", "status", "latency", "detail"):
-                table.add_column(column)
+                table.add_column(column, overflow="fold")  # never cut a path or URL short
             for check in checks:
                 latency = f"{check.latency_ms:.0f} ms" if check.latency_ms is not None else ""
                 table.add_row(check.kind, check.name, "[green]ok[/]" if check.ok else "[red]FAIL[/]", latency,
                               check.detail)
-            Console().print(table)
+            console = Console()
+            console.print(table)
+            # Paths in full on lines of their own, so they can be copied whatever the terminal's width.
+            for check in checks:
+                if check.kind == "data":
+                    console.print(f"{check.name}: {check.detail}", soft_wrap=True, markup=False, highlight=False)
         if any(not check.ok and check.kind == "model" for check in checks):
             raise typer.Exit(1)

@@ -1,0 +1,87 @@
+"""The terminal's conversation: the last questions and answers of ``tradeassist ask``, kept in the home.
+
+The chat and the notebook keep a conversation in memory; a command line forgets everything when it
+exits. ``ask --continue`` reads this file back so that follow-ups ("and for the Crypto desk only?")
+work in the terminal too. Answers are kept in their JSON form without rows or figures, as the chat's
+history keeps them: what a follow-up needs is the question, the SQL and the route's state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from core.answer import Answer
+from core.question import Turn
+
+#: Follow-ups look back a few turns; older ones only make the file grow.
+MAX_TURNS = 10
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def conversation_path(home: Path, user: str) -> Path:
+    """The file holding ``user``'s terminal conversation inside the product's home."""
+    return home / "conversations" / f"cli-{_UNSAFE.sub('_', user)[:80] or 'local'}.json"
+
+
+def _safe_state(state: Any) -> dict[str, Any]:
+    kept = {}
+    for key, value in dict(state or {}).items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue  # a live object (a DataFrame, a model) cannot be kept; follow-ups do without it
+        kept[key] = value
+    return kept
+
+
+def _turn_json(question: str, answer: Answer) -> dict[str, Any]:
+    from core.jsonform import answer_to_json
+
+    data = answer_to_json(answer)
+    data.update(question=question, rows=[], chart=None, state=_safe_state(answer.state))
+    return data
+
+
+def load_turns(path: Path) -> list[Turn]:
+    """The saved conversation as Turns, oldest first; empty when there is none (or it is unreadable)."""
+    from core.errors import TradeAssistError
+    from core.jsonform import answer_from_json
+
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    turns = []
+    for data in records if isinstance(records, list) else []:
+        if not isinstance(data, dict) or not data.get("question"):
+            continue
+        try:
+            answer = answer_from_json(data).replace(state=data.get("state") or {})
+        except (TradeAssistError, KeyError, TypeError, ValueError):
+            answer = None  # the question still gives context
+        turns.append(Turn(str(data["question"]), answer))
+    return turns
+
+
+def save_turn(path: Path, question: str, answer: Answer, *, keep: bool) -> None:
+    """Add one exchange to the saved conversation (``keep=False`` starts a new one with it)."""
+    records: list = []
+    if keep:
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            records = loaded if isinstance(loaded, list) else []
+        except (OSError, ValueError):
+            records = []
+    records = (records + [_turn_json(question, answer)])[-MAX_TURNS:]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_suffix(".tmp")
+    # Written aside then renamed, so an interrupted write never leaves half a conversation;
+    # owner-only, as questions and answers can be private.
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(records, handle, ensure_ascii=False)
+    os.replace(scratch, path)
