@@ -56,10 +56,15 @@ def _canonical(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(_CANONICAL.get(w, w) for w in words)
 
 
-def key_phrases(table: TableName, key: ColumnName) -> set[tuple[str, ...]]:
+def key_phrases(table: TableName, key: ColumnName, database_prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     """The phrases another table's column would use to point at ``table``'s ``key``."""
     noun = table.words
     phrases = {_canonical(noun + key.words)}
+    # The table's own column prefix is how the database abbreviates it: sbProdId -> "prod id".
+    own = table.column_prefix[len(database_prefix):] if table.column_prefix[:len(database_prefix)] == database_prefix \
+        else table.column_prefix
+    if own:
+        phrases.add(tuple(own) + key.raw)
     if key.words not in (("id",), ("number",), ("key",), ("code",)):
         phrases.add(_canonical(key.words))
     if key.words[-1:] in (("id",), ("number",), ("key",), ("code",)):
@@ -105,15 +110,16 @@ def infer_joins(schema, names: SchemaNames) -> list[tuple[str, str, str, str]]:
         if key is None:
             continue
         exact.setdefault(key.lower(), set()).add((name, key))
-        for phrase in key_phrases(names.tables[name], names.columns[(name, key)]):
+        for phrase in key_phrases(names.tables[name], names.columns[(name, key)], names.database_prefix):
             targets.setdefault(phrase, set()).add((name, key))
     for name, table in schema.tables.items():
         own_key = table_key(schema, names, name)
         for column, col in table.columns.items():
             if (name, column) in declared or column == own_key:
                 continue
-            words = _canonical(names.columns[(name, column)].words)
-            found = {t for t in exact.get(column.lower(), set()) | targets.get(words, set()) if t[0] != name}
+            reading = names.columns[(name, column)]
+            found = exact.get(column.lower(), set()) | targets.get(_canonical(reading.words), set())
+            found = {t for t in found | targets.get(reading.raw, set()) if t[0] != name}
             found = {t for t in found if _compatible(col.kind, schema.tables[t[0]].columns[t[1]].kind)}
             if len(found) == 1:  # two tables could own the key: guessing would risk a wrong join
                 target, key = found.pop()

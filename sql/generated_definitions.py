@@ -18,7 +18,8 @@ from sql.values import STOPWORDS
 TABLE_VERBS: dict[str, tuple[str, ...]] = {
     "trade": ("traded", "trading", "executed", "bought", "sold"),
     "execution": ("executed", "traded"), "fill": ("filled",), "order": ("ordered", "placed", "submitted"),
-    "transaction": ("transacted",), "payment": ("paid",), "transfer": ("transferred", "sent"),
+    "transaction": ("transacted", "bought", "sold", "purchased", "spent"), "payment": ("paid",),
+    "sale": ("sold",), "purchase": ("purchased", "bought"), "transfer": ("transferred", "sent"),
     "deposit": ("deposited",), "withdrawal": ("withdrew", "withdrawn"), "position": ("held", "hold", "holds"),
     "holding": ("held", "hold", "holds"),
 }

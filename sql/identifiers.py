@@ -36,7 +36,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "lmt": ("limit",), "lo": ("low",), "lvl": ("level",), "merch": ("merchant",), "mkt": ("market",),
     "mv": ("market value",), "nm": ("name",), "no": ("number",), "num": ("number",), "nbr": ("number",),
     "notl": ("notional",), "ntl": ("notional",), "opn": ("open",), "ord": ("order",),
-    "pay": ("payment",), "pmt": ("payment",), "pnl": ("pnl",), "pct": ("percent",), "pos": ("position",),
+    "pay": ("payment",), "pmt": ("payment",), "pnl": ("pnl",), "pct": ("percent",), "pos": ("position",), "prod": ("product",), "prd": ("product",),
     "posn": ("position",), "prc": ("price",), "px": ("price",), "qty": ("quantity",), "qnty": ("quantity",),
     "ref": ("reference",), "sec": ("security",), "sts": ("status",), "stat": ("status",),
     "sym": ("symbol",), "tkr": ("ticker",), "trd": ("trade",), "trdr": ("trader",), "ts": ("timestamp",),

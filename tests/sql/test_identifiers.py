@@ -131,3 +131,39 @@ def test_column_role(words, kind, role):
 ])
 def test_value_hints(comment, hints):
     assert value_hints(comment) == hints
+
+
+def test_joins_read_from_names_and_table_abbreviations():
+    from sql.column_roles import infer_joins
+
+    schema = _schema({
+        "sbCustomer": [("sbCustId", "integer"), ("sbCustName", "text")],
+        "sbProduct": [("sbProdId", "integer"), ("sbProdName", "text")],
+        "sbTransaction": [("sbTxId", "integer"), ("sbTxCustId", "integer"), ("sbTxProdId", "integer"),
+                          ("sbTxAmount", "number")],
+    })
+    schema = Schema({name: TableSchema(name, t.columns, primary_key=(next(iter(t.columns)),))
+                     for name, t in schema.tables.items()})
+    assert infer_joins(schema, read_names(schema)) == [
+        ("sbTransaction", "sbTxCustId", "sbCustomer", "sbCustId"),
+        ("sbTransaction", "sbTxProdId", "sbProduct", "sbProdId"),
+    ]
+
+
+def test_no_join_when_the_target_is_ambiguous_or_types_differ():
+    from sql.column_roles import infer_joins
+
+    def key(name: str, kind: str = "integer") -> ColumnSchema:
+        return ColumnSchema(name, kind.upper(), kind)
+
+    schema = Schema({
+        "clients": TableSchema("clients", {"client_id": key("client_id")}, ("client_id",)),
+        "customers": TableSchema("customers", {"customer_id": key("customer_id")}, ("customer_id",)),
+        "orders": TableSchema("orders", {"order_id": key("order_id"), "customer_id": key("customer_id")},
+                              ("order_id",)),
+        "fills": TableSchema("fills", {"fill_id": key("fill_id"), "order_id": key("order_id", "date")}, ("fill_id",)),
+        "notes": TableSchema("notes", {"note_id": key("note_id"), "order_id": key("order_id")}, ("note_id",)),
+    })
+    # "customer id" could name clients (a client is a customer) or customers: no guess. A date
+    # column cannot point at an integer key. An integer order_id can.
+    assert infer_joins(schema, read_names(schema)) == [("notes", "order_id", "orders", "order_id")]
