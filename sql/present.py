@@ -285,6 +285,8 @@ def _relabelled(frame, roles: dict[str, str], labels) -> tuple:
     labels = [str(label) for label in labels or ()]
     if len(labels) != len(frame.columns) or len(set(labels)) != len(labels) or not all(labels):
         return frame, roles
+    if labels == [str(c) for c in frame.columns]:
+        return frame, roles
     mapping = dict(zip(frame.columns, labels))
     return frame.rename(columns=mapping), {mapping.get(k, k): v for k, v in roles.items()}
 
@@ -302,35 +304,33 @@ def main_number(frame, numbers: list, reading=None):
     return numbers[0] if len(numbers) == 1 else numbers[-1]
 
 
-def _gapped(data, time_column: str = "_t"):
-    """Rows with an empty value inserted inside every gap longer than the series' usual step.
+def _gapped(x, ys: list) -> tuple:
+    """``x`` and ``ys`` with an empty point inserted inside every gap longer than the usual step.
 
     Plotly joins consecutive points, so without this a line would bridge a missing month as if
     it had been observed. Daily series allow weekends and holidays (up to 5 days) before a gap.
+    ``x`` is sorted (datetimes or whole years); plain NumPy keeps this cheap on every answer.
     """
-    import pandas as pd
+    import numpy as np
 
-    times = data[time_column]
-    if len(data) < 3:
-        return data
-    if pd.api.types.is_numeric_dtype(times):
-        steps = times.diff().iloc[1:].astype(float)
-        step = steps[steps > 0].median()
-        limit = step * 1.5
-    else:
-        steps = times.diff().iloc[1:].dt.total_seconds()
-        step = steps[steps > 0].median()
-        limit = max(step * 1.5, 5 * 86400.0) if 0 < step <= 86400 and step >= 86400 * 0.9 else step * 1.5
-    if not step or step != step:  # no positive step (all at one time) or NaN
-        return data
-    gaps = steps[steps > limit].index
+    times = np.asarray(x)
+    values = [np.asarray(y, dtype=float) for y in ys]
+    if len(times) < 3:
+        return times, values
+    is_time = np.issubdtype(times.dtype, np.datetime64)
+    numeric = times.astype("datetime64[ns]").astype(np.int64) / 1e9 if is_time else times.astype(float)
+    steps = np.diff(numeric)
+    positive = steps[steps > 0]
+    if len(positive) == 0:
+        return times, values
+    step = float(np.median(positive))
+    day = 86400.0
+    limit = max(step * 1.5, 5 * day) if is_time and 0.9 * day <= step <= day else step * 1.5
+    gaps = np.nonzero(steps > limit)[0] + 1  # insert before these positions
     if len(gaps) == 0:
-        return data
-    positions = [data.index.get_loc(i) for i in gaps]
-    before, after = times.iloc[[p - 1 for p in positions]].to_numpy(), times.iloc[positions].to_numpy()
-    middle = before + (after - before) / 2
-    filler = pd.DataFrame({time_column: middle})
-    return pd.concat([data, filler], ignore_index=True).sort_values(time_column, kind="stable")
+        return times, values
+    middle = times[gaps - 1] + (times[gaps] - times[gaps - 1]) / 2
+    return np.insert(times, gaps, middle), [np.insert(v, gaps, np.nan) for v in values]
 
 
 def _line_mode(points: int) -> str:
@@ -379,12 +379,13 @@ def _candlestick(frame, time, ohlc, title: str) -> Chart:
 
 
 def _lines(frame, time, numbers, title: str) -> Chart:
-    data = _gapped(frame.assign(_t=_as_time(frame[time])).sort_values("_t").reset_index(drop=True))
-    values = {c: _as_number(data[c]) for c in numbers}
-    scales = [values[c].abs().max() for c in numbers]
+    data = frame.assign(_t=_as_time(frame[time])).sort_values("_t")
+    x, gapped = _gapped(data["_t"].to_numpy(), [_as_number(data[c]) for c in numbers])
+    values = dict(zip(numbers, gapped))
+    scales = [float(abs(values[c]).max()) if len(values[c]) else 0.0 for c in numbers]
     # A second series on another scale (e.g. price and volume) gets its own axis.
     second_axis = len(numbers) == 2 and min(scales) > 0 and max(scales) / min(scales) > 50
-    traces = [{"type": "scatter", "x": data["_t"], "y": values[column], "mode": _line_mode(len(frame)),
+    traces = [{"type": "scatter", "x": x, "y": values[column], "mode": _line_mode(len(frame)),
                "connectgaps": False, "name": axis_title(str(column)), "yaxis": "y2" if second_axis and i == 1 else "y"}
               for i, column in enumerate(numbers)]
     layout = {}
@@ -399,8 +400,9 @@ def _lines_by_category(frame, time, category, number, title: str) -> Chart:
     weight = data.groupby(category)["_v"].apply(lambda s: s.abs().sum()).sort_values(ascending=False)
     traces = []
     for key in weight.index[:MAX_LINES]:
-        part = _gapped(data.loc[data[category] == key, ["_t", "_v"]].reset_index(drop=True))
-        traces.append({"type": "scatter", "x": part["_t"], "y": part["_v"], "mode": _line_mode(len(part)),
+        part = data[data[category] == key]
+        x, (y,) = _gapped(part["_t"].to_numpy(), [part["_v"].to_numpy()])
+        traces.append({"type": "scatter", "x": x, "y": y, "mode": _line_mode(len(part)),
                        "connectgaps": False, "name": format_value(key)})
     if len(weight) > MAX_LINES:
         title = f"{title} (top {MAX_LINES} of {len(weight)})"
