@@ -8,11 +8,12 @@ comments and the values they list, roles from names and types, joins from keys a
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
+from sql.definition_types import ColumnDef, Definitions, MetricDef, TableDef
+from sql.generated_definitions import generate_definitions as generate
 
 DEMO_DEFINITIONS = Path(__file__).with_name("demo_definitions.yaml")
 #: Tables and columns of the demo schema contract; a database having all of them is the demo.
@@ -25,62 +26,6 @@ DEMO_CONTRACT = {
     "positions": {"account_id", "symbol", "quantity"},
     "onchain_transfers": {"tx_hash", "block_time", "usd_value"},
 }
-
-
-@dataclass(frozen=True)
-class TableDef:
-    """A table's meaning: description, synonyms, cue verbs and default columns."""
-
-    name: str
-    description: str = ""
-    synonyms: tuple[str, ...] = ()
-    verbs: tuple[str, ...] = ()
-    date_column: str | None = None
-    measure: str | None = None
-    money: str | None = None
-    subject: str | None = None
-    label: str | None = None
-    prior: float = 0.0
-    #: "who ..." questions are about this table's rows (accounts, traders, customers).
-    person: bool = False
-
-
-@dataclass(frozen=True)
-class ColumnDef:
-    """A column's meaning: description and the words people use for it."""
-
-    table: str
-    name: str
-    description: str = ""
-    synonyms: tuple[str, ...] = ()
-    #: What the column is for: one of ``sql.column_roles.ROLES`` ("" when unknown).
-    role: str = ""
-
-
-@dataclass(frozen=True)
-class MetricDef:
-    """A named derived measure on one table, e.g. ``notional = quantity * price``."""
-
-    table: str
-    name: str
-    expression: str
-    synonyms: tuple[str, ...] = ()
-    money: bool = False
-
-
-@dataclass(frozen=True)
-class Definitions:
-    """Every business definition for one database."""
-
-    tables: dict[str, TableDef]
-    columns: dict[tuple[str, str], ColumnDef] = field(default_factory=dict)
-    metrics: dict[tuple[str, str], MetricDef] = field(default_factory=dict)
-    #: (table, column) -> value -> extra words naming that value.
-    value_synonyms: dict[tuple[str, str], dict[str, tuple[str, ...]]] = field(default_factory=dict)
-    prefer: tuple[tuple[str, str], ...] = ()
-    source: str = "generated"
-    #: Equi-joins ``(table, column, referenced table, referenced column)`` beyond declared keys.
-    joins: tuple[tuple[str, str, str, str], ...] = ()
 
 
 def _split(name: str) -> str:
@@ -182,8 +127,6 @@ def _joins(entries, schema, path) -> tuple[tuple[str, str, str, str], ...]:
 
 def generate_definitions(schema, *, key_stems: bool = False) -> Definitions:
     """Definitions derived from names, types, keys and comments, for a database nobody described."""
-    from sql.generated_definitions import generate_definitions as generate
-
     return generate(schema, key_stems=key_stems)
 
 
@@ -203,3 +146,7 @@ def choose_definitions(schema, settings=None) -> Definitions:
     if is_demo_schema(schema):
         return load_definitions(DEMO_DEFINITIONS, schema)
     return generate_definitions(schema)
+
+
+__all__ = ["ColumnDef", "Definitions", "MetricDef", "TableDef", "choose_definitions", "generate_definitions",
+           "is_demo_schema", "load_definitions"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sql.column_roles import column_role, infer_joins, table_key
 from sql.comment_hints import value_hints
-from sql.definitions import ColumnDef, Definitions, TableDef
+from sql.definition_types import ColumnDef, Definitions, TableDef
 from sql.identifiers import alternative_phrases, plural
 from sql.naming import ColumnName, SchemaNames, TableName, read_names
 from sql.values import STOPWORDS
