@@ -114,7 +114,9 @@ class SqlBuilder:
         if not metric:
             return self.col(table, name, qualify)
         tree = self.catalog.metric_trees[(table, name)].copy()
-        for column in tree.find_all(exp.Column):
+        for column in list(tree.find_all(exp.Column)):
+            if column.table or column.find_ancestor(exp.Select) is not None:
+                continue  # a subquery's own columns ("the latest close of the symbol") stay as written
             column.replace(self.col(table, column.name, qualify))
         return exp.Paren(this=tree) if not isinstance(tree, exp.Column) else tree
 
@@ -217,7 +219,7 @@ class SqlBuilder:
         for expression, _name in keys:
             select = select.group_by(expression.copy(), copy=False)
         for f in intent.having:
-            measure = Measure(f.agg, None if f.column == "*" else f.column, f.metric, table=None if f.table == intent.table else f.table)
+            measure = having_measure(f, intent)
             ops = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "!=": exp.NEQ}
             select = select.having(ops[f.op](this=self.measure_expr(measure, intent, qualify),
                                              expression=self.value_literal(f.values[0])), copy=False)
@@ -268,25 +270,7 @@ class SqlBuilder:
             return exp.column(name, table=r, quoted=True)
 
         if intent.kind == "period_return":
-            asc = exp.Window(this=exp.Anonymous(this="ROW_NUMBER"), partition_by=[key.copy()],
-                             order=exp.Order(expressions=[exp.Ordered(this=date.copy())]))
-            inner = inner.select(exp.alias_(asc, "rn_first", quoted=True), exp.alias_(window, "rn_last", quoted=True), copy=False)
-
-            def pick(flag: str) -> exp.Expression:
-                case = exp.Case(ifs=[exp.If(this=exp.EQ(this=rc(flag), expression=exp.Literal.number(1)),
-                                            true=rc(close_name))])
-                return exp.Max(this=case)
-
-            ratio = exp.Sub(this=exp.Div(this=pick("rn_last"), expression=pick("rn_first")),
-                            expression=exp.Literal.number(1))
-            outer = (exp.select(rc(subject), exp.alias_(pick("rn_first"), "first_close", quoted=True),
-                                exp.alias_(pick("rn_last"), "last_close", quoted=True),
-                                exp.alias_(ratio, "period_return", quoted=True))
-                     .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(r))))
-                     .group_by(rc(subject)))
-            outer = outer.order_by(exp.Ordered(this=ratio.copy(), desc=intent.order != "asc"), copy=False)
-            outer = outer.order_by(rc(subject), copy=False)
-            return outer.limit(exp.Literal.number(intent.limit), copy=False) if intent.limit else outer
+            return self._period_return(select, intent, qualify, inner, (date, key, close), (date_name, subject, close_name))
         # Daily (window 1) or N-row returns need the rows before the period: filter after the window.
         inner.set("where", None)
         for cond in [self.condition(f, qualify) for f in intent.filters]:
@@ -310,6 +294,56 @@ class SqlBuilder:
         if intent.period and intent.period.end:
             outer = outer.where(exp.LT(this=rc(date_name), expression=self.date_literal(intent.period.end, "date")), copy=False)
         return outer.order_by(rc(date_name), copy=False).order_by(rc(subject))
+
+    def _period_return(self, select: exp.Select, intent: Intent, qualify: bool, inner: exp.Select,
+                       cols: tuple, names: tuple) -> exp.Select:
+        """Return over a period: the last close in it over the last close before it (the usual
+        convention), or over its first close when the question says so or nothing came before."""
+        date, key, close = cols
+        date_name, subject, close_name = names
+        start = intent.period.start if intent.period else None
+        in_period = (exp.GTE(this=date.copy(), expression=self.date_literal(start, self.catalog.kind(intent.table, date_name)))
+                     if start and not intent.from_first else exp.Boolean(this=True))
+        flag = exp.Case(ifs=[exp.If(this=in_period, true=exp.Literal.number(1))], default=exp.Literal.number(0))
+        inner.set("where", None)
+        for cond in [self.condition(f, qualify) for f in intent.filters]:
+            inner = inner.where(cond, copy=False)
+        if intent.period and intent.period.end:
+            kind = self.catalog.kind(intent.table, date_name)
+            inner = inner.where(exp.LT(this=date.copy(), expression=self.date_literal(intent.period.end, kind)), copy=False)
+        if intent.from_first and start:
+            kind = self.catalog.kind(intent.table, date_name)
+            inner = inner.where(exp.GTE(this=date.copy(), expression=self.date_literal(start, kind)), copy=False)
+
+        def rank(desc: bool) -> exp.Window:
+            return exp.Window(this=exp.Anonymous(this="ROW_NUMBER"), partition_by=[key.copy(), flag.copy()],
+                              order=exp.Order(expressions=[exp.Ordered(this=date.copy(), desc=desc)]))
+
+        inner = inner.select(exp.alias_(flag, "in_period", quoted=True), exp.alias_(rank(False), "rn_first", quoted=True),
+                             exp.alias_(rank(True), "rn_last", quoted=True), copy=False)
+
+        def rc(name: str) -> exp.Column:
+            return exp.column(name, table="r", quoted=True)
+
+        def pick(period_flag: int, rn: str) -> exp.Expression:
+            cond = exp.and_(exp.EQ(this=rc("in_period"), expression=exp.Literal.number(period_flag)),
+                            exp.EQ(this=rc(rn), expression=exp.Literal.number(1)))
+            return exp.Max(this=exp.Case(ifs=[exp.If(this=cond, true=rc(close_name))]))
+
+        base = exp.Coalesce(this=pick(0, "rn_last"), expressions=[pick(1, "rn_first")])
+        last = pick(1, "rn_last")
+        ratio: exp.Expression = exp.Sub(this=exp.Div(this=last, expression=base), expression=exp.Literal.number(1))
+        name = "period_return"
+        if intent.percent:
+            ratio, name = exp.Mul(this=exp.Paren(this=ratio), expression=exp.Literal.number(100)), "period_return_pct"
+        outer = (exp.select(rc(subject), exp.alias_(base.copy(), "base_close", quoted=True),
+                            exp.alias_(last.copy(), "last_close", quoted=True), exp.alias_(ratio, name, quoted=True))
+                 .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+                 .group_by(rc(subject))
+                 .having(exp.Not(this=exp.Is(this=last.copy(), expression=exp.Null()))))
+        outer = outer.order_by(exp.Ordered(this=ratio.copy(), desc=intent.order != "asc"), copy=False)
+        outer = outer.order_by(rc(subject), copy=False)
+        return outer.limit(exp.Literal.number(intent.limit), copy=False) if intent.limit else outer
 
     def _latest_per_subject(self, select: exp.Select, intent: Intent, qualify: bool, date_column: str) -> exp.Select:
         """The latest (or first) row of each subject: ROW_NUMBER over the subject, keep row 1."""
@@ -365,6 +399,13 @@ class SqlBuilder:
         if intent.limit:
             select = select.limit(exp.Literal.number(intent.limit), copy=False)
         return select
+
+
+def having_measure(f: Filter, intent: Intent) -> Measure:
+    """The aggregate a HAVING condition compares (``count_distinct`` is a distinct count)."""
+    distinct = f.agg == "count_distinct"
+    return Measure("count" if distinct else f.agg, None if f.column == "*" else f.column, f.metric, distinct,
+                   table=None if f.table == intent.table else f.table)
 
 
 def build_select(intent: Intent, catalog: Catalog) -> exp.Select:

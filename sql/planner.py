@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import sqlglot.expressions as exp
 
 from core.errors import UnsafeSqlError
-from sql.build_sql import SqlBuilder
+from sql.build_sql import SqlBuilder, having_measure
 from sql.catalog import Catalog
-from sql.parse_question import UNSUPPORTED_AGGREGATES, Mention, Parsed, parse_question
+from sql.parse_question import RETURN_WORDS, SUPERLATIVES, UNSUPPORTED_AGGREGATES, Mention, Parsed, parse_question
 from sql.planner_compare import read_comparison
 from sql.planner_assemble import Roles, additive, filter_for, find_roles, group_for, measure_for, resolve_value, score_tables
 from sql.planner_describe import describe_intent
@@ -318,7 +318,7 @@ class Planner:
                 if key is not None and (key.column.lower().endswith("id") or self.catalog.kind(key.table, key.column) == "text"):
                     groups.append(key)
                     break
-        shown = [Measure(f.agg, None if f.column == "*" else f.column, f.metric) for f in having]
+        shown = [having_measure(f, Intent(fact, "aggregate")) for f in having]
         shown += [m for m in measures if m.agg and m not in shown]
         order = roles.order
         return Intent(fact, "aggregate", tuple(shown), tuple(filters), tuple(groups[:1] + groups[1:]),
@@ -361,10 +361,9 @@ class Planner:
             issues_note = "over the last 30 days (no period was named)"
         else:
             issues_note = ""
-        limit = parsed.limit or (None if single else (1 if roles.subject and not str(getattr(
-            roles.subject, "text", "")).endswith("s") else 10))
+        limit = parsed.limit or (None if single else (1 if _singular_ranked(parsed, roles) else 10))
         intent = Intent(prices, "period_return", measures, tuple(filters), period=period,
-                        order=roles.order or "desc", limit=limit,
+                        order=roles.order or "desc", limit=limit, percent=roles.percent, from_first=roles.first,
                         notes=(issues_note,) if issues_note else ())
         return intent, issues
 
@@ -532,6 +531,17 @@ class Planner:
 
 
 _ASKING = ("which", "what", "who", "top", "bottom", "list", "show")
+
+
+def _singular_ranked(parsed: Parsed, roles: Roles) -> bool:
+    """True when the ranked thing is named in the singular ("best performing stock"): one row."""
+    if isinstance(roles.subject, Mention):
+        return not roles.subject.text.lower().endswith("s")
+    ranked_at = next((t.index for t in parsed.tokens if t.low in SUPERLATIVES or t.low in RETURN_WORDS), None)
+    if ranked_at is None:
+        return False
+    after = next((m for m in parsed.mentions() if m.start > ranked_at), None)
+    return after is not None and not after.text.lower().endswith("s")
 
 
 def question_shape(parsed: Parsed, roles: Roles, catalog: Catalog) -> dict:

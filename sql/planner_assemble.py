@@ -245,7 +245,12 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
             if pending_agg == "count" and pending_distinct and any(c.kind == "column" for c in m.concepts):
                 roles.count_distinct.append(m)  # "how many different coins were transferred"
                 pending_agg, pending_distinct = None, False
-            elif pending_agg == "count" and any(c.kind in ("table", "column") for c in m.concepts):
+            elif pending_agg == "count" and any(c.kind == "table" for c in m.concepts):
+                # "how many fills": the table the word names, not a status value that sounds alike
+                roles.count_tables.extend(c.table for c in m.concepts if c.kind == "table")
+                pending_agg, pending_distinct = None, False
+                continue
+            elif pending_agg == "count" and any(c.kind == "column" for c in m.concepts):
                 roles.count_tables.append(m.values[0].table)  # "how many stocks": rows of that entity
                 pending_agg, pending_distinct = None, False
             roles.filters.append(m)

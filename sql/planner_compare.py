@@ -13,8 +13,8 @@ A number compares with what names it. Read in this order:
 from __future__ import annotations
 
 from sql.catalog import Catalog
-from sql.parse_question import AGGREGATE_WORDS, SUPERLATIVES, Comparison, Mention, Parsed, Token
-from sql.planner_assemble import measure_for
+from sql.parse_question import AGGREGATE_WORDS, DISTINCT_WORDS, SUPERLATIVES, Comparison, Mention, Parsed, Token
+from sql.planner_assemble import group_for, measure_for
 from sql.planner_intent import Filter
 
 #: Words that make a number an amount of units, not money.
@@ -47,6 +47,12 @@ def amount_column(fact: str, catalog: Catalog, unit: str) -> str | None:
     return None
 
 
+def _names_an_asset(m: Mention, catalog: Catalog) -> bool:
+    """True when a mention is one code of an entity's key ("BTC"): a unit when it follows a number."""
+    return bool(m.values) and not m.concepts and all(
+        catalog.definitions.tables[v.table].subject == v.column for v in m.values[:1])
+
+
 def _money_target(fact: str, catalog: Catalog) -> tuple[str, bool] | None:
     tdef = catalog.definitions.tables[fact]
     if tdef.money:
@@ -64,8 +70,16 @@ def read_comparison(comp: Comparison, fact: str, parsed: Parsed, catalog: Catalo
     """One comparison as a filter, and whether it is a HAVING condition (on an aggregate)."""
     mentions = parsed.mentions()
     value = _number(comp)
-    after = next((m for m in mentions if m.start == comp.at_token), None)
-    if after is not None and after.text.lower() in UNIT_WORDS:
+    at = comp.at_token
+    distinct = at < len(parsed.tokens) and parsed.tokens[at].low in DISTINCT_WORDS
+    after = next((m for m in mentions if m.start == at + distinct), None)
+    if after is not None and distinct and not comp.money:
+        key = group_for(after, fact, catalog)
+        if key is not None:  # "more than 30 different symbols": a distinct count per entity
+            used.add(id(after))
+            return Filter(key.table, key.column, comp.op, (value,), agg="count_distinct"), True
+    if after is not None and (after.text.lower() in UNIT_WORDS or _names_an_asset(after, catalog)):
+        # "100 coins", "10 BTC": an amount of units of the asset, never its dollar value
         column = amount_column(fact, catalog, after.text.lower())
         if column is not None:
             used.add(id(after))

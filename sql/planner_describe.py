@@ -53,7 +53,8 @@ def describe_intent(intent: Intent, catalog: Catalog) -> str:
     if intent.groups:
         parts.append("by " + ", ".join(_words(g.grain or g.column) for g in intent.groups))
     for f in intent.having:
-        what = _measure(Measure(f.agg, None if f.column == "*" else f.column, f.metric), intent)
+        what = _measure(Measure("count" if f.agg == "count_distinct" else f.agg, None if f.column == "*" else f.column,
+                                f.metric, f.agg == "count_distinct"), intent)
         parts.append(f"where the {what} is {_OPS.get(f.op, f.op)} {f.values[0]:,}")
     if intent.order and intent.limit:
         parts.append(f"{'highest' if intent.order == 'desc' else 'lowest'} {intent.limit}")

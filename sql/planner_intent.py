@@ -65,6 +65,10 @@ class Intent:
     having: tuple[Filter, ...] = ()
     #: For "compare": the periods set side by side ("this month vs last month").
     periods: tuple[Period, ...] = ()
+    #: Ratios (returns) shown in percent rather than as fractions.
+    percent: bool = False
+    #: For period returns: measured from the period's first close instead of the close before it.
+    from_first: bool = False
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     def with_changes(self, **changes: Any) -> Intent:
@@ -98,4 +102,6 @@ class Intent:
             window=data.get("window"),
             having=tuple(Filter(**{**f, "values": tuple(f["values"])}) for f in data.get("having", ())),
             periods=tuple(Period.from_json(p) for p in data.get("periods", ())),
+            percent=bool(data.get("percent", False)),
+            from_first=bool(data.get("from_first", False)),
         )
