@@ -17,8 +17,9 @@ from sql.values import STOPWORDS
 #: Verbs people use for the rows of a table with this noun ("what was traded").
 TABLE_VERBS: dict[str, tuple[str, ...]] = {
     "trade": ("traded", "trading", "executed", "bought", "sold"),
-    "execution": ("executed", "traded"), "fill": ("filled",), "order": ("ordered", "placed", "submitted"),
-    "transaction": ("transacted", "bought", "sold", "purchased", "spent"), "payment": ("paid",),
+    "execution": ("executed", "traded"), "fill": ("filled",),
+    "order": ("ordered", "placed", "place", "submitted"),
+    "transaction": ("transacted", "bought", "sold", "purchased", "spent"), "payment": ("paid", "pay", "received"),
     "sale": ("sold",), "purchase": ("purchased", "bought"), "transfer": ("transferred", "sent"),
     "deposit": ("deposited",), "withdrawal": ("withdrew", "withdrawn"), "position": ("held", "hold", "holds"),
     "holding": ("held", "hold", "holds"),
@@ -30,6 +31,14 @@ PERSON_NOUNS = frozenset({"customer", "client", "account", "trader", "user", "in
 _GENERIC_TAILS = frozenset({"account", "master", "data", "info", "detail", "record", "list", "table", "static",
                             "ref", "reference", "dim", "main"})
 _KEY_WORDS = frozenset({"id", "number", "key", "code", "no"})
+#: Last words of a column that only say "a kind of" ("risk level" is asked for as "risk").
+_KIND_TAILS = frozenset({"level", "type", "flag", "indicator", "kind", "group", "category", "bucket", "band",
+                         "tier"})
+#: Verbs whose past tense names an event a date column records ("open date" -> "opened").
+_EVENT_VERBS = frozenset({"open", "create", "place", "settle", "execute", "close", "book", "submit", "fill",
+                          "register", "join", "start", "end", "expire", "mature", "trade", "sign", "list",
+                          "issue", "launch", "cancel", "deliver", "ship", "pay", "order", "transfer"})
+_PAST = {"pay": "paid", "ship": "shipped", "transfer": "transferred", "cancel": "cancelled"}
 _AMOUNT_WORDS = frozenset({"amount", "value", "notional"})
 _AMOUNT_QUALIFIERS = frozenset({"usd", "eur", "gbp", "total", "gross", "net", "notional", "base", "local"})
 _LATE_DATES = frozenset({"updated", "modified", "changed", "loaded", "inserted", "etl", "settle", "settlement",
@@ -55,7 +64,7 @@ def _qualifiers(reading: TableName) -> list[str]:
 
 
 def _column_synonyms(name: ColumnName, table: TableName, heads: dict[str, int], is_key: bool,
-                     joined: bool) -> tuple[str, ...]:
+                     joined: bool, nouns: frozenset[str] = frozenset()) -> tuple[str, ...]:
     words = list(name.words)
     phrase = name.phrase
     # A lone "number" or "id" would swallow "number of trades": such words only count qualified.
@@ -75,9 +84,27 @@ def _column_synonyms(name: ColumnName, table: TableName, heads: dict[str, int], 
         phrases.append(" ".join(words[:-1]))
     if len(words) > 1 and words[-1] not in _KEY_WORDS and heads.get(words[-1], 0) == 1:
         phrases.append(words[-1])  # "limit price" is the table's only price
+    stem = " ".join(words[:-1])
+    if len(words) > 1 and words[-1] in _KIND_TAILS and stem not in nouns:
+        phrases.append(stem)  # "risk level" -> "risk", unless "order type" would read as the orders
     if len(words) > 1 and words[-1] in _AMOUNT_WORDS:
-        phrases.append(" ".join(words[:-1]))  # "fee amount" is asked for as "fees"
+        # "fee amount" is asked for as "fees", and "commission amount" as "commission"
+        phrases += [" ".join(p.split()[:-1]) for p in (phrase, *alternative_phrases(words)) if len(p.split()) > 1]
     return tuple(dict.fromkeys(p for p in phrases if p and p not in STOPWORDS))
+
+
+def _event_verbs(names: SchemaNames, table: str, date_column: str | None) -> tuple[str, ...]:
+    """Past tenses the table's date column names ("open date" -> opened, "created_at" -> created)."""
+    if date_column is None:
+        return ()
+    words = names.columns[(table, date_column)].words
+    verbs = []
+    for word in words[:-1]:
+        if word.endswith("ed"):
+            verbs.append(word)
+        elif word in _EVENT_VERBS:
+            verbs.append(_PAST.get(word) or (word + "d" if word.endswith("e") else word + "ed"))
+    return tuple(verbs)
 
 
 def _date_column(schema_table, names: SchemaNames, table: str) -> str | None:
@@ -118,12 +145,14 @@ def _money(schema_table, names: SchemaNames, table: str, roles: dict[str, str]) 
 def _table_def(name: str, schema_table, names: SchemaNames, roles: dict[str, str], key: str | None) -> TableDef:
     reading = names.tables[name]
     head = reading.words[0] if reading.words[-1] in _GENERIC_TAILS else reading.words[-1]
+    date_column = _date_column(schema_table, names, name)
+    verbs = TABLE_VERBS.get(reading.words[-1], TABLE_VERBS.get(head, ()))
     return TableDef(
         name=name,
         description=schema_table.comment or f"Table {name}.",
         synonyms=_table_synonyms(reading),
-        verbs=TABLE_VERBS.get(reading.words[-1], TABLE_VERBS.get(head, ())),
-        date_column=_date_column(schema_table, names, name),
+        verbs=tuple(dict.fromkeys((*verbs, *_event_verbs(names, name, date_column)))),
+        date_column=date_column,
         measure=_measure(schema_table, roles),
         money=_money(schema_table, names, name, roles),
         subject=key,
@@ -145,6 +174,7 @@ def generate_definitions(schema, *, key_stems: bool = False) -> Definitions:
     value_synonyms: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
     joins = tuple(infer_joins(schema, names))
     joined = set() if key_stems else {(left, column) for left, column, _right, _key in joins}
+    nouns = frozenset(n for t in names.tables.values() for n in _qualifiers(t))
     for name, table in schema.tables.items():
         key = table_key(schema, names, name)
         roles = {c: column_role(names.columns[(name, c)].words, col.kind) for c, col in table.columns.items()}
@@ -157,7 +187,7 @@ def generate_definitions(schema, *, key_stems: bool = False) -> Definitions:
             heads[last] = heads.get(last, 0) + 1
         for column, col in table.columns.items():
             synonyms = _column_synonyms(names.columns[(name, column)], names.tables[name], heads, column == key,
-                                        (name, column) in joined)
+                                        (name, column) in joined, nouns)
             columns[(name, column)] = ColumnDef(name, column, col.comment, synonyms, roles[column])
             meanings = {v: words for v, words in value_hints(col.comment).items() if words}
             if meanings:

@@ -142,3 +142,13 @@ def test_roles_and_table_defaults(unknown_dbs, built):
     assert (accounts.subject, accounts.label, accounts.person) == ("acctNo", "acctNm", True)
     payments = _catalog(unknown_dbs["payments"], built)
     assert payments.definitions.tables["mkPayment"].money == "mkPayAmt"
+
+
+def test_words_people_use_beyond_the_name(unknown_dbs, built):
+    clearing = _catalog(unknown_dbs["clearing"], built)
+    assert ("column", "T_CLIENT_ACCT", "RISK_LVL") in _concepts(clearing, "risk")  # "risk level" asked as "risk"
+    assert ("verb", "T_CLIENT_ACCT", None) in _concepts(clearing, "opened")  # its date column is OPEN_DT
+    assert ("column", "T_ORD", "ORD_TKR") in _concepts(clearing, "symbol")  # ticker = symbol
+    broker = _catalog(unknown_dbs["broker"], built)
+    assert ("column", "tblTrades", "trdFeeAmt") in _concepts(broker, "commission")
+    assert ("verb", "tblTrades", None) in _concepts(broker, "traded")
