@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     sql_default_limit: int = Field(default=1000, ge=1)
     sql_max_rows: int = Field(default=10_000, ge=1)
     sql_timeout_s: float = Field(default=20.0, gt=0)
+    sql_max_cell_kb: float = Field(default=64.0, gt=0, description="Largest value one result cell may hold.")
+    sql_max_result_mb: float = Field(default=64.0, gt=0, description="Largest weight of one query result.")
 
     # Documents.
     collection: str = "shared"

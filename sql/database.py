@@ -46,7 +46,8 @@ from sql.schema import Schema
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from core.settings import Settings
 
-__all__ = ["DUCKDB_CONFIG", "open_duckdb_readonly", "SQLGLOT_DIALECTS", "Database", "QueryResult", "timeout_message"]
+__all__ = ["DUCKDB_CONFIG", "open_duckdb_readonly", "SQLGLOT_DIALECTS", "Database", "QueryResult", "ResultTooLargeError",
+           "timeout_message"]
 
 SQLGLOT_DIALECTS = {
     "duckdb": "duckdb",
@@ -76,6 +77,9 @@ _DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _DEFAULT_TIMEOUT_S = 20.0
 _DEFAULT_MAX_ROWS = 10_000
+#: What one value and one whole result may weigh (text and bytes counted by length, others 8 bytes).
+DEFAULT_MAX_CELL_BYTES = 64 * 1024
+DEFAULT_MAX_RESULT_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,11 +203,19 @@ class Database:
         return self._schema
 
     def query(
-        self, sql: str, *, timeout_s: float | None = None, max_rows: int | None = None
+        self,
+        sql: str,
+        *,
+        timeout_s: float | None = None,
+        max_rows: int | None = None,
+        max_cell_bytes: int = DEFAULT_MAX_CELL_BYTES,
+        max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
     ) -> QueryResult:
         """Run one read-only statement with a time limit, keeping at most ``max_rows`` rows.
 
-        Low level: callers pass SQL that the guard produced (``sql.executor.Executor`` does).
+        A result holding a value over ``max_cell_bytes``, or weighing over ``max_result_bytes``,
+        is refused rather than returned. Low level: callers pass SQL that the guard produced
+        (``sql.executor.Executor`` does).
         """
         timeout = float(timeout_s) if timeout_s is not None else _DEFAULT_TIMEOUT_S
         cap = int(max_rows) if max_rows is not None else _DEFAULT_MAX_ROWS
@@ -214,6 +226,7 @@ class Database:
         truncated = len(frame) > cap
         if truncated:
             frame = frame.iloc[:cap].reset_index(drop=True)
+        check_result_weight(frame, max_cell_bytes, max_result_bytes)
         frame = _decimals_to_float(frame)
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         return QueryResult(frame=frame, truncated=truncated, elapsed_ms=elapsed_ms, row_count=len(frame))
@@ -230,6 +243,39 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({self.display_url!r}, dialect={self.dialect!r})"
+
+
+class ResultTooLargeError(DataSourceError):
+    """A result holds a value, or weighs in all, more than the configured limit."""
+
+    status = 400
+
+
+def check_result_weight(frame: pd.DataFrame, max_cell_bytes: int, max_result_bytes: int) -> None:
+    """Refuse a result with a value over ``max_cell_bytes`` or a total weight over ``max_result_bytes``.
+
+    The row cap alone does not bound memory: ten rows of 40 MB strings are 400 MB to hold,
+    serialise and send. Lengths are read per value (cheap), never by copying the data.
+    """
+    total = 0
+    for index, column in enumerate(frame.columns):
+        values = frame.iloc[:, index]  # by position: a result may repeat a column name
+        kind = values.dtype
+        if (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)
+                or pd.api.types.is_bool_dtype(kind)):
+            total += 8 * len(values)
+            continue
+        sizes = values.map(lambda v: len(v) if isinstance(v, (str, bytes, bytearray)) else 8)
+        largest = int(sizes.max()) if len(sizes) else 0
+        if largest > max_cell_bytes:
+            raise ResultTooLargeError(
+                f"the result holds a value of {largest:,} characters in column {str(column)[:40]!r}; the limit is "
+                f"{max_cell_bytes:,} per value (TRADEASSIST_SQL_MAX_CELL_KB)")
+        total += int(sizes.sum())
+    if total > max_result_bytes:
+        raise ResultTooLargeError(
+            f"the result weighs about {total / 1e6:,.1f} MB; the limit is {max_result_bytes / 1e6:,.1f} MB "
+            "(TRADEASSIST_SQL_MAX_RESULT_MB): select fewer columns or rows")
 
 
 def _parse_url(text: str) -> Any:

@@ -41,7 +41,13 @@ class Executor:
         if not isinstance(guarded, GuardedSql):
             raise UnsafeSqlError("only SQL checked by the guard may run; pass the result of guard_sql")
         cap = max(1, min(guarded.limit, self.settings.sql_max_rows))
-        return self.database.query(guarded.run_sql, timeout_s=self.settings.sql_timeout_s, max_rows=cap)
+        return self.database.query(
+            guarded.run_sql,
+            timeout_s=self.settings.sql_timeout_s,
+            max_rows=cap,
+            max_cell_bytes=int(self.settings.sql_max_cell_kb * 1024),
+            max_result_bytes=int(self.settings.sql_max_result_mb * 1024 * 1024),
+        )
 
     def run_sql(self, sql: str) -> tuple[GuardedSql, QueryResult]:
         """Guard ``sql``, then run it; returns the checked statement and its result."""

@@ -134,6 +134,11 @@ def _function_allow_list() -> frozenset[type[exp.Func]]:
 
 ALLOWED_FUNCTIONS: frozenset[type[exp.Func]] = _function_allow_list()
 
+#: Widest value padding and formatting functions may produce: ``lpad(x, 20000000)`` is a memory bomb.
+MAX_PAD_WIDTH = 1000
+_PAD_NAMES = frozenset({"lpad", "rpad"})
+_FORMAT_NAMES = frozenset({"printf", "format"})
+
 #: Functions sqlglot leaves as ``Anonymous`` in some dialect that are still pure computation.
 ALLOWED_FUNCTION_NAMES: frozenset[str] = frozenset(
     """
@@ -326,10 +331,36 @@ def _check_function(node: exp.Func) -> None:
     if isinstance(node, (exp.Anonymous, exp.AnonymousAggFunc)):
         name = _function_name(node)
         if isinstance(node.this, str) and name in ALLOWED_FUNCTION_NAMES:
+            _check_widths(node, name)
             return
         raise UnsafeSqlError(f"function {name or node.sql()} is not allowed")
     if type(node) not in ALLOWED_FUNCTIONS:
         raise UnsafeSqlError(f"function {_function_name(node)} is not allowed")
+    _check_widths(node, _function_name(node))
+
+
+def _check_widths(node: exp.Func, name: str) -> None:
+    """Padding and formatting may not ask for a wider value than ``MAX_PAD_WIDTH`` (a memory bomb)."""
+    if isinstance(node, exp.Pad) or name in _PAD_NAMES:
+        if isinstance(node, exp.Pad):
+            name = "lpad" if node.args.get("is_left") else "rpad"
+        args = [node.args.get("expression")] if isinstance(node, exp.Pad) else list(node.expressions[1:2])
+        for width in args:
+            if width is None:
+                continue
+            if not isinstance(width, exp.Literal) or width.is_string or not width.this.isdigit():
+                raise UnsafeSqlError(f"{name} needs a whole-number width written in the query, not {width.sql()}")
+            if int(width.this) > MAX_PAD_WIDTH:
+                raise UnsafeSqlError(f"{name} to width {int(width.this):,} is not allowed; the limit is {MAX_PAD_WIDTH:,}")
+    elif isinstance(node, exp.Format) or name in _FORMAT_NAMES:
+        pattern = node.this if isinstance(node, exp.Format) else (node.expressions[:1] or [None])[0]
+        if not isinstance(pattern, exp.Literal) or not pattern.is_string:
+            raise UnsafeSqlError(f"{name} needs its format written in the query as a string")
+        text = pattern.this
+        widest = max((int(n) for n in re.findall(r"\d+", text)), default=0)
+        if "*" in text or re.search(r"\{[^}]*\{", text) or widest > MAX_PAD_WIDTH:
+            raise UnsafeSqlError(f"{name} with a width over {MAX_PAD_WIDTH:,} (or one taken from an argument) "
+                                 "is not allowed")
 
 
 def _check_type(node: exp.DataType) -> None:
