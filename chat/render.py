@@ -6,33 +6,39 @@ Rendering only: the answer was already produced by the shared backend. What a la
 
 from __future__ import annotations
 
+import json
 import re
 
 import chainlit as cl
 
 from core.answer import Answer, Citation, Explanation, Notice
+from core.chart_theme import themed_spec
+from core.table_format import markdown_table, sortable_frame
 
 from chat.export import light_json
 from chat.safety import strip_remote_images
 
 #: Rows shown in the sortable table element; the CSV download always has every row.
 MAX_TABLE_ROWS = 2000
+#: Results up to this many rows are shown formatted for reading (1,234.50) in the message itself;
+#: longer ones in a sortable, paged table, which must hold numbers to sort them by value.
+MESSAGE_TABLE_ROWS = 25
 METADATA_KEY = "tradeassist"
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_. -]+")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 def display_frame(frame):
-    """The frame as shown in the table element: dates without a time part shown as plain dates."""
-    import pandas as pd
+    """The frame as shown in the sortable table element: numbers rounded per column, plain dates."""
+    return sortable_frame(frame.head(MAX_TABLE_ROWS))
 
-    shown = frame.head(MAX_TABLE_ROWS).copy()
-    for column in shown.columns:
-        values = shown[column]
-        if pd.api.types.is_datetime64_any_dtype(values) and values.dt.tz is None:
-            if (values.dropna() == values.dropna().dt.normalize()).all():
-                shown[column] = values.dt.strftime("%Y-%m-%d")
-    return shown
+
+def plotly_element(name: str, figure) -> cl.Plotly:
+    """An inline chart in the product's one theme (SQL, signals and documents charts alike)."""
+    element = cl.Plotly(name=name, figure=figure, display="inline")
+    # The theme is applied to the element's JSON, not to the figure: the answer's figure stays as built.
+    element.content = json.dumps(themed_spec(json.loads(element.content)))
+    return element
 
 
 def pretty_sql(statement: str, dialect: str) -> str:
@@ -87,8 +93,8 @@ def _explanation_elements(explanation: Explanation) -> list:
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
     return [
-        cl.Dataframe(name="contributions", data=frame, display="inline"),
-        cl.Plotly(name="contributions chart", figure=figure, display="inline"),
+        cl.Dataframe(name="contributions", data=sortable_frame(frame), display="inline"),
+        plotly_element("contributions chart", figure),
     ]
 
 
@@ -104,8 +110,12 @@ def answer_content(answer: Answer) -> tuple[str, list]:
     table = answer.table
     if table is not None:
         frame = table.frame
-        shown = display_frame(frame)
-        elements.append(cl.Dataframe(name=table.title or "result", data=shown, display="inline"))
+        if len(frame) <= MESSAGE_TABLE_ROWS:
+            shown = frame
+            lines.append(markdown_table(frame))
+        else:
+            shown = display_frame(frame)
+            elements.append(cl.Dataframe(name=table.title or "result", data=shown, display="inline"))
         elements.append(
             cl.File(
                 name="result.csv",
@@ -120,7 +130,7 @@ def answer_content(answer: Answer) -> tuple[str, list]:
                 f"the table shows {len(shown):,}, the CSV has them all._"
             )
     if answer.chart is not None:
-        elements.append(cl.Plotly(name=answer.chart.kind or "chart", figure=answer.chart.figure, display="inline"))
+        elements.append(plotly_element(answer.chart.kind or "chart", answer.chart.figure))
     explanation = answer.first(Explanation)
     if explanation is not None:
         if explanation.summary:

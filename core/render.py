@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table as RichTable
@@ -11,6 +12,7 @@ from rich.text import Text
 
 from core.answer import Answer, Notice
 from core.jsonform import json_value
+from core.table_format import column_formats
 
 MAX_TERMINAL_ROWS = 50
 
@@ -31,10 +33,13 @@ def render_answer(answer: Answer, console: Console) -> None:
     if answer.table is not None:
         frame = answer.table.frame
         table = RichTable(show_lines=False, header_style="bold")
+        formats = column_formats(frame)
         for column in frame.columns:
-            table.add_column(str(column))
+            numeric = formats[column].kind in ("integer", "number", "significant")
+            table.add_column(escape(str(column)), justify="right" if numeric else "left")
         for row in frame.head(MAX_TERMINAL_ROWS).itertuples(index=False):
-            table.add_row(*(_cell(v) for v in row))
+            # Cells are data: escaped, so a value such as "[red]" is shown, not read as a style.
+            table.add_row(*(escape(formats[c](v)) for c, v in zip(frame.columns, row)))
         console.print(table)
         if len(frame) > MAX_TERMINAL_ROWS or answer.table.truncated:
             console.print(f"[dim]{len(frame)} rows{' (truncated)' if answer.table.truncated else ''}; "
@@ -43,7 +48,7 @@ def render_answer(answer: Answer, console: Console) -> None:
         console.print(f"[dim]Chart: {answer.chart.kind or 'figure'} (use --json or the chat to see it)[/]")
     for citation in answer.citations:
         page = f" p.{citation.page}" if citation.page else ""
-        console.print(f"[cyan][{citation.source}{page}][/] {citation.snippet}")
+        console.print(f"[cyan]\\[{escape(citation.source)}{page}][/] {escape(citation.snippet)}")
     explanation = answer.first(_explanation_type())
     if explanation is not None:
         console.print(f"[bold]Why {explanation.subject}:[/] {explanation.summary}")

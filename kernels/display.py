@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from core.answer import Answer, Citation, Explanation, Notice
+from core.chart_theme import themed_spec
 from core.jsonform import answer_to_json, json_value
+from core.table_format import column_formats, format_frame, markdown_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,18 +39,14 @@ def markdown_to_html(text: str) -> str:
     return renderer.render(text)
 
 
-def format_number(value: float) -> str:
-    """A float as people read it in a table: thousands separators, at most 4 decimals."""
-    if abs(value) >= 1e15 or 0 < abs(value) < 1e-4:
-        return f"{value:.6g}"
-    return f"{value:,.4f}".rstrip("0").rstrip(".")
-
-
 def frame_html(frame: pd.DataFrame, truncated: bool = False) -> str:
     """A DataFrame as an HTML table (the first MAX_HTML_ROWS rows) with a row-count note."""
     shown = frame.head(MAX_HTML_ROWS)
+    # Formatted per column (thousands separators, decimals by magnitude, plain dates); .df stays raw.
+    formats = column_formats(frame)
     table = shown.to_html(
-        index=False, border=0, classes="dataframe tradeassist-table", na_rep="", float_format=format_number
+        index=False, border=0, classes="dataframe tradeassist-table", na_rep="",
+        formatters={column: formats[column] for column in shown.columns},
     )
     note = ""
     if len(frame) > MAX_HTML_ROWS or truncated:
@@ -147,22 +145,13 @@ def answer_markdown(answer: Answer) -> str:
     if answer.sql is not None:
         pieces.append(f"```sql\n{answer.sql.statement}\n```")
     if answer.table is not None:
-        shown = answer.table.frame.head(MAX_TEXT_ROWS)
-        pieces.append(shown.to_markdown(index=False) if _has_tabulate() else shown.to_string(index=False))
+        pieces.append(markdown_table(answer.table.frame, MAX_TEXT_ROWS))
         if len(answer.table.frame) > MAX_TEXT_ROWS:
             pieces.append(f"*{len(answer.table.frame)} rows; showing {MAX_TEXT_ROWS}.*")
     for c in answer.citations:
         page = f" p.{c.page}" if c.page else ""
         pieces.append(f"- [{c.source}{page}] {c.snippet}")
     return "\n\n".join(pieces)
-
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401  (pandas needs it for to_markdown)
-    except ImportError:
-        return False
-    return True
 
 
 def answer_plain(answer: Answer) -> str:
@@ -178,7 +167,7 @@ def answer_plain(answer: Answer) -> str:
         lines.append(f"SQL: {answer.sql.statement}")
     if answer.table is not None:
         frame = answer.table.frame
-        lines.append(frame.head(MAX_TEXT_ROWS).to_string(index=False))
+        lines.append(format_frame(frame.head(MAX_TEXT_ROWS)).to_string(index=False))
         if len(frame) > MAX_TEXT_ROWS:
             lines.append(f"... {len(frame)} rows")
     for c in answer.citations:
@@ -201,7 +190,7 @@ def figure_bundle(figure: go.Figure) -> Bundle:
 
     # Round-trip through plotly's JSON encoder: numpy arrays and dates become plain JSON.
     # The figure was validated when built, so validating again only costs time.
-    spec = json.loads(pio.to_json(figure, validate=False, engine=_json_engine()))
+    spec = themed_spec(json.loads(pio.to_json(figure, validate=False, engine=_json_engine())))
     spec.setdefault("config", {"responsive": True})
     title = figure.layout.title.text if figure.layout.title and figure.layout.title.text else "chart"
     return {PLOTLY_MIME: spec, "text/plain": f"<Plotly figure: {title}>"}, {}

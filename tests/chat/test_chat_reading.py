@@ -33,7 +33,9 @@ def test_reading_is_the_first_line_above_notices_summary_and_table():
     lines = content.split("\n\n")
     assert lines[0] == "**Computed:** count of trades per side"
     assert lines[1].startswith("⚠️") and lines[2].startswith("2 rows")
-    assert [type(e).__name__ for e in elements] == ["Dataframe", "File"]
+    # A short result is a formatted table in the message itself; the CSV keeps the raw values.
+    assert lines[3].startswith("| side | n |")
+    assert [type(e).__name__ for e in elements] == ["File"]
 
 
 def test_reading_is_shown_as_text_not_markup():
