@@ -83,7 +83,7 @@ def describe_sql(sql, dialect: str = "duckdb", catalog=None, *, imposed_limit: i
 def generic_reading(tree: exp.Expression | None) -> str:
     """The safe reading when nothing better can be said: 'a query over trades and instruments'."""
     names = _tables(tree)
-    return f"a query over {join_words([humanise(n) for n in names])}" if names else "a query"
+    return f"a query over {join_words([humanise(n, table=True) for n in names])}" if names else "a query"
 
 
 def _tables(tree: exp.Expression | None) -> tuple[str, ...]:
@@ -94,6 +94,19 @@ def _tables(tree: exp.Expression | None) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes))
     except Exception:  # noqa: BLE001
         return ()
+
+
+def _schema_names(catalog):
+    """The catalog's reading of its schema's names (``sql.naming.read_names``), or None without one."""
+    schema = getattr(catalog, "schema", None)
+    if schema is None or not hasattr(schema, "tables"):
+        return None
+    from sql.naming import read_names
+
+    try:
+        return read_names(schema)
+    except Exception:  # noqa: BLE001 - without the catalog's names the identifiers are humanised
+        return None
 
 
 def _parse(text: str, dialect: str) -> exp.Expression | None:
@@ -119,6 +132,7 @@ class _Reader:
         self.catalog = catalog
         self.imposed_limit = imposed_limit
         self.ctes: dict[str, exp.Expression] = {}
+        self.names = _schema_names(catalog)
 
     def statement(self, tree: exp.Expression) -> SqlReading:
         """Any statement: SELECT, WITH ... SELECT, a UNION, a parenthesised query."""
@@ -150,7 +164,7 @@ class _Reader:
             text += f" and {len(parts) - 3} more parts"
         if isinstance(tree, exp.Union) and tree.args.get("distinct") is not False:
             text += ", duplicates removed"
-        words = Words({}, [], self.catalog)
+        words = Words({}, [], self.catalog, names=self.names)
         items = parts[0].expressions if isinstance(parts[0], exp.Select) else []
         order, tail = self._order_limit(tree, words, readings[0].labels, [], items)
         tables = tuple(dict.fromkeys(t for r in readings for t in r.tables))
@@ -160,7 +174,7 @@ class _Reader:
     def _select(self, select: exp.Select) -> SqlReading:
         aliases, tables, sources = self._sources(select)
         outputs = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
-        words = Words(aliases, tables, self.catalog, outputs, self._derived(sources))
+        words = Words(aliases, tables, self.catalog, outputs, self._derived(sources), self.names)
         group = select.args.get("group")
         group_exprs = [_resolve(g, outputs, select) for g in (group.expressions if group else [])]
         grouped = bool(group_exprs) or any(_is_aggregate(e) for e in select.expressions)
@@ -219,7 +233,7 @@ class _Reader:
             if isinstance(inner, exp.Select):
                 aliases, tables, inner_sources = self._sources(inner)
                 outputs = {e.alias_or_name: (e.this if isinstance(e, exp.Alias) else e) for e in inner.expressions}
-                derived[name] = (Words(aliases, tables, self.catalog, outputs), outputs)
+                derived[name] = (Words(aliases, tables, self.catalog, outputs, names=self.names), outputs)
         return derived
 
     def _source_words(self, sources: list[tuple[str, exp.Expression]], words: Words) -> str:

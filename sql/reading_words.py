@@ -13,6 +13,9 @@ from collections.abc import Mapping
 
 import sqlglot.expressions as exp
 
+from sql.identifiers import ABBREVIATIONS as IDENTIFIER_WORDS
+from sql.identifiers import TABLE_MARKERS
+
 #: Abbreviations common in trading schemas, expanded when names are humanised.
 ABBREVIATIONS = {
     "cust": "customer", "tx": "transaction", "txn": "transaction", "qty": "quantity", "px": "price",
@@ -20,6 +23,8 @@ ABBREVIATIONS = {
     "sym": "symbol", "vol": "volume", "avg": "average", "pct": "percent", "num": "number",
     "cnt": "count", "desc": "description", "addr": "address", "usd": "USD", "pnl": "P&L",
 }
+_ACRONYMS = {"usd": "USD", "eur": "EUR", "gbp": "GBP", "jpy": "JPY", "pnl": "P&L", "vwap": "VWAP", "etf": "ETF",
+             "fx": "FX", "id": "id"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _TIME_WORDS = {"date", "day", "time", "timestamp", "datetime", "month", "week", "year", "hour", "period"}
 _TIME_SUFFIXES = ("_at", "_on", "_date", "_time", "_ts", "date", "time")
@@ -45,14 +50,27 @@ _TRANSPARENT = (exp.Round, exp.Cast, exp.TryCast, exp.Paren, exp.TsOrDsToTimesta
 MAX_PHRASE = 90
 
 
-def humanise(name: str) -> str:
-    """A reader's words for an identifier: 'executed_at' -> 'executed at', 'sbTxAmount' -> 'sb transaction amount'."""
+def humanise(name: str, table: bool = False) -> str:
+    """A reader's words for an identifier: 'executed_at' -> 'executed at', 'sbTxAmount' -> 'sb transaction amount'.
+
+    ``table`` drops leading words that only say "table" ('tblTrades' -> 'trades', 'T_ORD' -> 'order').
+    """
+    text = str(name).strip('"`[]')
+    shouting = text.isupper()  # ORD_STS: every part is upper case, none is an acronym
+    parts = [p for p in re.split(r"[_\s.]+", _CAMEL.sub(" ", text)) if p]
+    if table:
+        while len(parts) > 1 and parts[0].lower() in TABLE_MARKERS:
+            parts = parts[1:]
     words = []
-    for part in re.split(r"[_\s.]+", _CAMEL.sub(" ", str(name).strip('"`[]'))):
-        if part:
-            lowered = part.lower()
-            words.append(ABBREVIATIONS.get(lowered, lowered if not part.isupper() or len(part) > 4 else part))
-    return " ".join(words) or str(name)
+    for part in parts:
+        lowered = part.lower()
+        expanded = ABBREVIATIONS.get(lowered) or (IDENTIFIER_WORDS.get(lowered) or (None,))[0]
+        words.append(expanded or (part if part.isupper() and len(part) <= 4 and not shouting else lowered))
+    return _acronyms(" ".join(words)) or str(name)
+
+
+def _acronyms(text: str) -> str:
+    return " ".join(_ACRONYMS.get(word, word) for word in text.split())
 
 
 def is_time_name(name: str) -> bool:
@@ -136,8 +154,12 @@ class Words:
 
     def __init__(self, aliases: Mapping[str, str], tables: list[str], catalog=None,
                  outputs: Mapping[str, exp.Expression] | None = None,
-                 derived: Mapping[str, tuple[Words, Mapping[str, exp.Expression]]] | None = None):
+                 derived: Mapping[str, tuple[Words, Mapping[str, exp.Expression]]] | None = None,
+                 names=None):
         self.aliases = dict(aliases)
+        #: The catalog's reading of every schema name (``sql.naming.SchemaNames``): prefixes gone,
+        #: abbreviations expanded ('sbTxAmount' -> 'amount').
+        self.names = names
         names = list(self.aliases.values())
         #: Aliases of a table read twice (a self-join): their columns say which copy they come from.
         self.ambiguous = {alias for alias, table in self.aliases.items() if names.count(table) > 1}
@@ -151,8 +173,8 @@ class Words:
 
     # ------------------------------------------------------------------ names
     def table_name(self, name: str) -> str:
-        """A table's words (catalog label when short, else the humanised name)."""
-        return self._catalog_words(name, None) or humanise(name)
+        """A table's words (the catalog's reading of its name, else the humanised name)."""
+        return self._catalog_words(name, None) or humanise(name, table=True)
 
     def column_table(self, column: exp.Column) -> str | None:
         """The table a column comes from, when the scope says so."""
@@ -168,22 +190,28 @@ class Words:
         inner = self.derived.get(table) if table else None
         if inner is not None and column.name in inner[1]:
             return inner[0].expr(inner[1][column.name])
-        words = (table and self._catalog_words(table, column.name)) or humanise(column.name)
+        words = self._catalog_words(table, column.name) or humanise(column.name)
         return f"{words} ({column.table})" if column.table in self.ambiguous else words
 
-    def _catalog_words(self, table: str, column: str | None) -> str | None:
+    def _catalog_words(self, table: str | None, column: str | None) -> str | None:
+        tables = getattr(self.names, "tables", None) or {}
+        columns = getattr(self.names, "columns", None) or {}
+        if column is None:
+            found = tables.get(table)
+            return _acronyms(found.nouns) if found is not None and found.words else None
+        if table is None:  # an unqualified column in a join: the first table in scope that has it
+            table = next((t for t in self.tables if (t, column) in columns), None)
         definitions = getattr(self.catalog, "definitions", None)
         try:
-            if column is None:
-                found = getattr(definitions, "tables", {}).get(table)
-                label = getattr(found, "label_words", None)
-                return label if isinstance(label, str) and label else None
             found = getattr(definitions, "columns", {}).get((table, column))
         except (AttributeError, TypeError):
-            return None
+            found = None
         description = str(getattr(found, "description", "") or "").strip().rstrip(".")
         # A short description is a name ("customer country"); a sentence is not.
-        return description.lower() if description and len(description.split()) <= 4 else None
+        if description and len(description.split()) <= 4:
+            return description.lower()
+        named = columns.get((table, column))
+        return _acronyms(" ".join(named.words)) if named is not None and named.words else None
 
     # ------------------------------------------------------------------ values
     def value(self, node: exp.Expression) -> str:
@@ -414,7 +442,7 @@ class Words:
             if type(node) is kind:
                 left, right = node.this, node.expression
                 words = _DATE_BOUNDS.get(kind) if self.is_time(left) and kind in _DATE_BOUNDS else word
-                return f"{self.expr(left, sub)} {words} {self._rhs(right, sub)}"
+                return f"{self.expr(left, sub)} {words} {self._rhs(right, sub)}{self._meaning(left, right)}"
         if isinstance(node, exp.Between):
             return f"{self.expr(node.this, sub)} between {self.value(node.args['low'])} and {self.value(node.args['high'])}"
         if isinstance(node, exp.In):
@@ -447,13 +475,29 @@ class Words:
             return f"no matching row exists in {self.subquery_tables(inner)}"
         return f"not ({self.condition(inner, depth)})"
 
+    def _meaning(self, column: exp.Expression, value: exp.Expression) -> str:
+        """' (sell)' for a coded value the catalog knows the meaning of ('S' in a side column), else ''."""
+        column = strip_cast(column)
+        if not isinstance(column, exp.Column) or not isinstance(value, exp.Literal) or not value.is_string:
+            return ""
+        if len(value.name) > 3 and not value.name.isdigit():
+            return ""  # a word already says what it means; only codes ('S', 'B', '1') are explained
+        table = self.column_table(column) or next(
+            (t for t in self.tables if (t, column.name) in getattr(self.names, "columns", {})), None)
+        try:
+            meanings = self.catalog.definitions.value_synonyms.get((table, column.name)) or {}
+        except AttributeError:
+            return ""
+        words = [w for w in meanings.get(value.name, ()) if w.lower() != value.name.lower()]
+        return f" ({words[0]})" if words else ""
+
     def _rhs(self, node: exp.Expression, depth: int) -> str:
         inner = node.this if isinstance(node, exp.Subquery) else None
         if isinstance(inner, exp.Select) and len(inner.expressions) == 1 and not inner.args.get("joins"):
             # A scalar subquery such as (SELECT MAX(date) FROM daily_bars): say what it picks.
             from_ = inner.args.get("from_") or inner.args.get("from")
             tables = [from_.this.name] if from_ is not None and isinstance(from_.this, exp.Table) else []
-            scope = Words({t: t for t in tables}, tables, self.catalog)
+            scope = Words({t: t for t in tables}, tables, self.catalog, names=self.names)
             where = inner.args.get("where")
             condition = f" where {scope.condition(where.this, depth)}" if where is not None else ""
             return f"the {scope.expr(inner.expressions[0], depth)} of {self.subquery_tables(node)}{condition}"
@@ -466,7 +510,7 @@ class Words:
         query = node.args.get("query")
         if query is not None:
             return f"{subject} {'not ' if negated else ''}in a subquery over {self.subquery_tables(query)}"
-        values = [self.value(v) for v in node.expressions]
+        values = [self.value(v) + self._meaning(node.this, v) for v in node.expressions]
         shown = ", ".join(values[:6]) + (f" and {len(values) - 6} more" if len(values) > 6 else "")
         if len(values) == 1:
             return f"{subject} {'is not' if negated else 'is'} {shown}"

@@ -11,6 +11,7 @@ import pytest
 from sql.definitions import ColumnDef, Definitions
 from sql.reading import describe_sql, generic_reading, read_sql
 from sql.reading_words import humanise
+from catalog_fixture_dbs import build_duckdb
 from hostile_sql import hostile_statements
 
 # (dialect, SQL, expected reading)
@@ -126,7 +127,7 @@ READINGS = [
     ("duckdb", "SELECT sbCustCountry, SUM(sbTxAmount) FROM sbTransaction GROUP BY sbCustCountry",
      "sum of sb transaction amount per sb customer country, sb transaction"),
     ("postgres", 'SELECT "orderQty" FROM "fxOrders" WHERE "ccyPair" = \'EURUSD\'',
-     "order quantity, fx orders where currency pair is 'EURUSD'"),
+     "order quantity, FX orders where currency pair is 'EURUSD'"),
 ]
 
 
@@ -169,12 +170,48 @@ def test_catalog_descriptions_name_columns():
     assert read_sql("SELECT c7, SUM(c8) FROM cx GROUP BY c7", catalog=catalog) == "sum of c8 per customer country, cx"
 
 
+UNDESCRIBED = [
+    ("broker", 'SELECT "trdSym", SUM("trdQty") FROM "tblTrades" GROUP BY "trdSym"',
+     "sum of quantity per symbol, trades"),
+    ("broker", 'SELECT a."acctDesk", SUM(t."trdFeeAmt") FROM "tblTrades" t JOIN "tblAccounts" a '
+               'ON a."acctNo" = t."acctNo" GROUP BY 1', "sum of fee amount per desk, trades (with accounts)"),
+    ("broker", 'SELECT COUNT(*) FROM "tblTrades" WHERE "trdSide" = \'S\'', "count of trades where side is 'S' (sell)"),
+    ("payments", 'SELECT m."mkMerchCtry", SUM(p."mkPayAmt") FROM "mkPayment" p JOIN "mkMerchant" m '
+                 'ON m."mkMerchId" = p."mkPayMerchId" GROUP BY 1', "sum of amount per country, payments (with merchants)"),
+    ("clearing", 'SELECT AVG("LMT_PX") FROM "T_ORD" WHERE "ORD_TKR" = \'AAPL\'', "average limit price, orders where ticker is 'AAPL'"),
+]
+
+
+@pytest.fixture(scope="module")
+def undescribed_catalogs(tmp_path_factory):
+    """Catalogs of small databases nobody described (prefixed, abbreviated, upper-case names)."""
+    from sql.catalog import Catalog
+    from sql.database import Database
+
+    folder = tmp_path_factory.mktemp("undescribed")
+    catalogs = {}
+    for name in {case[0] for case in UNDESCRIBED}:
+        database = Database.connect(build_duckdb(folder / f"{name}.duckdb", name))
+        try:
+            catalogs[name] = Catalog.for_database(database)
+        finally:
+            database.close()
+    return catalogs
+
+
+@pytest.mark.parametrize("name, sql, expected", UNDESCRIBED)
+def test_undescribed_databases_read_with_the_catalogs_words(undescribed_catalogs, name, sql, expected):
+    assert read_sql(sql, "duckdb", undescribed_catalogs[name]) == expected
+
+
 @pytest.mark.parametrize("name, words", [
     ("executed_at", "executed at"), ("sbCustCountry", "sb customer country"), ("TxAmountUSD", "transaction amount USD"),
     ("avg_px", "average price"), ("daily_bars", "daily bars"), ('"orderQty"', "order quantity"),
+    ("ORD_STS", "order status"), ("usd_value", "USD value"),
 ])
 def test_names_are_humanised(name, words):
     assert humanise(name) == words
+    assert humanise("tblTrades", table=True) == "trades" and humanise("T_ORD", table=True) == "order"
 
 
 @pytest.mark.parametrize("sql", [
