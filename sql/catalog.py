@@ -17,6 +17,7 @@ import sqlglot
 import sqlglot.expressions as exp
 
 from sql.definitions import Definitions, choose_definitions
+from sql.naming import SchemaNames, read_names
 from sql.values import ValueIndex, ValueRef, build_value_index, phrase_key
 
 
@@ -54,13 +55,16 @@ class Catalog:
     links: dict[str, list[JoinStep]] = field(default_factory=dict)
     metric_trees: dict[tuple[str, str], exp.Expression] = field(default_factory=dict)
     _paths: dict[tuple[str, str], list[JoinStep] | None] = field(default_factory=dict)
+    #: The words behind every table and column name (prefixes dropped, abbreviations expanded).
+    names: SchemaNames = field(default_factory=SchemaNames)
 
     # ----------------------------------------------------------------------------- building
     @classmethod
     def build(cls, schema, dialect: str, fetch, settings=None, definitions: Definitions | None = None) -> Catalog:
         """Build the catalog; ``fetch(select_expression)`` runs one query and returns its rows."""
         definitions = definitions or choose_definitions(schema, settings)
-        catalog = cls(schema=schema, dialect=dialect, definitions=definitions, values=ValueIndex())
+        catalog = cls(schema=schema, dialect=dialect, definitions=definitions, values=ValueIndex(),
+                      names=read_names(schema))
         catalog._build_links()
         # Foreign-key columns stay indexed: "TSLA" appearing in trades but not in transfers is
         # what tells the planner which table a question is about.
@@ -145,6 +149,19 @@ class Catalog:
     def is_numeric(self, table: str, column: str) -> bool:
         """True for number and integer columns."""
         return self.kind(table, column) in ("number", "integer")
+
+    def plain_name(self, table: str, column: str | None = None) -> str:
+        """A table's plural noun ("trades" for tblTrades) or a column's words ("fee amount" for
+        trdFeeAmt; "trade id" when the words alone would be a bare key word), for labels and readings."""
+        reading = self.names.tables.get(table)
+        if column is None:
+            return reading.nouns if reading else table
+        words = self.names.columns.get((table, column))
+        if words is None:
+            return column
+        if reading and len(words.words) == 1 and words.words[0] in ("id", "number", "key", "code", "name", "date"):
+            return f"{reading.noun} {words.phrase}"
+        return words.phrase
 
     def role(self, table: str, column: str) -> str:
         """What the column is for (date, identifier, name, price, money, quantity, percent, number,

@@ -152,3 +152,13 @@ def test_words_people_use_beyond_the_name(unknown_dbs, built):
     broker = _catalog(unknown_dbs["broker"], built)
     assert ("column", "tblTrades", "trdFeeAmt") in _concepts(broker, "commission")
     assert ("verb", "tblTrades", None) in _concepts(broker, "traded")
+
+
+def test_plain_names_for_labels(unknown_dbs, built):
+    broker = _catalog(unknown_dbs["broker"], built)
+    assert broker.plain_name("tblTrades") == "trades"
+    assert [broker.plain_name("tblTrades", c) for c in ("trdFeeAmt", "trdPx", "trdDt", "trdId")] == [
+        "fee amount", "price", "trade date", "trade id"]
+    clearing = _catalog(unknown_dbs["clearing"], built)
+    assert clearing.plain_name("T_CLIENT_ACCT") == "client accounts"
+    assert clearing.plain_name("T_ORD", "LMT_PX") == "limit price"
