@@ -447,9 +447,9 @@ def summarize(frame: pd.DataFrame, question_text: str | None = None, truncated: 
               reading=None) -> str:
     """One English sentence describing a query result, from its columns and the SQL's reading.
 
-    ``question_text`` is accepted for callers' convenience and deliberately unused: a summary
-    built from the question's words would name what was asked, not what was computed.
+    No word of ``question_text`` is written into the summary (it would name what was asked, not
+    what was computed); it only picks which of one row's numbers to name.
     """
     from sql.summary import summarize_result
 
-    return summarize_result(frame, truncated, reading)
+    return summarize_result(frame, truncated, reading, question_text or "")

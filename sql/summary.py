@@ -17,6 +17,7 @@ summary, says what was computed; the summary says what came back.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from sql.present import (
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from sql.reading import SqlReading
 
 _LABEL_COLUMNS = ("name", "symbol", "title", "label")
+#: Words of a label that say how, not what ("sum of", "per"): they never make a number "asked for".
+_FUNCTION_WORDS = ("of", "per", "sum", "average", "count", "number", "maximum", "minimum", "median", "a", "the",
+                   "and", "by", "x", "if", "else", "where", "is", "distinct", "percent", "standard", "deviation",
+                   "previous", "moving", "running", "over", "rows")
 
 
 def result_labels(frame: pd.DataFrame, reading: SqlReading | None) -> dict[str, str]:
@@ -46,8 +51,13 @@ def result_labels(frame: pd.DataFrame, reading: SqlReading | None) -> dict[str, 
     return {name: column_label(name) for name in names}
 
 
-def summarize_result(frame: pd.DataFrame, truncated: bool = False, reading: SqlReading | None = None) -> str:
-    """One English sentence describing a query result (no model, no words from the question)."""
+def summarize_result(frame: pd.DataFrame, truncated: bool = False, reading: SqlReading | None = None,
+                     question_text: str = "") -> str:
+    """One English sentence describing a query result (no model, no words from the question).
+
+    The question only chooses among the result's own numbers: when one row holds several and the
+    question names some of them ("latest close" over open, high, low, close), only those are named.
+    """
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame) or frame.empty:
@@ -55,7 +65,7 @@ def summarize_result(frame: pd.DataFrame, truncated: bool = False, reading: SqlR
     roles = classify_columns(frame)
     labels = result_labels(frame, reading)
     if len(frame) == 1:
-        return _one_row(frame, roles, labels)
+        return _one_row(frame, roles, labels, question_text)
     times = [c for c in frame.columns if roles[str(c)] == "time"]
     numbers = [c for c in frame.columns if roles[str(c)] == "number"]
     categories = [c for c in frame.columns if roles[str(c)] == "category"]
@@ -104,12 +114,33 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _one_row(frame, roles: dict[str, str], labels: dict[str, str]) -> str:
+def _asked(numbers: list, labels: dict[str, str], question_text: str) -> list:
+    """The numbers whose label words the question uses (all of them when it uses none)."""
+    asked_words = {_stem(w) for w in re.findall(r"[a-z]+", question_text.lower())}
+    how = {_stem(w) for w in _FUNCTION_WORDS}
+    chosen = [c for c in numbers
+              if ({_stem(w) for w in re.findall(r"[a-z]+", labels[str(c)].lower())} - how) & asked_words]
+    return chosen or numbers
+
+
+def _stem(word: str) -> str:
+    """A crude stem, enough to match 'closing'/'closes' with 'close' and 'highest' with 'high'."""
+    for suffix in ("ing", "est", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _one_row(frame, roles: dict[str, str], labels: dict[str, str], question_text: str = "") -> str:
     row = frame.iloc[0]
     numbers = [c for c in frame.columns if roles[str(c)] == "number"]
-    shown = numbers or [frame.columns[-1]]
-    main = "; ".join(f"{labels[str(c)]}: {_cell(row[c], labels[str(c)])}" for c in shown[:4])
-    context = [f"{labels[str(c)]} {format_value(row[c])}" for c in frame.columns if c not in shown]
+    chosen = _asked(numbers, labels, question_text) if len(numbers) > 1 else numbers
+    shown = chosen[:4] or [frame.columns[-1]]
+    # Context: the row's non-numbers (its date, its symbol), and numbers past the fourth when none was picked.
+    extra = numbers[4:] if chosen == numbers else []
+    main = "; ".join(f"{labels[str(c)]}: {_cell(row[c], labels[str(c)])}" for c in shown)
+    context = [f"{labels[str(c)]} {format_value(row[c])}" for c in frame.columns
+               if c not in shown and (c not in numbers or c in extra)]
     return _capital(main) + (f" ({', '.join(context)})" if context else "") + "."
 
 

@@ -245,6 +245,15 @@ def test_summaries(sql, data, truncated, expected):
         assert summarize(data, question, truncated, reading=reading) == expected
 
 
+def test_one_row_names_the_numbers_the_question_names():
+    data = frame(date=[dt.date(2026, 11, 20)], open=[1.0], high=[2.0], low=[0.5], close=[1.5], volume=[1000])
+    reading = describe_sql("SELECT date, open, high, low, close, volume FROM daily_bars ORDER BY date DESC LIMIT 1")
+    assert summarize(data, "latest close of AAPL", reading=reading) == "Close: 1.50 (date 2026-11-20)."
+    assert summarize(data, "latest closing prices", reading=reading) == "Close: 1.50 (date 2026-11-20)."
+    assert summarize(data, "and for MSFT?", reading=reading) == (
+        "Open: 1; high: 2; low: 0.5; close: 1.50 (date 2026-11-20, volume 1,000).")
+
+
 def test_summaries_never_name_the_question():
     data = frame(close=[593.49])
     reading = describe_sql("SELECT close FROM daily_bars WHERE symbol = 'TSLA' ORDER BY date DESC LIMIT 1")
