@@ -10,7 +10,7 @@ from __future__ import annotations
 from sql.column_roles import column_role, infer_joins, table_key
 from sql.comment_hints import value_hints
 from sql.definition_types import ColumnDef, Definitions, TableDef
-from sql.identifiers import alternative_phrases, plural
+from sql.identifiers import alternative_phrases, expand_words, plural, singular, table_words
 from sql.naming import ColumnName, SchemaNames, TableName, read_names
 from sql.values import STOPWORDS
 
@@ -51,6 +51,9 @@ def _table_synonyms(reading: TableName) -> tuple[str, ...]:
     if len(words) > 1 and words[-1] in _GENERIC_TAILS:
         phrases += [" ".join(words[:-1]), " ".join((*words[:-2], plural(words[-2])))]
     phrases += [plural(p) for p in alternative_phrases(words)]
+    full = expand_words(table_words(reading.table))
+    if full and full != words:  # a prefix every table shares may still be a word ("trade fills")
+        phrases += [" ".join(full), " ".join((*full[:-1], plural(singular(full[-1]))))]
     return tuple(dict.fromkeys(p for p in phrases if p))
 
 
