@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlglot.expressions as exp
+
 #: Example values written per column (the value index keeps them all).
 EXAMPLES = 8
 
@@ -57,7 +59,9 @@ def _suggested_metrics(catalog) -> list[str]:
         quantity = next((c for c, r in roles.items() if r == "quantity"), None)
         price = next((c for c, r in roles.items() if r == "price"), None)
         if quantity and price:
-            lines.append(f'#  {table}.notional: {{expression: "{quantity} * {price}", '
+            # Quoted names: PostgreSQL folds unquoted ones to lower case, and camelCase would break.
+            product = exp.Mul(this=exp.column(quantity, quoted=True), expression=exp.column(price, quoted=True)).sql()
+            lines.append(f"#  {table}.notional: {{expression: '{product}', "
                          "synonyms: [notional, traded value], money: true}")
     return lines
 

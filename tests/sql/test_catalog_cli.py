@@ -71,8 +71,8 @@ def test_edited_definitions_are_used(app, broker, tmp_path, monkeypatch):
     _run(app, "catalog", "init", "--db", broker, "--out", str(out))
     document = yaml.safe_load(out.read_text())
     document["columns"]["tblInstruments.instExch"]["synonyms"].append("venue")
-    document["metrics"] = {"tblTrades.notional": {"expression": '"trdQty" * "trdPx"', "synonyms": ["notional"],
-                                                  "money": True}}
+    suggested = next(line for line in out.read_text().splitlines() if line.startswith("#  tblTrades.notional:"))
+    document["metrics"] = yaml.safe_load(suggested[3:])  # the suggested metric, uncommented as it stands
     out.write_text(yaml.safe_dump(document, sort_keys=False))
     monkeypatch.setenv("TRADEASSIST_DEFINITIONS", str(out))
     cases = [
