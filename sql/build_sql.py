@@ -14,8 +14,8 @@ import sqlglot.expressions as exp
 from sql.catalog import Catalog, JoinStep
 from sql.planner_intent import Filter, GroupKey, Intent, Measure
 
-AGG_NAMES = {"avg": "avg", "sum": "total", "min": "min", "max": "max", "count": "count"}
-_AGG_FUNCS = {"avg": exp.Avg, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}
+AGG_NAMES = {"avg": "avg", "sum": "total", "min": "min", "max": "max", "count": "count", "median": "median"}
+_AGG_FUNCS = {"avg": exp.Avg, "sum": exp.Sum, "min": exp.Min, "max": exp.Max, "median": exp.Median}
 _SQLITE_TRUNC = {
     "week": ("-6 days", "weekday 1"),
     "month": ("start of month",),
@@ -107,7 +107,9 @@ class SqlBuilder:
             return exp.Count(this=inner)
         if measure.agg in _AGG_FUNCS:
             return _AGG_FUNCS[measure.agg](this=inner)
-        return inner
+        if measure.agg == "quantile":
+            return exp.PercentileCont(this=inner, expression=exp.Literal.number(measure.fraction or 0.5))
+        return inner  # a raw column, or an aggregate metric ("calc": VWAP is already a ratio of sums)
 
     def column_or_metric(self, table: str, name: str, metric: bool, qualify: bool) -> exp.Expression:
         """A column reference, or a metric's expression with its columns qualified."""
@@ -127,7 +129,9 @@ class SqlBuilder:
             return f"{table.split('_')[-1]}_count"
         if measure.agg == "count":
             return f"distinct_{measure.column}" if measure.distinct else f"count_{measure.column}"
-        if measure.agg:
+        if measure.agg == "quantile":
+            return f"p{round((measure.fraction or 0.5) * 100)}_{measure.column}"
+        if measure.agg in AGG_NAMES:
             return f"{AGG_NAMES[measure.agg]}_{measure.column}"
         return measure.column or "value"
 

@@ -24,12 +24,13 @@ AGGREGATE_WORDS = {
     "max": "max", "maximum": "max", "peak": "max", "highest": "max", "largest": "max", "biggest": "max",
     "greatest": "max", "min": "min", "minimum": "min", "lowest": "min", "smallest": "min",
     "count": "count", "tally": "count",
+    "median": "median", "percentile": "quantile", "quantile": "quantile",
 }
 SUPERLATIVES = {
     "highest": "desc", "largest": "desc", "biggest": "desc", "greatest": "desc", "most": "desc",
     "top": "desc", "best": "desc", "max": "desc", "maximum": "desc", "heaviest": "desc", "busiest": "desc",
     "lowest": "asc", "smallest": "asc", "least": "asc", "fewest": "asc", "bottom": "asc", "worst": "asc",
-    "min": "asc", "minimum": "asc", "quietest": "asc",
+    "min": "asc", "minimum": "asc", "quietest": "asc", "cheapest": "asc", "priciest": "desc",
 }
 LATEST_WORDS = {"latest", "recent", "newest", "current", "last", "lastest", "now"}
 FIRST_WORDS = {"first", "earliest", "oldest", "initial", "inception"}
@@ -53,7 +54,15 @@ compared versus versus ours we our my their customers clients today's trading
 name names based via with without along whose whom level levels figure figures result results
 paid pay pays spent spend charged earned got gotten get gets having held hold see seen saw take took
 taken went go going come came generated produced recorded logged booked registered kind sort type
+right far marked priced mark valued need needs $ dollars dollar
 """.split())
+#: "largest first", "biggest winner first": the order of the rows, not a limit.
+_SORT_FIRST = re.compile(r"\b(?:(?:the )?(?:biggest|largest|highest|best|top|most) (?:winners?|gainers?|ones?)?\s*first"
+                         r"|(?:the )?(?:smallest|lowest|worst|least|bottom) (?:losers?|ones?)?\s*first"
+                         r"|(?:sorted|ranked|ordered) (?:by [a-z ]+?)?(?:descending|desc)|in descending order)\b")
+_SPLIT_BY = re.compile(r"\b(?:split|broken down|break(?: it| that| this)? down|breakdown|broken out|grouped)"
+                       r"(?: it| that| this| them)? (by|per)\b")
+_PERCENTILE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? percentile\b")
 WRITE_WORDS = {"delete", "drop", "insert", "update", "truncate", "alter", "create", "remove", "erase",
                "wipe", "modify", "replace", "grant", "revoke", "merge", "upsert", "rename", "purge"}
 
@@ -123,7 +132,7 @@ class Comparison:
 RETURN_WORDS = {"return", "returns", "performance", "performing", "performer", "performers", "gainer",
                 "gainers", "loser", "losers", "gain", "gains", "mover", "movers"}
 _HOW_DID = re.compile(r"\bhow (?:did|does|has|have|is|are|was) .{1,40}? (?:do|done|doing|perform|performed|performing)\b")
-UNSUPPORTED_AGGREGATES = {"median", "percentile", "quartile", "stddev", "std", "deviation", "variance", "mode",
+UNSUPPORTED_AGGREGATES = {"quartile", "stddev", "std", "deviation", "variance", "mode",
                           "skew", "kurtosis", "correlation", "beta", "sharpe", "volatility"}
 _N_DAY = re.compile(r"\b(\d+)[ -](?:day|session|trading day)s? (?:return|change|performance|gain)")
 
@@ -147,6 +156,12 @@ class Parsed:
     limit_token: int = -1  # index of the first token after a "top N" number (the ranked noun)
     #: Non-ASCII words and code-like characters nobody could link to the catalog.
     junk: list[str] = field(default_factory=list)
+    #: "largest first": the requested order of the rows (desc | asc), without a limit.
+    sort: str | None = None
+    #: "95th percentile": the fraction for a quantile aggregate.
+    fraction: float | None = None
+    #: Every period named, in order (two of them are a comparison: "this month vs last month").
+    periods: list[Period] = field(default_factory=list)
 
     def mentions(self) -> list[Mention]:
         """The catalog mentions, in order."""
@@ -178,7 +193,22 @@ def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
     raw = re.sub(r"\b(?:all time|record|ever) (high|low)s?\b",
                  lambda m: ("highest " if m.group(1).lower() == "high" else "lowest ") + m.group(1), raw,
                  flags=re.IGNORECASE)
+    raw = re.sub(r"\b[Pp]&[Ll]\b", "pnl", raw)  # "P&L": one word, as the definitions spell it
+    # "in USD", "in dollars": the unit of a money figure, not a currency filter
+    raw = re.sub(r"\bin (?:usd|us dollars|dollars|\$)(?=\W|$)", lambda m: " " * len(m.group(0)), raw,
+                 flags=re.IGNORECASE)
     low = raw.lower()
+    sort = None
+    m_sort = _SORT_FIRST.search(low)
+    if m_sort:
+        sort = "asc" if re.search(r"smallest|lowest|worst|least|bottom", m_sort.group(0)) else "desc"
+        low = _blank(low, m_sort.span())
+    low = _SPLIT_BY.sub(lambda m: " " * (len(m.group(0)) - len(m.group(1))) + m.group(1), low)
+    fraction = None
+    m_pct = _PERCENTILE.search(low)
+    if m_pct:
+        fraction = int(m_pct.group(1)) / 100
+        low = _blank(low, (m_pct.start(), m_pct.end() - len("percentile")))
     low = re.sub(r"\b(year|month|quarter) to date\b", lambda m: m.group(0).replace(" ", "-"), low)
     low = low.replace("year-to-date", "year to date ").replace("month-to-date", "month to date")
 
@@ -243,7 +273,8 @@ def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
     limit_token = next((t.index for t, off in zip(tokens, offsets) if off >= limit_end), -1) if limit_end else -1
     writes = _write_requests(tokens, catalog)
     return Parsed(text, tokens, items, period, comparisons, grains, limit, limit_word, unknown, writes,
-                  return_window, bool(_HOW_DID.search(low)), limit_token, junk + suspicious)
+                  return_window, bool(_HOW_DID.search(low)), limit_token, junk + suspicious,
+                  sort=sort, fraction=fraction, periods=[m.period for m in matches])
 
 
 _WRITE_OBJECTS = {"table", "tables", "from", "into", "database", "all", "every", "column", "columns", "row",
@@ -268,7 +299,7 @@ def _write_requests(tokens: list[Token], catalog: Catalog) -> list[str]:
 KNOWN_WORDS = (
     set(AGGREGATE_WORDS) | set(SUPERLATIVES) | LATEST_WORDS | FIRST_WORDS | PERCENT_WORDS | DISTINCT_WORDS
     | GROUP_MARKERS | LIST_WORDS | SERIES_WORDS | OFTEN_WORDS | set(TIME_UNITS) | set(SINGLE_GRAINS)
-    | {"number", "many", "how", "minus", "plus", "times", "divided", "ever", "over", "trend", "only",
+    | {"number", "many", "how", "minus", "plus", "times", "divided", "ever", "over", "trend", "only", "$",
        "change", "movement"} | RETURN_WORDS
 )
 
@@ -296,6 +327,8 @@ def _match(tokens: list[Token], catalog: Catalog) -> tuple[list[Token | Mention]
                 elif code is None and span[0].original.isupper() and len(span[0].original) <= 2:
                     # "IT", "A": capital short words are not values unless they are known codes
                     values = [v for v in values if v.via != "value"]
+            if concepts and values:
+                values = _table_word_wins(span, concepts, values, catalog)
             if concepts or values:
                 text = " ".join(t.original for t in span)
                 found = Mention(i, i + n, text, concepts, _rank_values(values, bool(concepts)))
@@ -310,6 +343,17 @@ def _match(tokens: list[Token], catalog: Catalog) -> tuple[list[Token | Mention]
             unknown.append(token)  # numbers too: a number nothing explains is a misunderstanding
         i += 1
     return items, unknown
+
+
+def _table_word_wins(span: list[Token], concepts: list[Concept], values: list[ValueRef], catalog: Catalog) -> list[ValueRef]:
+    """"fills" names the trades table, "filled" a status: the exact spelling decides between a
+    table's own word and a value's synonym that normalise alike."""
+    word = " ".join(t.low for t in span)
+    synonyms = catalog.definitions.value_synonyms
+    for c in concepts:
+        if c.kind == "table" and word in catalog.definitions.tables[c.table].synonyms:
+            return [v for v in values if word in synonyms.get((v.table, v.column), {}).get(str(v.value), ())]
+    return values
 
 
 _VIA_RANK = {"code": 0, "value": 0, "synonym": 1, "name": 2, "name_word": 3}

@@ -163,6 +163,14 @@ class Planner:
             if measure not in measures:
                 measures.append(measure)
                 superlative_aggs.append(from_superlative)
+        for i, measure in enumerate(measures):
+            if measure.agg in ("median", "quantile"):
+                if catalog.dialect == "sqlite":
+                    issues.append("SQLite has no median or percentile function")
+                if measure.agg == "quantile" and parsed.fraction is None:
+                    issues.append("which percentile was not said")
+                measures[i] = Measure(measure.agg, measure.column, measure.metric, measure.distinct, measure.table,
+                                      fraction=parsed.fraction if measure.agg == "quantile" else None)
         for m in roles.count_distinct:
             key = group_for(m, fact, catalog)
             if key is not None:
@@ -207,6 +215,11 @@ class Planner:
                 if subject_key and any(f.column == subject_key.column for f in filters) and not roles.order:
                     subject_key = None
 
+        if not any(m.agg for m in measures) and any(
+            group_for(m, fact, catalog) is None and any(c.kind == "table" and c.table == fact for c in m.concepts)
+            for m in roles.groups
+        ):
+            rows_subject = True  # "value of each position": one row per row ("average fee per trade" stays one)
         if roles.returns:
             return self._returns_intent(fact, roles, parsed, filters, issues)
         if having:
@@ -232,6 +245,8 @@ class Planner:
                 measures = [Measure(None, tdef.money or tdef.measure)]
             if roles.order and measures:
                 order, order_by = roles.order, 0
+                if isinstance(subject, Mention) and not subject.text.lower().endswith("s") and not parsed.sort:
+                    limit = limit or 1  # "the largest position": one row
             elif roles.latest and date_column:
                 kind = "latest"
                 limit = limit or 10
@@ -242,7 +257,7 @@ class Planner:
                 superlative_aggs = [False]
             fixed = []
             for measure, from_superlative in zip(measures, superlative_aggs):
-                if measure.agg is None or from_superlative:
+                if (measure.agg is None or from_superlative) and measure.agg != "calc":
                     if additive(catalog, fact, measure) or measure.agg == "count":
                         measure = Measure("sum" if measure.agg != "count" else "count", measure.column,
                                           measure.metric, measure.distinct, measure.table)
@@ -302,6 +317,8 @@ class Planner:
             groups += [GroupKey(fact, date_column, g) for g in grains]
         if (parsed.period or grains) and not date_column:
             issues.append(f"{fact} has no date to filter on")
+        if parsed.sort and order is None and measures and kind in ("aggregate", "rows"):
+            order, order_by = parsed.sort, 0  # "largest first": an order, every row kept
         intent = Intent(
             table=fact, kind=kind, measures=tuple(measures), filters=tuple(filters), groups=tuple(groups),
             period=parsed.period, order=order, order_by=order_by, limit=limit, condition=condition, show=show,

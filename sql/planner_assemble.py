@@ -300,6 +300,14 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
                 continue
             kept.append(entry)
         roles.measures = kept or roles.measures
+    # "largest position by value": the table noun ranked by the other measure, not its own maximum.
+    if len(roles.measures) > 1:
+        for entry in list(roles.measures):
+            agg, m, _distinct, from_superlative = entry
+            if from_superlative and "table" in m.kinds() and roles.subject is None:
+                roles.measures.remove(entry)
+                roles.subject = m
+                break
     # A derived "high minus low" explains a metric already named; drop its operand measures.
     for left, _op, right in roles.derived:
         roles.absorbed += [left, right]
@@ -388,6 +396,10 @@ def filter_for(ref: ValueRef, fact: str, catalog: Catalog, values: tuple) -> Fil
 def group_for(m: Mention, fact: str, catalog: Catalog) -> GroupKey | None:
     """The grouping a dimension mention names, seen from the fact table."""
     columns = [c for c in m.concepts if c.kind == "column"]
+    if any(c.kind == "table" and c.table == fact for c in m.concepts) and (
+        m.text.lower() in catalog.definitions.tables[fact].synonyms
+    ):
+        return None  # "each position" on positions: every row already is one
     for c in columns:
         if c.table == fact:
             return GroupKey(fact, c.column)
@@ -417,6 +429,8 @@ def measure_for(agg: str | None, m: Mention, fact: str, catalog: Catalog, distin
     )
     for c in options:
         if c.kind == "metric" and c.table == fact:
+            if is_aggregate_metric(catalog, fact, c.column):
+                return Measure("calc", c.column, metric=True)  # VWAP: a ratio of sums, aggregated already
             return Measure(agg, c.column, metric=True, distinct=distinct)
         if c.kind == "column" and c.table == fact:
             return Measure(agg, c.column, distinct=distinct)
@@ -424,6 +438,14 @@ def measure_for(agg: str | None, m: Mention, fact: str, catalog: Catalog, distin
         if c.kind == "column" and catalog.join_path(fact, c.table) is not None:
             return Measure(agg, c.column, distinct=distinct, table=c.table)
     return None
+
+
+def is_aggregate_metric(catalog: Catalog, table: str, name: str) -> bool:
+    """True when a metric's expression aggregates by itself (``SUM(quantity * price) / SUM(quantity)``)."""
+    import sqlglot.expressions as exp
+
+    tree = catalog.metric_trees.get((table, name))
+    return tree is not None and tree.find(exp.AggFunc) is not None and tree.find(exp.Select) is None
 
 
 def additive(catalog: Catalog, fact: str, measure: Measure) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sql.catalog import Catalog
 from sql.planner_intent import Filter, Intent, Measure
 
-_AGG_WORDS = {"avg": "average", "sum": "total", "min": "minimum", "max": "maximum", "count": "number"}
+_AGG_WORDS = {"avg": "average", "sum": "total", "min": "minimum", "max": "maximum", "count": "number",
+              "median": "median", "quantile": "percentile of", "calc": ""}
 _OPS = {">": "over", ">=": "at least", "<": "under", "<=": "at most", "=": "equal to", "!=": "not"}
 
 
@@ -19,7 +20,9 @@ def _measure(measure: Measure, intent: Intent) -> str:
     if measure.agg == "count":
         return f"number of {'distinct ' if measure.distinct else ''}{_words(measure.column or '')} values"
     name = _words(measure.column or "")
-    return f"{_AGG_WORDS[measure.agg]} {name}" if measure.agg else name
+    if measure.agg == "quantile":
+        return f"{round((measure.fraction or 0.5) * 100)}th percentile of {name}"
+    return f"{_AGG_WORDS[measure.agg]} {name}".strip() if measure.agg else name
 
 
 def _filter(f: Filter) -> str:

@@ -13,11 +13,13 @@ from sql.timewords import Period
 class Measure:
     """One output measure: an aggregate over a column or metric, or ``count`` of rows."""
 
-    agg: str | None  # avg | sum | min | max | count | None (raw column)
+    agg: str | None  # avg | sum | min | max | count | median | quantile | calc (an aggregate metric) | None
     column: str | None = None  # column or metric name on the fact table; None for COUNT(*)
     metric: bool = False
     distinct: bool = False
     table: str | None = None  # the table the column lives on (the fact table, or a joined one)
+    #: For ``quantile``: which one (0.95 for the 95th percentile).
+    fraction: float | None = None
 
 
 @dataclass(frozen=True)

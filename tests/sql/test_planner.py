@@ -51,6 +51,10 @@ CASES = [
 FRAGMENTS = [
     ("daily returns of AAPL last 10 days", ["LAG(\"close\", 1) OVER (PARTITION BY \"symbol\" ORDER BY \"date\")",
                                             "\"r\".\"date\" >= CAST('2026-11-11' AS DATE)"]),
+    ("median close of AAPL", ['MEDIAN("close")', "'AAPL'"]),
+    ("95th percentile of BTC transfer values in USD this year", ['QUANTILE_CONT("usd_value", 0.95)', "'BTC'"]),
+    ("VWAP of NVDA fills last month", ['SUM("quantity" * "price") / SUM("quantity")', "'NVDA'"]),
+    ("market value by desk", ['latest_bar.close', 'ORDER BY latest_bar.date DESC LIMIT 1', '"accounts"."desk"']),
     ("5-day return of NVDA", ["LAG(\"close\", 5)", "\"rn_last\" = 1"]),
     ("worst performing crypto last month", ["\"instruments\".\"asset_class\" = 'crypto'", "ASC", "\"period_return\""]),
     ("best performing stocks this month", ["\"instruments\".\"asset_class\" = 'equity'", "DESC", "LIMIT 10"]),
@@ -83,7 +87,8 @@ CLARIFY = [
     "price of ZZZZ",  # an unknown name is not silently dropped
     "asdkjh qwe zzz",
     "blorp the frobnicator",
-    "median close of AAPL",  # an aggregate the planner does not do is not replaced by another
+    "kurtosis of AAPL closes",  # an aggregate the planner does not do is not replaced by another
+    "TSLA volume spikes",  # a word the plan would drop changes the question
     "latest close of AAPL' OR '1'='1",  # code in a value
     "close of AAPL in 99999",  # a number nothing explains
     "ä ö ü close",  # letters the catalog cannot hold

@@ -117,12 +117,12 @@ def test_taught_pair_is_reused_and_rebound(demo_duckdb, tmp_path):
     settings = Settings(home=tmp_path / "teach", today=TODAY, db_url=str(demo_duckdb))
     teacher = Teacher(settings)
     database = Database.connect(str(demo_duckdb))
-    teacher.teach("vwap of AAPL trades", "SELECT SUM(price * quantity) / SUM(quantity) AS vwap FROM trades "
+    teacher.teach("fee per share of AAPL trades", "SELECT SUM(fee) / SUM(quantity) AS fee_per_share FROM trades "
                   "WHERE symbol = 'AAPL'", database)
     database.close()
     assert (settings.home / "taught_sql.jsonl").exists() and len(teacher.pairs()) == 1
     route = SqlRoute(settings)
-    answer = route.answer(Question("vwap of MSFT trades"))
+    answer = route.answer(Question("fee per share of MSFT trades"))
     assert answer.model.method == "taught"
     assert "'MSFT'" in answer.sql.statement and "'AAPL'" not in answer.sql.statement
     assert answer.table.frame.shape == (1, 1)
@@ -135,12 +135,12 @@ def test_running_route_sees_pairs_taught_elsewhere(demo_duckdb, tmp_path):
 
     settings = Settings(home=tmp_path / "teach2", today=TODAY, db_url=str(demo_duckdb))
     route = SqlRoute(settings)
-    before = route.answer(Question("vwap of NVDA trades"))
+    before = route.answer(Question("fee per share of NVDA trades"))
     assert before.model.method != "taught"
     # Taught by another front end (its own Teacher), while this route keeps running.
-    Teacher(settings).teach("vwap of AAPL trades", "SELECT SUM(price * quantity) / SUM(quantity) AS vwap "
+    Teacher(settings).teach("fee per share of AAPL trades", "SELECT SUM(fee) / SUM(quantity) AS fee_per_share "
                             "FROM trades WHERE symbol = 'AAPL'")
-    after = route.answer(Question("vwap of NVDA trades"))
+    after = route.answer(Question("fee per share of NVDA trades"))
     assert after.model.method == "taught" and "'NVDA'" in after.sql.statement
     route.close()
 
