@@ -21,6 +21,7 @@ from chainlit.server import app as server_app
 from core.errors import BadInputError, TradeAssistError
 from core.jsonform import answer_from_json
 from core.question import Turn
+from core.quiet import quiet_libraries
 from core.settings import load_settings
 
 from chat.api import create_api, mount_api
@@ -37,6 +38,7 @@ from chat.upload import FileResult, ingest_files
 from chat.sessions import SESSION_KEY
 from chat.users import UserStore, ensure_auth_secret
 
+quiet_libraries()  # also when started with `chainlit run` rather than `tradeassist chat`
 SETTINGS = load_settings()
 CHAT = chat_settings()
 os.environ.setdefault("CHAINLIT_AUTH_SECRET", ensure_auth_secret(SETTINGS))

@@ -12,6 +12,10 @@ from rich.console import Console
 
 from core.cli_examples import attach_examples
 from core.errors import TradeAssistError
+from core.quiet import quiet_libraries
+
+# Before any command imports a library: their progress bars and notices stay out of the output.
+quiet_libraries()
 
 app = typer.Typer(
     name="tradeassist",

@@ -20,8 +20,10 @@ def session_for(shell: Any) -> Any:
 
 def load_ipython_extension(shell: Any, session: Any = None) -> None:
     """``%load_ext tradeassist``: register the magics on this shell."""
+    from core.quiet import quiet_libraries
     from kernels.magics import TradeAssistMagics, protect_question_marks
 
+    quiet_libraries()  # answers in cells, not library progress bars
     if session is not None:
         _SESSIONS[id(shell)] = session
     shell.register_magics(TradeAssistMagics(shell, session_for(shell)))
