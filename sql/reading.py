@@ -242,15 +242,23 @@ class _Reader:
         described = []
         for name, node in sources:
             if isinstance(node, exp.Subquery):
-                described.append(f"a subquery over {words.subquery_tables(node)}")
+                described.append(f"a subquery ({self._brief(node.this, words)})")
             elif name in self.ctes:
                 inner = self.ctes[name]
-                described.append(f"step '{humanise(name)}' (over {words.subquery_tables(inner)})")
+                described.append(f"step '{humanise(name)}' ({self._brief(inner, words)})")
             else:
                 described.append(words.table_name(name))
         if len(described) == 1:
             return described[0]
         return f"{described[0]} (with {join_words(described[1:])})"
+
+    def _brief(self, inner: exp.Expression, words: Words) -> str:
+        """A step's own reading when it is short, else just the tables it reads."""
+        try:
+            text = _Reader(self.catalog, None).statement(inner).text if isinstance(inner, exp.Query) else ""
+        except Exception:  # noqa: BLE001 - the outer reading stands without the inner one
+            text = ""
+        return text if text and len(text) <= 100 else f"over {words.subquery_tables(inner)}"
 
     def _measures(self, select: exp.Select, words: Words, group_exprs: list) -> tuple[tuple[str, ...], list[str]]:
         """Labels of every output column, and the measures the sentence names (groups left out)."""

@@ -47,7 +47,7 @@ _ANONYMOUS_AGGREGATES = {"sum": "sum of", "avg": "average", "mean": "average", "
 _ARITHMETIC = {exp.Mul: "x", exp.Div: "/", exp.Add: "+", exp.Sub: "-", exp.Mod: "mod", exp.IntDiv: "//"}
 #: Functions that only change how a value is shown, not what it is.
 _TRANSPARENT = (exp.Round, exp.Cast, exp.TryCast, exp.Paren, exp.TsOrDsToTimestamp, exp.TsOrDsToDate)
-MAX_PHRASE = 90
+MAX_PHRASE = 110
 
 
 def humanise(name: str, table: bool = False) -> str:
@@ -355,7 +355,7 @@ class Words:
             rows = _frame_rows(spec)
             if rows:
                 base = f"moving {base} over {rows} rows"
-            elif order is not None and type(func) in (exp.Sum, exp.Count):
+            elif order is not None and type(func) in (exp.Sum, exp.Count, exp.Max, exp.Min, exp.Avg):
                 base = f"running {base}"
         scope = []
         partition = node.args.get("partition_by") or []
@@ -441,8 +441,10 @@ class Words:
         for kind, word in _COMPARISONS.items():
             if type(node) is kind:
                 left, right = node.this, node.expression
-                words = _DATE_BOUNDS.get(kind) if self.is_time(left) and kind in _DATE_BOUNDS else word
-                return f"{self.expr(left, sub)} {words} {self._rhs(right, sub)}{self._meaning(left, right)}"
+                timed = self.is_time(left) and kind in _DATE_BOUNDS
+                words = _DATE_BOUNDS.get(kind) if timed else word
+                subject = self._event(left) if timed else None
+                return f"{subject or self.expr(left, sub)} {words} {self._rhs(right, sub)}{self._meaning(left, right)}"
         if isinstance(node, exp.Between):
             return f"{self.expr(node.this, sub)} between {self.value(node.args['low'])} and {self.value(node.args['high'])}"
         if isinstance(node, exp.In):
@@ -474,6 +476,14 @@ class Words:
         if isinstance(inner, exp.Exists):
             return f"no matching row exists in {self.subquery_tables(inner)}"
         return f"not ({self.condition(inner, depth)})"
+
+    def _event(self, node: exp.Expression) -> str | None:
+        """'executed' for executed_at, 'opened' for opened_on: the verb a time bound reads best with."""
+        column = strip_cast(node)
+        if isinstance(column, exp.Column) and column.name.lower().endswith(("_at", "_on")) and len(column.name) > 3:
+            words = humanise(column.name[:-3])
+            return f"{words} ({column.table})" if column.table in self.ambiguous else words
+        return None
 
     def _meaning(self, column: exp.Expression, value: exp.Expression) -> str:
         """' (sell)' for a coded value the catalog knows the meaning of ('S' in a side column), else ''."""

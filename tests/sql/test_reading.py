@@ -110,9 +110,18 @@ READINGS = [
                "GROUP BY i.sector", "sum of volume per sector, daily bars (with instruments)"),
     ("duckdb", "WITH monthly AS (SELECT symbol, date_trunc('month', date) AS m, AVG(close) AS c FROM daily_bars "
                "GROUP BY 1, 2) SELECT symbol, MAX(c) FROM monthly GROUP BY symbol",
-     "maximum average close per symbol, step 'monthly' (over daily bars)"),
+     "maximum average close per symbol, step 'monthly' (average close per symbol and month, daily bars)"),
+    ("duckdb", "WITH s AS (SELECT date, close, MAX(close) OVER (ORDER BY date) AS peak FROM daily_bars "
+               "WHERE symbol = 'SPY' AND date >= DATE '2026-01-01') SELECT MIN(close / peak - 1) * 100 FROM s",
+     "minimum ((close / running maximum close (by date)) - 1) x 100, step 's' (date, close and running maximum "
+     "close (by date) of SPY, daily bars since 2026-01-01)"),
+    ("postgres", "SELECT SUM(quantity * price) FILTER (WHERE executed_at >= DATE '2026-11-01') AS this_month, "
+                 "SUM(quantity * price) FILTER (WHERE executed_at >= DATE '2026-10-01' AND executed_at < "
+                 "DATE '2026-11-01') AS last_month FROM trades",
+     "sum of (quantity x price) where executed since 2026-11-01 and sum of (quantity x price) where executed "
+     "since 2026-10-01 and executed before 2026-11-01, trades"),
     ("duckdb", "SELECT x FROM (SELECT symbol AS x, AVG(close) FROM daily_bars GROUP BY 1) s",
-     "symbol, a subquery over daily bars"),
+     "symbol, a subquery (average close per symbol, daily bars)"),
     ("duckdb", "SELECT symbol, close FROM daily_bars WHERE date = (SELECT MAX(date) FROM daily_bars)",
      "symbol and close, daily bars where date is the maximum date of daily bars"),
     ("postgres", "SELECT name FROM accounts WHERE account_id IN (SELECT account_id FROM trades WHERE symbol = 'BTC')",
