@@ -147,8 +147,14 @@ class Catalog:
         return self.schema.tables[table].columns[column].kind
 
     def is_numeric(self, table: str, column: str) -> bool:
-        """True for number and integer columns."""
-        return self.kind(table, column) in ("number", "integer")
+        """True for number and integer columns that measure something: not keys ("CLNT_ACCT_ID")
+        and not codes whose values have words ("1 = card, 2 = wire"), which are categories."""
+        if self.kind(table, column) not in ("number", "integer"):
+            return False
+        if (table, column) in self.definitions.value_synonyms:
+            return False
+        words = self.names.columns.get((table, column))
+        return not (self.role(table, column) == "identifier" and words is not None and words.words[-1] in ("id", "key"))
 
     def plain_name(self, table: str, column: str | None = None) -> str:
         """A table's plural noun ("trades" for tblTrades) or a column's words ("fee amount" for

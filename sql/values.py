@@ -192,14 +192,33 @@ def build_value_index(
             for value in values:
                 if isinstance(value, str) and value.strip():
                     index.add(value, ValueRef(table_name, column.name, value))
+    _index_coded_columns(index, schema, definitions, fetch)
     for (table_name, column_name), mapping in definitions.value_synonyms.items():
-        known = set(index.by_column.get((table_name, column_name), ()))
+        # Codes are matched by their text: a comment's "1 = buy" names the integer 1.
+        known = {str(v): v for v in index.by_column.get((table_name, column_name), ())}
         for value, words in mapping.items():
             if value not in known:
                 continue  # a synonym for a value the data does not hold links to nothing
             for word in words:
-                index.add(word, ValueRef(table_name, column_name, value, "synonym"))
+                index.add(word, ValueRef(table_name, column_name, known[value], "synonym"))
     return index
+
+
+def _index_coded_columns(index: ValueIndex, schema, definitions, fetch) -> None:
+    """Number columns whose values have words ("1 = buy, 2 = sell" in a comment) are categories too."""
+    for table_name, column_name in definitions.value_synonyms:
+        table = schema.tables.get(table_name)
+        column = table.columns.get(column_name) if table is not None else None
+        if column is None or column.kind not in ("integer", "number") or (table_name, column_name) in index.by_column:
+            continue
+        values = fetch(distinct_values(table_name, column_name, MAX_CATEGORY_VALUES))
+        if len(values) <= MAX_CATEGORY_VALUES:
+            index.by_column[(table_name, column_name)] = [_plain_number(v) for v in values]
+
+
+def _plain_number(value: object) -> object:
+    # 1.0 read back from a DOUBLE column is the code "1" a comment wrote.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _index_labels(index: ValueIndex, schema, table: str, label: str, subject: str, fetch) -> None:

@@ -4,7 +4,8 @@
   per-table prefix (``trdQty``, ``trdPx``), abbreviations, no declared foreign keys, and column
   comments with possible values (DuckDB and PostgreSQL keep comments; SQLite has none).
 - ``payments``: every table and column carries the prefix ``mk`` (``mkMerchant.mkMerchCtry``,
-  ``mkPayment.mkPayAmt``), the style of a vendor export.
+  ``mkPayment.mkPayAmt``), the style of a vendor export, with an integer-coded column whose
+  comment says what each code means.
 - ``clearing``: upper-case ``T_`` tables with abbreviated snake_case columns and declared keys.
 
 Data are drawn from a seeded generator, so every build holds the same rows.
@@ -35,7 +36,11 @@ PAYMENTS_DDL = (
     'CREATE TABLE "mkMerchant" ("mkMerchId" INTEGER PRIMARY KEY, "mkMerchNm" VARCHAR, '
     '"mkMerchCtry" VARCHAR, "mkMerchCat" VARCHAR)',
     'CREATE TABLE "mkPayment" ("mkPayId" INTEGER PRIMARY KEY, "mkPayMerchId" INTEGER, '
-    '"mkPayAmt" DOUBLE PRECISION, "mkPayCcy" VARCHAR, "mkPayTs" TIMESTAMP, "mkPayStatus" VARCHAR)',
+    '"mkPayAmt" DOUBLE PRECISION, "mkPayCcy" VARCHAR, "mkPayTs" TIMESTAMP, "mkPayStatus" VARCHAR, '
+    '"mkPayMethod" INTEGER)',
+)
+PAYMENTS_COMMENTS = (
+    ("mkPayment", "mkPayMethod", "How the customer paid. Possible values: 1 = card, 2 = wire, 3 = cash"),
 )
 CLEARING_DDL = (
     'CREATE TABLE "T_CLIENT_ACCT" ("CLNT_ACCT_ID" INTEGER PRIMARY KEY, "CLNT_NM" VARCHAR, '
@@ -79,7 +84,8 @@ def payments_rows(seed: int = 11) -> dict[str, list[tuple]]:
     cats = ("Grocery", "Travel", "Electronics")
     merchants = [(n, f"Shop {n:02d}", _COUNTRIES[n % 5], cats[n % 3]) for n in range(1, 13)]
     payments = [(n, rng.randrange(1, 13), round(rng.uniform(5, 900), 2), rng.choice(("EUR", "USD")),
-                 _when(rng, dt.datetime(2026, 5, 1), 200), rng.choice(("settled", "settled", "refunded", "failed")))
+                 _when(rng, dt.datetime(2026, 5, 1), 200), rng.choice(("settled", "settled", "refunded", "failed")),
+                 rng.choice((1, 1, 2, 3)))
                 for n in range(1, 401)]
     return {"mkMerchant": merchants, "mkPayment": payments}
 
@@ -97,7 +103,7 @@ def clearing_rows(seed: int = 5) -> dict[str, list[tuple]]:
 
 DATABASES = {
     "broker": (BROKER_DDL, broker_rows, BROKER_COMMENTS),
-    "payments": (PAYMENTS_DDL, payments_rows, ()),
+    "payments": (PAYMENTS_DDL, payments_rows, PAYMENTS_COMMENTS),
     "clearing": (CLEARING_DDL, clearing_rows, ()),
 }
 

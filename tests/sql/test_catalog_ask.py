@@ -22,7 +22,7 @@ from sql.evaluate import execution_match
 QUESTIONS = {case["id"]: case for case in map(json.loads, Path(__file__).with_name("catalog_questions.jsonl")
                                                 .read_text(encoding="utf-8").splitlines()) if case}
 #: A sample across styles: comment-derived values, joins by name, declared keys, periods, listings.
-ASKED = ("b3", "b4", "b5", "b6", "b13", "p1", "p5", "c2", "c4")
+ASKED = ("b3", "b4", "b5", "b6", "b13", "p1", "p5", "p10", "c2", "c4")
 
 
 @pytest.fixture(scope="module")

@@ -162,3 +162,14 @@ def test_plain_names_for_labels(unknown_dbs, built):
     clearing = _catalog(unknown_dbs["clearing"], built)
     assert clearing.plain_name("T_CLIENT_ACCT") == "client accounts"
     assert clearing.plain_name("T_ORD", "LMT_PX") == "limit price"
+
+
+def test_coded_number_columns_are_categories(unknown_dbs, built):
+    payments = _catalog(unknown_dbs["payments"], built)
+    assert [(r.column, r.value) for r in payments.value_refs(phrase_key("card"))] == [("mkPayMethod", 1)]
+    assert sorted(payments.values.by_column[("mkPayment", "mkPayMethod")]) == [1, 2, 3]
+    assert not payments.is_numeric("mkPayment", "mkPayMethod")  # a code, not a measure
+    assert payments.is_numeric("mkPayment", "mkPayAmt")
+    clearing = _catalog(unknown_dbs["clearing"], built)
+    assert not clearing.is_numeric("T_ORD", "CLNT_ACCT_ID")  # a key, whatever its case
+    assert clearing.is_numeric("T_ORD", "ORD_QTY")
