@@ -191,8 +191,11 @@ def generate_definitions(schema, *, key_stems: bool = False) -> Definitions:
         for column, col in table.columns.items():
             synonyms = _column_synonyms(names.columns[(name, column)], names.tables[name], heads, column == key,
                                         (name, column) in joined, nouns)
-            columns[(name, column)] = ColumnDef(name, column, col.comment, synonyms, roles[column])
-            meanings = {v: words for v, words in value_hints(col.comment).items() if words}
+            hints = value_hints(col.comment)
+            meanings = {v: words for v, words in hints.items() if words}
             if meanings:
                 value_synonyms[(name, column)] = meanings
+            # A number column whose comment lists its values holds codes, not amounts.
+            role = "category" if hints and roles[column] != "identifier" else roles[column]
+            columns[(name, column)] = ColumnDef(name, column, col.comment, synonyms, role)
     return Definitions(tables, columns, {}, value_synonyms, (), source="generated", joins=joins)

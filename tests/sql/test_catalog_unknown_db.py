@@ -169,6 +169,7 @@ def test_coded_number_columns_are_categories(unknown_dbs, built):
     assert [(r.column, r.value) for r in payments.value_refs(phrase_key("card"))] == [("mkPayMethod", 1)]
     assert sorted(payments.values.by_column[("mkPayment", "mkPayMethod")]) == [1, 2, 3]
     assert not payments.is_numeric("mkPayment", "mkPayMethod")  # a code, not a measure
+    assert payments.role("mkPayment", "mkPayMethod") == "category"
     assert payments.is_numeric("mkPayment", "mkPayAmt")
     clearing = _catalog(unknown_dbs["clearing"], built)
     assert not clearing.is_numeric("T_ORD", "CLNT_ACCT_ID")  # a key, whatever its case
