@@ -437,19 +437,3 @@ def _bars(frame, categories, number, title: str) -> Chart:
 def _scatter(frame, x, y, title: str) -> Chart:
     trace = {"type": "scatter", "x": _as_number(frame[x]), "y": _as_number(frame[y]), "mode": "markers"}
     return Chart(_figure([trace], title, axis_title(str(x)), axis_title(str(y))), kind="scatter")
-
-
-# ---------------------------------------------------------------------------------------------
-# One-sentence summaries (worded in sql/summary.py)
-
-
-def summarize(frame: pd.DataFrame, question_text: str | None = None, truncated: bool = False, *,
-              reading=None) -> str:
-    """One English sentence describing a query result, from its columns and the SQL's reading.
-
-    No word of ``question_text`` is written into the summary (it would name what was asked, not
-    what was computed); it only picks which of one row's numbers to name.
-    """
-    from sql.summary import summarize_result
-
-    return summarize_result(frame, truncated, reading, question_text or "")

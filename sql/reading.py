@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import sqlglot
 import sqlglot.expressions as exp
 
-from sql.reading_words import Words, fold_date, humanise, is_time_name, join_words, strip_cast
+from sql.reading_names import fold_date, humanise, is_time_name, strip_cast
+from sql.reading_words import Words, join_words
 
 #: Column names that name the thing a row is about ("of AAPL" rather than "where symbol is 'AAPL'").
 ENTITY_NAMES = frozenset({"symbol", "ticker", "coin", "asset", "instrument"})

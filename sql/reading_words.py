@@ -7,27 +7,13 @@ are folded to the date they name, so a reading says "since 2026-10-21" rather th
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 
 import sqlglot.expressions as exp
 
-from sql.identifiers import ABBREVIATIONS as IDENTIFIER_WORDS
-from sql.identifiers import TABLE_MARKERS
+from sql.reading_names import acronyms, fold_date, humanise, interval, is_time_name, strip_cast
 
-#: Abbreviations common in trading schemas, expanded when names are humanised.
-ABBREVIATIONS = {
-    "cust": "customer", "tx": "transaction", "txn": "transaction", "qty": "quantity", "px": "price",
-    "amt": "amount", "ccy": "currency", "dt": "date", "ts": "timestamp", "acct": "account",
-    "sym": "symbol", "vol": "volume", "avg": "average", "pct": "percent", "num": "number",
-    "cnt": "count", "desc": "description", "addr": "address", "usd": "USD", "pnl": "P&L",
-}
-_ACRONYMS = {"usd": "USD", "eur": "EUR", "gbp": "GBP", "jpy": "JPY", "pnl": "P&L", "vwap": "VWAP", "etf": "ETF",
-             "fx": "FX", "id": "id"}
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_TIME_WORDS = {"date", "day", "time", "timestamp", "datetime", "month", "week", "year", "hour", "period"}
-_TIME_SUFFIXES = ("_at", "_on", "_date", "_time", "_ts", "date", "time")
 _UNIT_WORDS = {"dow": "weekday", "dayofweek": "weekday", "isodow": "weekday", "doy": "day of year",
                "dayofyear": "day of year", "epoch": "epoch seconds"}
 _TEXT_NAMES = {"side", "desk", "sector", "strategy", "exchange", "currency", "country", "category", "asset_class",
@@ -48,105 +34,6 @@ _ARITHMETIC = {exp.Mul: "x", exp.Div: "/", exp.Add: "+", exp.Sub: "-", exp.Mod: 
 #: Functions that only change how a value is shown, not what it is.
 _TRANSPARENT = (exp.Round, exp.Cast, exp.TryCast, exp.Paren, exp.TsOrDsToTimestamp, exp.TsOrDsToDate)
 MAX_PHRASE = 110
-
-
-def humanise(name: str, table: bool = False) -> str:
-    """A reader's words for an identifier: 'executed_at' -> 'executed at', 'sbTxAmount' -> 'sb transaction amount'.
-
-    ``table`` drops leading words that only say "table" ('tblTrades' -> 'trades', 'T_ORD' -> 'order').
-    """
-    text = str(name).strip('"`[]')
-    shouting = text.isupper()  # ORD_STS: every part is upper case, none is an acronym
-    parts = [p for p in re.split(r"[_\s.]+", _CAMEL.sub(" ", text)) if p]
-    if table:
-        while len(parts) > 1 and parts[0].lower() in TABLE_MARKERS:
-            parts = parts[1:]
-    words = []
-    for part in parts:
-        lowered = part.lower()
-        expanded = ABBREVIATIONS.get(lowered) or (IDENTIFIER_WORDS.get(lowered) or (None,))[0]
-        words.append(expanded or (part if part.isupper() and len(part) <= 4 and not shouting else lowered))
-    return _acronyms(" ".join(words)) or str(name)
-
-
-def _acronyms(text: str) -> str:
-    return " ".join(_ACRONYMS.get(word, word) for word in text.split())
-
-
-def is_time_name(name: str) -> bool:
-    """True when a column's name says it holds a date or a time."""
-    lowered = str(name).lower()
-    return lowered in _TIME_WORDS or lowered.endswith(_TIME_SUFFIXES) or lowered.startswith("date")
-
-
-def fold_date(node: exp.Expression) -> dt.date | None:
-    """The date an expression over literals names, or None when it depends on data or the clock."""
-    if isinstance(node, (exp.Cast, exp.TryCast, exp.Paren, exp.TsOrDsToDate, exp.TsOrDsToTimestamp, exp.Date)):
-        return fold_date(node.this) if node.this is not None and not node.expressions else None
-    if isinstance(node, exp.Literal) and node.is_string:
-        try:
-            return dt.date.fromisoformat(node.this[:10])
-        except ValueError:
-            return None
-    if isinstance(node, exp.Anonymous) and node.name.lower() == "date" and len(node.expressions) == 1:
-        return fold_date(node.expressions[0])
-    if isinstance(node, (exp.Sub, exp.Add)) and isinstance(node.expression, exp.Interval):
-        base = fold_date(node.this)
-        amount = _interval(node.expression)
-        if base is not None and amount is not None:
-            return _shift(base, amount[0] if isinstance(node, exp.Add) else -amount[0], amount[1])
-    if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc)):
-        base = fold_date(node.this)
-        unit = node.args.get("unit")
-        return _truncate(base, unit.name.lower()) if base is not None and unit is not None else None
-    return None
-
-
-def _interval(node: exp.Interval) -> tuple[int, str] | None:
-    text = node.this.name if node.this is not None else ""
-    unit = node.args.get("unit")
-    unit_text = unit.name if unit is not None else ""
-    match = re.fullmatch(r"\s*(-?\d+)\s*([a-zA-Z]*)\s*", text)
-    if not match:
-        return None
-    unit_text = (unit_text or match.group(2) or "day").lower().rstrip("s")
-    return int(match.group(1)), unit_text
-
-
-def _shift(base: dt.date, amount: int, unit: str) -> dt.date | None:
-    if unit in ("day", "week"):
-        return base + dt.timedelta(days=amount * (7 if unit == "week" else 1))
-    if unit in ("month", "quarter", "year"):
-        months = amount * {"month": 1, "quarter": 3, "year": 12}[unit]
-        index = base.year * 12 + base.month - 1 + months
-        year, month = divmod(index, 12)
-        for day in (base.day, 30, 29, 28):
-            try:
-                return dt.date(year, month + 1, day)
-            except ValueError:
-                continue
-    return None
-
-
-def _truncate(base: dt.date, unit: str) -> dt.date | None:
-    if unit == "year":
-        return base.replace(month=1, day=1)
-    if unit == "quarter":
-        return base.replace(month=(base.month - 1) // 3 * 3 + 1, day=1)
-    if unit == "month":
-        return base.replace(day=1)
-    if unit == "week":
-        return base - dt.timedelta(days=base.weekday())
-    return base if unit == "day" else None
-
-
-def strip_cast(node: exp.Expression) -> exp.Expression:
-    """The expression under casts and parentheses (``CAST(executed_at AS DATE)`` -> ``executed_at``)."""
-    while isinstance(node, (exp.Cast, exp.TryCast, exp.Paren, exp.TsOrDsToDate, exp.TsOrDsToTimestamp)):
-        node = node.this
-    if isinstance(node, exp.Date) and node.this is not None and not node.expressions:
-        return strip_cast(node.this)
-    return node
 
 
 class Words:
@@ -198,7 +85,7 @@ class Words:
         columns = getattr(self.names, "columns", None) or {}
         if column is None:
             found = tables.get(table)
-            return _acronyms(found.nouns) if found is not None and found.words else None
+            return acronyms(found.nouns) if found is not None and found.words else None
         if table is None:  # an unqualified column in a join: the first table in scope that has it
             table = next((t for t in self.tables if (t, column) in columns), None)
         definitions = getattr(self.catalog, "definitions", None)
@@ -211,7 +98,7 @@ class Words:
         if description and len(description.split()) <= 4:
             return description.lower()
         named = columns.get((table, column))
-        return _acronyms(" ".join(named.words)) if named is not None and named.words else None
+        return acronyms(" ".join(named.words)) if named is not None and named.words else None
 
     # ------------------------------------------------------------------ values
     def value(self, node: exp.Expression) -> str:
@@ -233,7 +120,7 @@ class Words:
         if isinstance(node, exp.Anonymous) and node.name.lower() in ("date", "datetime") and node.expressions:
             return self._sqlite_date(node)
         if isinstance(node, (exp.Sub, exp.Add)) and isinstance(node.expression, exp.Interval):
-            amount = _interval(node.expression)
+            amount = interval(node.expression)
             if amount is not None:
                 unit = amount[1] + ("s" if abs(amount[0]) != 1 else "")
                 side = "before" if isinstance(node, exp.Sub) else "after"

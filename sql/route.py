@@ -187,8 +187,9 @@ class SqlRoute:
 
     def _present(self, question: Question, guarded, result, dialect: str, notices: list[Notice],
                  catalog=None) -> list:
-        from sql.present import choose_chart, summarize
+        from sql.present import choose_chart
         from sql.reading import describe_sql
+        from sql.summary import summarize
 
         frame = result.frame
         # What the SQL computes, read from its tree whoever wrote it (a LIMIT the guard added is not the author's).

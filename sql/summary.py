@@ -51,13 +51,15 @@ def result_labels(frame: pd.DataFrame, reading: SqlReading | None) -> dict[str, 
     return {name: column_label(name) for name in names}
 
 
-def summarize_result(frame: pd.DataFrame, truncated: bool = False, reading: SqlReading | None = None,
-                     question_text: str = "") -> str:
-    """One English sentence describing a query result (no model, no words from the question).
+def summarize(frame: pd.DataFrame, question_text: str | None = None, truncated: bool = False, *,
+              reading: SqlReading | None = None) -> str:
+    """One English sentence describing a query result, from its columns and the SQL's reading.
 
-    The question only chooses among the result's own numbers: when one row holds several and the
-    question names some of them ("latest close" over open, high, low, close), only those are named.
+    No word of the question is written into the summary (it would name what was asked, not what
+    was computed). The question only chooses among the result's own numbers: when one row holds
+    several and the question names some ("latest close" over open, high, low, close), only those are named.
     """
+    question_text = question_text or ""
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame) or frame.empty:

@@ -18,9 +18,9 @@ from sql.present import (
     classify_columns,
     column_label,
     format_number,
-    summarize,
 )
 from sql.reading import describe_sql
+from sql.summary import summarize
 
 DAYS = pd.date_range("2026-10-01", periods=30, freq="D")
 

@@ -10,7 +10,7 @@ import pytest
 
 from sql.definitions import ColumnDef, Definitions
 from sql.reading import describe_sql, generic_reading, read_sql
-from sql.reading_words import humanise
+from sql.reading_names import humanise
 from catalog_fixture_dbs import build_duckdb
 from hostile_sql import hostile_statements
 
