@@ -22,6 +22,7 @@ import html
 import math
 import pickle
 import re
+import textwrap
 from typing import TYPE_CHECKING
 
 from core.answer import Chart
@@ -218,7 +219,7 @@ def _figure(traces: list[dict], title: str, x_title: str | None = None, y_title:
 
     spec = dict(layout or {})
     spec["title"] = {"text": title, "x": 0.01, "xanchor": "left"}
-    spec["margin"] = {"l": 60, "r": 30, "t": 60, "b": 50}
+    spec["margin"] = {"l": 60, "r": 30, "t": 60 + 16 * title.count("<br>"), "b": 50}
     spec["legend"] = {"title": {"text": ""}}
     spec["hovermode"] = "x unified" if x_title else "closest"
     if x_title is not None:
@@ -255,7 +256,9 @@ def choose_chart(frame: pd.DataFrame, question_text: str, column_roles: dict | N
     title = question_title(question_text)
     text = getattr(reading, "text", reading)
     if isinstance(text, str) and text:
-        title += f"<br><sup>Computed: {html.escape(text)}</sup>"
+        # Plotly does not wrap titles: the reading is broken into lines a chart's width can hold.
+        lines = textwrap.wrap(f"Computed: {text}", 110)
+        title += "".join(f"<br><sup>{html.escape(line)}</sup>" for line in lines[:3])
     main = main_number(frame, numbers, reading) if numbers else None
 
     if len(frame) == 1 and numbers:

@@ -145,6 +145,13 @@ def test_chart_says_what_was_computed_and_charts_the_computed_measure():
     assert list(chart.figure.data[0].y) == [20.0, 10.0]  # the change, not the first close
     assert "Computed: symbol, first close" in chart.figure.layout.title.text
     assert chart.figure.layout.yaxis.title.text.startswith("(last close - first close) as a percent")
+    long = describe_sql("SELECT a.desk, SUM(t.quantity * t.price) FROM trades t JOIN accounts a "
+                        "ON a.account_id = t.account_id WHERE t.executed_at >= '2026-11-01' "
+                        "AND t.executed_at < '2026-11-21' AND t.side = 'buy' GROUP BY 1 ORDER BY 2 DESC LIMIT 3")
+    wrapped = choose_chart(frame(desk=["A", "B"], n=[2.0, 1.0]), "notional per desk", reading=long)
+    title = wrapped.figure.layout.title.text
+    assert title.count("<sup>") == 2 and all(len(line) < 130 for line in title.split("<br>"))
+    assert wrapped.figure.layout.margin.t > 60
     close = choose_chart(frame(date=DAYS, five_day_return=[1.0] * 30), "TSLA 5-day return",
                          reading=describe_sql("SELECT date, close AS five_day_return FROM daily_bars"))
     assert close.figure.layout.yaxis.title.text == "Close"
