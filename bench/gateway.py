@@ -11,7 +11,10 @@ client, HTTP and gateway cost:
 * failover: the first provider refuses connections / answers 503 / has an open breaker; the time
   to an answer from the second provider, beside the anchor (a direct call to that provider);
 * a fault run: questions under random 429, 503, malformed JSON and slow first tokens, four at a
-  time; p50/p95 per question, who answered, and the most upstream calls one provider got for one question.
+  time; p50/p95 per question, who answered, and the most upstream calls one provider got for one question;
+* a real small model: llama.cpp's server with SmolLM2-135M-Instruct (the ``local-llm`` extra) beside
+  the scripted server, both streamed through the gateway: time to the first token and tokens/s,
+  with a direct ``ChatOpenAI.stream`` to the real server as the anchor for the gateway's share.
 
 Figures are medians over ``--repeat`` runs, measurements interleaved so all see the same load.
 """
@@ -154,18 +157,76 @@ def fault_run(questions: int, seed: int = 7) -> list[tuple[str, float, str]]:
     return rows
 
 
+def timed_stream(pieces) -> tuple[float, float, int]:
+    """(ms to the first text piece, tokens/s after it, output tokens) of one streamed answer."""
+    started = time.perf_counter()
+    first = last = None
+    tokens = count = 0
+    for chunk in pieces:
+        text = getattr(chunk, "content", chunk)
+        usage = getattr(chunk, "usage_metadata", None) or {}
+        tokens = max(tokens, int(usage.get("output_tokens") or 0))
+        if text:
+            now = time.perf_counter()
+            first = first or now
+            last = now
+            count += 1
+    tokens = tokens or count
+    rate = (tokens - 1) / (last - first) if first and last and last > first else 0.0
+    return ((first or time.perf_counter()) - started) * 1000, rate, tokens
+
+
+def real_model(repeat: int) -> list[tuple[str, float, str]]:
+    """The real local server beside the scripted one: first-token latency and tokens/s."""
+    from core.gateway.local_server import LlamaCppServer, bundled_gguf, server_missing_reason
+
+    reason = server_missing_reason()
+    if reason is not None or repeat <= 0:
+        print(f"real model: skipped ({reason or '--real-repeat 0'})")
+        return []
+    prompt = "Count from one to fifty in words, separated by commas."
+    rows = []
+    with LlmServer([Reply(" ".join(f"w{i}" for i in range(64)))]) as scripted, \
+            LlamaCppServer(bundled_gguf(), n_ctx=2048) as server:
+        fake = Gateway.from_settings(settings_for(scripted.url, None, llm_max_tokens=64))
+        real = Gateway.from_settings(settings_for(None, None, local_url=server.url, llm_max_tokens=64,
+                                                  llm_first_token_timeout_s=120, llm_timeout_s=300))
+        direct = real.providers[0].chat(streaming=True)
+        samples: dict[str, list[tuple[float, float, int]]] = {"scripted": [], "direct": [], "gateway": []}
+        for index in range(repeat):
+            # A new opening each time: llama.cpp's prefix cache would otherwise skip the prompt.
+            messages = [("user", f"({index}) {prompt}")]
+            samples["scripted"].append(timed_stream(fake.stream(messages)))
+            samples["direct"].append(timed_stream(direct.stream(messages)))
+            samples["gateway"].append(timed_stream(real.stream(messages)))
+    model = Path(server.model).name
+    rows.append(("anchor: scripted server via gateway, first token p50", statistics.median(s[0] for s in samples["scripted"]), "ms"))
+    rows.append((f"anchor: ChatOpenAI.stream direct to llama.cpp ({model}), first token p50",
+                 statistics.median(s[0] for s in samples["direct"]), "ms"))
+    rows.append(("llama.cpp via gateway, first token p50", statistics.median(s[0] for s in samples["gateway"]), "ms"))
+    rows.append(("anchor: ChatOpenAI.stream direct to llama.cpp, tokens/s p50",
+                 statistics.median(s[1] for s in samples["direct"]), "tok/s"))
+    rows.append(("llama.cpp via gateway, tokens/s p50", statistics.median(s[1] for s in samples["gateway"]), "tok/s"))
+    rows.append(("llama.cpp via gateway, output tokens per answer p50",
+                 float(statistics.median(s[2] for s in samples["gateway"])), ""))
+    return rows
+
+
 def main() -> None:
     """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--questions", type=int, default=100)
+    parser.add_argument("--real-repeat", type=int, default=5, help="answers from the real local model (0: skip)")
+    parser.add_argument("--only-real", action="store_true", help="run only the real-model section")
     args = parser.parse_args()
-    rows = overhead(args.repeat) + failover(max(20, args.repeat // 4)) + fault_run(args.questions)
+    rows = [] if args.only_real else overhead(args.repeat) + failover(max(20, args.repeat // 4)) + fault_run(args.questions)
+    rows += real_model(args.real_repeat)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     width = max(len(name) for name, _value, _unit in rows)
     print(f"{'measure':<{width}}  value")
     for name, value, unit in rows:
-        shown = f"{value:.0f}" if unit == "" else f"{value:.2f} {unit}"
+        shown = f"{value:.0f}" if unit == "" else f"{value:.1f} {unit}" if unit == "tok/s" else f"{value:.2f} {unit}"
         print(f"{name:<{width}}  {shown}")
 
 

@@ -75,7 +75,7 @@ class VannaSqlEngine:
         window = self.gateway.context_tokens(task="sql", confidential=question.confidential)
         reply_tokens = min(self.settings.llm_max_tokens, SQL_REPLY_TOKENS) if window else None
         vanna = CatalogVanna(catalog, self._pairs(), today=self.settings.current_date().isoformat(),
-                             prompt_tokens=prompt_budget(window, reply_tokens))
+                             prompt_tokens=prompt_budget(window, reply_tokens), compact=bool(window))
         messages = self._messages(vanna, question, previous_sql)
         corrections = max(0, min(2, self.settings.llm_sql_corrections))
         named = named_values(question.text, catalog, self.settings.current_date())
@@ -197,9 +197,10 @@ def _make_catalog_vanna() -> type:
         """vanna's memory interfaces answered from our catalog, definitions and taught pairs."""
 
         def __init__(self, catalog: Catalog, pairs: list[dict[str, str]], *, today: str,
-                     prompt_tokens: int = MAX_PROMPT_TOKENS):
+                     prompt_tokens: int = MAX_PROMPT_TOKENS, compact: bool = False):
             super().__init__(config={"dialect": _dialect_name(catalog.dialect), "max_tokens": prompt_tokens})
             self.catalog = catalog
+            self.compact = compact
             self.pairs = list(pairs)
             self.today = today
 
@@ -219,19 +220,17 @@ def _make_catalog_vanna() -> type:
             return [p for p in ranked[:MAX_EXAMPLES] if _overlap(words, p["question"]) > 0]
 
         def get_related_ddl(self, question: str, **kwargs: Any) -> list:
-            """Every table of the catalog as CREATE TABLE, those the question's words name first.
+            """Every table of the catalog as CREATE TABLE.
 
-            vanna adds tables while they fit its token budget, so under a small context window the
-            related tables are the ones kept.
+            The same text, in the same order, for every question: a server's prefix cache
+            (llama.cpp, vLLM) then reuses the schema part, which on a CPU is most of the time.
             """
-            tables = self.catalog.schema.tables
-            return [table_ddl(tables[name], self.catalog.dialect) for name in rank_tables(question, self.catalog)]
+            return [table_ddl(table, self.catalog.dialect) for table in self.catalog.schema.tables.values()]
 
         def get_related_documentation(self, question: str, **kwargs: Any) -> list:
-            """Today's date, then the business definitions of the related tables first."""
-            order = {name: rank for rank, name in enumerate(rank_tables(question, self.catalog))}
-            notes = sorted(definition_notes(self.catalog), key=lambda note: order.get(_note_table(note), len(order)))
-            return [f"Today is {self.today}; resolve relative dates from it."] + notes
+            """Today's date, then the business definitions (compact ones under a small window)."""
+            return [f"Today is {self.today}; resolve relative dates from it."] + \
+                definition_notes(self.catalog, compact=self.compact)
 
         def add_question_sql(self, question: str, sql: str, **kwargs: Any) -> str:
             """Remember a pair for this engine's lifetime (the Teacher stores pairs for good)."""
@@ -284,12 +283,12 @@ _CLASS: type | None = None
 
 
 def CatalogVanna(catalog: Catalog, pairs: list[dict[str, str]], *, today: str,  # noqa: N802 - a class factory
-                 prompt_tokens: int = MAX_PROMPT_TOKENS):
+                 prompt_tokens: int = MAX_PROMPT_TOKENS, compact: bool = False):
     """vanna's VannaBase bound to one catalog (built lazily: vanna imports plotly and more)."""
     global _CLASS
     if _CLASS is None:
         _CLASS = _make_catalog_vanna()
-    return _CLASS(catalog, pairs, today=today, prompt_tokens=prompt_tokens)
+    return _CLASS(catalog, pairs, today=today, prompt_tokens=prompt_tokens, compact=compact)
 
 
 def prompt_budget(window: int | None, reply_tokens: int | None) -> int:
@@ -298,29 +297,6 @@ def prompt_budget(window: int | None, reply_tokens: int | None) -> int:
         return MAX_PROMPT_TOKENS
     room = window - (reply_tokens or 0) - PROMPT_OVERHEAD_TOKENS
     return max(200, min(MAX_PROMPT_TOKENS, int(room / CHARS_PER_TOKEN_SLACK)))
-
-
-def rank_tables(question: str, catalog: Catalog) -> list[str]:
-    """Table names, those sharing the most words with the question (name, synonyms, columns) first."""
-    words = set(_WORD.findall(question.lower()))
-    definitions = catalog.definitions.tables
-
-    def score(name: str) -> float:
-        table = catalog.schema.tables[name]
-        vocabulary = {name.lower(), name.lower().rstrip("s")}
-        if name in definitions:
-            vocabulary |= {w for synonym in definitions[name].synonyms for w in _WORD.findall(synonym.lower())}
-        columns = {w for column in table.columns for w in _WORD.findall(column.lower())}
-        return 2 * len(words & vocabulary) + len(words & columns)
-
-    names = list(catalog.schema.tables)
-    return sorted(names, key=lambda name: -score(name))  # stable: catalog order among equals
-
-
-def _note_table(note: str) -> str | None:
-    # Notes start "Table t", "Column t.c", "Metric m on t" or "In t.c": the table they describe.
-    match = re.match(r"(?:Table (\w+)|Column (\w+)\.|Metric .*? on (\w+) =|In (\w+)\.)", note)
-    return next((group for group in match.groups() if group), None) if match else None
 
 
 def table_ddl(table, dialect: str) -> str:
@@ -336,26 +312,33 @@ def table_ddl(table, dialect: str) -> str:
     return create.sql(dialect=dialect)
 
 
-def definition_notes(catalog: Catalog) -> list[str]:
-    """Business definitions as short sentences: tables, columns, metrics, value words."""
+def definition_notes(catalog: Catalog, *, compact: bool = False) -> list[str]:
+    """Business definitions as short sentences: tables, columns, metrics, value words.
+
+    ``compact`` leaves out the synonym lists (the planner's vocabulary, most of the text) and lists
+    each column's known values on one line: a 2048-token window then still holds every definition.
+    """
     definitions = catalog.definitions
     notes: list[str] = []
     for name, table in definitions.tables.items():
         bits = [f"Table {name}"]
         if table.description:
             bits.append(f": {table.description}")
-        if table.synonyms:
+        if table.synonyms and not compact:
             bits.append(f" (also called {', '.join(table.synonyms)})")
         if table.date_column:
             bits.append(f"; its date column is {table.date_column}")
         notes.append("".join(bits) + ".")
     for (table, column), cdef in definitions.columns.items():
-        if cdef.description or cdef.synonyms:
-            also = f" (also called {', '.join(cdef.synonyms)})" if cdef.synonyms else ""
+        if cdef.description or (cdef.synonyms and not compact):
+            also = f" (also called {', '.join(cdef.synonyms)})" if cdef.synonyms and not compact else ""
             notes.append(f"Column {table}.{column}: {cdef.description}{also}.")
     for (table, name), metric in definitions.metrics.items():
         notes.append(f"Metric {name} on {table} = {metric.expression}.")
     for (table, column), values in definitions.value_synonyms.items():
+        if compact:
+            notes.append(f"In {table}.{column}, values include {', '.join(map(repr, values))}.")
+            continue
         for value, words in values.items():
             notes.append(f"In {table}.{column}, {value!r} is also called {', '.join(words)}.")
     return notes
