@@ -37,8 +37,13 @@ _KIND_TAILS = frozenset({"level", "type", "flag", "indicator", "kind", "group", 
 #: Verbs whose past tense names an event a date column records ("open date" -> "opened").
 _EVENT_VERBS = frozenset({"open", "create", "place", "settle", "execute", "close", "book", "submit", "fill",
                           "register", "join", "start", "end", "expire", "mature", "trade", "sign", "list",
-                          "issue", "launch", "cancel", "deliver", "ship", "pay", "order", "transfer"})
-_PAST = {"pay": "paid", "ship": "shipped", "transfer": "transferred", "cancel": "cancelled"}
+                          "issue", "launch", "cancel", "deliver", "ship", "pay", "order", "transfer", "signup",
+                          "registration", "creation", "settlement", "execution", "booking", "listing",
+                          "onboarding", "enrollment", "activation", "purchase"})
+_PAST = {"pay": "paid", "ship": "shipped", "transfer": "transferred", "cancel": "cancelled", "signup": "signed up",
+         "registration": "registered", "creation": "created", "settlement": "settled", "execution": "executed",
+         "booking": "booked", "listing": "listed", "onboarding": "onboarded", "enrollment": "enrolled",
+         "activation": "activated", "sign": "signed", "purchase": "purchased"}
 _AMOUNT_WORDS = frozenset({"amount", "value", "notional"})
 _AMOUNT_QUALIFIERS = frozenset({"usd", "eur", "gbp", "total", "gross", "net", "notional", "base", "local"})
 _LATE_DATES = frozenset({"updated", "modified", "changed", "loaded", "inserted", "etl", "settle", "settlement",

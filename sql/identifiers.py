@@ -54,9 +54,11 @@ PAIRS: dict[tuple[str, str], tuple[str, ...]] = {
 #: Words that name the same thing to a person asking (added as extra synonyms).
 ALIASES: dict[str, tuple[str, ...]] = {
     "ticker": ("symbol",), "symbol": ("ticker",), "customer": ("client",), "client": ("customer",),
-    "quantity": ("qty", "size"), "price": ("px",), "amount": ("value",), "timestamp": ("time", "date"),
-    "transaction": ("tx",), "country": ("nation",), "currency": ("ccy",), "commission": ("fee",),
-    "fee": ("commission",), "merchant": ("vendor",), "number": ("id",),
+    "quantity": ("qty", "size", "units", "shares"), "price": ("px",), "amount": ("value",),
+    "timestamp": ("time", "date"), "transaction": ("tx",), "country": ("nation",), "currency": ("ccy",),
+    "commission": ("fee",), "fee": ("commission", "charge"), "merchant": ("vendor",), "number": ("id",),
+    "status": ("state",), "type": ("kind",), "exchange": ("venue",), "instrument": ("security",),
+    "signup": ("registration",), "email": ("mail",),
 }
 
 #: Leading table-name words that only say "this is a table".

@@ -167,3 +167,18 @@ def test_no_join_when_the_target_is_ambiguous_or_types_differ():
     # "customer id" could name clients (a client is a customer) or customers: no guess. A date
     # column cannot point at an integer key. An integer order_id can.
     assert infer_joins(schema, read_names(schema)) == [("notes", "order_id", "orders", "order_id")]
+
+
+@pytest.mark.parametrize(("column", "verbs"), [
+    ("sbCustSignupDt", ("signed up",)),
+    ("created_at", ("created",)),
+    ("OPEN_DT", ("opened",)),
+    ("settlement_date", ("settled",)),
+    ("trade_date", ("traded",)),
+    ("as_of_date", ()),
+])
+def test_event_verbs_from_the_date_column(column, verbs):
+    from sql.generated_definitions import generate_definitions
+
+    schema = _schema({"things": [("thing_id", "integer"), (column, "date")]})
+    assert generate_definitions(schema).tables["things"].verbs == verbs
