@@ -39,6 +39,7 @@ TIME_NAMES = {"date", "day", "week", "month", "quarter", "time", "timestamp", "d
               "executed_at", "placed_at", "block_time", "opened_on", "hour"}
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 OHLC = ("open", "high", "low", "close")
+_SQL_TEXT = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,12 +254,7 @@ def choose_chart(frame: pd.DataFrame, question_text: str, column_roles: dict | N
     times = [c for c in frame.columns if roles[str(c)] == "time"]
     numbers = [c for c in frame.columns if roles[str(c)] == "number"]
     categories = [c for c in frame.columns if roles[str(c)] == "category"]
-    title = question_title(question_text)
-    text = getattr(reading, "text", reading)
-    if isinstance(text, str) and text:
-        # Plotly does not wrap titles: the reading is broken into lines a chart's width can hold.
-        lines = textwrap.wrap(f"Computed: {text}", 110)
-        title += "".join(f"<br><sup>{html.escape(line)}</sup>" for line in lines[:3])
+    title = _chart_title(question_text, getattr(reading, "text", reading))
     main = main_number(frame, numbers, reading) if numbers else None
 
     if len(frame) == 1 and numbers:
@@ -281,6 +277,18 @@ def choose_chart(frame: pd.DataFrame, question_text: str, column_roles: dict | N
     if len(numbers) >= 2:
         return _scatter(frame, numbers[0], numbers[1], title)
     return None
+
+
+def _chart_title(question_text: str, reading: str | None) -> str:
+    """The question as the title and the reading under it; typed SQL is titled by its reading alone."""
+    if not isinstance(reading, str) or not reading:
+        return question_title(question_text)
+    if _SQL_TEXT.match(question_text or ""):
+        lines = textwrap.wrap(reading[:1].upper() + reading[1:], 90)
+        return "<br>".join(html.escape(line) for line in lines[:3])
+    # Plotly does not wrap titles: the reading is broken into lines a chart's width can hold.
+    lines = textwrap.wrap(f"Computed: {reading}", 110)
+    return question_title(question_text) + "".join(f"<br><sup>{html.escape(line)}</sup>" for line in lines[:3])
 
 
 def _relabelled(frame, roles: dict[str, str], labels) -> tuple:
