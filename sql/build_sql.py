@@ -184,6 +184,8 @@ class SqlBuilder:
         kind = intent.kind
         if kind in ("returns", "return_n", "period_return"):
             return self._returns(select, intent, qualify)
+        if kind in ("volatility", "drawdown"):
+            return self._risk(select, intent, qualify)
         if kind == "percentage":
             return self._percentage(select, intent, qualify)
         if kind in ("rows", "series", "latest", "first"):
@@ -346,6 +348,56 @@ class SqlBuilder:
                  .group_by(rc(subject))
                  .having(exp.Not(this=exp.Is(this=last.copy(), expression=exp.Null()))))
         outer = outer.order_by(exp.Ordered(this=ratio.copy(), desc=intent.order != "asc"), copy=False)
+        outer = outer.order_by(rc(subject), copy=False)
+        return outer.limit(exp.Literal.number(intent.limit), copy=False) if intent.limit else outer
+
+    def _risk(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
+        """Volatility (sample standard deviation of daily returns, each return from the close before it,
+        so the period's first day counts) or maximum drawdown (close over its running maximum within the
+        period, minus one, at its lowest) per subject."""
+        tdef = self.catalog.definitions.tables[intent.table]
+        date_name, subject = tdef.date_column or "date", tdef.subject or "symbol"
+        close_name = intent.measures[0].column or "close"
+        date = self.col(intent.table, date_name, qualify)
+        key = self.col(intent.table, subject, qualify)
+        close = self.col(intent.table, close_name, qualify)
+        order = exp.Order(expressions=[exp.Ordered(this=date.copy())])
+
+        def rc(name: str) -> exp.Column:
+            return exp.column(name, table="r", quoted=True)
+
+        inner = select.select(exp.alias_(date, date_name, quoted=True), exp.alias_(key, subject, quoted=True),
+                              exp.alias_(close, close_name, quoted=True), copy=False)
+        if intent.kind == "volatility":
+            inner.set("where", None)  # returns first, over all rows; the period filters them after
+            for cond in [self.condition(f, qualify) for f in intent.filters]:
+                inner = inner.where(cond, copy=False)
+            lag = exp.Window(this=exp.Anonymous(this="LAG", expressions=[close.copy()]), partition_by=[key.copy()],
+                             order=order)
+            ret = exp.Sub(this=exp.Div(this=close.copy(), expression=lag), expression=exp.Literal.number(1))
+            inner = inner.select(exp.alias_(ret, "daily_return", quoted=True), copy=False)
+            value: exp.Expression = exp.StddevSamp(this=rc("daily_return"))
+            name = "volatility"
+            if intent.window:
+                value, name = exp.Mul(this=value, expression=exp.Sqrt(this=exp.Literal.number(intent.window))), "annualized_volatility"
+        else:
+            peak = exp.Window(this=exp.Max(this=close.copy()), partition_by=[key.copy()], order=order)
+            inner = inner.select(exp.alias_(peak, "running_max", quoted=True), copy=False)
+            value = exp.Min(this=exp.Sub(this=exp.Div(this=rc(close_name), expression=rc("running_max")),
+                                         expression=exp.Literal.number(1)))
+            name = "max_drawdown"
+        if intent.percent:
+            value, name = exp.Mul(this=value, expression=exp.Literal.number(100)), f"{name}_pct"
+        outer = (exp.select(rc(subject), exp.alias_(value, name, quoted=True))
+                 .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+                 .group_by(rc(subject)))
+        if intent.kind == "volatility" and intent.period:
+            if intent.period.start:
+                outer = outer.where(exp.GTE(this=rc(date_name), expression=self.date_literal(intent.period.start, "date")), copy=False)
+            if intent.period.end:
+                outer = outer.where(exp.LT(this=rc(date_name), expression=self.date_literal(intent.period.end, "date")), copy=False)
+        if intent.order:
+            outer = outer.order_by(exp.Ordered(this=value.copy(), desc=intent.order == "desc"), copy=False)
         outer = outer.order_by(rc(subject), copy=False)
         return outer.limit(exp.Literal.number(intent.limit), copy=False) if intent.limit else outer
 

@@ -30,7 +30,7 @@ SUPERLATIVES = {
     "highest": "desc", "largest": "desc", "biggest": "desc", "greatest": "desc", "most": "desc",
     "top": "desc", "best": "desc", "max": "desc", "maximum": "desc", "heaviest": "desc", "busiest": "desc",
     "lowest": "asc", "smallest": "asc", "least": "asc", "fewest": "asc", "bottom": "asc", "worst": "asc",
-    "min": "asc", "minimum": "asc", "quietest": "asc", "cheapest": "asc", "priciest": "desc",
+    "min": "asc", "minimum": "asc", "quietest": "asc", "cheapest": "asc", "priciest": "desc", "deepest": "desc",
 }
 LATEST_WORDS = {"latest", "recent", "newest", "current", "last", "lastest", "now"}
 FIRST_WORDS = {"first", "earliest", "oldest", "initial", "inception"}
@@ -132,8 +132,7 @@ class Comparison:
 RETURN_WORDS = {"return", "returns", "performance", "performing", "performer", "performers", "gainer",
                 "gainers", "loser", "losers", "gain", "gains", "mover", "movers"}
 _HOW_DID = re.compile(r"\bhow (?:did|does|has|have|is|are|was) .{1,40}? (?:do|done|doing|perform|performed|performing)\b")
-UNSUPPORTED_AGGREGATES = {"quartile", "stddev", "std", "deviation", "variance", "mode",
-                          "skew", "kurtosis", "correlation", "beta", "sharpe", "volatility"}
+UNSUPPORTED_AGGREGATES = {"quartile", "variance", "mode", "skew", "kurtosis", "correlation", "beta", "sharpe"}
 _N_DAY = re.compile(r"\b(\d+)[ -](?:day|session|trading day)s? (?:return|change|performance|gain)")
 
 
@@ -300,7 +299,9 @@ KNOWN_WORDS = (
     set(AGGREGATE_WORDS) | set(SUPERLATIVES) | LATEST_WORDS | FIRST_WORDS | PERCENT_WORDS | DISTINCT_WORDS
     | GROUP_MARKERS | LIST_WORDS | SERIES_WORDS | OFTEN_WORDS | set(TIME_UNITS) | set(SINGLE_GRAINS)
     | {"number", "many", "how", "minus", "plus", "times", "divided", "ever", "over", "trend", "only", "$",
-       "change", "movement"} | RETURN_WORDS
+       "change", "movement", "volatility", "volatile", "vol", "vols", "drawdown", "drawdowns", "std", "dev",
+       "stddev", "standard", "deviation", "annualised", "annualized", "annual", "deepest", "move", "moved",
+       "moves"} | RETURN_WORDS
 )
 
 

@@ -20,7 +20,7 @@ from sql.build_sql import SqlBuilder, having_measure
 from sql.catalog import Catalog
 from sql.parse_question import RETURN_WORDS, SUPERLATIVES, UNSUPPORTED_AGGREGATES, Mention, Parsed, parse_question
 from sql.planner_compare import read_comparison
-from sql.planner_assemble import Roles, additive, filter_for, find_roles, group_for, measure_for, resolve_value, score_tables
+from sql.planner_assemble import ANNUAL_WORDS, Roles, additive, filter_for, find_roles, group_for, measure_for, resolve_value, score_tables
 from sql.planner_describe import describe_intent
 from sql.planner_intent import Filter, GroupKey, Intent, Measure
 from sql.planner_verify import subject_columns, unaccounted_words
@@ -317,6 +317,8 @@ class Planner:
             groups += [GroupKey(fact, date_column, g) for g in grains]
         if (parsed.period or grains) and not date_column:
             issues.append(f"{fact} has no date to filter on")
+        if kind == "aggregate":
+            groups = self._with_labels(groups)
         if parsed.sort and order is None and measures and kind in ("aggregate", "rows"):
             order, order_by = parsed.sort, 0  # "largest first": an order, every row kept
         intent = Intent(
@@ -324,6 +326,24 @@ class Planner:
             period=parsed.period, order=order, order_by=order_by, limit=limit, condition=condition, show=show,
         )
         return intent, issues
+
+    def _with_labels(self, groups: list[GroupKey]) -> list[GroupKey]:
+        """Groups by a numeric key also show the entity's name ("each broker": its name, not its id);
+        the name depends on the key alone, so the rows stay the same."""
+        catalog = self.catalog
+        out: list[GroupKey] = []
+        for g in groups:
+            out.append(g)
+            if g.grain or catalog.kind(g.table, g.column) != "integer":
+                continue
+            entity = g.table if catalog.definitions.tables[g.table].subject == g.column else None
+            if entity is None:
+                entity = next((s.right for s in catalog.links.get(g.table, ()) if s.left_column == g.column
+                               and catalog.definitions.tables[s.right].subject == s.right_column), None)
+            label = catalog.definitions.tables[entity].label if entity else None
+            if label and GroupKey(entity, label) not in groups:
+                out.append(GroupKey(entity, label))
+        return out
 
     def _having_intent(self, fact: str, roles: Roles, parsed: Parsed, filters: list[Filter], having: list[Filter],
                        keys: list[GroupKey | None], measures: list[Measure]) -> Intent:
@@ -335,6 +355,7 @@ class Planner:
                 if key is not None and (key.column.lower().endswith("id") or self.catalog.kind(key.table, key.column) == "text"):
                     groups.append(key)
                     break
+        groups = self._with_labels(groups)
         shown = [having_measure(f, Intent(fact, "aggregate")) for f in having]
         shown += [m for m in measures if m.agg and m not in shown]
         order = roles.order
@@ -369,6 +390,14 @@ class Planner:
             return Intent(prices, "return_n", measures, tuple(filters), period=None, window=parsed.return_window,
                           order=roles.order, limit=parsed.limit), issues
         single = any(f.column == tdef.subject and len(f.values) == 1 for f in filters)
+        if roles.returns in ("volatility", "drawdown"):
+            annual = roles.returns == "volatility" and any(t.low in ANNUAL_WORDS for t in parsed.tokens)
+            ranked = bool(roles.order or parsed.limit) and not single
+            limit = parsed.limit or (1 if ranked and _singular_ranked(parsed, roles) else None)
+            # the deepest drawdown is the most negative one, whatever word ranks it
+            order = ("asc" if roles.returns == "drawdown" else roles.order or "desc") if ranked else None
+            return Intent(prices, roles.returns, measures, tuple(filters), period=period, order=order, limit=limit,
+                          percent=roles.percent, window=252 if annual else None), issues
         if roles.returns == "series" and not roles.order:
             return Intent(prices, "returns", measures, tuple(filters), period=period, window=1, show=show), issues
         if period is None:

@@ -19,6 +19,10 @@ from sql.parse_question import (
 from sql.planner_intent import Filter, GroupKey, Measure
 from sql.values import STOPWORDS, ValueRef
 
+#: Words that ask for volatility or drawdown of prices, and for annualising it.
+VOLATILITY_WORDS = frozenset({"volatility", "volatile", "vol", "vols", "volatilities", "volatilty"})
+DRAWDOWN_WORDS = frozenset({"drawdown", "drawdowns", "dd"})
+ANNUAL_WORDS = frozenset({"annualised", "annualized", "annualise", "annualize", "annual", "annualizing", "annualising"})
 _LEVEL = re.compile(r"(price|close|open|high|low|cost|rate|ratio|pct|percent|yield|level|avg|mean)")
 _SKIP = STOPWORDS | {"the", "a", "an", "all", "of", "for", "in", "on", "to"}
 
@@ -118,6 +122,16 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
             roles.order = "desc"
         elif any(w in ("loser", "losers", "laggards") for w in lows):
             roles.order = "asc"
+    if roles.percent and any(w in ("change", "changed", "move", "moved", "moves") for w in lows):
+        roles.returns = "period"  # "percent change in ETH", "how much did QQQ move in %"
+    if any(w in VOLATILITY_WORDS for w in lows) or (
+        re.search(r"\b(?:std dev|stddev|standard deviation)\b", text) and "return" in text
+    ):
+        roles.returns = "volatility"  # the sample standard deviation of daily returns
+    elif any(w in DRAWDOWN_WORDS for w in lows) or "draw down" in text:
+        roles.returns = "drawdown"  # close over its running maximum, minus one, at its lowest
+    if roles.returns == "volatility" and any(t.low in ANNUAL_WORDS for t in parsed.tokens):
+        roles.used_numbers |= {t.index for t in parsed.tokens if t.low == "252"}  # "252 trading days a year"
     roles.series = any(w in SERIES_WORDS for w in words) or "over time" in text
     if parsed.limit_word in ("top", "best", "largest", "biggest", "highest", "most", "greatest", "heaviest"):
         roles.order = "desc"
@@ -200,6 +214,9 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
                 subject_next = False
             continue
         m: Mention = item
+        if roles.returns == "volatility" and m.text.lower() in VOLATILITY_WORDS:
+            roles.absorbed.append(m)  # "volatility" names the computation, not a strategy called so
+            continue
         if skip_next:
             skip_next = False
             roles.absorbed.append(m)

@@ -27,7 +27,7 @@ not no without except excluding exclude excluded between vs versus compared agai
 before after since until both neither nor above below under beyond outside inside
 """.split())
 #: Kinds that compute returns from closing prices.
-RETURN_KINDS = ("returns", "return_n", "period_return")
+RETURN_KINDS = ("returns", "return_n", "period_return", "volatility", "drawdown")
 #: Aggregate words that only say "all of it" and fit any summed or counted measure.
 _SOFT_TOTALS = {"total", "overall", "combined", "aggregate", "cumulative", "tally"}
 
@@ -85,6 +85,8 @@ def _function_word_used(token: Token, intent: Intent) -> bool:
     w, low = token.norm, token.low
     aggs = {m.agg for m in intent.measures}
     ranked = bool(intent.order) or intent.kind in ("latest", "first") or bool(aggs & {"max", "min"})
+    if intent.kind in ("drawdown", "volatility") and (low in SUPERLATIVES or low in ("max", "maximum", "deepest")):
+        return True  # "max drawdown", "worst drawdown": the measure's own definition
     if low in _SOFT_TOTALS:
         return bool(aggs & {"sum", "count"}) or intent.kind in ("percentage", *RETURN_KINDS) or any(
             m.agg is None and m.metric for m in intent.measures)
@@ -101,8 +103,13 @@ def _function_word_used(token: Token, intent: Intent) -> bool:
         return intent.kind in ("percentage", *RETURN_KINDS) or any(m.metric for m in intent.measures)
     if low in DISTINCT_WORDS:
         return any(m.distinct for m in intent.measures)
-    if low in RETURN_WORDS or w in ("change", "movement"):
+    if low in RETURN_WORDS or w in ("change", "movement", "move", "moved", "std", "dev", "stddev", "standard",
+                                    "deviation"):
         return intent.kind in RETURN_KINDS
+    if low in ("volatility", "volatile", "vol", "vols", "annualised", "annualized", "annual"):
+        return intent.kind == "volatility"
+    if low in ("drawdown", "drawdowns", "deepest"):
+        return intent.kind == "drawdown"
     if low in OFTEN_WORDS:
         return "count" in aggs
     if low in SINGLE_GRAINS or w in TIME_UNITS:

@@ -20,7 +20,7 @@ CASES = [
     ("Number of buy and sell trades for ETH",
      """SELECT "side", COUNT(*) AS "trade_count" FROM trades WHERE "side" IN ('buy', 'sell') AND "symbol" = 'ETH' GROUP BY "side" ORDER BY "side\""""),
     ("Which account holds the largest position in AAPL?",
-     """SELECT "account_id", SUM("quantity") AS "total_quantity" FROM positions WHERE "symbol" = 'AAPL' GROUP BY "account_id" ORDER BY SUM("quantity") DESC, "account_id" LIMIT 1"""),
+     """SELECT "positions"."account_id", "accounts"."name", SUM("positions"."quantity") AS "total_quantity" FROM positions INNER JOIN accounts ON "positions"."account_id" = "accounts"."account_id" WHERE "positions"."symbol" = 'AAPL' GROUP BY "positions"."account_id", "accounts"."name" ORDER BY SUM("positions"."quantity") DESC, "positions"."account_id", "accounts"."name" LIMIT 1"""),
     ("What percentage of orders were rejected?",
      """SELECT 100.0 * SUM(CASE WHEN "status" = 'rejected' THEN 1 ELSE 0 END) / COUNT(*) AS "pct_rejected" FROM orders"""),
     ("How many transfers over $1,000,000 happened this year?",
@@ -65,7 +65,8 @@ FRAGMENTS = [
     ("Number of distinct symbols traded by each desk", ["COUNT(DISTINCT \"trades\".\"symbol\")", "\"accounts\".\"desk\""]),
     ("What was the all-time high of NVDA?", ["MAX(\"high\")", "'NVDA'"]),
     ("Who has the biggest position in TSLA?", ["\"account_id\"", "FROM positions", "LIMIT 1"]),
-    ("Who are the top 5 traders by notional?", ["SUM((\"quantity\" * \"price\"))", "GROUP BY \"account_id\"", "LIMIT 5"]),
+    ("Who are the top 5 traders by notional?", ["SUM((\"trades\".\"quantity\" * \"trades\".\"price\"))",
+                                                 "GROUP BY \"trades\".\"account_id\", \"accounts\".\"name\"", "LIMIT 5"]),
     ("List the desks", ["\"desk\"", "FROM accounts", "GROUP BY \"desk\""]),
     ("Top 3 symbols traded by the Macro desk", ["\"accounts\".\"desk\" = 'Macro'", "GROUP BY \"trades\".\"symbol\" ORDER"]),
     ("How much did we trade in BTC yesterday?", ["SUM((\"quantity\" * \"price\"))", "'BTC'"]),
@@ -79,7 +80,7 @@ FRAGMENTS = [
     ("Number of unique accounts that traded ETH", ["COUNT(DISTINCT \"account_id\")", "FROM trades"]),
     ("How many different coins were transferred this year?", ["COUNT(DISTINCT \"onchain_transfers\".\"symbol\")",
                                                              "'crypto'"]),
-    ("Give me the 3 accounts with the most orders", ["COUNT(*)", "GROUP BY \"account_id\"", "LIMIT 3"]),
+    ("Give me the 3 accounts with the most orders", ["COUNT(*)", "GROUP BY \"orders\".\"account_id\"", "LIMIT 3"]),
 ]
 
 CLARIFY = [

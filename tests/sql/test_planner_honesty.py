@@ -45,7 +45,7 @@ def test_an_ignored_catalog_word_is_named_back(planner):
 
 @pytest.mark.parametrize("question, fragment", [
     # HAVING: a condition on an aggregate per entity, not on rows
-    ("accounts with an average trade size above 500", 'HAVING AVG("quantity") > 500'),
+    ("accounts with an average trade size above 500", 'HAVING AVG("trades"."quantity") > 500'),
     ("accounts with more than 4000 trades", 'HAVING COUNT(*) > 4000'),
     # units: "N coins" is an amount, "$1M" a value
     ("transfers of more than 100 coins", '"amount" > 100'),
@@ -78,3 +78,31 @@ def test_a_result_without_the_asked_thing_asks_back(planner, route):
     assert shape_problems(["total_fee"], plan.asks, planner.catalog) == ["the answer does not name the desk"]
     count = planner.plan("how many orders were cancelled")
     assert shape_problems(["quantity"], count.asks, planner.catalog) == ["the answer holds no count"]
+
+
+@pytest.mark.parametrize("question, fragments", [
+    # an entity grouped by its numeric key shows its name too
+    ("number of orders per account", ['GROUP BY "orders"."account_id", "accounts"."name"']),
+    # volatility: the sample standard deviation of daily returns, annualised when asked
+    ("annualised vol of AAPL over the last 90 days", ["STDDEV_SAMP", "SQRT(252)", "LAG(\"close\")"]),
+    # drawdown: close over its running maximum, the deepest first when ranked
+    ("which crypto had the deepest drawdown this year?", ["MAX(\"daily_bars\".\"close\") OVER", "ASC", "LIMIT 1"]),
+    # a percent change is a return, in percent
+    ("percent change in ETH over the last 30 days", ["AS \"period_return_pct\"", "'ETH'"]),
+])
+def test_breadth_by_general_methods(planner, question, fragments):
+    plan = planner.plan(question)
+    assert plan.ok, plan.clarify
+    for fragment in fragments:
+        assert fragment in plan.sql, plan.sql
+
+
+def test_a_period_return_starts_from_the_close_before_the_period(route):
+    from core.question import Question
+
+    answer = route.answer(Question("what was AAPL's return last month?"))
+    frame = answer.table.frame
+    base = route.engine()[0].query(
+        "SELECT close FROM daily_bars WHERE symbol = 'AAPL' AND date < DATE '2026-10-01' ORDER BY date DESC LIMIT 1",
+        timeout_s=5, max_rows=1).frame.iloc[0, 0]
+    assert frame["base_close"].iloc[0] == pytest.approx(base)
