@@ -56,3 +56,33 @@ _FORMS = {"buy": ("bought", "buys", "purchase"), "sell": ("sold", "sells")}
 def _verb_forms(meaning: str) -> tuple[str, ...]:
     # Trading sides are asked about as verbs as often as nouns ("what did we sell").
     return _FORMS.get(meaning, ())
+
+
+_PARTICIPLES = frozenset({"paid", "sold", "bought", "held", "made", "sent", "done", "given", "taken", "kept", "spent",
+                          "set", "put", "charged", "owed", "won", "lost"})
+_NOT_NAMES = frozenset({"this", "these", "how", "what", "when", "which", "who", "whether", "if", "is", "unique",
+                        "internal", "primary", "foreign", "see", "deprecated", "do", "not", "use", "todo", "used"})
+_CLAUSE_END = re.compile(r"[.,;:()\[\]]|\s(?:that|which|who|of|for|in|on|at|by|from|to|with|as|when|where|if|is|are|was|"
+                         r"e\.g|i\.e|per|and|or)\s", re.IGNORECASE)
+
+
+def comment_phrases(comment: str) -> tuple[str, ...]:
+    """The noun phrase a comment opens with ("Commission charged on the fill" -> commission,
+    "Trade direction. ..." -> trade direction, direction): how the column's author named it."""
+    head = _CLAUSE_END.split(" " + (comment or "").strip() + " ", maxsplit=1)[0].strip().lower()
+    words = head.split()
+    while words and words[0] in ("the", "a", "an"):
+        words = words[1:]
+    # A participle ends the name: "commission charged ...", "amount paid ...".
+    for i, word in enumerate(words[1:], 1):
+        if (word.endswith(("ed", "ing")) and len(word) > 4) or word in _PARTICIPLES:
+            words = words[:i]
+            break
+    if not 1 <= len(words) <= 3 or not all(w.isalpha() for w in words):
+        return ()
+    if words[0] in _NOT_NAMES:
+        return ()
+    phrases = [" ".join(words)]
+    if len(words) > 1:
+        phrases.append(words[-1])
+    return tuple(phrases)

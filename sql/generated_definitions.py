@@ -8,7 +8,7 @@ comment gives its values ("B = buy"); joins come from declared keys or from name
 from __future__ import annotations
 
 from sql.column_roles import column_role, infer_joins, table_key
-from sql.comment_hints import value_hints
+from sql.comment_hints import comment_phrases, value_hints
 from sql.definition_types import ColumnDef, Definitions, TableDef
 from sql.identifiers import alternative_phrases, expand_words, plural, singular, table_words
 from sql.naming import ColumnName, SchemaNames, TableName, read_names
@@ -101,6 +101,17 @@ def _column_synonyms(name: ColumnName, table: TableName, heads: dict[str, int], 
     return tuple(dict.fromkeys(p for p in phrases if p and p not in STOPWORDS))
 
 
+def _with_comment_words(table, words: dict[str, tuple[str, ...]], nouns: frozenset[str]) -> dict:
+    """Each column's words plus the name its comment opens with, unless a table or another column
+    of the table already answers to it (a comment never steals a word)."""
+    out = dict(words)
+    for column, col in table.columns.items():
+        taken = {w for other, ws in words.items() if other != column for w in ws} | nouns
+        extra = [p for p in comment_phrases(col.comment) if p not in taken and p not in STOPWORDS]
+        out[column] = tuple(dict.fromkeys((*words[column], *extra)))
+    return out
+
+
 def _event_verbs(names: SchemaNames, table: str, date_column: str | None) -> tuple[str, ...]:
     """Past tenses the table's date column names ("open date" -> opened, "created_at" -> created)."""
     if date_column is None:
@@ -158,7 +169,7 @@ def _table_def(name: str, schema_table, names: SchemaNames, roles: dict[str, str
     return TableDef(
         name=name,
         description=schema_table.comment or f"Table {name}.",
-        synonyms=_table_synonyms(reading),
+        synonyms=tuple(dict.fromkeys((*_table_synonyms(reading), *comment_phrases(schema_table.comment)))),
         verbs=tuple(dict.fromkeys((*verbs, *_event_verbs(names, name, date_column)))),
         date_column=date_column,
         measure=_measure(schema_table, roles),
@@ -193,9 +204,11 @@ def generate_definitions(schema, *, key_stems: bool = False) -> Definitions:
         for column in table.columns:
             last = names.columns[(name, column)].words[-1]
             heads[last] = heads.get(last, 0) + 1
+        words = {column: _column_synonyms(names.columns[(name, column)], names.tables[name], heads, column == key,
+                                          (name, column) in joined, nouns) for column in table.columns}
+        words = _with_comment_words(table, words, nouns)
         for column, col in table.columns.items():
-            synonyms = _column_synonyms(names.columns[(name, column)], names.tables[name], heads, column == key,
-                                        (name, column) in joined, nouns)
+            synonyms = words[column]
             hints = value_hints(col.comment)
             meanings = {v: words for v, words in hints.items() if words}
             if meanings:

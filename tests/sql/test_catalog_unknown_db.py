@@ -152,6 +152,9 @@ def test_words_people_use_beyond_the_name(unknown_dbs, built):
     broker = _catalog(unknown_dbs["broker"], built)
     assert ("column", "tblTrades", "trdFeeAmt") in _concepts(broker, "commission")
     assert ("verb", "tblTrades", None) in _concepts(broker, "traded")
+    assert ("column", "tblTrades", "trdSide") in _concepts(broker, "direction")  # its comment's own name
+    assert ("table", "tblTrades", None) in _concepts(broker, "executed trades")
+    assert ("column", "tblAccounts", "acctDesk") not in _concepts(broker, "account")  # no word stolen
 
 
 def test_plain_names_for_labels(unknown_dbs, built):

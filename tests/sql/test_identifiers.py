@@ -182,3 +182,20 @@ def test_event_verbs_from_the_date_column(column, verbs):
 
     schema = _schema({"things": [("thing_id", "integer"), (column, "date")]})
     assert generate_definitions(schema).tables["things"].verbs == verbs
+
+
+@pytest.mark.parametrize(("comment", "phrases"), [
+    ("Commission charged on the fill, in the trade currency", ("commission",)),
+    ("Trade direction. Possible values: B = buy, S = sell", ("trade direction", "direction")),
+    ("Asset class of the instrument", ("asset class", "class")),
+    ("Amount paid by the customer in EUR", ("amount",)),
+    ("The price at execution", ("price",)),
+    ("How the customer paid", ()),
+    ("Deprecated, do not use", ()),
+    ("Unique identifier of the customer", ()),
+    ("Settlement date (T+2)", ("settlement date", "date")),
+])
+def test_comment_phrases(comment, phrases):
+    from sql.comment_hints import comment_phrases
+
+    assert comment_phrases(comment) == phrases
