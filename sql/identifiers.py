@@ -65,6 +65,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 TABLE_MARKERS = frozenset({"tbl", "tb", "t", "tab", "table", "vw", "v", "view", "dim", "fact", "fct", "f", "d",
                            "stg", "raw", "src", "dw", "ods"})
 
+_TRAILING_MARKERS = frozenset({"tbl", "tb", "table", "tab", "vw", "view", "dim", "fact", "fct"})
+
 _IRREGULAR_SINGULAR = {"people": "person", "statuses": "status", "indices": "index", "series": "series",
                        "analyses": "analysis", "addresses": "address", "currencies": "currency"}
 
@@ -160,4 +162,6 @@ def table_words(name: str, database_prefix: Sequence[str] = ()) -> list[str]:
     words = strip_prefix(split_identifier(name), database_prefix)
     while len(words) > 1 and words[0] in TABLE_MARKERS:
         words = words[1:]
+    while len(words) > 1 and words[-1] in _TRAILING_MARKERS:  # trades_tbl, TradeFact
+        words = words[:-1]
     return words

@@ -77,6 +77,8 @@ def test_strip_prefix_keeps_a_name_that_would_vanish():
     ("T_CLIENT_ACCT", [], ["client", "acct"]),
     ("sbCustomer", ["sb"], ["customer"]),
     ("dim_instrument", [], ["instrument"]),
+    ("trades_tbl", [], ["trades"]),
+    ("TradeFact", [], ["trade"]),
     ("t", [], ["t"]),
 ])
 def test_table_words(name, prefix, words):
