@@ -166,7 +166,9 @@ def format_number(value, *, compact: bool = False) -> str:
         return f"{number:,.2f}"
     if magnitude == 0:
         return "0"
-    return f"{number:.4g}"
+    # Four significant digits in plain decimals (0.0001235, 0.000000001), never 1e-09.
+    decimals = min(15, 3 - math.floor(math.log10(magnitude)))
+    return f"{number:.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def format_value(value) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import duckdb
 import pandas as pd
@@ -261,6 +262,24 @@ def test_one_row_names_the_numbers_the_question_names():
         "Open: 1; high: 2; low: 0.5; close: 1.50 (date 2026-11-20, volume 1,000).")
 
 
+RAW = [21361257.000743005, 0.000123456789, 187.234567891, 1e-9, 98765.4321987, -3.14159265358979]
+
+
+@pytest.mark.parametrize("data", [
+    frame(value=RAW[:1]), frame(value=[1e-9]), frame(value=[0.000123456789]),
+    frame(symbol=["A", "B", "C", "D", "E", "F"], value=RAW),
+    frame(date=DAYS[:6], value=RAW),
+    frame(date=list(DAYS[:3]) * 2, symbol=["A"] * 3 + ["B"] * 3, value=RAW),
+    frame(x=RAW, y=list(reversed(RAW))),
+    frame(date=[pd.Timestamp("2026-11-20 00:00:00")], open=[RAW[2]], close=[RAW[4]]),
+], ids=["one number", "tiny number", "small number", "ranking", "series", "series per symbol", "two numbers", "one row of several"])
+def test_summary_numbers_are_for_people(data):
+    text = summarize(data, "anything")
+    assert not re.search(r"\.0*[1-9]\d{4,}", text), text  # no raw floats such as 21361257.000743005
+    assert "00:00:00" not in text  # midnight timestamps read as dates
+    assert "e-0" not in text and "nan" not in text.lower()
+
+
 def test_summaries_never_name_the_question():
     data = frame(close=[593.49])
     reading = describe_sql("SELECT close FROM daily_bars WHERE symbol = 'TSLA' ORDER BY date DESC LIMIT 1")
@@ -280,6 +299,8 @@ def test_summaries_never_name_the_question():
     (float("nan"), False, "n/a"),
     (None, False, "n/a"),
     (-2.5, False, "-2.50"),
+    (1e-9, False, "0.000000001"),
+    (0.000123456, False, "0.0001235"),
 ])
 def test_format_number(value, compact, expected):
     assert format_number(value, compact=compact) == expected
