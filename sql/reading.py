@@ -203,6 +203,9 @@ class _Reader:
         having = select.args.get("having")
         if having is not None:
             text += ", only groups where " + words.condition(having.this)
+        qualify = select.args.get("qualify")
+        if qualify is not None:
+            text += ", only rows where " + words.condition(qualify.this)
         order, tail = self._order_limit(select, words, labels, measures, select.expressions)
         return SqlReading(text + tail, labels, order, _limit(select), _tables(select), grouped)
 
@@ -276,8 +279,6 @@ class _Reader:
             label = words.expr(node)
             if label == "a computed value" and isinstance(item, exp.Alias):
                 label = f"{humanise(item.alias)} (computed)"
-            if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc)):
-                label = f"{label} of {words.expr(node.this)}"
             labels.append(label)
             if node.sql() not in group_sql:
                 measures.append(label)
@@ -289,7 +290,8 @@ class _Reader:
         if isinstance(node, (exp.Cast, exp.TryCast)) and node.to.is_type("date") and isinstance(node.this, exp.Column):
             return "day" if is_time_name(node.this.name) else words.expr(node.this)
         part = words.time_part(node) if not isinstance(node, exp.Column) else None
-        return part or words.expr(node)
+        text = part or words.expr(node)
+        return f"({text})" if " if " in text else text
 
     def _entity(self, filters: list[exp.Expression], words: Words) -> tuple[str, list[exp.Expression]]:
         """Equality on a symbol-like column becomes "of AAPL"; other filters stay filters."""
@@ -442,7 +444,7 @@ def _position(node: exp.Expression, items) -> int | None:
 
 def _limit(node: exp.Expression) -> int | None:
     limit = node.args.get("limit")
-    value = limit.expression if limit is not None else None
+    value = limit.args.get("count") if isinstance(limit, exp.Fetch) else limit.expression if limit is not None else None
     if isinstance(value, exp.Literal) and str(value.this).isdigit():
         return int(value.this)
     return None

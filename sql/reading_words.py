@@ -114,9 +114,14 @@ class Words:
             return "true" if node.this else "false"
         if isinstance(node, exp.Null):
             return "missing"
-        if isinstance(node, (exp.CurrentDate, exp.CurrentTimestamp)) or (
-                isinstance(node, exp.Anonymous) and node.name.lower() in ("now", "today")):
+        if isinstance(node, exp.CurrentDate) or (isinstance(node, exp.Anonymous) and node.name.lower() == "today"):
             return "today"
+        if isinstance(node, exp.CurrentTimestamp) or (isinstance(node, exp.Anonymous) and node.name.lower() == "now"):
+            return "now"
+        if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc)) and node.args.get("unit") is not None:
+            unit = node.args["unit"].name.lower()
+            base = self.value(node.this)
+            return f"the start of this {unit}" if base in ("today", "now") else f"the start of the {unit} of {base}"
         if isinstance(node, exp.Anonymous) and node.name.lower() in ("date", "datetime") and node.expressions:
             return self._sqlite_date(node)
         if isinstance(node, (exp.Sub, exp.Add)) and isinstance(node.expression, exp.Interval):
@@ -259,13 +264,17 @@ class Words:
             return f"minus {self._operand(node.this, depth)}"
         if isinstance(node, exp.Abs):
             return f"absolute {self._operand(node.this, depth)}"
+        if isinstance(node, exp.Nullif):
+            return self.expr(node.this, depth)  # NULLIF(x, 0) only keeps a division from failing
         if isinstance(node, exp.Coalesce):
             return self.expr(node.this, depth)  # the fallback only fills missing values
         if isinstance(node, (exp.Case, exp.If)):
             return self._case(node, depth)
         if isinstance(node, (exp.DateTrunc, exp.TimestampTrunc, exp.TimeToStr, exp.Extract)) or (
                 isinstance(node, exp.Anonymous) and node.name.lower() in ("strftime", "date_part", "datepart")):
-            return self.time_part(node) or "a date part"
+            part = self.time_part(node) or "a date part"
+            column = next(node.find_all(exp.Column), None)
+            return part if " of " in part or column is None else f"{part} of {self.expr(column, depth)}"
         if type(node).__name__ in ("Year", "Month", "Quarter", "Day", "Hour", "Week", "DayOfWeek", "DayOfMonth"):
             unit = _UNIT_WORDS.get(type(node).__name__.lower(), humanise(type(node).__name__))
             return f"{unit} of {self.expr(node.this, depth)}"
@@ -415,8 +424,13 @@ class Words:
 
     def _like(self, node: exp.Expression, depth: int) -> str:
         subject = self.expr(node.this, depth)
-        pattern = node.expression.name if isinstance(node.expression, exp.Literal) else ""
         case = " (any case)" if isinstance(node, exp.ILike) else ""
+        if not isinstance(node.expression, exp.Literal):
+            patterns = [f"'{p.name}'" for p in node.expression.find_all(exp.Literal) if p.is_string]
+            if patterns:
+                return f"{subject} matches any of {', '.join(patterns[:6])}{case}"
+            return f"{subject} matches {self.expr(node.expression, depth)}{case}"
+        pattern = node.expression.name
         core = pattern.strip("%")
         if pattern and "_" not in core and "%" not in core:
             if pattern.startswith("%") and pattern.endswith("%") and len(pattern) > 1:
@@ -453,7 +467,8 @@ class Words:
         inner = strip_cast(node)
         if isinstance(inner, exp.Column):
             return is_time_name(inner.name)
-        return isinstance(inner, (exp.DateTrunc, exp.TimestampTrunc))
+        return isinstance(inner, (exp.DateTrunc, exp.TimestampTrunc, exp.TimeToStr)) or (
+            isinstance(inner, exp.Anonymous) and inner.name.lower() in ("strftime", "to_char"))
 
 
 def join_words(items: list[str]) -> str:

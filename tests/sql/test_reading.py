@@ -132,6 +132,27 @@ READINGS = [
      "(symbol, trades) combined with (symbol, positions), duplicates removed"),
     ("duckdb", "SELECT symbol FROM trades UNION ALL SELECT symbol FROM positions ORDER BY 1 LIMIT 3",
      "(symbol, trades) combined with (symbol, positions), the first 3 by symbol (A to Z)"),
+    # dialect-specific date parts, clock arithmetic, FETCH, QUALIFY, NULLIF, CASE groups
+    ("sqlite", "SELECT SUM(volume) FROM daily_bars WHERE strftime('%Y', date) = '2025' AND symbol = 'SPY'",
+     "sum of volume of SPY, daily bars where year of date is '2025'"),
+    ("postgres", "SELECT to_char(date, 'YYYY-MM') AS m, ROUND(AVG(close)::numeric, 2) FROM daily_bars "
+                 "GROUP BY 1 ORDER BY 1", "average close per month, daily bars, earliest first"),
+    ("postgres", "SELECT COUNT(*) FROM trades WHERE executed_at >= DATE_TRUNC('month', CURRENT_DATE) - "
+                 "INTERVAL '1 month' AND executed_at < DATE_TRUNC('month', CURRENT_DATE)",
+     "count of trades executed from 1 month before the start of this month to before the start of this month"),
+    ("postgres", "SELECT COUNT(*) FROM trades WHERE executed_at > NOW() - INTERVAL '7 days'",
+     "count of trades executed after 7 days before now"),
+    ("postgres", "SELECT symbol, COALESCE(SUM(quantity), 0) FROM positions GROUP BY symbol ORDER BY 2 DESC "
+                 "FETCH FIRST 5 ROWS ONLY", "sum of quantity per symbol, positions, the 5 largest"),
+    ("duckdb", "SELECT CASE WHEN price > 100 THEN 'expensive' ELSE 'cheap' END AS bucket, COUNT(*) FROM trades "
+               "GROUP BY 1", "count of trades per ('expensive' if price above 100, else 'cheap')"),
+    ("postgres", "SELECT SUM(quantity * price) / NULLIF(SUM(quantity), 0) FROM trades",
+     "sum of (quantity x price) / sum of quantity, trades"),
+    ("duckdb", "SELECT symbol, close FROM daily_bars QUALIFY ROW_NUMBER() OVER (PARTITION BY symbol "
+               "ORDER BY date DESC) = 1",
+     "symbol and close, daily bars, only rows where row number (per symbol, by date descending) is 1"),
+    ("postgres", "SELECT symbol FROM instruments WHERE symbol ILIKE ANY (ARRAY['a%', 'b%'])",
+     "symbol, instruments where symbol matches any of 'a%', 'b%' (any case)"),
     # names humanised
     ("duckdb", "SELECT sbCustCountry, SUM(sbTxAmount) FROM sbTransaction GROUP BY sbCustCountry",
      "sum of sb transaction amount per sb customer country, sb transaction"),
