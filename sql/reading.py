@@ -177,7 +177,15 @@ class _Reader:
         outputs = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
         words = Words(aliases, tables, self.catalog, outputs, self._derived(sources), self.names)
         group = select.args.get("group")
-        group_exprs = [_resolve(g, outputs, select) for g in (group.expressions if group else [])]
+        # ROLLUP / CUBE / GROUPING SETS group by their columns and add subtotal rows.
+        keys, subtotals = [], False
+        for key in (group.expressions if group else []):
+            if isinstance(key, (exp.Rollup, exp.Cube, exp.GroupingSets)):
+                subtotals = True
+                keys += [e.this if isinstance(e, exp.Paren) else e for e in key.expressions]
+            else:
+                keys.append(key)
+        group_exprs = list({g.sql(): g for g in (_resolve(k, outputs, select) for k in keys)}.values())
         grouped = bool(group_exprs) or any(_is_aggregate(e) for e in select.expressions)
         labels, measures = self._measures(select, words, group_exprs)
         lists_groups = bool(group_exprs) and measures == [self._group_words(g, words) for g in group_exprs]
@@ -200,6 +208,8 @@ class _Reader:
         if filters:
             text += " where " + (words.condition(filters[0]) if len(filters) == 1 else
                                  " and ".join(words.grouped(f) for f in filters))
+        if subtotals:
+            text += ", with subtotals"
         having = select.args.get("having")
         if having is not None:
             text += ", only groups where " + words.condition(having.this)

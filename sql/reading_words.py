@@ -282,7 +282,8 @@ class Words:
             return "a value from a subquery"
         if isinstance(node, exp.Condition) and isinstance(node, (exp.Predicate, exp.Connector, exp.Not)):
             return self.condition(node, depth)
-        name = node.sql_name() if not isinstance(node, exp.Anonymous) else node.name
+        name = node.name if isinstance(node, exp.Anonymous) else (
+            node.sql_name() if isinstance(node, exp.Func) else type(node).__name__)
         args = [a for a in node.args.values() if isinstance(a, exp.Expression)]
         args += [e for e in node.expressions if isinstance(e, exp.Expression)] if not args else []
         inner = ", ".join(self.expr(a, depth) for a in args[:3])

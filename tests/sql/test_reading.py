@@ -153,6 +153,10 @@ READINGS = [
      "symbol and close, daily bars, only rows where row number (per symbol, by date descending) is 1"),
     ("postgres", "SELECT symbol FROM instruments WHERE symbol ILIKE ANY (ARRAY['a%', 'b%'])",
      "symbol, instruments where symbol matches any of 'a%', 'b%' (any case)"),
+    ("duckdb", "SELECT symbol, side, SUM(quantity) FROM trades GROUP BY CUBE (symbol, side)",
+     "sum of quantity per symbol and side, trades, with subtotals"),
+    ("postgres", "SELECT symbol, side, SUM(quantity) FROM trades GROUP BY GROUPING SETS ((symbol), (side))",
+     "sum of quantity per symbol and side, trades, with subtotals"),
     # names humanised
     ("duckdb", "SELECT sbCustCountry, SUM(sbTxAmount) FROM sbTransaction GROUP BY sbCustCountry",
      "sum of sb transaction amount per sb customer country, sb transaction"),
