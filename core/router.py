@@ -24,6 +24,9 @@ TIE_MARGIN = 0.1
 #: ``FOREIGN_CLAIM`` by the other part's route.
 PART_CLAIM = 0.5
 FOREIGN_CLAIM = 0.3
+#: Beside a strongly claimed part, the other part may be claimed this weakly by its own route
+#: (a document question with few document words), if that route claims it more than the first.
+SOFT_PART_CLAIM = 0.25
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,7 @@ class Router:
             winners = [max(self.routes, key=lambda route, c=c: c[route.name]) for c in claims]
             if winners[0].name == winners[1].name:
                 continue
-            strong = all(c[w.name] >= PART_CLAIM for c, w in zip(claims, winners))
-            apart = claims[0][winners[1].name] < FOREIGN_CLAIM and claims[1][winners[0].name] < FOREIGN_CLAIM
-            if strong and apart:
+            if _parts_apart(claims, [w.name for w in winners]):
                 return list(zip(parts, winners))
         return None
 
@@ -172,6 +173,26 @@ class Router:
                       timings_ms=timings,
                       state={"routes": [a.route for a in answers], "questions": [p.text for p, _r in split],
                              "route_reason": "compound question split by route"})
+
+
+def _parts_apart(claims: list[dict[str, float]], winners: list[str]) -> bool:
+    """Whether two parts belong to two routes: each claimed by its own, little by the other's.
+
+    Both parts strongly claimed and neither much by the other's route; or one strongly claimed
+    and the other claimed at least softly by its route, more than that route claims the first
+    part, and hardly at all by the first part's route. Without the second case a compound
+    question whose document half has few document words went whole to the SQL route.
+    """
+    own = [c[w] for c, w in zip(claims, winners)]
+    foreign = [claims[0][winners[1]], claims[1][winners[0]]]
+    if all(value >= PART_CLAIM for value in own) and all(value < FOREIGN_CLAIM for value in foreign):
+        return True
+    for strong, soft in ((0, 1), (1, 0)):
+        if (own[strong] >= PART_CLAIM and own[soft] >= SOFT_PART_CLAIM
+                and claims[soft][winners[strong]] < FOREIGN_CLAIM
+                and own[soft] > claims[strong][winners[soft]]):
+            return True
+    return False
 
 
 def merge_models(models: Sequence[ModelInfo]) -> ModelInfo:

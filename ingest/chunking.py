@@ -37,23 +37,38 @@ def chunk_elements(elements: Sequence[Element], options: ChunkingOptions | None 
     # Chunk each page on its own: a chunk never spans two pages, so its citation page is exact.
     # (chunk_by_title's multipage_sections=False still lets small sections combine across pages.)
     pieces = []
+
+    def chunk_run(run: list) -> None:
+        if run:
+            pieces.extend(chunk_by_title(
+                run,
+                max_characters=options.max_characters,
+                new_after_n_chars=options.new_after_n_chars,
+                combine_text_under_n_chars=options.combine_text_under_n_chars,
+                overlap=options.overlap,
+                multipage_sections=False,
+                include_orig_elements=True,
+            ))
+
     for _, page_elements in groupby(elements, key=lambda el: el.metadata.page_number or 1):
-        pieces.extend(chunk_by_title(
-            list(page_elements),
-            max_characters=options.max_characters,
-            new_after_n_chars=options.new_after_n_chars,
-            combine_text_under_n_chars=options.combine_text_under_n_chars,
-            overlap=options.overlap,
-            multipage_sections=False,
-            include_orig_elements=True,
-        ))
+        run: list = []
+        for element in page_elements:
+            # A table that fits in one chunk is one chunk as it is: chunk_by_title would rebuild
+            # its text from the HTML cells and lose the one-row-per-line layout of its text.
+            if element.category == "Table" and len(element.text or "") <= options.max_characters:
+                chunk_run(run)
+                run = []
+                pieces.append(element)
+            else:
+                run.append(element)
+        chunk_run(run)
     chunks: list[Chunk] = []
     section = ""
     for piece in pieces:
         text = (piece.text or "").strip()
         if not text:
             continue
-        originals = list(getattr(piece.metadata, "orig_elements", None) or [])
+        originals = list(getattr(piece.metadata, "orig_elements", None) or []) or [piece]
         titles = [el.text.strip() for el in originals if el.category == "Title" and el.text.strip()]
         sheet = getattr(piece.metadata, "page_name", None) or ""
         if originals and originals[0].category == "Title" and titles:

@@ -50,21 +50,20 @@ def ingest(
 
 
 class ProgressBar:
-    """A rich progress bar fed by the pipeline's progress callback (files, pages/s, chunks/s)."""
+    """Rich progress bars fed by the pipeline's callback: all files (pages/s, chunks/s), and one
+    bar per file being embedded (the long stage of a long document), removed when it is stored."""
 
     def __init__(self, console: Console):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(
-            TextColumn("[bold]ingest[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
-            TextColumn("{task.fields[pages]} pages ({task.fields[pages_rate]}/s)"),
-            TextColumn("{task.fields[chunks]} chunks ({task.fields[chunks_rate]}/s)"),
+            TextColumn("[bold]{task.description}[/]"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[unit]}"), TextColumn("{task.fields[detail]}"),
             TextColumn("[red]{task.fields[failed]}[/]"), TimeElapsedColumn(),
-            TextColumn("{task.fields[current]}", style="dim"),
             console=console, transient=False,
         )
-        self.task = self.progress.add_task("ingest", total=None, pages=0, pages_rate="0.0", chunks=0,
-                                           chunks_rate="0.0", failed="", current="")
+        self.task = self.progress.add_task("ingest", total=None, unit="files", detail="", failed="")
+        self.file_tasks: dict[str, object] = {}
 
     def __enter__(self):
         self.progress.start()
@@ -75,14 +74,26 @@ class ProgressBar:
 
     def update(self, event) -> None:
         """Progress callback for ``ingest_paths``."""
+        if event.current:
+            self._file(event.current, event.current_done, event.current_total)
+            return
+        if event.last is not None and event.last.source in self.file_tasks:
+            self.progress.remove_task(self.file_tasks.pop(event.last.source))  # type: ignore[arg-type]
         elapsed = max(event.elapsed_s, 1e-6)
-        last = event.last.source[:40] if event.last else ""
+        detail = (f"{event.pages} pages ({event.pages / elapsed:.1f}/s)  "
+                  f"{event.chunks} chunks ({event.chunks / elapsed:.1f}/s)")
         self.progress.update(
-            self.task, total=event.files_total, completed=event.files_done, pages=event.pages,
-            pages_rate=f"{event.pages / elapsed:.1f}", chunks=event.chunks,
-            chunks_rate=f"{event.chunks / elapsed:.1f}",
-            failed=f"{event.failures} failed" if event.failures else "", current=last,
+            self.task, total=event.files_total, completed=event.files_done, detail=detail,
+            failed=f"{event.failures} failed" if event.failures else "",
         )
+
+    def _file(self, source: str, done: int, total: int) -> None:
+        task = self.file_tasks.get(source)
+        if task is None:
+            task = self.progress.add_task(f"  {source[:40]}", total=total, unit="chunks embedded",
+                                          detail="", failed="")
+            self.file_tasks[source] = task
+        self.progress.update(task, completed=done)  # type: ignore[arg-type]
 
 
 def print_summary(report: IngestReport, console: Console, *, details: bool = False) -> None:
@@ -103,6 +114,10 @@ def print_summary(report: IngestReport, console: Console, *, details: bool = Fal
                           f"{f.seconds:.2f}", f.reason)
         console.print(table)
     seconds = max(report.seconds, 1e-6)
+    stages = report.stage_seconds()
+    if report.stored:
+        console.print("stages (seconds, summed over files): "
+                      + ", ".join(f"{name} {seconds:.1f}" for name, seconds in stages.items()))
     console.print(
         f"{len(report.files)} files: [green]{report.stored} stored[/], [cyan]{report.skipped} unchanged[/], "
         f"[red]{report.failures} failed[/]; {report.pages} pages, {report.chunks} chunks in "

@@ -1,13 +1,17 @@
 """One file to unstructured elements with 1-based page numbers, by its sniffed kind.
 
 Every partitioner is ``unstructured``'s own (never the hi-res layout models, which download
-weights); PDFs and images get their text from pypdfium2 and Tesseract first (see ``ingest.pdf``).
+weights), except for PDFs: their text layer (pypdfium2, Tesseract for scanned pages, see
+``ingest.pdf``) becomes titles, paragraphs and tables by line rules (``ingest.layout``), far
+faster than unstructured's spaCy-based text partitioner on filings; the blocks become
+unstructured's own element types, so chunking treats every format alike.
 HTML is cleaned before unstructured sees it: parsed by lxml with no network and no entity
 expansion, scripts and embedded objects dropped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +23,8 @@ from ingest.sniff import FileKind
 
 if TYPE_CHECKING:
     from unstructured.documents.elements import Element
+
+    from ingest.layout import Block
 
 #: Language hint for unstructured; skips its per-document language detection.
 LANGUAGES = ["eng"]
@@ -78,14 +84,47 @@ def elements_from_text(text: str, page: int) -> list[Element]:
     return elements
 
 
+def elements_from_blocks(blocks: Sequence[Block]) -> list[Element]:
+    """unstructured elements (Title, NarrativeText, ListItem, Table) of layout blocks, with pages."""
+    from unstructured.documents.elements import ElementMetadata, ListItem, NarrativeText, Table, Title
+
+    kinds = {"title": Title, "text": NarrativeText, "list": ListItem}
+    elements: list[Element] = []
+    for block in blocks:
+        metadata = ElementMetadata(page_number=block.page)
+        if block.kind == "table":
+            metadata.text_as_html = table_html(block)
+            elements.append(Table(text=block.text, metadata=metadata))
+        else:
+            elements.append(kinds[block.kind](text=block.text, metadata=metadata))
+    return elements
+
+
+def table_html(block: Block) -> str:
+    """A table block as escaped HTML: caption, then one row per table row (label, values)."""
+    from html import escape
+
+    width = max((len(row.values) for row in block.rows), default=0)
+    columns = next((row.columns for row in block.rows if row.columns and len(row.columns) == width), ())
+    parts = ["<table>"]
+    if block.caption:
+        parts.append(f"<caption>{escape(block.caption)}</caption>")
+    if columns:
+        parts.append("<thead><tr><th></th>" + "".join(f"<th>{escape(c)}</th>" for c in columns) + "</tr></thead>")
+    for row in block.rows:
+        cells = "".join(f"<td>{escape(v)}</td>" for v in row.values)
+        parts.append(f"<tr><td>{escape(row.label)}</td>{cells}</tr>")
+    parts.append("</table>")
+    return "".join(parts)
+
+
 def _pdf(path: Path, limits: Limits) -> tuple[list[Element], int, int]:
-    from ingest.pdf import lines_to_paragraphs, read_pdf_pages
+    from ingest.layout import document_blocks
+    from ingest.pdf import read_pdf_pages
 
     pages = read_pdf_pages(path, limits)
-    elements: list[Element] = []
-    for page in pages:
-        elements.extend(elements_from_text(lines_to_paragraphs(page.text), page.number))
-    return elements, len(pages), sum(1 for page in pages if page.ocr)
+    blocks = document_blocks([(page.number, page.text) for page in pages])
+    return elements_from_blocks(blocks), len(pages), sum(1 for page in pages if page.ocr)
 
 
 def _image(path: Path, limits: Limits) -> tuple[list[Element], int, int]:

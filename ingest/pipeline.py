@@ -9,7 +9,6 @@ with no duplicates. A file that fails (bad content, a limit, a parser crash) fai
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -36,6 +35,10 @@ UPLOADS_COLLECTION = "uploads"
 #: Path prefix recorded for documents that arrived as bytes rather than from a file.
 UPLOAD_PREFIX = "upload:"
 Status = Literal["ok", "skipped", "failed"]
+#: The stages of ingest timed per file.
+STAGES = ("parse", "chunk", "embed", "index")
+#: Chunks embedded between two progress updates of the file being stored.
+EMBED_SLICE = 128
 
 
 @dataclass
@@ -51,6 +54,8 @@ class FileResult:
     chunks: int = 0
     seconds: float = 0.0
     key: str = ""
+    #: Seconds by stage: parse (pages to elements), chunk, embed, index (the store's write).
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -90,6 +95,18 @@ class IngestReport:
         """Chunks written by this run."""
         return sum(f.chunks for f in self.files if f.status == "ok")
 
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds spent in each stage over the stored files (parse, chunk, embed, index).
+
+        Parsing runs in worker processes while the writer embeds, so the stages overlap and
+        their sum can exceed the run's wall time.
+        """
+        totals = dict.fromkeys(STAGES, 0.0)
+        for result in self.files:
+            for stage, seconds in result.stages.items():
+                totals[stage] = totals.get(stage, 0.0) + seconds
+        return totals
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -102,6 +119,10 @@ class Progress:
     failures: int
     elapsed_s: float
     last: FileResult | None = None
+    #: The file being embedded and written now, with its chunks embedded so far and in all.
+    current: str = ""
+    current_done: int = 0
+    current_total: int = 0
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -187,7 +208,7 @@ def ingest_paths(
             else:
                 jobs.append(outcome)
         for job, parsed in _parse_all(jobs, workers):
-            tracker.finish(_store(index, job, parsed))
+            tracker.finish(_store(index, job, parsed, tracker.embedding))
     finally:
         if own_index:
             index.close()
@@ -289,12 +310,16 @@ class _Tracker:
         self.done += 1
         self.emit(result)
 
-    def emit(self, last: FileResult | None) -> None:
+    def emit(self, last: FileResult | None, current: str = "", done: int = 0, total: int = 0) -> None:
         if self.callback is None:
             return
         report = self.report
         self.callback(Progress(self.done, self.total, report.pages, report.chunks, report.failures,
-                               time.perf_counter() - self.started, last))
+                               time.perf_counter() - self.started, last, current, done, total))
+
+    def embedding(self, source: str, done: int, total: int) -> None:
+        """Progress of the file being embedded: ``done`` of its ``total`` chunks."""
+        self.emit(None, source, done, total)
 
 
 def _open_index(settings: Settings) -> DocumentIndex:
@@ -345,24 +370,48 @@ def _prepare(path: Path, source: str, location: str, limits: Limits, collection:
     return ParseJob(str(path), source, limits), doc
 
 
-def _store(index: DocumentIndex, item: tuple[ParseJob, DocumentInfo], parsed: ParsedFile) -> FileResult:
+def _store(index: DocumentIndex, item: tuple[ParseJob, DocumentInfo], parsed: ParsedFile,
+           on_embedded: Callable[[str, int, int], None] | None = None) -> FileResult:
     """Write one parsed file into the index (the single writer), or report why it failed."""
+    from retrieval.index import embedding_texts
+
     _, doc = item
     base = dict(path=doc.path, source=doc.source, key=doc.key, kind=parsed.kind, seconds=parsed.seconds)
     if not parsed.ok:
         return FileResult(status="failed", reason=parsed.reason, **base)
-    meta = dict(doc.meta, ocr_pages=parsed.ocr_pages,
+    meta = dict(doc.meta, **parsed.meta, ocr_pages=parsed.ocr_pages,
                 ingested_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     stored = DocumentInfo(key=doc.key, source=doc.source, path=doc.path, content_hash=doc.content_hash,
                           collection=doc.collection, user=doc.user, pages=parsed.pages,
                           file_type=parsed.kind, meta=meta)
     write_started = time.perf_counter()
+    chunks = [chunk for chunk in parsed.chunks if chunk.text and chunk.text.strip()]
     try:
-        count = index.replace_document(stored, parsed.chunks)
+        vectors = _embed(index, doc.source, embedding_texts(chunks), on_embedded)
+        embedded = time.perf_counter()
+        count = index.replace_document(stored, chunks, vectors=vectors)
     except TradeAssistError as exc:
         return FileResult(status="failed", reason=f"could not store: {exc}", **base)
-    base["seconds"] = parsed.seconds + (time.perf_counter() - write_started)
-    return FileResult(status="ok", pages=parsed.pages, chunks=count, **base)
+    finished = time.perf_counter()
+    base["seconds"] = parsed.seconds + (finished - write_started)
+    stages = {"parse": parsed.parse_s, "chunk": parsed.chunk_s, "embed": embedded - write_started,
+              "index": finished - embedded}
+    return FileResult(status="ok", pages=parsed.pages, chunks=count, stages=stages, **base)
+
+
+def _embed(index: DocumentIndex, source: str, texts: list[str],
+           on_embedded: Callable[[str, int, int], None] | None):
+    """Vectors of ``texts`` in slices, reporting progress after each (the per-file progress bar)."""
+    import numpy as np
+
+    if on_embedded is None or len(texts) <= EMBED_SLICE:
+        return index.embedder.embed(texts)
+    parts = []
+    for start in range(0, len(texts), EMBED_SLICE):
+        on_embedded(source, start, len(texts))
+        parts.append(index.embedder.embed(texts[start:start + EMBED_SLICE]))
+    on_embedded(source, len(texts), len(texts))
+    return np.concatenate(parts)
 
 
 def _parse_all(jobs: list[tuple[ParseJob, DocumentInfo]], workers: int | None) -> Iterator[_Parsed]:
@@ -378,26 +427,7 @@ def _parse_all(jobs: list[tuple[ParseJob, DocumentInfo]], workers: int | None) -
         for item in jobs:
             yield item, parse_file(item[0])
         return
-    with _writer_threads(max(1, (os.cpu_count() or 1) - workers)):
-        yield from _parse_in_pool(jobs, workers)
-
-
-@contextlib.contextmanager
-def _writer_threads(threads: int) -> Iterator[None]:
-    """Cap the writer's torch threads while parser processes hold the other cores.
-
-    The writer embeds chunks while workers parse; measured on a busy 2-core machine, embedding
-    with 2 intra-op threads next to busy workers was ~10x slower than with 1 (threads spin
-    waiting for each other).
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(min(before, threads))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    yield from _parse_in_pool(jobs, workers)
 
 
 def _parse_in_pool(jobs: list[tuple[ParseJob, DocumentInfo]], workers: int) -> Iterator[_Parsed]:

@@ -1,6 +1,6 @@
 """Parse one file into chunks; runs inside worker processes, so it returns plain picklable values.
 
-``warm_up`` loads unstructured and its spaCy model; the worker forkserver runs it once (see
+``warm_up`` imports unstructured's modules; the worker forkserver runs it once (see
 ``ingest.preload``) so that every forked worker starts warm.
 """
 
@@ -13,11 +13,15 @@ from pathlib import Path
 
 from core.errors import IngestError, TradeAssistError
 from ingest.chunking import ChunkingOptions, chunk_elements
+from ingest.filing import filing_facts
 from ingest.limits import Limits, check_file_size
 from ingest.offline import prepare_unstructured
 from ingest.partition import partition_file
 from ingest.sniff import HEAD_BYTES, sniff_kind
 from retrieval.records import Chunk
+
+#: Pages read for a filing's cover facts (company, form, period).
+COVER_PAGES = 3
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,11 @@ class ParsedFile:
     reason: str = ""
     seconds: float = 0.0
     ocr_pages: int = 0
+    #: What the document is (company, form, fiscal period: see ``ingest.filing``).
+    meta: dict = field(default_factory=dict)
+    #: Seconds spent partitioning (reading pages into elements) and chunking.
+    parse_s: float = 0.0
+    chunk_s: float = 0.0
 
 
 def parse_file(job: ParseJob) -> ParsedFile:
@@ -54,12 +63,17 @@ def parse_file(job: ParseJob) -> ParsedFile:
             head = handle.read(HEAD_BYTES)
         kind = sniff_kind(head, name=job.name, zip_source=path)
         parsed = partition_file(path, kind, job.limits)
+        partitioned = time.perf_counter()
         chunks = chunk_elements(parsed.elements, job.chunking)
         if not chunks:
             raise IngestError(f"no text found in this {kind.value.upper()} file"
                               + (" (even after OCR)" if kind.is_image or kind.value == "pdf" else ""))
+        cover = "\n".join(el.text for el in parsed.elements if (el.metadata.page_number or 1) <= COVER_PAGES)
+        finished = time.perf_counter()
         return ParsedFile(job.path, True, kind.value, parsed.pages, chunks,
-                          seconds=time.perf_counter() - started, ocr_pages=parsed.ocr_pages)
+                          seconds=finished - started, ocr_pages=parsed.ocr_pages,
+                          meta=filing_facts(job.name, cover), parse_s=partitioned - started,
+                          chunk_s=finished - partitioned)
     except TradeAssistError as exc:
         return ParsedFile(job.path, False, reason=str(exc), seconds=time.perf_counter() - started)
     except FileNotFoundError:
@@ -76,12 +90,14 @@ def parse_file(job: ParseJob) -> ParsedFile:
 
 
 def warm_up() -> None:
-    """Load unstructured's partitioners and the spaCy model now rather than on the first file."""
-    prepare_unstructured()
-    import unstructured.partition.text  # noqa: F401
-    from unstructured.nlp.tokenize import _get_nlp
+    """Import unstructured's element and chunking modules now rather than on the first file.
 
-    _get_nlp()
+    spaCy is not loaded here: PDFs no longer need it, and the formats that do (plain text,
+    e-mail) load it on their first file.
+    """
+    prepare_unstructured()
+    import unstructured.chunking.title  # noqa: F401
+    import unstructured.documents.elements  # noqa: F401
 
 
 def init_worker() -> None:

@@ -114,18 +114,20 @@ def register(app: typer.Typer) -> None:
         report = docs_eval.run(cases, ask)
         if as_json:
             rows = [
-                {"id": r.case.id, "hit_at_5": r.hit, "answer_match": r.answer_match, "cited": list(r.cited), "error": r.error}
+                {"id": r.case.id, "hit_at_5": r.hit, "answer_match": r.answer_match, "figure_in_answer": r.figure,
+                 "outcome": r.outcome, "seconds": round(r.seconds, 3), "cited": list(r.cited), "error": r.error}
                 for r in report.results
             ]
-            sys.stdout.write(json.dumps({"hit_at_5": report.hit_rate, "answer_match": report.answer_rate, "questions": rows}) + "\n")
+            sys.stdout.write(json.dumps({"hit_at_5": report.hit_rate, "answer_match": report.answer_rate,
+                                         "figure_in_answer": report.figure_rate,
+                                         "figure_questions": report.figure_questions, **report.outcomes(),
+                                         "questions": rows}) + "\n")
             return
         table = Table(title=f"docs eval: {file.name}")
-        for column in ("id", "hit@5", "answer", "first citations"):
+        for column in ("id", "hit@5", "answer", "figure", "outcome", "first citations"):
             table.add_column(column)
         for row in docs_eval.report_rows(report):
             table.add_row(*row)
         console = Console()
         console.print(table)
-        console.print(
-            f"hit@5 {report.hit_rate:.0%}  answer match {report.answer_rate:.0%}  ({len(report.results)} questions)"
-        )
+        console.print(report.summary())

@@ -287,6 +287,10 @@ class EmbeddedStore:
             marks = ",".join("?" * len(scope.collections))
             clause += f" AND {alias}.collection IN ({marks})" if marks else " AND 0"
             params.extend(scope.collections)
+        if scope.documents is not None:
+            marks = ",".join("?" * len(scope.documents))
+            clause += f" AND {alias}.key IN ({marks})" if marks else " AND 0"
+            params.extend(scope.documents)
         return clause, params
 
     def _allowed_docs(self, conn: sqlite3.Connection, scope: Scope) -> np.ndarray:

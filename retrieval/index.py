@@ -27,12 +27,20 @@ MAX_QUERY_CHARS = 2000
 MAX_K = 200
 
 
+def embedding_texts(chunks: Sequence[Chunk]) -> list[str]:
+    """What each chunk is embedded from (tables without their figures, see ``embedding_text``)."""
+    from retrieval.text import embedding_text
+
+    return [embedding_text(chunk.text, chunk.element_types) for chunk in chunks]
+
+
 class DocumentIndex:
     """Documents, chunks and their embeddings, searchable per user (hybrid BM25 + dense)."""
 
-    def __init__(self, store: VectorStore, embedder: Embedder | None = None):
+    def __init__(self, store: VectorStore, embedder: Embedder | None = None, *, home: Path | None = None):
         self.store = store
         self._embedder = embedder
+        self._home = home
 
     @classmethod
     def open(cls, settings: Settings, *, embedder: Embedder | None = None) -> DocumentIndex:
@@ -55,7 +63,7 @@ class DocumentIndex:
             raise ConfigError(
                 f"Unknown vector store {settings.vector_store!r}; choose 'embedded' or 'weaviate'."
             )
-        return cls(store, embedder)
+        return cls(store, embedder, home=settings.home)
 
     @property
     def embedder(self) -> Embedder:
@@ -63,7 +71,7 @@ class DocumentIndex:
         if self._embedder is None:
             from retrieval.embeddings import shared_embedder
 
-            self._embedder = shared_embedder()
+            self._embedder = shared_embedder(self._home)
         return self._embedder
 
     # --- writing (ingest) --------------------------------------------------------------------
@@ -72,16 +80,18 @@ class DocumentIndex:
         """True when ``key`` is already stored with this content hash (re-ingest is a no-op)."""
         return self.store.has(key, content_hash)
 
-    def replace_document(self, doc: DocumentInfo, chunks: Sequence[Chunk]) -> int:
+    def replace_document(self, doc: DocumentInfo, chunks: Sequence[Chunk], *, vectors=None) -> int:
         """Embed the chunks and atomically put ``doc`` in place of any earlier version.
 
         Embedding happens before the write transaction, so a slow model never holds the lock;
-        a crash at any point leaves either the old version or the new one. Returns the chunk count.
+        a crash at any point leaves either the old version or the new one. ``vectors``, when the
+        caller embedded already, are those of the chunks with text. Returns the chunk count.
         """
         if not doc.key or not doc.source:
             raise BadInputError("A document needs a key and a source name.")
         chunks = [chunk for chunk in chunks if chunk.text and chunk.text.strip()]
-        vectors = self.embedder.embed([chunk.text for chunk in chunks])
+        if vectors is None:
+            vectors = self.embedder.embed(embedding_texts(chunks))
         return self.store.replace_document(doc, chunks, vectors)
 
     def remove(self, key: str, *, user: str | None = None) -> bool:
@@ -117,15 +127,20 @@ class DocumentIndex:
         collections: Sequence[str] | None = None,
         k: int = 10,
         mode: str = "hybrid",
+        documents: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """The best ``k`` chunks visible to ``user`` (own documents + shared), best first."""
+        """The best ``k`` chunks visible to ``user`` (own documents + shared), best first.
+
+        ``documents`` (keys) narrows the search to those documents (the filings a question names).
+        """
         check_mode(mode)
         if not isinstance(query, str) or not query.strip():
             raise BadInputError("The search query is empty.")
         if not 1 <= k <= MAX_K:
             raise BadInputError(f"k must be between 1 and {MAX_K}, not {k}.")
         query = query.strip()[:MAX_QUERY_CHARS]
-        scope = Scope(user=user, collections=tuple(collections) if collections is not None else None)
+        scope = Scope(user=user, collections=tuple(collections) if collections is not None else None,
+                      documents=tuple(documents) if documents is not None else None)
         vector = self.embedder.embed_query(query) if mode != "keyword" else None
         return self.store.search(query, vector, scope, k=k, mode=mode)
 

@@ -45,9 +45,13 @@ _STRONG = re.compile(
 )
 _MEDIUM = re.compile(
     r"\b(committee|federal reserve|the fed|report|memo|research note|shareholders?|"
-    r"board of directors|signed|pdf|documents?|file|page|quarter results|guidance)\b",
+    r"board of directors|signed|pdf|documents?|file|page|quarter results|guidance|"
+    r"polic(?:y|ies)|manual|handbook|agreements?|contracts?|prospectus|presentation|transcript)\b",
     re.IGNORECASE,
 )
+#: "what does the hedging policy say", "what the ops manual says about": a text speaking.
+_SAYS = re.compile(r"\bwhat\b(?: (?:does|do|did))? (?:the|my|our|this|that|its|their|[A-Z]{1,5}'s) "
+                   r"[\w' -]{1,40}? (?:says?|said|states?|mentions?)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"\u201c][^\"\u201d]{3,}[\"\u201d]")
 
 
@@ -89,6 +93,8 @@ class DocsRoute:
             score = 0.8
         elif _QUOTED.search(text):
             score = 0.7
+        elif _SAYS.search(text):
+            score = 0.6
         elif _MEDIUM.search(text):
             score = 0.45
         if score < 0.8:
@@ -110,12 +116,23 @@ class DocsRoute:
 
     # --- answer ------------------------------------------------------------------------------
 
+    def _search(self, question: Question) -> list[Hit]:
+        """Relevant hits: in the filings the question names first (period, then company), else all."""
+        from retrieval.filings import preferred_documents
+
+        tiers = preferred_documents(question.text, self.index.list_documents(user=question.user))
+        for keys in tiers:
+            hits = self.index.search(question.text, user=question.user, k=SEARCH_K, documents=keys)
+            relevant = relevant_hits(question.text, hits)
+            if relevant:
+                return relevant
+        return relevant_hits(question.text, self.index.search(question.text, user=question.user, k=SEARCH_K))
+
     def answer(self, question: Question) -> Answer:
         """Quote the most relevant sentences with citations, or say plainly that nothing matched."""
         started = time.perf_counter()
-        hits = self.index.search(question.text, user=question.user, k=SEARCH_K)
+        relevant = self._search(question)
         searched = time.perf_counter()
-        relevant = relevant_hits(question.text, hits)
         timings = {"search": (searched - started) * 1000}
         if not relevant:
             return Answer(
@@ -206,6 +223,6 @@ def _nothing_found(index: DocumentIndex, question: Question) -> str:
             "(or upload them in the chat), then ask again."
         )
     return (
-        "I found nothing relevant to this question in your documents. "
+        "Not found in your documents: nothing in them answers this question. "
         "Try other words, or check with `tradeassist docs list` that the document is there."
     )

@@ -34,17 +34,22 @@ class Scope:
 
     user: str
     collections: tuple[str, ...] | None = None
+    #: Narrower still: only these document keys (the filings a question names); None means all.
+    documents: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.user:
             raise BadInputError("A search needs the asking user's name.")
         if self.collections is not None:
             object.__setattr__(self, "collections", tuple(sorted(set(self.collections))))
+        if self.documents is not None:
+            object.__setattr__(self, "documents", tuple(sorted(set(self.documents))))
 
     def allows(self, doc: DocumentInfo) -> bool:
         """True when a document is visible in this scope (used by tests and small stores)."""
         visible = doc.collection == SHARED_COLLECTION or doc.user == self.user
-        return visible and (self.collections is None or doc.collection in self.collections)
+        return (visible and (self.collections is None or doc.collection in self.collections)
+                and (self.documents is None or doc.key in self.documents))
 
 
 @dataclass(frozen=True)
@@ -105,9 +110,10 @@ def title_terms(doc: DocumentInfo, chunk: Chunk) -> str:
     """
     stem = PurePath(doc.source).stem
     words = [re.sub(r"[_\-.]+", " ", stem), chunk.section]
-    title = doc.meta.get("title") if isinstance(doc.meta, dict) else None
-    if title:
-        words.append(str(title))
+    meta = doc.meta if isinstance(doc.meta, dict) else {}
+    if meta.get("title"):
+        words.append(str(meta["title"]))
+    words.extend(filing_words(meta))
     for match in _DATE_NAME.finditer(stem):
         try:
             day = dt.date(int(match[1]), int(match[2]), int(match[3]))
@@ -115,6 +121,18 @@ def title_terms(doc: DocumentInfo, chunk: Chunk) -> str:
             continue
         words.append(f"{day:%B} {day.day} {day.year}")
     return " ".join(w for w in words if w)
+
+
+def filing_words(meta: dict) -> list[str]:
+    """Searchable words of a filing's facts: company, its aliases, form, "FY2019", "Q2 2023"."""
+    words = [str(meta[name]) for name in ("company", "form") if meta.get(name)]
+    words.extend(str(alias) for alias in meta.get("aliases") or ())
+    year = meta.get("fiscal_year")
+    if year:
+        words += [f"FY{year}", f"fiscal {year}", str(year)]
+        if meta.get("fiscal_quarter"):
+            words.append(f"Q{meta['fiscal_quarter']} {year}")
+    return words
 
 
 def check_mode(mode: str) -> str:

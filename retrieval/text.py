@@ -69,3 +69,17 @@ def sentences(text: str) -> list[str]:
         else:
             pieces.append(piece)
     return pieces
+
+
+def embedding_text(text: str, element_types: tuple[str, ...] = ()) -> str:
+    """The text a chunk is embedded from: a table's caption and row labels, without its figures.
+
+    Columns of figures say nothing to a sentence-embedding model but cost most of a table's
+    tokens (``16,525`` is four word pieces); keyword search still indexes them. Prose is embedded
+    as it is.
+    """
+    if "Table" not in element_types:
+        return text
+    lines = text.split("\n")
+    labels = [line.split(" | ", 1)[0].strip() for line in lines[1:]]
+    return "\n".join([lines[0], *(label for label in labels if label and label != "(continued)")])

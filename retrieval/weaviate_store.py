@@ -192,6 +192,8 @@ class WeaviateStore:
         visible = Filter.by_property("collection").equal(SHARED_COLLECTION) | Filter.by_property("user").equal(scope.user)
         if scope.collections is not None:
             visible = visible & Filter.by_property("collection").contains_any(list(scope.collections) or [""])
+        if scope.documents is not None:
+            visible = visible & Filter.by_property("doc_key").contains_any(list(scope.documents) or [""])
         return visible
 
     def search(

@@ -43,7 +43,9 @@ def test_kill_9_mid_run_then_rerun_leaves_no_duplicates_and_nothing_missing(tmp_
     from core.settings import Settings
     from retrieval.index import DocumentIndex
 
-    count = 16
+    # Enough files that a kill lands mid-run: with the ONNX embedder 16 notes were stored in
+    # less time than one poll of this test.
+    count = 120
     folder = tmp_path / "notes"
     folder.mkdir()
     for i in range(count):

@@ -1,0 +1,118 @@
+"""Which stored filings a question names: company, fiscal year or quarter, form.
+
+"Nike's FY2023 gross margin" names a company (by name, initials or ticker, as stored with each
+filing by ``ingest.filing``) and a period; the docs route searches those filings first and
+widens to the company's other filings, then to everything, only when they hold nothing relevant.
+Documents with no company facts (notes, statements, uploads) are never preferred nor excluded
+by this: a question that names no stored company searches everything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retrieval.records import DocumentInfo
+
+_YEAR = re.compile(r"(?<![\d.$,])(?:FY\s?'?|fiscal\s+(?:year\s+)?)?((?:19|20)\d{2})(?![\d,%])", re.IGNORECASE)
+_SHORT_FY = re.compile(r"\bFY\s?'?(\d{2})\b", re.IGNORECASE)
+_QUARTER = re.compile(r"\bQ([1-4])\b|\b(first|second|third|fourth)[ -]quarter\b|\bQ([1-4])'?\s?((?:19|20)\d{2})",
+                      re.IGNORECASE)
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_WORD = re.compile(r"[a-z0-9&]+")
+
+
+@dataclass(frozen=True)
+class FilingQuery:
+    """What a question says about which filing: companies' aliases matched, years, a quarter."""
+
+    companies: frozenset[str]
+    years: tuple[int, ...]
+    quarter: int | None
+
+
+def read_query(question: str) -> tuple[tuple[int, ...], int | None]:
+    """Years ("FY2019", "fiscal 2020", "FY21", "2023") and a quarter ("Q2", "second quarter")."""
+    years = {int(m[1]) for m in _YEAR.finditer(question)}
+    years |= {2000 + int(m[1]) for m in _SHORT_FY.finditer(question)}
+    quarter = None
+    for match in _QUARTER.finditer(question):
+        if match[1] or match[3]:
+            quarter = int(match[1] or match[3])
+        elif match[2]:
+            quarter = _ORDINALS[match[2].lower()]
+        if match[4]:
+            years.add(int(match[4]))
+    return tuple(sorted(years)), quarter
+
+
+def _company_key(doc: DocumentInfo) -> str | None:
+    meta = doc.meta if isinstance(doc.meta, dict) else {}
+    aliases = meta.get("aliases")
+    return str(meta.get("company") or "") or (aliases[0] if aliases else None)
+
+
+def company_aliases(documents: Sequence[DocumentInfo]) -> dict[str, set[str]]:
+    """Aliases per company, pooled over every filing of that company.
+
+    Filings group by the company of their file name's words when the cover's name differs
+    (an earnings release says "PepsiCo" nowhere a parser finds it; its 10-K does).
+    """
+    groups: dict[str, set[str]] = {}
+    for doc in documents:
+        meta = doc.meta if isinstance(doc.meta, dict) else {}
+        aliases = {str(a).lower() for a in meta.get("aliases") or ()}
+        if aliases:
+            # Pool by any shared alias, so "nike" from the cover and "nike" from the name meet.
+            merged = next((key for key, known in groups.items() if known & aliases), None)
+            groups.setdefault(merged or doc.key, set()).update(aliases)
+    return groups
+
+
+def _mentions(question: str, aliases: set[str]) -> bool:
+    words = _WORD.findall(question.lower().replace("'s", ""))
+    text = " ".join(words)
+    squashed = "".join(words)
+    for alias in aliases:
+        if " " in alias or "&" in alias:
+            if f" {alias} " in f" {text} ":
+                return True
+        elif alias in words or (len(alias) >= 6 and alias in squashed):
+            return True
+    return False
+
+
+def preferred_documents(question: str, documents: Sequence[DocumentInfo]) -> list[list[str]]:
+    """Document keys to search first, narrowest first: the named period's filings, the company's.
+
+    Empty when the question names no stored company.
+    """
+    groups = company_aliases(documents)
+    named = [aliases for aliases in groups.values() if _mentions(question, aliases)]
+    if not named:
+        return []
+    mine = [doc for doc in documents if any(
+        {str(a).lower() for a in (doc.meta or {}).get("aliases") or ()} & aliases for aliases in named)]
+    years, quarter = read_query(question)
+    tiers: list[list[str]] = []
+    if years:
+        # A filing reports its own year and the ones before: the latest year named is its year.
+        latest = max(years)
+        in_year = [doc for doc in mine if (doc.meta or {}).get("fiscal_year") == latest]
+        if quarter is not None:
+            in_quarter = [doc for doc in in_year if (doc.meta or {}).get("fiscal_quarter") == quarter]
+            if in_quarter:
+                tiers.append([doc.key for doc in in_quarter])
+        elif in_year:
+            annual = [doc for doc in in_year if not (doc.meta or {}).get("fiscal_quarter")]
+            if annual and len(annual) < len(in_year):
+                tiers.append([doc.key for doc in annual])
+        if in_year:
+            tiers.append([doc.key for doc in in_year])
+    tiers.append([doc.key for doc in mine])
+    unique: list[list[str]] = []
+    for tier in tiers:
+        if tier and tier not in unique:
+            unique.append(tier)
+    return unique
