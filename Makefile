@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip>=24"
 	$(PY) -m pip install -q -e '.[dev,local-llm]'
+	$(PY) -m retrieval.onnx_model
 	touch $(STAMP)
 
 ## system-deps: Debian packages for OCR, PDF rendering and browser tests (installed when missing)

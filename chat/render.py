@@ -24,6 +24,8 @@ MAX_TABLE_ROWS = 2000
 #: longer ones in a sortable, paged table, which must hold numbers to sort them by value.
 MESSAGE_TABLE_ROWS = 25
 METADATA_KEY = "tradeassist"
+#: The side element that lists a document answer's citations (the panel's title when it opens).
+SOURCES_ELEMENT = "Sources of this answer"
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_. -]+")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
@@ -142,7 +144,14 @@ def answer_content(answer: Answer) -> tuple[str, list]:
             name = citation_name(citation, index)
             names.append(name)
             # Snippets are retrieved text: shown as plain data, with remote images neutralised.
-            elements.append(cl.Text(name=name, content=strip_remote_images(citation.snippet), display="side"))
+            # Each passage is headed by its own label: Chainlit (>= 2.11) opens the side panel by
+            # itself with every side element of the chat stacked under one title, so a passage
+            # must say which file and page it comes from rather than borrow the panel's title.
+            content = f"**{name}**\n\n{strip_remote_images(citation.snippet)}"
+            elements.append(cl.Text(name=name, content=content, display="side"))
+        # Added last, so the panel Chainlit opens by itself is titled for what it stacks (all the
+        # passages), not with the last citation's label; a click on a label still opens that one.
+        elements.append(cl.Text(name=SOURCES_ELEMENT, content="\n".join(f"- {n}" for n in names), display="side"))
         lines.append("**Sources:** " + " ".join(names))
     if not lines and not elements:
         lines.append("_(The answer is empty.)_")
