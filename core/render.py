@@ -12,7 +12,7 @@ from rich.text import Text
 
 from core.answer import Answer, Notice
 from core.jsonform import json_value
-from core.table_format import column_formats
+from core.table_format import NUMERIC_KINDS, column_formats
 
 MAX_TERMINAL_ROWS = 50
 
@@ -35,7 +35,7 @@ def render_answer(answer: Answer, console: Console) -> None:
         table = RichTable(show_lines=False, header_style="bold")
         formats = column_formats(frame)
         for column in frame.columns:
-            numeric = formats[column].kind in ("integer", "number", "significant")
+            numeric = formats[column].kind in NUMERIC_KINDS
             table.add_column(escape(str(column)), justify="right" if numeric else "left")
         for row in frame.head(MAX_TERMINAL_ROWS).itertuples(index=False):
             # Cells are data: escaped, so a value such as "[red]" is shown, not read as a style.

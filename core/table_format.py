@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 #: Column names whose whole numbers are labels, not quantities: shown without separators.
 _PLAIN_INTEGER_NAME = re.compile(r"(^|_)(id|year|yr|block|height|number|no|code|zip)$", re.IGNORECASE)
+#: Kinds shown as numbers (right-aligned). "mixed": a column of unlike quantities (a table of metrics).
+NUMERIC_KINDS = ("integer", "number", "significant", "mixed")
+#: Largest to smallest magnitude in a column beyond which one number of decimals cannot suit all.
+MIXED_RANGE = 1e3
 _ISO_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 
 
@@ -27,7 +31,7 @@ _ISO_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[
 class ColumnFormat:
     """How one column is shown: its kind and, for numbers, decimals and thousands grouping."""
 
-    kind: str  # "integer", "number", "significant", "date", "datetime", "text"
+    kind: str  # one of NUMERIC_KINDS, "date", "datetime" or "text"
     decimals: int = 0
     grouped: bool = True
     time_format: str = "%Y-%m-%d %H:%M"
@@ -46,10 +50,14 @@ class ColumnFormat:
         number = float(value)
         if math.isinf(number):
             return "∞" if number > 0 else "-∞"
+        separator = "," if self.grouped else ""
+        if self.kind == "mixed":  # each value on its own scale: 1,500 days beside a 0.0399 return
+            if number.is_integer():
+                return f"{number:{separator}.0f}"
+            return f"{number:{separator}.2f}" if abs(number) >= 1 else f"{number:.4g}"
         if self.kind == "significant" or (self.kind == "number" and 0 < abs(number) < 10 ** (2 - self.decimals)):
             # A small value in a column of larger ones (DOGE beside AAPL) keeps its significant digits.
             return f"{number:.3g}" if self.kind == "number" else f"{number:.4g}"
-        separator = "," if self.grouped else ""
         return f"{number:{separator}.{self.decimals}f}"
 
 
@@ -132,6 +140,9 @@ def column_format(name: str, values: pd.Series) -> ColumnFormat:
         grouped = not _PLAIN_INTEGER_NAME.search(str(name))
         if numbers.empty or (numbers == numbers.round()).all():
             return ColumnFormat("integer", 0, grouped)
+        magnitudes = numbers.abs()[numbers != 0]
+        if float(magnitudes.max()) >= MIXED_RANGE * float(magnitudes.min()):
+            return ColumnFormat("mixed", 0, grouped)
         kind, decimals = _decimals_for(numbers)
         return ColumnFormat(kind, decimals, grouped)
     stamps = _as_datetimes(values)
@@ -156,7 +167,7 @@ def format_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def numeric_columns(frame: pd.DataFrame) -> list[str]:
     """The columns shown as numbers (right-aligned in tables)."""
-    return [c for c, fmt in column_formats(frame).items() if fmt.kind in ("integer", "number", "significant")]
+    return [c for c, fmt in column_formats(frame).items() if fmt.kind in NUMERIC_KINDS]
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
@@ -172,7 +183,7 @@ def markdown_table(frame: pd.DataFrame, max_rows: int | None = None) -> str:
     shown = frame if max_rows is None else frame.head(max_rows)
     formats = column_formats(frame)
     header = "| " + " | ".join(markdown_cell(str(c)) for c in shown.columns) + " |"
-    rule = "| " + " | ".join("---:" if formats[c].kind in ("integer", "number", "significant") else "---"
+    rule = "| " + " | ".join("---:" if formats[c].kind in NUMERIC_KINDS else "---"
                              for c in shown.columns) + " |"
     rows = ["| " + " | ".join(markdown_cell(formats[c](v)) or " " for c, v in zip(shown.columns, row)) + " |"
             for row in shown.itertuples(index=False)]
@@ -189,7 +200,7 @@ def sortable_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column, fmt in column_formats(frame).items():
         if fmt.kind in ("date", "datetime"):
             shown[column] = [fmt(value) for value in frame[column]]
-        elif fmt.kind == "number":
+        elif fmt.kind in ("number", "significant", "mixed"):
             # Rounded to the column's decimals, or to 3 significant digits below those decimals.
             shown[column] = [v if _missing(v) or not math.isfinite(float(v)) else float(fmt(v).replace(",", ""))
                              for v in frame[column]]

@@ -104,7 +104,8 @@ def _ingest_demo_documents(console, settings) -> None:
         console.print(f"[yellow]Some demo documents could not be ingested[/] ({reasons}).")
     if report.stored:
         console.print(f"Demo documents: {report.stored} ingested ({report.pages} pages, {report.chunks} chunks) "
-                      f"in {report.seconds:.1f} s; ask e.g. \"What does the trading policy say about crypto limits?\"")
+                      f"in {report.seconds:.1f} s; ask e.g. "
+                      "\"What do my documents say about the foreign exchange hedge ratio?\"")
     elif not report.failures:
         console.print("The demo documents are already ingested.")
 

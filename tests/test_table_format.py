@@ -43,6 +43,13 @@ def test_each_column_is_formatted_as_a_whole(column, expected):
     assert list(format_frame(FRAME)[column]) == expected
 
 
+def test_a_column_of_unlike_quantities_formats_each_value_on_its_own_scale():
+    metrics = pd.DataFrame({"metric": ["return", "signals", "days", "drawdown", "turnover"],
+                            "value": [0.0399, 1500.0, 749.0, -0.3486, 23.1917]})
+    assert list(format_frame(metrics)["value"]) == ["0.0399", "1,500", "749", "-0.3486", "23.19"]
+    assert sortable_frame(metrics)["value"].tolist() == [0.0399, 1500.0, 749.0, -0.3486, 23.19]
+
+
 def test_the_raw_frame_is_left_as_it_is():
     before = FRAME.copy()
     format_frame(FRAME), markdown_table(FRAME), sortable_frame(FRAME)
