@@ -7,7 +7,10 @@ named in the request, default ``api``). Each user has a token-bucket rate limit.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
+import secrets
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
@@ -71,8 +74,14 @@ def create_api(
     service_token: str | None = None,
     storage: LocalFileStorage | None = None,
     upload_limits: UploadLimits = UploadLimits(),
+    state_key: bytes | None = None,
 ) -> FastAPI:
-    """The API app, to be mounted at ``/api`` on the chat's server."""
+    """The API app, to be mounted at ``/api`` on the chat's server.
+
+    ``state_key`` signs the route state sent with each answer, so that a follow-up's context is
+    trusted only as this server issued it (a random key per process when not given).
+    """
+    signer = StateSigner(state_key or secrets.token_bytes(32))
     api = FastAPI(
         title="tradeassist API",
         version="0.1.0",
@@ -126,7 +135,7 @@ def create_api(
         user = body.user if (who.service and body.user) else who.user
         try:
             UserStore.check_name(user)
-            history = tuple(Turn(t.question, _context_answer(t.answer)) for t in body.context)
+            history = tuple(Turn(t.question, _context_answer(t.answer, signer)) for t in body.context)
             question = build_question(body.question, user=user, route=body.route, history=history)
         except TradeAssistError as exc:
             return JSONResponse({"error": error_json(exc)}, status_code=getattr(exc, "status", 400))
@@ -138,6 +147,7 @@ def create_api(
         # Route state (e.g. the SQL plan) travels with the answer so that a client can send it
         # back in ``context`` and follow-ups ("and for MSFT?") reuse it.
         data["state"] = json_safe_state(answer.state)
+        data["state_signature"] = signer.sign(data["state"])
         return JSONResponse(data, status_code=status)
 
     @api.post("/ingest", summary="Ingest uploaded documents for the calling user")
@@ -192,7 +202,23 @@ def create_api(
     return api
 
 
-def _context_answer(data: dict[str, Any] | None):
+class StateSigner:
+    """Signs the route state an answer carries, and checks it when a client sends it back."""
+
+    def __init__(self, key: bytes):
+        self.key = hashlib.sha256(b"tradeassist answer state\0" + key).digest()
+
+    def sign(self, state: dict[str, Any]) -> str:
+        """The signature of one state (canonical JSON, HMAC-SHA256)."""
+        raw = json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+        return hmac.new(self.key, raw, hashlib.sha256).hexdigest()
+
+    def valid(self, state: dict[str, Any], signature: object) -> bool:
+        """True when ``signature`` is this server's for ``state``."""
+        return isinstance(signature, str) and hmac.compare_digest(self.sign(state), signature)
+
+
+def _context_answer(data: dict[str, Any] | None, signer: StateSigner):
     if not data:
         return None
     try:
@@ -202,7 +228,13 @@ def _context_answer(data: dict[str, Any] | None):
             f"Bad context: an earlier answer is not in the JSON form /api/ask returns ({type(exc).__name__})."
         ) from None
     state = data.get("state")
-    return answer.replace(state=state) if isinstance(state, dict) else answer
+    if not isinstance(state, dict) or not state:
+        return answer
+    # A plan the server did not issue could steer the planner anywhere: refused, not trusted.
+    if not signer.valid(state, data.get("state_signature")):
+        raise BadInputError("Bad context: an answer's 'state' was not issued by this server or was changed; "
+                            "send answers back exactly as /api/ask returned them.")
+    return answer.replace(state=state)
 
 
 def mount_api(server_app: FastAPI, api: FastAPI, prefix: str = "/api") -> None:

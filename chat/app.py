@@ -30,9 +30,9 @@ from chat.export import ExportTurn, notebook_bytes, settings_secrets
 from chat.guards import install_guards
 from chat.history import make_data_layer, storage_for
 from chat.offline_page import LocalAssetsOnly
-from chat.ratelimit import make_limiter
+from chat.ratelimit import TokenBucketLimiter, make_limiter
 from chat.render import METADATA_KEY, send_answer
-from chat.safety import UploadLimits, screen_upload, strip_remote_images
+from chat.safety import UploadLimits, plain_name, screen_upload, strip_remote_images
 from chat.service import ROUTE_CHOICES, BackendPool, TextRelay, build_question, chat_settings
 from chat.upload import FileResult, ingest_files
 from chat.sessions import SESSION_KEY
@@ -46,6 +46,7 @@ USERS = UserStore(SETTINGS)
 POOL = BackendPool(SETTINGS, CHAT.chat_routes, workers=CHAT.ask_workers, per_user=CHAT.ask_per_user,
                    ingest_workers=CHAT.ingest_workers)
 UPLOAD_LIMITS = UploadLimits(CHAT.upload_max_files, int(CHAT.upload_max_mb * 1024 * 1024))
+MESSAGE_LIMIT = TokenBucketLimiter(CHAT.ws_rate_per_minute, CHAT.ws_burst)
 MODEL_CHOICES = {"auto (local model, cloud, then offline)": "auto", "offline only": "offline"}
 
 mount_api(
@@ -57,6 +58,7 @@ mount_api(
         service_token=CHAT.api_token,
         storage=storage_for(SETTINGS),
         upload_limits=UPLOAD_LIMITS,
+        state_key=os.environ["CHAINLIT_AUTH_SECRET"].encode(),
     ),
 )
 install_guards(server_app, USERS, CHAT, os.environ["CHAINLIT_AUTH_SECRET"])
@@ -238,18 +240,20 @@ async def ingest_attachments(elements: list) -> list[FileResult]:
         async def progress(result: FileResult, index: int, total: int) -> None:
             status = f"failed: {result.error}" if result.error else f"{result.pages} pages, {result.chunks} chunks"
             counter = f"{index}/{total} " if total else ""
-            lines.append(f"{counter}**{result.name}**: {status}")
+            # File names and reasons are the uploader's text: shown literally, never as markdown images.
+            lines.append(f"{counter}**{plain_name(result.name)}**: {strip_remote_images(status)}")
             step.output = "\n\n".join(lines)
             await step.update()
 
         for result in results:
             await progress(result, 0, 0)
-        results += await ingest_files(files, kinds, SETTINGS, _user_name(), on_done=progress)
+        results += await ingest_files(files, kinds, SETTINGS, _user_name(), on_done=progress,
+                                      executor=POOL.ingest_executor)
     good = [r for r in results if not r.error]
     pages = sum(r.pages for r in good)
     chunks = sum(r.chunks for r in good)
     summary = f"ready: {pages} pages, {chunks} chunks from {len(good)} file(s) ({time.perf_counter() - started:.1f} s)"
-    bad = [f"- {r.name}: {r.error}" for r in results if r.error]
+    bad = [f"- {plain_name(r.name)}: {strip_remote_images(r.error)}" for r in results if r.error]
     if bad:
         summary += "\n\nThese files failed (the others are in):\n" + "\n".join(bad)
     await cl.Message(content=summary).send()
@@ -258,6 +262,10 @@ async def ingest_attachments(elements: list) -> list[FileResult]:
 
 @cl.on_message
 async def _on_message(message: cl.Message) -> None:
+    allowed, wait = MESSAGE_LIMIT.allow(_user_name())
+    if not allowed:  # the websocket chat has the same kind of per-user limit as the HTTP API
+        await cl.ErrorMessage(content=f"Too many messages; wait {max(1, round(wait))} s and send it again.").send()
+        return
     if message.command == "Export":
         await export_notebook()
         return

@@ -37,6 +37,9 @@ def prepare_app_root(home: Path) -> Path:
         if (root / "public").is_symlink():
             (root / "public").unlink()
         shutil.copytree(PROJECT_ROOT / "public", root / "public", dirs_exist_ok=True)
+        # copytree copies the source's modes; inside the home everything is the owner's only.
+        for path in [root / "public", *(root / "public").rglob("*")]:
+            path.chmod(0o700 if path.is_dir() else 0o600)
     for name in (".chainlit", "chainlit.md"):
         link, target = root / name, PROJECT_ROOT / name
         if link.is_symlink() and link.resolve() != target.resolve():
@@ -98,6 +101,11 @@ def register(app: typer.Typer) -> None:
                 f"'tradeassist users add {name} --replace'.",
                 fg=typer.colors.YELLOW,
             )
+        from chat.upload import remove_stale_uploads
+
+        remove_stale_uploads(settings.ensure_home())
+        # Everything the server writes (history, element files, document store) is the owner's only.
+        os.umask(0o077)
         env = dict(os.environ)
         env.setdefault("CHAINLIT_AUTH_SECRET", ensure_auth_secret(settings))
         env.setdefault("CHAINLIT_APP_ROOT", str(prepare_app_root(settings.ensure_home())))

@@ -10,6 +10,28 @@ from chat.sessions import SessionGuard
 from chat.users import UserStore
 
 
+def serving_origins(configured: list[str], host: str, port: int) -> list[str]:
+    """The browser origins allowed to call this server: its own address on the port it really serves.
+
+    Loopback entries for another port (the project's config names port 8000) are replaced by
+    this server's own; other configured origins are kept.
+    """
+    own = [f"{scheme}://{name}:{port}" for scheme in ("http", "https")
+           for name in dict.fromkeys((host, "127.0.0.1", "localhost")) if name not in ("0.0.0.0", "::")]
+    kept = [o for o in configured if not any(o.startswith(f"{scheme}://{name}:") for scheme in ("http", "https")
+                                             for name in ("127.0.0.1", "localhost", host))]
+    return [*kept, *own]
+
+
+def set_cors_origins(server_app, origins: list[str]) -> None:
+    """Point Chainlit's CORS middleware (added at its import, built at the first request) at ``origins``."""
+    from starlette.middleware.cors import CORSMiddleware
+
+    for middleware in server_app.user_middleware:
+        if middleware.cls is CORSMiddleware:
+            middleware.kwargs["allow_origins"] = list(origins)
+
+
 def install_guards(server_app, users: UserStore, chat: ChatSettings, secret: str) -> None:
     """Add session revocation, the failed-login limit and security headers to Chainlit's server.
 
@@ -23,3 +45,7 @@ def install_guards(server_app, users: UserStore, chat: ChatSettings, secret: str
         per_address=FailureLimiter(chat.login_max_failures_per_address, chat.login_window_s),
     )
     server_app.add_middleware(SecurityHeaders)
+    from chainlit.config import config
+
+    set_cors_origins(server_app, serving_origins(list(config.project.allow_origins), config.run.host,
+                                                 int(config.run.port)))

@@ -179,10 +179,16 @@ class LocalFileStorage:
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
         def write() -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # Owner-only whatever the process's umask: element files hold answers and uploads.
+            for folder in (path.parent.parent, path.parent):
+                folder.mkdir(mode=0o700, exist_ok=True)
+                folder.chmod(0o700)
             if overwrite or not path.exists():
-                path.write_bytes(raw)
-                path.with_name(path.name + ".mime").write_text(mime or "application/octet-stream")
+                sidecar = path.with_name(path.name + ".mime")
+                for target, content in ((path, raw), (sidecar, (mime or "application/octet-stream").encode())):
+                    target.touch(mode=0o600, exist_ok=True)
+                    target.chmod(0o600)
+                    target.write_bytes(content)
 
         await asyncio.to_thread(write)
         return {"object_key": object_key, "url": await self.get_read_url(object_key)}

@@ -39,6 +39,15 @@ def strip_remote_images(markdown: str) -> str:
     return _REF_DEF.sub(lambda m: m.group(0).replace("[", "\\[", 1), text)
 
 
+#: Characters that give markdown meaning; a file name is shown with each of them escaped.
+_MARKDOWN_CHARS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+
+
+def plain_name(name: str) -> str:
+    """A file name as literal markdown text: ``![x](http://host/p)`` shows as typed, never as an image."""
+    return _MARKDOWN_CHARS.sub(r"\\\1", name.replace("\n", " ").replace("\r", " "))
+
+
 @dataclass(frozen=True)
 class UploadLimits:
     """How many files and how large an upload may be."""

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from core.errors import IngestError, TradeAssistError
@@ -68,3 +69,26 @@ async def ingest_files(
         if on_done is not None:
             await on_done(result, index, len(files))
     return results
+
+
+def remove_stale_uploads(home: Path, older_than_s: float = 3600.0) -> int:
+    """Remove upload scratch folders (``<home>/tmp/upload-*``) a crashed server left behind.
+
+    A live upload's folder is removed by the ingest pipeline itself within its time limits, so
+    anything older than ``older_than_s`` belongs to a process that died (kill -9, power loss).
+    """
+    import shutil
+    import time
+
+    scratch = home / "tmp"
+    removed = 0
+    if not scratch.is_dir():
+        return 0
+    for folder in scratch.glob("upload-*"):
+        try:
+            if time.time() - folder.stat().st_mtime > older_than_s:
+                shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
+                removed += 1
+        except OSError:
+            continue  # another server sharing this home removed it first
+    return removed

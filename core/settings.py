@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import platformdirs
@@ -132,8 +133,15 @@ class Settings(BaseSettings):
         return self.db_url or str(self.demo_db_path())
 
     def ensure_home(self) -> Path:
-        """Create the home folder if needed and return it."""
-        self.home.mkdir(parents=True, exist_ok=True)
+        """Create the home folder if needed, owner-only, and return it.
+
+        It holds password hashes, chat history and private documents: whatever the umask, other
+        local users may not enter it (an existing home of ours is tightened to mode 700 too).
+        """
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = self.home.stat()
+        if info.st_mode & 0o077 and info.st_uid == os.getuid():
+            self.home.chmod(0o700)
         return self.home
 
 

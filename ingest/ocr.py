@@ -39,7 +39,8 @@ def ocr_image(image: Image, *, timeout_s: float, lang: str = "eng", what: str = 
     except RuntimeError as exc:
         # pytesseract kills the tesseract process and raises RuntimeError on timeout.
         if "timeout" in str(exc).lower():
-            raise IngestError(f"OCR of {what} took longer than {timeout_s:g} s (limit ocr_timeout_s)") from exc
+            raise IngestError(f"OCR of {what} took longer than {timeout_s:g} s "
+                              "(limit ocr_timeout_s per page, or what was left of ocr_budget_s)") from exc
         raise IngestError(f"OCR of {what} failed: {exc}") from exc
     except pytesseract.TesseractError as exc:
         raise IngestError(f"OCR of {what} failed: {exc.message or exc}") from exc

@@ -230,6 +230,8 @@ def looks_like_sql(text: str) -> bool:
         return True
     try:
         tree = sqlglot.parse_one(text, read="duckdb")
+    except RecursionError:
+        return True  # a SELECT nested past the parser's depth: SQL, which the guard refuses clearly
     except SqlglotError:
         return False
     return tree is not None and not isinstance(tree, exp.Command)
@@ -248,6 +250,8 @@ def _parses(text: str) -> bool:
     try:
         tree = sqlglot.parse_one(text, read="duckdb")
         return tree is not None and not (isinstance(tree, exp.Command) and len(text.split()) > 6)
+    except RecursionError:
+        return True  # too deeply nested to parse: treated as SQL, which the guard refuses
     except SqlglotError:
         return False
     finally:

@@ -93,3 +93,11 @@ def test_a_bad_file_fails_alone():
     assert refused[0][0] == "b.pdf" and "cannot be ingested" in refused[0][1]
     with pytest.raises(BadInputError, match="too many"):
         screen_upload([("a.txt", b"x")] * 4, limits)
+
+
+def test_file_names_are_shown_literally():
+    from chat.safety import plain_name
+
+    shown = plain_name("![x](http://127.0.0.1:9/pixel.png).pdf")
+    assert "![" not in shown and "](" not in shown
+    assert shown.replace("\\", "") == "![x](http://127.0.0.1:9/pixel.png).pdf"

@@ -45,13 +45,21 @@ DB_PASSWORD = "S3cret-Export-7731"
 def server(tmp_path_factory, demo_duckdb, demo_postgres):
     url = demo_postgres.replace("postgresql://postgres@", f"postgresql://postgres:{DB_PASSWORD}@", 1)
     assert DB_PASSWORD in url
-    running = start_chat_server(tmp_path_factory.mktemp("secure"), demo_duckdb, extra_env={
+    folder = tmp_path_factory.mktemp("secure")
+    # Raw upload bytes a crashed server left behind (kill -9 mid-upload): removed at the next start.
+    stale = folder / "home" / "tmp" / "upload-crashed"
+    stale.mkdir(parents=True)
+    stale.parent.chmod(0o700)  # as the product creates it; the home itself is left as a user might
+    (stale / "statement.pdf").write_bytes(b"%PDF- private")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    running = start_chat_server(folder, demo_duckdb, extra_env={
         "TRADEASSIST_DB_URL": url,
         "TRADEASSIST_LOGIN_MAX_FAILURES": "3",
         "TRADEASSIST_LOGIN_MAX_FAILURES_PER_ADDRESS": "6",
         "TRADEASSIST_ASK_PER_USER": "2",
         "TRADEASSIST_WS_BURST": "4",
         "TRADEASSIST_WS_RATE_PER_MINUTE": "6",
+        "TRADEASSIST_SQL_TIMEOUT_S": "3",
     })
     yield running
     stop_chat_server(running)
@@ -159,3 +167,249 @@ def test_password_change_removal_and_logout_end_sessions_at_once(server, users):
     # Another session of the same user is untouched by that logout.
     other = _login(server, "leaver", "third password 3")
     assert _get(server, "/user", other).status_code == 200
+
+
+# Medium 3 -----------------------------------------------------------------------------------------
+
+
+def _api(server, body: dict, token: str | None = None, timeout: float = 60) -> httpx.Response:
+    return httpx.post(server.url + "/api/ask", json=body, timeout=timeout,
+                      headers={"Authorization": f"Bearer {token or server.token}"})
+
+
+def test_padding_memory_bomb_is_refused_quickly(server):
+    started = time.monotonic()
+    answer = _api(server, {"question": "SELECT lpad(name, 20000000, 'y') FROM accounts", "route": "sql"})
+    assert answer.status_code == 400 and "lpad to width" in answer.json()["error"]["message"], answer.text
+    assert time.monotonic() - started < 10 and len(answer.content) < 100_000
+
+
+# Medium 4 -----------------------------------------------------------------------------------------
+
+SLOW_SQL = ("SELECT count(*) AS n FROM trades a JOIN trades b ON a.symbol = b.symbol "
+            "JOIN trades c ON b.symbol = c.symbol")
+
+
+def test_one_user_cannot_starve_questions_or_logins(server, users):
+    users.add("hasty", "hasty password")
+    hasty = users.new_token("hasty")
+
+    async def storm():
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            slow = [asyncio.create_task(http.post("/api/ask", json={"question": SLOW_SQL, "route": "sql"},
+                                                  headers={"Authorization": f"Bearer {hasty}"}))
+                    for _ in range(6)]
+            await asyncio.sleep(0.5)  # the slow ones are running
+            started = time.monotonic()
+            other = await http.post("/api/ask", json={"question": "What was the latest close of AAPL?"},
+                                    headers={"Authorization": f"Bearer {server.token}"})
+            other_s = time.monotonic() - started
+            started = time.monotonic()
+            login = await http.post("/login", data={"username": server.user, "password": server.password})
+            login_s = time.monotonic() - started
+            return [await t for t in slow], other, other_s, login, login_s
+
+    slow, other, other_s, login, login_s = asyncio.run(storm())
+    statuses = sorted(r.status_code for r in slow)
+    assert statuses.count(429) == 4, [r.text[:200] for r in slow]  # two may run at once, per user
+    assert "questions running already" in next(r for r in slow if r.status_code == 429).text
+    assert other.status_code == 200 and login.status_code == 200
+    # Neither waited for the slow questions (each runs up to the 3 s SQL time limit).
+    assert other_s < 3.0 and login_s < 2.0, (other_s, login_s)
+
+
+# Medium 5 -----------------------------------------------------------------------------------------
+
+
+def _raw_post(server, path: str, length: int, token: str | None) -> tuple[float, bytes]:
+    """Send only the headers of a huge POST; returns how fast, and what, the server answered."""
+    import socket
+
+    host, port = server.url.rsplit("/", 1)[-1].split(":")
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{auth}"
+            f"Content-Length: {length}\r\n\r\n").encode()
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        started = time.monotonic()
+        sock.sendall(head + b"{" + b" " * 1024)
+        reply = sock.recv(4096)
+        return time.monotonic() - started, reply
+
+
+def test_token_and_size_are_checked_before_the_body_is_read(server):
+    seconds, reply = _raw_post(server, "/api/ingest", 1024 ** 3, None)
+    assert reply.startswith(b"HTTP/1.1 401") and seconds < 3, reply[:200]
+    seconds, reply = _raw_post(server, "/api/ask", 300 * 1024 ** 2, server.token)
+    assert reply.startswith(b"HTTP/1.1 413") and seconds < 3, reply[:200]
+    assert not list((server.home / "tmp").glob("*")) if (server.home / "tmp").exists() else True
+
+
+# Medium 6 -----------------------------------------------------------------------------------------
+
+HOSTILE_HTML = b"<html><body><script>fetch('/project/threads',{method:'POST'})</script>hello</body></html>"
+
+
+def test_uploaded_html_is_a_download_and_every_response_has_security_headers(server):
+    cookie = _login(server, server.user, server.password)
+    me = _get(server, "/user", cookie).json()
+    from chat.history import storage_for
+
+    storage = storage_for(Settings(home=server.home))
+    key = f"{me['id']}/{'0' * 8}-html/report.html"
+    asyncio.run(storage.upload_file(key, HOSTILE_HTML, mime="text/html"))
+    served = _get(server, f"/api/files/{key}", cookie)
+    assert served.status_code == 200 and served.content == HOSTILE_HTML
+    assert served.headers["content-type"].startswith("application/octet-stream")
+    assert served.headers["content-disposition"].startswith("attachment")
+    assert "sandbox" in served.headers["content-security-policy"]
+    assert served.headers["x-content-type-options"] == "nosniff"
+
+    async def session_file():
+        chat = ChatClient(server.url, cookie)
+        await chat.connect()
+        async with httpx.AsyncClient(base_url=server.url, headers={"Cookie": cookie}, timeout=30) as http:
+            up = await http.post("/project/file", params={"session_id": chat.session_id},
+                                 files={"file": ("page.html", HOSTILE_HTML, "text/html")})
+            got = await http.get(f"/project/file/{up.json()['id']}", params={"session_id": chat.session_id})
+        await chat.close()
+        return got
+
+    got = asyncio.run(session_file())
+    assert got.status_code == 200 and not got.headers["content-type"].startswith("text/html")
+    assert got.headers["content-disposition"].startswith("attachment") and "sandbox" in got.headers[
+        "content-security-policy"]
+    page = httpx.get(server.url + "/", timeout=30)
+    for name in ("content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy"):
+        assert name in page.headers, name
+    policy = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "http" not in policy  # 'self' only, no CDN host
+    over_https = httpx.post(server.url + "/login", data={"username": server.user, "password": server.password},
+                            headers={"X-Forwarded-Proto": "https"}, timeout=30)
+    assert "secure" in over_https.headers["set-cookie"].lower()
+    plain = httpx.post(server.url + "/login", data={"username": server.user, "password": server.password},
+                       timeout=30)
+    assert "secure" not in plain.headers["set-cookie"].lower()
+
+
+# Medium 7 -----------------------------------------------------------------------------------------
+
+
+def test_state_is_owner_only(server):
+    _login(server, server.user, server.password)  # the history database exists from the first login on
+    assert stat.S_IMODE(server.home.stat().st_mode) == 0o700
+    opened = []
+    for path in server.home.rglob("*"):
+        if path.name == "demo.duckdb":  # the test's own copy of the data, not the product's state
+            continue
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        if mode & 0o077 and not path.is_symlink():
+            opened.append((str(path.relative_to(server.home)), oct(mode)))
+    assert not opened, opened
+    for name in ("users.sqlite", "chat.sqlite", "chainlit_auth_secret"):
+        assert stat.S_IMODE((server.home / name).stat().st_mode) == 0o600, name
+
+
+# Medium 8 -----------------------------------------------------------------------------------------
+
+
+def _try_login(server, name: str, password: str, address: str) -> httpx.Response:
+    return httpx.post(server.url + "/login", data={"username": name, "password": password},
+                      headers={"X-Forwarded-For": address}, timeout=30)
+
+
+def test_failed_logins_are_limited_per_account_and_per_address(server, users):
+    users.add("target", "target password")
+    for attempt in range(3):
+        assert _try_login(server, "target", f"wrong {attempt}", "10.0.0.1").status_code == 401
+    locked = _try_login(server, "target", "target password", "10.0.0.2")  # even the right one, elsewhere
+    assert locked.status_code == 429 and "Too many failed logins" in locked.json()["detail"]
+    assert int(locked.headers["retry-after"]) > 0
+    # One address guessing many accounts is stopped too; other addresses still log in.
+    for number in range(6):
+        assert _try_login(server, f"nobody{number}", "wrong password", "10.0.0.9").status_code == 401
+    assert _try_login(server, server.user, server.password, "10.0.0.9").status_code == 429
+    assert _try_login(server, server.user, server.password, "10.0.0.3").status_code == 200
+
+
+# Medium 9 -----------------------------------------------------------------------------------------
+
+
+def test_history_keeps_every_element_under_its_owner(server):
+    from chat_pdf import make_pdf
+
+    pdf = make_pdf([["Desk handbook"], ["Settlement of equity trades happens two business days after trade date."]])
+    ingest = httpx.post(server.url + "/api/ingest", files={"files": ("Ops, manual é.pdf", pdf)}, timeout=120,
+                        headers={"Authorization": f"Bearer {server.token}"})
+    assert ingest.status_code == 200, ingest.text
+    cookie = _login(server, server.user, server.password)
+
+    async def talk():
+        chat = ChatClient(server.url, cookie)
+        await chat.connect()
+        first = await chat.ask("What was the daily close of AAPL over the last month?")
+        cited = await chat.ask("When does settlement of equity trades happen according to my documents?")
+        await chat.close()
+        return chat.thread_id, first, cited
+
+    _, first, cited = asyncio.run(talk())
+    assert "plotly" in {e["type"] for e in first.elements}, first.text
+    assert any(e.get("name", "").startswith("[1") for e in cited.elements), [e.get("name") for e in cited.elements]
+    time.sleep(1.0)  # the data layer writes elements as tasks of their own
+    me = _get(server, "/user", cookie).json()
+    files = server.home / "chat-files"
+    assert not (files / "unknown").exists()
+    listed = _threads(server, cookie).json()["data"]
+    thread_id = next(t["id"] for t in listed if "settlement" in json.dumps(t).lower() or "AAPL" in json.dumps(t))
+    thread = _get(server, f"/project/thread/{thread_id}", cookie)
+    assert thread.status_code == 200, server.log_text()[-3000:]
+    elements = thread.json().get("elements") or []
+    names = {e["name"] for e in elements}
+    assert any(n.startswith("[1") for n in names), names  # citations are saved too
+    for element in elements:
+        assert element["objectKey"].startswith(f"{me['id']}/"), element["objectKey"]
+        assert _get(server, element["url"], cookie).status_code == 200, element["name"]
+        one = _get(server, f"/project/thread/{thread_id}/element/{element['id']}", cookie)
+        assert one.status_code == 200 and one.json()["id"] == element["id"]
+    assert "Invalid file key" not in server.log_text()
+
+
+# Low 10 -------------------------------------------------------------------------------------------
+
+
+def test_low_severity_items(server, users):
+    # Deep nesting is refused with a clear 400, and the log gets no traceback.
+    before = len(server.log_text())
+    nested = _api(server, {"question": "SELECT " + "(" * 500 + "1" + ")" * 500, "route": "sql"})
+    assert nested.status_code == 400 and "nested too deeply" in nested.json()["error"]["message"], nested.text
+    assert "Traceback" not in server.log_text()[before:]
+    # A follow-up plan the server did not issue is refused, not run.
+    asked = _api(server, {"question": "What was the latest close of AAPL?"}).json()
+    forged = dict(asked, state={**asked["state"], "plan": {"table": "trades", "kind": "??"}})
+    bad = _api(server, {"question": "and for MSFT?", "context": [{"question": "latest close of AAPL", "answer": forged}]})
+    assert bad.status_code == 400 and "not issued by this server" in bad.json()["error"]["message"]
+    good = _api(server, {"question": "and for MSFT?", "context": [{"question": "latest close of AAPL", "answer": asked}]})
+    assert good.status_code == 200 and "MSFT" in (good.json()["sql"] or "")
+    # CORS answers the port the server really listens on, not a hard-coded 8000.
+    port = server.url.rsplit(":", 1)[1]
+    mine = httpx.options(server.url + "/user", headers={"Origin": f"http://127.0.0.1:{port}",
+                                                         "Access-Control-Request-Method": "GET"}, timeout=30)
+    assert mine.headers.get("access-control-allow-origin") == f"http://127.0.0.1:{port}"
+    if port != "8000":
+        stale = httpx.options(server.url + "/user", headers={"Origin": "http://127.0.0.1:8000",
+                                                              "Access-Control-Request-Method": "GET"}, timeout=30)
+        assert stale.headers.get("access-control-allow-origin") is None
+    # The websocket chat has a per-user message limit (burst 4 here).
+    users.add("chatty", "chatty password")
+    cookie = _login(server, "chatty", "chatty password")
+
+    async def flood():
+        chat = ChatClient(server.url, cookie)
+        await chat.connect()
+        replies = [await chat.ask("hello") for _ in range(6)]
+        await chat.close()
+        return replies
+
+    replies = asyncio.run(flood())
+    assert sum("Too many messages" in r.text for r in replies) >= 2, [r.text[:80] for r in replies]
+    # Raw upload bytes from a crashed run are gone.
+    assert not (server.home / "tmp" / "upload-crashed").exists()
