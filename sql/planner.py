@@ -11,6 +11,7 @@ Intent instead of starting over. No language model, no database round trip.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import sqlglot.expressions as exp
@@ -26,6 +27,7 @@ from sql.planner_intent import Filter, GroupKey, Intent, Measure
 from sql.planner_verify import subject_columns, unaccounted_words
 from sql.values import ValueRef
 
+_CODE = re.compile(r"[A-Z0-9][A-Z0-9.\-]{0,9}")
 #: Below this confidence the planner asks instead of answering.
 CONFIDENCE_THRESHOLD = 0.6
 _FOLLOW_UP_STARTS = ("and ", "what about", "how about", "same for", "same but", "now ", "only ", "just ",
@@ -341,9 +343,23 @@ class Planner:
                 entity = next((s.right for s in catalog.links.get(g.table, ()) if s.left_column == g.column
                                and catalog.definitions.tables[s.right].subject == s.right_column), None)
             label = catalog.definitions.tables[entity].label if entity else None
-            if label and GroupKey(entity, label) not in groups:
-                out.append(GroupKey(entity, label))
+            for name in (label, self._code_column(entity, label) if label else None):
+                if name and GroupKey(entity, name) not in groups and GroupKey(entity, name) not in out:
+                    out.append(GroupKey(entity, name))
         return out
+
+    def _code_column(self, entity: str, label: str) -> str | None:
+        """The entity's short unique code beside its name (a ticker symbol), read from the indexed values:
+        every value a short capitalised code, as many distinct ones as there are names."""
+        values = self.catalog.values.by_column
+        names = set(map(str, values.get((entity, label), ())))
+        for column in self.catalog.columns(entity):
+            if column == label or self.catalog.kind(entity, column) != "text":
+                continue
+            codes = set(map(str, values.get((entity, column), ())))
+            if names and len(codes) == len(names) and all(_CODE.fullmatch(c) for c in codes):
+                return column
+        return None
 
     def _having_intent(self, fact: str, roles: Roles, parsed: Parsed, filters: list[Filter], having: list[Filter],
                        keys: list[GroupKey | None], measures: list[Measure]) -> Intent:

@@ -154,6 +154,14 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
                     roles.subject, subject_next = nxt, False
                     if nxt.values:  # "which stocks": the subject and a filter at once
                         roles.filters.append(nxt)
+                elif w == "which" and isinstance(nxt, Mention) and nxt.values and not nxt.concepts and (
+                    catalog.definitions.tables[nxt.values[0].table].subject
+                    not in (None, nxt.values[0].column)
+                    and catalog.definitions.tables[nxt.values[0].table].label != nxt.values[0].column
+                ):
+                    # "which stock" where "stock" is only a type value: the entity of that type
+                    roles.subject = Mention(nxt.start, nxt.end, nxt.text, [Concept("table", nxt.values[0].table)])
+                    subject_next = False
                 elif isinstance(nxt, Token) and nxt.norm in TIME_UNITS:
                     roles.subject, subject_next = TIME_UNITS[nxt.norm], False
             if w in GROUP_MARKERS or (w == "and" and last_was_group):
@@ -187,6 +195,7 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
                 pending_agg = "sum"
             elif w == "number" and isinstance(nxt, Token | Mention):
                 pending_agg = "count"
+                group_next = False  # "by number of trades": what orders the rows, not a grouping
             elif w == "count":
                 before = items[index - 1] if index else None
                 if isinstance(before, Mention) and "table" in before.kinds():  # "trade count"
@@ -306,6 +315,10 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
             roles.dates.append(m)
     if pending_agg == "count" and not roles.count_tables and not roles.count_distinct:
         roles.count_pending = True
+    for comp in parsed.comparisons:  # "more than 50 transactions": those are counted
+        counted = next((m for m in parsed.mentions() if m.start == comp.at_token), None)
+        if counted is not None and not comp.money:
+            roles.count_tables.extend(c.table for c in counted.concepts if c.kind == "table")
     # A table noun that is also a measure word ("value of positions") is the table when another
     # measure is named: drop it as a measure, keep it as a cue.
     if len(roles.measures) > 1:

@@ -111,3 +111,38 @@ def test_context_must_be_a_list_of_questions(tmp_path):
     path.write_text('{"question": "x", "gold_sql": "SELECT 1", "context": "latest close of AAPL"}\n')
     with pytest.raises(BadInputError, match="context"):
         load_cases(path)
+
+
+def _unfamiliar_builder():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("heldout_unfamiliar_db", HERE / "heldout" / "unfamiliar_db.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_held_out_demo_set_is_honest(route):
+    """The blind demo set: wrong answers stay rare (<= 5%) and most questions are answered right."""
+    from sql.evaluate import evaluate, load_cases
+
+    report = evaluate(load_cases(HERE / "heldout" / "demo.jsonl"), route.settings, route)
+    wrong = [(c.id, c.question, c.reason) for c in report.cases if c.outcome == "wrong"]
+    assert len(wrong) <= 2, wrong
+    assert report.count("right") >= 26, report.summary()
+
+
+def test_held_out_unfamiliar_set_is_honest(tmp_path_factory):
+    """The blind set over a database nobody described (prefixed camelCase names, no definitions file)."""
+    from sql.evaluate import evaluate, load_cases
+    from sql.route import SqlRoute
+
+    path = _unfamiliar_builder().build(tmp_path_factory.mktemp("unfamiliar") / "unfamiliar.duckdb")
+    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("unf_home"), today=TODAY, db_url=str(path)))
+    try:
+        report = evaluate(load_cases(HERE / "heldout" / "unfamiliar.jsonl"), route.settings, route)
+    finally:
+        route.close()
+    wrong = [(c.id, c.question, c.reason) for c in report.cases if c.outcome == "wrong"]
+    assert len(wrong) <= 1, wrong
+    assert report.count("right") >= 8, report.summary()
