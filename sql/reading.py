@@ -165,7 +165,7 @@ class _Reader:
             text += f" and {len(parts) - 3} more parts"
         if isinstance(tree, exp.Union) and tree.args.get("distinct") is not False:
             text += ", duplicates removed"
-        words = Words({}, [], self.catalog, names=self.names)
+        words = Words({}, [], self.catalog, names=self.names, brief=self._nested)
         items = parts[0].expressions if isinstance(parts[0], exp.Select) else []
         order, tail = self._order_limit(tree, words, readings[0].labels, [], items)
         tables = tuple(dict.fromkeys(t for r in readings for t in r.tables))
@@ -175,7 +175,7 @@ class _Reader:
     def _select(self, select: exp.Select) -> SqlReading:
         aliases, tables, sources = self._sources(select)
         outputs = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
-        words = Words(aliases, tables, self.catalog, outputs, self._derived(sources), self.names)
+        words = Words(aliases, tables, self.catalog, outputs, self._derived(sources), self.names, self._nested)
         group = select.args.get("group")
         # ROLLUP / CUBE / GROUPING SETS group by their columns and add subtotal rows.
         keys, subtotals = [], False
@@ -204,7 +204,7 @@ class _Reader:
             head += " per " + join_words([self._group_words(g, words) for g in group_exprs])
         source = self._source_words(sources, words)
         counted = f"count of {source}" in head
-        text = head + ("" if counted else f", {source}") + time_range
+        text = head + ("" if counted or not sources else f", {source}") + time_range
         if filters:
             text += " where " + (words.condition(filters[0]) if len(filters) == 1 else
                                  " and ".join(words.grouped(f) for f in filters))
@@ -247,7 +247,8 @@ class _Reader:
             if isinstance(inner, exp.Select):
                 aliases, tables, inner_sources = self._sources(inner)
                 outputs = {e.alias_or_name: (e.this if isinstance(e, exp.Alias) else e) for e in inner.expressions}
-                derived[name] = (Words(aliases, tables, self.catalog, outputs, names=self.names), outputs)
+                derived[name] = (Words(aliases, tables, self.catalog, outputs, names=self.names, brief=self._nested),
+                                 outputs)
         return derived
 
     def _source_words(self, sources: list[tuple[str, exp.Expression]], words: Words) -> str:
@@ -265,6 +266,14 @@ class _Reader:
         if len(described) == 1:
             return described[0]
         return f"{described[0]} (with {join_words(described[1:])})"
+
+    def _nested(self, inner: exp.Expression) -> str | None:
+        """A nested query's own reading when it is short (scalar subqueries in expressions), else None."""
+        try:
+            text = _Reader(self.catalog, None).statement(inner).text if isinstance(inner, exp.Query) else ""
+        except Exception:  # noqa: BLE001 - the outer reading falls back to "a value from a subquery"
+            return None
+        return text if text and len(text) <= 100 else None
 
     def _brief(self, inner: exp.Expression, words: Words) -> str:
         """A step's own reading when it is short, else just the tables it reads."""

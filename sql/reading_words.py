@@ -15,17 +15,20 @@ import sqlglot.expressions as exp
 from sql.reading_names import acronyms, fold_date, humanise, interval, is_time_name, strip_cast
 
 _UNIT_WORDS = {"dow": "weekday", "dayofweek": "weekday", "isodow": "weekday", "doy": "day of year",
-               "dayofyear": "day of year", "epoch": "epoch seconds"}
+               "dayofyear": "day of year", "epoch": "epoch seconds", "dayofweekiso": "weekday",
+               "dayname": "weekday name", "monthname": "month name", "weekofyear": "week", "dayofmonth": "day"}
+_PART_FUNCTIONS = ("Year", "Month", "Quarter", "Day", "Hour", "Minute", "Week", "WeekOfYear", "DayOfWeek",
+                   "DayOfWeekIso", "DayOfMonth", "DayOfYear", "Dayname", "Monthname")
 _TEXT_NAMES = {"side", "desk", "sector", "strategy", "exchange", "currency", "country", "category", "asset_class",
                "description", "label", "city", "region", "code"}
+_OPERATOR = re.compile(r" (x|\+|-|/) ")
 _COMPARISONS = {exp.GT: "above", exp.GTE: "at least", exp.LT: "below", exp.LTE: "at most",
                 exp.EQ: "is", exp.NEQ: "is not"}
 _DATE_BOUNDS = {exp.GT: "after", exp.GTE: "since", exp.LT: "before", exp.LTE: "up to"}
 _AGGREGATES = {exp.Sum: "sum of", exp.Avg: "average", exp.Max: "maximum", exp.Min: "minimum",
                exp.Median: "median", exp.Stddev: "standard deviation of",
                exp.StddevSamp: "standard deviation of", exp.StddevPop: "population standard deviation of",
-               exp.Variance: "variance of", exp.VariancePop: "population variance of",
-               exp.ArgMax: "value at the maximum of", exp.ArgMin: "value at the minimum of"}
+               exp.Variance: "variance of", exp.VariancePop: "population variance of"}
 _ANONYMOUS_AGGREGATES = {"sum": "sum of", "avg": "average", "mean": "average", "median": "median",
                          "stddev": "standard deviation of", "stddev_samp": "standard deviation of",
                          "var_samp": "variance of", "first": "first", "last": "last", "any_value": "any",
@@ -33,7 +36,7 @@ _ANONYMOUS_AGGREGATES = {"sum": "sum of", "avg": "average", "mean": "average", "
 _ARITHMETIC = {exp.Mul: "x", exp.Div: "/", exp.Add: "+", exp.Sub: "-", exp.Mod: "mod", exp.IntDiv: "//"}
 #: Functions that only change how a value is shown, not what it is.
 _TRANSPARENT = (exp.Round, exp.Cast, exp.TryCast, exp.Paren, exp.TsOrDsToTimestamp, exp.TsOrDsToDate)
-MAX_PHRASE = 110
+MAX_PHRASE = 200
 
 
 class Words:
@@ -42,8 +45,10 @@ class Words:
     def __init__(self, aliases: Mapping[str, str], tables: list[str], catalog=None,
                  outputs: Mapping[str, exp.Expression] | None = None,
                  derived: Mapping[str, tuple[Words, Mapping[str, exp.Expression]]] | None = None,
-                 names=None):
+                 names=None, brief=None):
         self.aliases = dict(aliases)
+        #: Reads a nested query in a few words (the reader's own reading of it), or None.
+        self.brief = brief
         #: The catalog's reading of every schema name (``sql.naming.SchemaNames``): prefixes gone,
         #: abbreviations expanded ('sbTxAmount' -> 'amount').
         self.names = names
@@ -179,6 +184,8 @@ class Words:
         if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.PercentileCont | exp.PercentileDisc):
             ordered = node.expression.expressions[0] if isinstance(node.expression, exp.Order) else None
             return self._percentile(node.this, ordered.this if ordered is not None else None, sub)
+        if isinstance(node, (exp.ArgMax, exp.ArgMin)):
+            return self._arg_extreme(node, sub)
         for kind, word in _AGGREGATES.items():
             if type(node) is kind:
                 return f"{word} {self._operand(node.this, sub)}"
@@ -202,7 +209,21 @@ class Words:
         if isinstance(inner, tuple(_ARITHMETIC)) and not isinstance(inner.expression, exp.Interval) or (
                 isinstance(inner, (exp.Case, exp.If, exp.Filter)) or " as a percent of " in text):
             return f"({text})"
+        if isinstance(inner, exp.Column) and _OPERATOR.search(text) and not (text[0] == "(" and text[-1] == ")"):
+            return f"({text})"  # a step's column that is itself arithmetic keeps its grouping
         return text
+
+    def _arg_extreme(self, node: exp.Expression, depth: int) -> str:
+        """ARG_MAX(close, date) -> 'latest close (by date)'; ARG_MAX(symbol, volume) -> 'symbol at the highest volume'."""
+        value = self.expr(node.this, depth)
+        key = node.expression
+        if key is None:
+            return value
+        if self.is_time(key):
+            word = "latest" if isinstance(node, exp.ArgMax) else "earliest"
+            return f"{word} {value} (by {self.expr(key, depth)})"
+        word = "highest" if isinstance(node, exp.ArgMax) else "lowest"
+        return f"{value} at the {word} {self.expr(key, depth)}"
 
     def _count(self, node: exp.Count, depth: int) -> str:
         arg = node.this
@@ -258,6 +279,9 @@ class Words:
         return f"{base} ({', '.join(scope)})" if scope else base
 
     def _function(self, node: exp.Expression, depth: int) -> str:
+        if isinstance(node, (exp.Cast, exp.TryCast)) and node.to.is_type("date") and isinstance(node.this, exp.Column) \
+                and is_time_name(node.this.name) and node.this.name.lower() not in ("date", "day"):
+            return f"day of {self.expr(node.this, depth)}"  # a timestamp cut to its calendar day
         if isinstance(node, _TRANSPARENT):
             return self.expr(node.this, depth)
         if isinstance(node, exp.Neg):
@@ -275,11 +299,12 @@ class Words:
             part = self.time_part(node) or "a date part"
             column = next(node.find_all(exp.Column), None)
             return part if " of " in part or column is None else f"{part} of {self.expr(column, depth)}"
-        if type(node).__name__ in ("Year", "Month", "Quarter", "Day", "Hour", "Week", "DayOfWeek", "DayOfMonth"):
+        if type(node).__name__ in _PART_FUNCTIONS:
             unit = _UNIT_WORDS.get(type(node).__name__.lower(), humanise(type(node).__name__))
             return f"{unit} of {self.expr(node.this, depth)}"
         if isinstance(node, exp.Subquery):
-            return "a value from a subquery"
+            text = self.brief(node.this) if self.brief is not None else None
+            return f"({text})" if text else "a value from a subquery"
         if isinstance(node, exp.Condition) and isinstance(node, (exp.Predicate, exp.Connector, exp.Not)):
             return self.condition(node, depth)
         name = node.name if isinstance(node, exp.Anonymous) else (
@@ -409,7 +434,8 @@ class Words:
             condition = f" where {scope.condition(where.this, depth)}" if where is not None else ""
             return f"the {scope.expr(inner.expressions[0], depth)} of {self.subquery_tables(node)}{condition}"
         if isinstance(node, exp.Subquery):
-            return f"a value from a subquery over {self.subquery_tables(node)}"
+            text = self.brief(node.this) if self.brief is not None else None
+            return f"({text})" if text else f"a value from a subquery over {self.subquery_tables(node)}"
         return self.value(node)
 
     def _in(self, node: exp.In, depth: int, negated: bool) -> str:

@@ -157,6 +157,18 @@ READINGS = [
      "sum of quantity per symbol and side, trades, with subtotals"),
     ("postgres", "SELECT symbol, side, SUM(quantity) FROM trades GROUP BY GROUPING SETS ((symbol), (side))",
      "sum of quantity per symbol and side, trades, with subtotals"),
+    # latest values, scalar subqueries in arithmetic, days of timestamps
+    ("duckdb", "SELECT SUM(p.quantity * l.last_close) FROM positions p JOIN (SELECT symbol, arg_max(close, date) "
+               "AS last_close FROM daily_bars GROUP BY symbol) l ON l.symbol = p.symbol WHERE p.account_id = 3",
+     "sum of (quantity x latest close (by date)), positions (with a subquery (latest close (by date) per symbol, "
+     "daily bars)) where account id is 3"),
+    ("duckdb", "SELECT 100 * ((SELECT close FROM daily_bars WHERE symbol = 'SPY' ORDER BY date DESC LIMIT 1) / "
+               "(SELECT close FROM daily_bars WHERE symbol = 'SPY' AND date < DATE '2026-01-01' ORDER BY date DESC "
+               "LIMIT 1) - 1)",
+     "100 x (((close of SPY, daily bars, the latest) / (close of SPY, daily bars before 2026-01-01, the latest)) - 1)"),
+    ("duckdb", "SELECT arg_max(symbol, volume) FROM daily_bars", "symbol at the highest volume, daily bars"),
+    ("duckdb", "SELECT COUNT(*) / COUNT(DISTINCT CAST(executed_at AS DATE)) FROM trades",
+     "count of trades / number of distinct day of executed at"),
     # names humanised
     ("duckdb", "SELECT sbCustCountry, SUM(sbTxAmount) FROM sbTransaction GROUP BY sbCustCountry",
      "sum of sb transaction amount per sb customer country, sb transaction"),
