@@ -155,7 +155,8 @@ class Gateway:
             latency = _ms(started)
             call.attempts.append(Attempt(provider.name, "ok", "", latency))
             tokens_in, tokens_out = _usage(message, call.messages, text)
-            info = ModelInfo(method=self.method, provider=provider.name, model=provider.model, tokens_in=tokens_in,
+            info = ModelInfo(method=self.method, provider=provider.name, model=served_model(provider, message),
+                             tokens_in=tokens_in,
                              tokens_out=tokens_out, latency_ms=round(deadline_ms(deadline), 1),
                              cost_usd=round(provider.cost(tokens_in, tokens_out), 8))
             metadata = getattr(message, "response_metadata", None) or {}
@@ -187,6 +188,8 @@ class ModelStream:
         self.text = ""
         self._cancelled = False
         self._source: Iterator | None = None
+        self._provider: Provider | None = None
+        self._served: str | None = None
 
     def cancel(self) -> None:
         """Stop: the next piece is not read and the connection is closed (safe from any thread)."""
@@ -237,6 +240,7 @@ class ModelStream:
 
     def _run(self, provider: Provider, started: float) -> Iterator[str]:
         deadline = Deadline(provider.timeouts.total_s)
+        self._provider = provider
         usage: dict[str, int] = {}
         source = iter(provider.chat(streaming=True).stream(self.messages,
                                                            **_limits(provider, self.task, self.max_tokens)))
@@ -294,6 +298,7 @@ class ModelStream:
 
     async def _arun(self, provider: Provider, started: float) -> AsyncIterator[str]:
         deadline = Deadline(provider.timeouts.total_s)
+        self._provider = provider
         usage: dict[str, int] = {}
         source = provider.chat(streaming=True).astream(self.messages, **_limits(provider, self.task, self.max_tokens))
         try:
@@ -317,6 +322,9 @@ class ModelStream:
         for key, value in (getattr(chunk, "usage_metadata", None) or {}).items():
             if key in ("input_tokens", "output_tokens") and isinstance(value, int):
                 usage[key] = usage.get(key, 0) + value
+        if getattr(chunk, "response_metadata", None) and self._provider is not None:
+            self._served = served_model(self._provider, chunk) if chunk.response_metadata.get("model_name") \
+                else self._served
         piece = _text_of(chunk)
         self.text += piece
         return piece
@@ -342,7 +350,7 @@ class ModelStream:
             self.attempts.append(Attempt(provider.name, "ok", "", _ms(started)))
         tokens_in = usage.get("input_tokens") or _estimate(self.messages)
         tokens_out = usage.get("output_tokens") or max(1, len(self.text) // 4)
-        self.model = ModelInfo(method=self.method, provider=provider.name, model=provider.model,
+        self.model = ModelInfo(method=self.method, provider=provider.name, model=self._served or provider.model,
                                tokens_in=tokens_in, tokens_out=tokens_out, latency_ms=round(_ms(started), 1),
                                cost_usd=round(provider.cost(tokens_in, tokens_out), 8))
 
@@ -401,6 +409,20 @@ def _text_of(message: Any) -> str:
     if isinstance(content, list):  # Anthropic-style content blocks
         return "".join(block.get("text", "") if isinstance(block, dict) else str(block) for block in content)
     return str(content)
+
+
+def served_model(provider: Provider, message: Any) -> str:
+    """The model that wrote a reply, as the server names it; the configured name otherwise.
+
+    Who wrote an answer is shown with it: llama.cpp answers any model name with the one model it
+    loaded, so the configured name ("default") would not say which model that was.
+    """
+    from pathlib import PurePath
+
+    served = str((getattr(message, "response_metadata", None) or {}).get("model_name") or "")
+    if not served or provider.name != "local":  # vLLM and cloud APIs serve the name they were asked for
+        return provider.model
+    return PurePath(served).name if served.endswith(".gguf") else served
 
 
 def _usage(message: Any, messages: list, text: str) -> tuple[int, int]:

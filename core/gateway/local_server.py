@@ -84,7 +84,8 @@ class LlamaCppServer:
         import httpx
 
         output = open(self.log, "wb") if self.log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
-        self.process = subprocess.Popen(self.command(), stdout=output, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(self.command(), stdout=output, stderr=subprocess.STDOUT,
+                                        preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -124,3 +125,12 @@ class LlamaCppServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    # A killed test run or benchmark must not leave a server holding a core: the kernel sends the
+    # child SIGTERM when its parent dies (prctl PR_SET_PDEATHSIG).
+    import ctypes
+    import signal
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)

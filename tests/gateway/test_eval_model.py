@@ -43,5 +43,5 @@ def test_model_path_is_scored_beside_the_planner(model_settings, demo_duckdb):
     planner_c, model_c, combined_c = outcomes["c"]
     assert model_c == "clarified" and combined_c == planner_c  # prose is refused: the planner's outcome stands
     assert report.counts("model") == {"right": 1, "clarified": 1, "wrong": 1, "error": 0}
-    assert report.cases[0].model_name == "default" and "AVG(close)" in report.cases[1].sql
+    assert report.cases[0].model_name == "test-model" and "AVG(close)" in report.cases[1].sql
     assert json.loads(json.dumps(report.to_json(), default=str))["counts"]["planner + model"]["wrong"] >= 1

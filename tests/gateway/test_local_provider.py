@@ -19,7 +19,7 @@ def test_local_sits_after_vllm_and_before_the_cloud(model_settings):
         assert [p.name for p in gateway.route(task="sql")] == ["vllm", "local", "openai"]
         result = gateway.complete("hello", task="sql")
     assert result.text == "from llama.cpp" and result.model.provider == "local"
-    assert result.model.model == "default" and result.model.cost_usd == 0.0
+    assert result.model.model == "test-model" and result.model.cost_usd == 0.0  # the name the server gives
     assert [a.provider for a in result.attempts] == ["vllm", "local"] and cloud.completions == 0
     assert local.requests[-1]["path"] == "/v1/chat/completions"  # the bare address got /v1
 

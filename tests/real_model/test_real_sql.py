@@ -20,7 +20,7 @@ UNPLANNABLE = "correlation of AAPL and MSFT daily returns"
 
 @pytest.fixture
 def model_route(real_settings, demo_duckdb):
-    settings = real_settings(db_url=str(demo_duckdb), llm_max_tokens=96)
+    settings = real_settings(db_url=str(demo_duckdb), llm_max_tokens=96, llm_sql_corrections=1)
     route = SqlRoute(settings)
     route.llm_engine = VannaSqlEngine(Gateway.from_settings(settings), settings, teacher=route.teacher(),
                                       database=lambda: route.engine()[0])
@@ -38,7 +38,7 @@ def test_model_sql_is_guarded_or_refused_and_the_product_asks_back(model_route, 
         # Shown only after the guard and the database's probe accepted it, with who wrote it.
         database, planner = model_route.engine()
         guard_sql(answer.sql.statement, planner.catalog.schema, database.dialect, default_limit=1000, max_rows=1000)
-        assert answer.model.provider == "local" and answer.model.model and answer.table is not None
+        assert answer.model.provider == "local" and answer.model.model.endswith(".gguf") and answer.table is not None
     else:
         # Refused: the planner's clarifying question, never the model's text or SQL.
         assert answer.needs_clarification and answer.model.method == "planner" and answer.sql is None

@@ -16,7 +16,7 @@ STORY = [("user", "Write a long story about a stock trader in Tokyo, with many d
                   "her week.")]
 
 
-def test_sync_stream_hands_over_real_tokens_as_they_are_written(real_settings):
+def test_sync_stream_hands_over_real_tokens_as_they_are_written(real_settings, llama_server):
     gateway = Gateway.from_settings(real_settings())
     arrivals: list[tuple[float, str]] = []
     started = time.perf_counter()
@@ -28,6 +28,7 @@ def test_sync_stream_hands_over_real_tokens_as_they_are_written(real_settings):
     assert arrivals[-1][0] - arrivals[0][0] > 0.05  # pieces arrive over time, not as one block
     assert not any(marker in text for marker in ("<|im_start|>", "<|im_end|>", "<|endoftext|>"))
     assert stream.model.provider == "local" and stream.model.method == "llm"
+    assert stream.model.model == llama_server.model.name  # who wrote it: the served model, not "default"
     assert stream.attempts[-1].outcome == "ok" and 0 < stream.model.tokens_out <= 48
 
 
