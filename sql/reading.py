@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import sqlglot
 import sqlglot.expressions as exp
 
+from sql.identifiers import split_identifier
 from sql.reading_names import fold_date, humanise, is_time_name, strip_cast
 from sql.reading_words import Words, join_words
 
@@ -319,7 +320,7 @@ class _Reader:
             column = strip_cast(node.this) if isinstance(node, (exp.EQ, exp.In)) else None
             literals = ([node.expression] if isinstance(node, exp.EQ) else
                         list(node.expressions) if isinstance(node, exp.In) and not node.args.get("query") else [])
-            if (isinstance(column, exp.Column) and column.name.lower() in ENTITY_NAMES and literals
+            if (isinstance(column, exp.Column) and _entity_name(column.name) and literals
                     and column.table not in words.ambiguous
                     and all(isinstance(v, exp.Literal) and v.is_string for v in literals) and not found):
                 found = [v.name for v in literals]
@@ -377,6 +378,12 @@ class _Reader:
         if offset is not None and isinstance(offset.expression, exp.Literal):
             tail += f", skipping the first {offset.expression.this}"
         return tuple(keys), tail
+
+
+def _entity_name(name: str) -> bool:
+    """True for a column naming the thing a row is about: symbol, ticker, 'sbTickerSymbol', 'ORD_TKR'."""
+    parts = split_identifier(name)
+    return name.lower() in ENTITY_NAMES or bool(parts) and (parts[-1] in ENTITY_NAMES or parts[-1] in ("sym", "tkr"))
 
 
 def _order_tail(keys: list[OrderKey], limit: int | None, measures) -> str:

@@ -14,7 +14,7 @@ import re
 import sqlglot.expressions as exp
 
 from sql.identifiers import ABBREVIATIONS as IDENTIFIER_WORDS
-from sql.identifiers import TABLE_MARKERS
+from sql.identifiers import TABLE_MARKERS, split_identifier
 
 #: Abbreviations common in trading schemas, expanded when names are humanised.
 ABBREVIATIONS = {
@@ -55,9 +55,16 @@ def acronyms(text: str) -> str:
 
 
 def is_time_name(name: str) -> bool:
-    """True when a column's name says it holds a date or a time."""
+    """True when a column's name says it holds a date or a time ('executed_at', 'sbDpDt', 'TRADE_DATE')."""
     lowered = str(name).lower()
-    return lowered in _TIME_WORDS or lowered.endswith(_TIME_SUFFIXES) or lowered.startswith("date")
+    if lowered in _TIME_WORDS or lowered.endswith(_TIME_SUFFIXES) or lowered.startswith("date"):
+        return True
+    parts = split_identifier(str(name))
+    if len(parts) < 2:
+        return False
+    last = parts[-1]
+    expanded = ABBREVIATIONS.get(last) or (IDENTIFIER_WORDS.get(last) or (last,))[0]
+    return expanded in _TIME_WORDS or last in ("at", "on")
 
 
 def fold_date(node: exp.Expression) -> dt.date | None:

@@ -479,21 +479,26 @@ class Words:
         inner = strip_cast(node)
         if not isinstance(inner, exp.Column):
             return False
-        table = self.column_table(inner)
-        try:
-            kind = self.catalog.kind(table, inner.name) if self.catalog is not None and table else None
-        except (AttributeError, KeyError, TypeError):
-            kind = None
+        kind = self._kind(inner)
         if kind is not None:
             return kind == "text"
         name = inner.name.lower()
         return name in _TEXT_NAMES or name.endswith(("name", "symbol", "ticker", "status", "type", "address", "hash"))
 
+    def _kind(self, column: exp.Column) -> str | None:
+        """The catalog's kind of a column (number, text, date, timestamp ...), or None without a catalog."""
+        table = self.column_table(column)
+        try:
+            return self.catalog.kind(table, column.name) if self.catalog is not None and table else None
+        except (AttributeError, KeyError, TypeError):
+            return None
+
     def is_time(self, node: exp.Expression) -> bool:
         """True when an expression is a date/time column (possibly cast) or a time part."""
         inner = strip_cast(node)
         if isinstance(inner, exp.Column):
-            return is_time_name(inner.name)
+            kind = self._kind(inner)
+            return kind in ("date", "timestamp") if kind is not None else is_time_name(inner.name)
         return isinstance(inner, (exp.DateTrunc, exp.TimestampTrunc, exp.TimeToStr)) or (
             isinstance(inner, exp.Anonymous) and inner.name.lower() in ("strftime", "to_char"))
 

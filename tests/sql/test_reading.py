@@ -169,6 +169,10 @@ READINGS = [
     ("duckdb", "SELECT arg_max(symbol, volume) FROM daily_bars", "symbol at the highest volume, daily bars"),
     ("duckdb", "SELECT COUNT(*) / COUNT(DISTINCT CAST(executed_at AS DATE)) FROM trades",
      "count of trades / number of distinct day of executed at"),
+    ("duckdb", "SELECT p.sbDpClose FROM sbDailyPrice p JOIN sbTicker k ON k.sbTickerId = p.sbDpTickerId "
+               "WHERE k.sbTickerSymbol = 'NVDA' ORDER BY p.sbDpDt DESC LIMIT 1",
+     "sb dp close of NVDA, sb daily price (with sb ticker), the latest"),
+    ("sqlite", "SELECT COUNT(*) FROM orders WHERE createdAt >= '2026-01-01'", "count of orders with created at since 2026-01-01"),
     # names humanised
     ("duckdb", "SELECT sbCustCountry, SUM(sbTxAmount) FROM sbTransaction GROUP BY sbCustCountry",
      "sum of sb transaction amount per sb customer country, sb transaction"),
@@ -224,7 +228,7 @@ UNDESCRIBED = [
     ("broker", 'SELECT COUNT(*) FROM "tblTrades" WHERE "trdSide" = \'S\'', "count of trades where side is 'S' (sell)"),
     ("payments", 'SELECT m."mkMerchCtry", SUM(p."mkPayAmt") FROM "mkPayment" p JOIN "mkMerchant" m '
                  'ON m."mkMerchId" = p."mkPayMerchId" GROUP BY 1', "sum of amount per country, payments (with merchants)"),
-    ("clearing", 'SELECT AVG("LMT_PX") FROM "T_ORD" WHERE "ORD_TKR" = \'AAPL\'', "average limit price, orders where ticker is 'AAPL'"),
+    ("clearing", 'SELECT AVG("LMT_PX") FROM "T_ORD" WHERE "ORD_TKR" = \'AAPL\'', "average limit price of AAPL, orders"),
 ]
 
 
