@@ -22,7 +22,7 @@ from chat.safety import strip_remote_images
 MAX_TABLE_ROWS = 2000
 #: Results up to this many rows are shown formatted for reading (1,234.50) in the message itself;
 #: longer ones in a sortable, paged table, which must hold numbers to sort them by value.
-MESSAGE_TABLE_ROWS = 25
+MESSAGE_TABLE_ROWS = 15
 METADATA_KEY = "tradeassist"
 #: The side element that lists a document answer's citations (the panel's title when it opens).
 SOURCES_ELEMENT = "Sources of this answer"
