@@ -24,7 +24,7 @@ AGGREGATE_WORDS = {
     "max": "max", "maximum": "max", "peak": "max", "highest": "max", "largest": "max", "biggest": "max",
     "greatest": "max", "min": "min", "minimum": "min", "lowest": "min", "smallest": "min",
     "count": "count", "tally": "count",
-    "median": "median", "percentile": "quantile", "quantile": "quantile",
+    "median": "median", "percentile": "quantile", "quantile": "quantile", "averaging": "avg", "averaged": "avg",
 }
 SUPERLATIVES = {
     "highest": "desc", "largest": "desc", "biggest": "desc", "greatest": "desc", "most": "desc",
@@ -62,6 +62,9 @@ _SORT_FIRST = re.compile(r"\b(?:(?:the )?(?:biggest|largest|highest|best|top|mos
                          r"|(?:sorted|ranked|ordered) (?:by [a-z ]+?)?(?:descending|desc)|in descending order)\b")
 _SPLIT_BY = re.compile(r"\b(?:split|broken down|break(?: it| that| this)? down|breakdown|broken out|grouped)"
                        r"(?: it| that| this| them)? (by|per)\b")
+_MARKED_AT = re.compile(r"\b(?:(?:marked|priced|valued|marking|pricing|valuing)(?: to market)? )?(?:at|to|using|on) "
+                        r"(?:the )?(?:last|latest|current|most recent|today's) (?:close|closes|closing price|closing prices|"
+                        r"price|prices|mark|marks)\b", re.IGNORECASE)
 _PERCENTILE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? percentile\b")
 WRITE_WORDS = {"delete", "drop", "insert", "update", "truncate", "alter", "create", "remove", "erase",
                "wipe", "modify", "replace", "grant", "revoke", "merge", "upsert", "rename", "purge"}
@@ -193,6 +196,8 @@ def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
                  lambda m: ("highest " if m.group(1).lower() == "high" else "lowest ") + m.group(1), raw,
                  flags=re.IGNORECASE)
     raw = re.sub(r"\b[Pp]&[Ll]\b", "pnl", raw)  # "P&L": one word, as the definitions spell it
+    # "marked at the latest close": how a value is priced, which the value metric itself says
+    raw = _MARKED_AT.sub(lambda m: " " * len(m.group(0)), raw)
     # "in USD", "in dollars": the unit of a money figure, not a currency filter
     raw = re.sub(r"\bin (?:usd|us dollars|dollars|\$)(?=\W|$)", lambda m: " " * len(m.group(0)), raw,
                  flags=re.IGNORECASE)

@@ -96,20 +96,24 @@ class Planner:
                 "I could not link everything in the question to one table; try naming the data "
                 "(trades, orders, prices, positions, transfers)."))
         readings = []
+        top = candidates[0][0]
         for score, table in candidates[:3]:
             intent, issues = self.intent_for(table, roles, parsed)
-            if intent is not None:
-                readings.append((score, table, intent, issues))
+            if intent is not None and score >= top - 3:
+                ignored = unaccounted_words(parsed, intent, self.catalog, roles.absorbed)
+                readings.append((score, table, intent, issues, ignored))
         if not readings:
             return Plan(None, None, None, 0.0, clarify="I could not tell what to compute.")
-        best_score, _table, best, issues = readings[0]
+        # The reading that uses the most of the question wins; the table score breaks ties.
+        readings.sort(key=lambda r: (len(r[3]) + len(r[4]), -r[0]))
+        best_score, _table, best, issues, ignored = readings[0]
+        readings = [r for r in readings if len(r[3]) + len(r[4]) == len(issues) + len(ignored)]
         confidence = self._confidence(parsed, roles, issues)
-        ignored = unaccounted_words(parsed, best, self.catalog, roles.absorbed)
         if ignored:
             # A word the plan did not use means it answers some other question.
             confidence = min(confidence, CONFIDENCE_THRESHOLD - 0.1) - 0.1 * (len(ignored) - 1)
             issues = [*issues, *(f"'{w}' is not used by the plan" for w in ignored)]
-        close = [r for r in readings[1:] if best_score - r[0] < 0.5 and describe_intent(r[2], self.catalog)
+        close = [r for r in readings[1:] if abs(best_score - r[0]) < 0.5 and describe_intent(r[2], self.catalog)
                  != describe_intent(best, self.catalog)]
         if close:
             confidence = min(confidence, 0.5)
@@ -135,6 +139,8 @@ class Planner:
             else:
                 (having if on_aggregate else compared).append(found)
         filters, multi = self._filters(fact, roles, parsed, issues, skip=comparison_mentions)
+        # a unit or measure read with a number ("50M shares") is accounted for by that condition
+        roles.absorbed += [m for m in parsed.mentions() if id(m) in comparison_mentions and m not in roles.absorbed]
         filters += compared
         groups: list[GroupKey] = []
         for m in roles.groups:
@@ -319,6 +325,7 @@ class Planner:
             groups += [GroupKey(fact, date_column, g) for g in grains]
         if (parsed.period or grains) and not date_column:
             issues.append(f"{fact} has no date to filter on")
+        issues += self._fan_out(fact, [*filters, *groups, *[m for m in measures if m.table]])
         if kind == "aggregate":
             groups = self._with_labels(groups)
         if parsed.sort and order is None and measures and kind in ("aggregate", "rows"):
@@ -328,6 +335,19 @@ class Planner:
             period=parsed.period, order=order, order_by=order_by, limit=limit, condition=condition, show=show,
         )
         return intent, issues
+
+    def _fan_out(self, fact: str, parts: list) -> list[str]:
+        """Issues for joins that leave the fact table towards its children: a filter reached that way
+        repeats or drops the fact's rows ("instruments ... of the Crypto desk" through every trade)."""
+        catalog = self.catalog
+        issues = []
+        for table in dict.fromkeys(p.table for p in parts if p.table and p.table != fact):
+            for step in catalog.join_path(fact, table) or ():
+                key = tuple(catalog.schema.tables[step.right].primary_key or ())
+                if key != (step.right_column,):
+                    issues.append(f"{table} is reached from {fact} through {step.right}, which repeats rows")
+                    break
+        return issues
 
     def _with_labels(self, groups: list[GroupKey]) -> list[GroupKey]:
         """Groups by a numeric key also show the entity's name ("each broker": its name, not its id);

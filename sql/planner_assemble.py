@@ -112,7 +112,8 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
     words = [t.norm for t in parsed.tokens]
     text = " ".join(t.low for t in parsed.tokens)
     roles.percent = any(
-        w in PERCENT_WORDS and (w != "share" or words[i + 1: i + 2] == ["of"]) for i, w in enumerate(words)
+        w in PERCENT_WORDS and (w != "share" or (parsed.tokens[i].low == "share" and words[i + 1: i + 2] == ["of"]))
+        for i, w in enumerate(words)
     )
     roles.often = any(w in OFTEN_WORDS for w in words)
     lows = [t.low for t in parsed.tokens]

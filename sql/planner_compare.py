@@ -36,6 +36,14 @@ def _agg_before(parsed: Parsed, mention: Mention) -> str | None:
     return None
 
 
+def _agg_word_at(parsed: Parsed, index: int) -> str | None:
+    """The aggregate a word right before a comparison names ("averaging" more than ...), if any."""
+    if 0 <= index < len(parsed.tokens) and parsed.tokens[index].low in AGGREGATE_WORDS:
+        word = parsed.tokens[index].low
+        return None if word in SUPERLATIVES or AGGREGATE_WORDS[word] == "count" else AGGREGATE_WORDS[word]
+    return None
+
+
 def amount_column(fact: str, catalog: Catalog, unit: str) -> str | None:
     """The fact table's column counted in units ("shares", "coins"): its quantity or amount."""
     for (table, column), cdef in catalog.definitions.columns.items():
@@ -83,7 +91,8 @@ def read_comparison(comp: Comparison, fact: str, parsed: Parsed, catalog: Catalo
         column = amount_column(fact, catalog, after.text.lower())
         if column is not None:
             used.add(id(after))
-            return Filter(fact, column, comp.op, (value,)), False
+            agg = _agg_word_at(parsed, comp.at_token - 1)  # "averaging more than 50M shares": per entity
+            return Filter(fact, column, comp.op, (value,), agg=agg), agg is not None
     if after is not None and any(c.kind == "table" and c.table == fact for c in after.concepts) and not comp.money:
         used.add(id(after))  # "more than 100 trades": how many of them, per entity
         return Filter(fact, "*", comp.op, (value,), agg="count"), True

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import sqlglot.expressions as exp
+
 from sql.catalog import Catalog
 from sql.parse_question import (
     AGGREGATE_WORDS, DISTINCT_WORDS, FIRST_WORDS, LATEST_WORDS, OFTEN_WORDS, PERCENT_WORDS, RETURN_WORDS,
@@ -58,6 +60,12 @@ def _used_columns(intent: Intent, catalog: Catalog) -> tuple[set[str], set[tuple
             columns.add((intent.table, tdef.subject))
     if intent.kind == "rows":
         columns |= {(intent.table, c) for c in catalog.columns(intent.table)}
+    for m in intent.measures:
+        tree = catalog.metric_trees.get((m.table or intent.table, m.column or "")) if m.metric else None
+        if tree is not None:  # a metric reads its own columns, in subqueries too ("the latest close")
+            for table in tree.find_all(exp.Table):
+                tables.add(table.name)
+                columns |= {(table.name, c.name) for c in tree.find_all(exp.Column)}
     for step in catalog.links.get(intent.table, ()):
         if (intent.table, step.left_column) in columns:  # grouping by account_id names the accounts
             tables.add(step.right)
@@ -81,7 +89,7 @@ def _mention_used(m: Mention, intent: Intent, tables: set[str], columns: set[tup
     return False
 
 
-def _function_word_used(token: Token, intent: Intent) -> bool:
+def _function_word_used(token: Token, intent: Intent, catalog: Catalog) -> bool:
     w, low = token.norm, token.low
     aggs = {m.agg for m in intent.measures}
     ranked = bool(intent.order) or intent.kind in ("latest", "first") or bool(aggs & {"max", "min"})
@@ -96,7 +104,7 @@ def _function_word_used(token: Token, intent: Intent) -> bool:
     if low in SUPERLATIVES or w in SUPERLATIVES:
         return ranked
     if low in LATEST_WORDS:
-        return ranked or intent.kind in RETURN_KINDS or intent.period is not None or low in ("now", "current")
+        return ranked or _marks_to_latest(intent, catalog) or intent.kind in RETURN_KINDS or intent.period is not None or low in ("now", "current")
     if low in FIRST_WORDS:
         return intent.kind in ("first", *RETURN_KINDS) or "min" in aggs or intent.order == "asc"
     if low in PERCENT_WORDS or w in PERCENT_WORDS:
@@ -125,6 +133,12 @@ def _function_word_used(token: Token, intent: Intent) -> bool:
     return low not in MEANING_WORDS
 
 
+def _marks_to_latest(intent: Intent, catalog: Catalog) -> bool:
+    """True when a measure is a metric priced at the latest row (a subquery), like market value."""
+    return any(m.metric and (tree := catalog.metric_trees.get((m.table or intent.table, m.column or ""))) is not None
+               and tree.find(exp.Select) is not None for m in intent.measures)
+
+
 def unaccounted_words(parsed: Parsed, intent: Intent, catalog: Catalog, absorbed: Iterable[Mention] = ()) -> list[str]:
     """Words of the question that carry meaning the intent does not use, in question order."""
     tables, columns = _used_columns(intent, catalog)
@@ -139,7 +153,7 @@ def unaccounted_words(parsed: Parsed, intent: Intent, catalog: Catalog, absorbed
                 continue  # "what share of orders": the percentage, not the shares column
             if not _mention_used(item, intent, tables, columns):
                 out.append(item.text)
-        elif item.index not in unknown and not _function_word_used(item, intent):
+        elif item.index not in unknown and not _function_word_used(item, intent, catalog):
             out.append(item.original)
     return out
 

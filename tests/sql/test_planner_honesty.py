@@ -106,3 +106,18 @@ def test_a_period_return_starts_from_the_close_before_the_period(route):
         "SELECT close FROM daily_bars WHERE symbol = 'AAPL' AND date < DATE '2026-10-01' ORDER BY date DESC LIMIT 1",
         timeout_s=5, max_rows=1).frame.iloc[0, 0]
     assert frame["base_close"].iloc[0] == pytest.approx(base)
+
+
+@pytest.mark.parametrize("question, fragments", [
+    # how a value is priced is said by the metric itself, not a second reading about closes
+    ("dollar exposure per desk at the latest close", ['latest_bar.close', '"accounts"."desk"']),
+    # "averaging more than N shares": a HAVING on the average amount per entity
+    ("symbols averaging more than 50M shares a day of volume over the last 30 days", ['HAVING AVG("volume") > 50000000']),
+    # a filter reached through the fact's children is no reading: counted on trades, not instruments
+    ("how many different coins has the crypto desk traded?", ['COUNT(DISTINCT "trades"."symbol")', "FROM trades"]),
+])
+def test_the_reading_that_uses_the_whole_question_wins(planner, question, fragments):
+    plan = planner.plan(question)
+    assert plan.ok, plan.clarify
+    for fragment in fragments:
+        assert fragment in plan.sql, plan.sql
