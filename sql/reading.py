@@ -4,12 +4,13 @@ Whoever wrote the SQL (the planner, a language model, a person), the reading say
 
     SELECT a.desk, SUM(t.quantity * t.price) AS notional FROM trades t JOIN accounts a USING (account_id)
     WHERE t.executed_at >= '2026-11-01' AND t.executed_at < '2026-11-21' GROUP BY 1 ORDER BY 2 DESC LIMIT 3
-    -> "sum of quantity x price per desk, trades (with accounts) executed 2026-11-01 to before
+    -> "sum of (quantity x price) per desk, trades (with accounts) executed from 2026-11-01 to before
         2026-11-21, the 3 largest"
 
 It is assembled as: measures [of ENTITY] [per GROUPS], SOURCE [DATE RANGE] [where FILTERS]
 [, only groups where HAVING] [, ORDER/LIMIT]. Common table expressions and subqueries are
-mentioned briefly ("from step 'monthly', over daily bars"), UNIONs read part by part.
+mentioned briefly, in their own words when short ("step 'monthly' (average close per symbol and
+month, daily bars)"), UNIONs read part by part.
 `read_sql` never raises: what it cannot describe becomes "a query over <tables>".
 """
 
@@ -130,11 +131,11 @@ def _parse(text: str, dialect: str) -> exp.Expression | None:
 class _Reader:
     """Reads one statement; CTE names it met are remembered so the outer query can mention them."""
 
-    def __init__(self, catalog, imposed_limit: int | None):
+    def __init__(self, catalog, imposed_limit: int | None, names=None):
         self.catalog = catalog
         self.imposed_limit = imposed_limit
         self.ctes: dict[str, exp.Expression] = {}
-        self.names = _schema_names(catalog)
+        self.names = names if names is not None else _schema_names(catalog)
 
     def statement(self, tree: exp.Expression) -> SqlReading:
         """Any statement: SELECT, WITH ... SELECT, a UNION, a parenthesised query."""
@@ -271,7 +272,7 @@ class _Reader:
     def _nested(self, inner: exp.Expression) -> str | None:
         """A nested query's own reading when it is short (scalar subqueries in expressions), else None."""
         try:
-            text = _Reader(self.catalog, None).statement(inner).text if isinstance(inner, exp.Query) else ""
+            text = _Reader(self.catalog, None, self.names).statement(inner).text if isinstance(inner, exp.Query) else ""
         except Exception:  # noqa: BLE001 - the outer reading falls back to "a value from a subquery"
             return None
         return text if text and len(text) <= 100 else None
@@ -279,7 +280,7 @@ class _Reader:
     def _brief(self, inner: exp.Expression, words: Words) -> str:
         """A step's own reading when it is short, else just the tables it reads."""
         try:
-            text = _Reader(self.catalog, None).statement(inner).text if isinstance(inner, exp.Query) else ""
+            text = _Reader(self.catalog, None, self.names).statement(inner).text if isinstance(inner, exp.Query) else ""
         except Exception:  # noqa: BLE001 - the outer reading stands without the inner one
             text = ""
         return text if text and len(text) <= 100 else f"over {words.subquery_tables(inner)}"
