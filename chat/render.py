@@ -74,12 +74,15 @@ def _notice_markdown(notice: Notice) -> str:
     return f"{icon} {strip_remote_images(notice.message)}"
 
 
-def _explanation_elements(explanation: Explanation) -> list:
+def _explanation_elements(explanation: Explanation, with_chart: bool = True) -> list:
     import pandas as pd
     import plotly.graph_objects as go
 
     rows = [(c.feature, c.value, c.contribution) for c in explanation.contributions]
     frame = pd.DataFrame(rows, columns=["feature", "value", "contribution"])
+    table = cl.Dataframe(name="contributions", data=sortable_frame(frame), display="inline")
+    if not with_chart:
+        return [table]
     top = frame.head(15).iloc[::-1]
     figure = go.Figure(
         go.Bar(
@@ -94,10 +97,7 @@ def _explanation_elements(explanation: Explanation) -> list:
         xaxis_title="push on the score",
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
-    return [
-        cl.Dataframe(name="contributions", data=sortable_frame(frame), display="inline"),
-        plotly_element("contributions chart", figure),
-    ]
+    return [table, plotly_element("contributions chart", figure)]
 
 
 def answer_content(answer: Answer) -> tuple[str, list]:
@@ -137,7 +137,8 @@ def answer_content(answer: Answer) -> tuple[str, list]:
     if explanation is not None:
         if explanation.summary:
             lines.append(strip_remote_images(explanation.summary))
-        elements.extend(_explanation_elements(explanation))
+        # The engine's own chart of the same contributions, when there is one, is not drawn twice.
+        elements.extend(_explanation_elements(explanation, with_chart=answer.chart is None))
     if answer.citations:
         names = []
         for index, citation in enumerate(answer.citations, start=1):
