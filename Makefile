@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 system-deps:
 	@bash scripts/system-deps.sh
 
-## demo: build the demo trading database if it is missing
+## demo: build the demo trading database if it is missing, and ingest the demo documents
 demo: install
 	$(VENV)/bin/tradeassist demo --if-missing
 
