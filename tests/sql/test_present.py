@@ -6,7 +6,6 @@ import datetime as dt
 import math
 import re
 
-import duckdb
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -14,7 +13,6 @@ import sqlalchemy as sa
 from core.answer import Chart
 from sql.database import open_duckdb_readonly
 from sql.present import (
-    DEFAULT_TEMPLATE,
     choose_chart,
     classify_columns,
     column_label,
