@@ -188,6 +188,8 @@ class SqlBuilder:
             return self._risk(select, intent, qualify)
         if kind == "percentage":
             return self._percentage(select, intent, qualify)
+        if kind == "compare":
+            return self._compare(select, intent, qualify)
         if kind in ("rows", "series", "latest", "first"):
             return self._rows(select, intent, qualify)
         return self._aggregate(select, intent, qualify)
@@ -241,6 +243,45 @@ class SqlBuilder:
                 select = select.order_by(exp.Ordered(this=expression.copy()), copy=False)
         if intent.limit:
             select = select.limit(exp.Literal.number(intent.limit), copy=False)
+        return select
+
+    def _compare(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
+        """Each measure once per compared period (``SUM(CASE WHEN in period THEN x END)``), side by side."""
+        tdef = self.catalog.definitions.tables[intent.table]
+        column = self.col(intent.table, tdef.date_column or "date", qualify)
+        kind = self.catalog.kind(intent.table, tdef.date_column or "date")
+        inside = []
+        for period in intent.periods:
+            bounds = []
+            if period.start:
+                bounds.append(exp.GTE(this=column.copy(), expression=self.date_literal(period.start, kind)))
+            if period.end:
+                bounds.append(exp.LT(this=column.copy(), expression=self.date_literal(period.end, kind)))
+            inside.append(exp.and_(*bounds) if bounds else exp.Boolean(this=True))
+        select = select.where(exp.or_(*[exp.Paren(this=c.copy()) for c in inside]), copy=False)
+        keys = []
+        for key in intent.groups:
+            expression = self.bucket(key, qualify)
+            keys.append(expression)
+            same = isinstance(expression, exp.Column) and expression.name == (key.grain or key.column)
+            select = select.select(expression.copy() if same else exp.alias_(expression, key.grain or key.column, quoted=True),
+                                   copy=False)
+        for measure in intent.measures:
+            table = measure.table or intent.table
+            for period, cond in zip(intent.periods, inside):
+                if measure.agg == "count" and measure.column is None:
+                    value: exp.Expression = exp.Count(this=exp.Case(ifs=[exp.If(this=cond.copy(), true=exp.Literal.number(1))]))
+                else:
+                    inner = self.column_or_metric(table, measure.column or "", measure.metric, qualify)
+                    case = exp.Case(ifs=[exp.If(this=cond.copy(), true=inner)])
+                    if measure.agg == "count":
+                        value = exp.Count(this=exp.Distinct(expressions=[case]) if measure.distinct else case)
+                    else:
+                        value = _AGG_FUNCS.get(measure.agg or "sum", exp.Sum)(this=case)
+                name = f"{self.alias(measure, intent)}_{_slug(period.label)}"
+                select = select.select(exp.alias_(value, name, quoted=True), copy=False)
+        for expression in keys:
+            select = select.group_by(expression.copy(), copy=False).order_by(exp.Ordered(this=expression.copy()), copy=False)
         return select
 
     def _percentage(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
@@ -455,6 +496,11 @@ class SqlBuilder:
         if intent.limit:
             select = select.limit(exp.Literal.number(intent.limit), copy=False)
         return select
+
+
+def _slug(label: str) -> str:
+    """A period label as a column-name suffix: "this month" -> this_month, "Q2 2026" -> q2_2026."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "period"
 
 
 def having_measure(f: Filter, intent: Intent) -> Measure:

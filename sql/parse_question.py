@@ -65,6 +65,7 @@ _SPLIT_BY = re.compile(r"\b(?:split|broken down|break(?: it| that| this)? down|b
 _MARKED_AT = re.compile(r"\b(?:(?:marked|priced|valued|marking|pricing|valuing)(?: to market)? )?(?:at|to|using|on) "
                         r"(?:the )?(?:last|latest|current|most recent|today's) (?:close|closes|closing price|closing prices|"
                         r"price|prices|mark|marks)\b", re.IGNORECASE)
+_IN_UNITS = re.compile(r"\b(?:in|as|measured in|counted in) (coins|tokens|shares|units|contracts|lots)\b", re.IGNORECASE)
 _PERCENTILE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? percentile\b")
 WRITE_WORDS = {"delete", "drop", "insert", "update", "truncate", "alter", "create", "remove", "erase",
                "wipe", "modify", "replace", "grant", "revoke", "merge", "upsert", "rename", "purge"}
@@ -164,6 +165,8 @@ class Parsed:
     fraction: float | None = None
     #: Every period named, in order (two of them are a comparison: "this month vs last month").
     periods: list[Period] = field(default_factory=list)
+    #: "in coins": the unit an amount is wanted in.
+    unit: str | None = None
 
     def mentions(self) -> list[Mention]:
         """The catalog mentions, in order."""
@@ -198,6 +201,12 @@ def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
     raw = re.sub(r"\b[Pp]&[Ll]\b", "pnl", raw)  # "P&L": one word, as the definitions spell it
     # "marked at the latest close": how a value is priced, which the value metric itself says
     raw = _MARKED_AT.sub(lambda m: " " * len(m.group(0)), raw)
+    # "in coins", "in shares": the unit the answer is wanted in (an amount, not a value)
+    unit = None
+    m_unit = _IN_UNITS.search(raw)
+    if m_unit:
+        unit = m_unit.group(1).lower()
+        raw = raw[: m_unit.start()] + " " * len(m_unit.group(0)) + raw[m_unit.end():]
     # "in USD", "in dollars": the unit of a money figure, not a currency filter
     raw = re.sub(r"\bin (?:usd|us dollars|dollars|\$)(?=\W|$)", lambda m: " " * len(m.group(0)), raw,
                  flags=re.IGNORECASE)
@@ -278,7 +287,7 @@ def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
     writes = _write_requests(tokens, catalog)
     return Parsed(text, tokens, items, period, comparisons, grains, limit, limit_word, unknown, writes,
                   return_window, bool(_HOW_DID.search(low)), limit_token, junk + suspicious,
-                  sort=sort, fraction=fraction, periods=[m.period for m in matches])
+                  sort=sort, fraction=fraction, periods=[m.period for m in matches], unit=unit)
 
 
 _WRITE_OBJECTS = {"table", "tables", "from", "into", "database", "all", "every", "column", "columns", "row",

@@ -20,11 +20,12 @@ from core.errors import UnsafeSqlError
 from sql.build_sql import SqlBuilder, having_measure
 from sql.catalog import Catalog
 from sql.parse_question import RETURN_WORDS, SUPERLATIVES, UNSUPPORTED_AGGREGATES, Mention, Parsed, parse_question
-from sql.planner_compare import read_comparison
+from sql.planner_compare import amount_column, read_comparison
 from sql.planner_assemble import ANNUAL_WORDS, Roles, additive, filter_for, find_roles, group_for, measure_for, resolve_value, score_tables
 from sql.planner_describe import describe_intent
 from sql.planner_intent import Filter, GroupKey, Intent, Measure
 from sql.planner_verify import subject_columns, unaccounted_words
+from sql.timewords import compared_periods
 from sql.values import ValueRef
 
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9.\-]{0,9}")
@@ -131,17 +132,17 @@ class Planner:
         issues: list[str] = []
         comparison_mentions: set[int] = set()
         having: list[Filter] = []
-        compared: list[Filter] = []
+        conditions: list[Filter] = []
         for comp in parsed.comparisons:
             found, on_aggregate = read_comparison(comp, fact, parsed, catalog, comparison_mentions)
             if found is None:
                 issues.append("a number with nothing to compare it to")
             else:
-                (having if on_aggregate else compared).append(found)
+                (having if on_aggregate else conditions).append(found)
         filters, multi = self._filters(fact, roles, parsed, issues, skip=comparison_mentions)
         # a unit or measure read with a number ("50M shares") is accounted for by that condition
         roles.absorbed += [m for m in parsed.mentions() if id(m) in comparison_mentions and m not in roles.absorbed]
-        filters += compared
+        filters += conditions
         groups: list[GroupKey] = []
         for m in roles.groups:
             key = group_for(m, fact, catalog)
@@ -184,6 +185,11 @@ class Planner:
             if key is not None:
                 measures.append(Measure("count", key.column, distinct=True,
                                         table=None if key.table == fact else key.table))
+                superlative_aggs.append(False)
+        if parsed.unit and not measures:
+            column = amount_column(fact, catalog, parsed.unit)  # "how much BTC ... in coins": the amount
+            if column is not None:
+                measures.append(Measure("sum", column))
                 superlative_aggs.append(False)
         if roles.how_much and not measures:
             money = next((n for (t, n), d in catalog.definitions.metrics.items() if t == fact and d.money), None)
@@ -325,14 +331,32 @@ class Planner:
             groups += [GroupKey(fact, date_column, g) for g in grains]
         if (parsed.period or grains) and not date_column:
             issues.append(f"{fact} has no date to filter on")
+
         issues += self._fan_out(fact, [*filters, *groups, *[m for m in measures if m.table]])
+        compared = compared_periods(parsed.periods)
+        if parsed.period and parsed.period.start and parsed.period.end and parsed.period.start >= parsed.period.end \
+                and not compared:
+            issues.append(f"the periods named ({parsed.period.label}) do not overlap")
+        if compared and kind in ("series", "latest", "first", "rows") and not groups:
+            # "notional this month and last month": a total per period, not rows of an empty overlap
+            measures = [Measure("sum" if additive(catalog, fact, m) else "avg", m.column, m.metric, m.distinct, m.table)
+                        for m in measures if m.agg is None] or [Measure("count")]
+            kind, show, order, limit = "aggregate", (), None, None
+        if compared and kind != "aggregate":
+            issues.append("two periods can only be compared for totals, counts and averages")
         if kind == "aggregate":
             groups = self._with_labels(groups)
         if parsed.sort and order is None and measures and kind in ("aggregate", "rows"):
             order, order_by = parsed.sort, 0  # "largest first": an order, every row kept
+        if compared and kind == "aggregate" and date_column:
+            # "this month vs last month": each measure once per period, side by side, never an empty overlap
+            if any(m.agg in ("calc", "median", "quantile") for m in measures):
+                issues.append("this measure cannot be split into two periods")
+            kind, order, limit = "compare", None, None
         intent = Intent(
             table=fact, kind=kind, measures=tuple(measures), filters=tuple(filters), groups=tuple(groups),
-            period=parsed.period, order=order, order_by=order_by, limit=limit, condition=condition, show=show,
+            period=None if kind == "compare" else parsed.period, order=order, order_by=order_by, limit=limit,
+            condition=condition, show=show, periods=compared if kind == "compare" else (),
         )
         return intent, issues
 

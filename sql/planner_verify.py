@@ -52,7 +52,8 @@ def _used_columns(intent: Intent, catalog: Catalog) -> tuple[set[str], set[tuple
     for name in intent.show:
         columns.add((intent.table, name))
     tdef = catalog.definitions.tables.get(intent.table)
-    if tdef is not None and tdef.date_column and (intent.period or intent.kind in ("latest", "first", "series", *RETURN_KINDS)):
+    if tdef is not None and tdef.date_column and (intent.period or intent.periods
+                                                  or intent.kind in ("latest", "first", "series", *RETURN_KINDS)):
         columns.add((intent.table, tdef.date_column))
     if intent.kind in RETURN_KINDS and tdef is not None:
         columns.add((intent.table, tdef.measure or "close"))
@@ -126,6 +127,9 @@ def _function_word_used(token: Token, intent: Intent, catalog: Catalog) -> bool:
         return bool(aggs & {"count", "sum"}) or intent.kind == "percentage"
     if low == "much":
         return bool(aggs & {"sum", None}) or intent.kind in RETURN_KINDS
+    if intent.kind == "compare" and low in ("vs", "versus", "compared", "against", "or", "more", "less", "than",
+                                            "between", "and"):
+        return True  # the periods set side by side
     if low in ("vs", "versus", "compared", "against"):  # "buys vs sells": several values side by side
         return any(len(f.values) > 1 for f in intent.filters) or intent.kind == "compare"
     if low in ("minus", "plus", "divided"):

@@ -27,6 +27,8 @@ _NUM = r"(\d+|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
 _UNIT = r"(day|week|month|quarter|year|trading day|session)s?"
 _ISO = r"(\d{4}-\d{2}-\d{2})"
 
+_QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+
 #: Grain words that turn into a date_trunc grouping.
 GRAIN_WORDS = {
     "daily": "day", "per day": "day", "by day": "day", "each day": "day", "a day": "day",
@@ -144,6 +146,16 @@ def _patterns(today: dt.date) -> list[tuple[re.Pattern, object]]:
         start = dt.date(y, 3 * (q - 1) + 1, 1)
         return Period(start, _add_months(start, 3), f"Q{q} {y}")
 
+    def bare_quarter(q: int) -> Period:
+        y = today.year if 3 * (q - 1) + 1 <= today.month else today.year - 1
+        start = dt.date(y, 3 * (q - 1) + 1, 1)
+        return Period(start, min(_add_months(start, 3), tomorrow), f"Q{q} {y}")
+
+    def quarter_word(m: re.Match, y: int) -> Period:
+        q = _QUARTER_WORDS[m.group(1)]
+        start = dt.date(y, 3 * (q - 1) + 1, 1)
+        return Period(start, _add_months(start, 3), f"Q{q} {y}")
+
     def since(m: re.Match) -> Period:
         a = dt.date.fromisoformat(m.group(1))
         return Period(a, tomorrow, f"since {a}")
@@ -205,6 +217,12 @@ def _patterns(today: dt.date) -> list[tuple[re.Pattern, object]]:
         (r"\b(?:on |for )?yesterday'?s?\b", fixed(Period(yesterday, today, "yesterday"))),
         (r"\b(?:on |for )?today'?s?\b", fixed(Period(today, tomorrow, "today"))),
         (r"\b(?:in |during |for )?q([1-4]) (\d{4})\b", quarter),
+        (r"\b(?:in |during |for )?(?:the )?(first|second|third|fourth|1st|2nd|3rd|4th) quarter(?: of)? (\d{4})\b",
+         lambda m: quarter_word(m, int(m.group(2)))),
+        # A quarter without a year is this year's, or last year's when it has not begun yet
+        (r"\b(?:in |during |for )?q([1-4])\b(?! \d)", lambda m: bare_quarter(int(m.group(1)))),
+        (r"\b(?:in |during |for )?(?:the )?(first|second|third|fourth|1st|2nd|3rd|4th) quarter\b(?! (?:of )?\d)",
+         lambda m: bare_quarter(_QUARTER_WORDS[m.group(1)])),
         (rf"\b(?:in |during |for )?({_MONTH_RE}) (?:of )?(\d{{4}})\b", month_year),
         (rf"\b(?:in |during )({_MONTH_RE})\b", bare_month),
         (r"\b(?:since|after) (\d{4})\b",
@@ -242,3 +260,21 @@ def combine(periods: list[Period]) -> Period | None:
     ends = [p.end for p in periods if p.end]
     return Period(max(starts) if starts else None, min(ends) if ends else None,
                   " and ".join(p.label for p in periods))
+
+
+def compared_periods(periods: list[Period]) -> tuple[Period, ...]:
+    """Two or more periods that do not overlap, set side by side ("this month vs last month", "Q2 or Q3
+    this year"); a period that holds another ("this year") only frames them. Empty when none are compared."""
+    inner = [p for p in periods if not any(q is not p and _holds(p, q) for q in periods)]
+    if len(inner) < 2:
+        return ()
+    for i, a in enumerate(inner):
+        for b in inner[i + 1:]:
+            if not (a.start and b.end and a.start >= b.end) and not (b.start and a.end and b.start >= a.end):
+                return ()  # overlapping periods narrow each other ("in 2025" and "since March")
+    return tuple(inner)
+
+
+def _holds(outer: Period, inner: Period) -> bool:
+    return (outer.start is None or (inner.start is not None and outer.start <= inner.start)) and (
+        outer.end is None or (inner.end is not None and inner.end <= outer.end)) and outer != inner

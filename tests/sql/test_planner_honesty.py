@@ -121,3 +121,19 @@ def test_the_reading_that_uses_the_whole_question_wins(planner, question, fragme
     assert plan.ok, plan.clarify
     for fragment in fragments:
         assert fragment in plan.sql, plan.sql
+
+
+@pytest.mark.parametrize("question, columns", [
+    ("traded notional this month vs last month, by desk",
+     ["desk", "total_notional_this_month", "total_notional_last_month"]),
+    ("notional traded this month and last month", ["total_notional_this_month", "total_notional_last_month"]),
+    ("how much BTC did we trade in Q2 or Q3 this year, in coins", ["total_quantity_q2_2026", "total_quantity_q3_2026"]),
+])
+def test_two_periods_are_set_side_by_side_never_an_empty_overlap(route, question, columns):
+    from core.question import Question
+
+    answer = route.answer(Question(question))
+    assert not answer.needs_clarification, answer.notices
+    frame = answer.table.frame
+    assert list(frame.columns) == columns
+    assert frame[columns[-1]].notna().all() and frame[columns[-2]].notna().all()
