@@ -179,8 +179,8 @@ def _parts_apart(claims: list[dict[str, float]], winners: list[str]) -> bool:
     """Whether two parts belong to two routes: each claimed by its own, little by the other's.
 
     Both parts strongly claimed and neither much by the other's route; or one strongly claimed
-    and the other claimed at least softly by its route, more than that route claims the first
-    part, and hardly at all by the first part's route. Without the second case a compound
+    (clearly more than by the other route) and the other claimed at least softly by its route,
+    more than that route claims the first part, and hardly at all by the first part's route. Without the second case a compound
     question whose document half has few document words went whole to the SQL route.
     """
     own = [c[w] for c, w in zip(claims, winners)]
@@ -188,7 +188,8 @@ def _parts_apart(claims: list[dict[str, float]], winners: list[str]) -> bool:
     if all(value >= PART_CLAIM for value in own) and all(value < FOREIGN_CLAIM for value in foreign):
         return True
     for strong, soft in ((0, 1), (1, 0)):
-        if (own[strong] >= PART_CLAIM and own[soft] >= SOFT_PART_CLAIM
+        if (own[strong] >= PART_CLAIM and own[strong] - claims[strong][winners[soft]] >= TIE_MARGIN
+                and own[soft] >= SOFT_PART_CLAIM
                 and claims[soft][winners[strong]] < FOREIGN_CLAIM
                 and own[soft] > claims[strong][winners[soft]]):
             return True

@@ -64,6 +64,8 @@ CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value INTEGER NOT NULL)
 INSERT OR IGNORE INTO state(name, value) VALUES ('generation', 0);
 """
 
+#: The in-memory dense index persisted beside the store file (see ``retrieval.dense``).
+DENSE_SNAPSHOT = "dense.npz"
 #: How many candidates each leg of a hybrid search contributes before fusion.
 CANDIDATES = 50
 #: Keyword hits weigh a title match (file name, section, date words) at a third of the text.
@@ -83,7 +85,7 @@ class EmbeddedStore:
         self.dimensions = dimensions
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self.dense = dense or DenseIndex(dimensions)
+        self.dense = dense or DenseIndex(dimensions, snapshot=self.path.with_name(DENSE_SNAPSHOT))
         with self._connect() as conn:
             conn.executescript(SCHEMA)
 

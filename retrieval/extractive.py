@@ -25,6 +25,8 @@ CANDIDATE_HITS = 6
 MAX_QUOTES = 4
 MIN_QUOTES = 2
 KEEP_RATIO = 0.72
+#: At most this many candidate units are embedded (those sharing most terms with the question).
+MAX_EMBEDDED_UNITS = 40
 #: A sentence shorter than this many words is a heading or a fragment, unless it holds numbers.
 MIN_WORDS = 5
 #: Longest quote; longer sentences are cut at a word boundary.
@@ -144,8 +146,13 @@ def select_quotes(question: str, hits: Sequence[Hit], embed=None) -> list[Quote]
     query_weight = sum(idf.get(t, default_idf) for t in query_terms) or 1.0
     similarities = [0.0] * len(units)
     if embed is not None:
-        vectors = embed([question, *(unit for unit, _, _ in units)])
-        similarities = [float(v) for v in vectors[1:] @ vectors[0]]
+        # Only the units sharing most of the question's terms are embedded: embedding every
+        # sentence of six long chunks cost most of an answer's time, for units that lose anyway.
+        overlaps = [sum(idf.get(t, 0.0) for t in query_terms & terms) for terms in unit_terms]
+        chosen = sorted(range(len(units)), key=lambda i: (-overlaps[i], units[i][2]))[:MAX_EMBEDDED_UNITS]
+        vectors = embed([question, *(units[i][0] for i in chosen)])
+        for i, vector in zip(chosen, vectors[1:]):
+            similarities[i] = float(vector @ vectors[0])
     top_score = max(hit.score for hit in hits[:CANDIDATE_HITS])
     wants_figure = asks_for_figure(question)
     years = {str(year) for year in read_query(question)[0]}

@@ -42,7 +42,38 @@ def test_scoring_follows_the_eval_readme(case, answer, hit, match):
 def test_report_rates_and_rows():
     report = docs_eval.run([CASE, PDF_CASE], lambda q: _answer("6 percent", ("20010103.txt", 1)))
     assert report.hit_rate == 0.5 and report.answer_rate == 1.0
-    assert docs_eval.report_rows(report)[0] == ("q1", "yes", "yes", "20010103.txt p.1")
+    assert docs_eval.report_rows(report)[0] == ("q1", "yes", "yes", "-", "right", "20010103.txt p.1")
+    assert report.outcomes() == {"right": 1, "clarified": 0, "wrong": 1}
+
+
+FIGURE_CASE = docs_eval.DocsCase("f1", "What is Nike's FY2019 total current assets?", ("NIKE.pdf",), (54,),
+                                 answer="$16525.00")
+
+
+@pytest.mark.parametrize(
+    ("gold", "text", "found"),
+    [
+        ("$16525.00", "Total current assets | 2019: 16,525 | 2018: 15,134 (in millions)", True),
+        ("$5818.00", "net working capital of $5,818 million", True),
+        ("16.5%", "a margin of 16.5 percent", True),
+        ("Corporate. Its net revenue was -$473 million.", "Corporate | 2021: (473) | 2020: 166", True),
+        ("$16525.00", "Total current assets | 2019: 16,524 | 2018: 16,526", False),
+        ("0.4%", "revenue grew 4% in fiscal 2022", False),
+        ("Yes, from 20% in Q2 of FY2022 to 20.1% in Q2 of FY2023", "20.0% in 2022", True),
+        ("As of May 26, 2023 the total is $8,400,000,000.", "May 26, 2023", False),  # a date is no figure
+    ],
+)
+def test_figure_in_answer_follows_the_eval_readme(gold, text, found):
+    case = docs_eval.DocsCase("f", "q?", ("A.pdf",), (1,), answer=gold)
+    assert docs_eval.score(case, _answer(text, ("A.pdf", 1))).figure is found
+
+
+def test_outcomes_right_clarified_wrong():
+    right = docs_eval.score(FIGURE_CASE, _answer("Total current assets | 2019: 16,525", ("NIKE.pdf", 54)))
+    wrong_figure = docs_eval.score(FIGURE_CASE, _answer("Total assets | 2019: 23,717", ("NIKE.pdf", 54)))
+    clarified = docs_eval.score(FIGURE_CASE, _answer("Not found in your documents: nothing in them answers this."))
+    assert [r.outcome for r in (right, wrong_figure, clarified)] == ["right", "wrong", "clarified"]
+    assert docs_eval.DocsCase("x", "q?", ("A.pdf",), answer="Yes. It decreased.").gold_figure is None
 
 
 def test_load_cases_names_the_bad_line(tmp_path):
@@ -117,4 +148,4 @@ def test_eval_docs_reports_per_question(cli, tmp_path):
     as_ann = json.loads(CliRunner().invoke(cli, ["eval", "docs", str(questions), "--user", "ann", "--json"]).output)
     assert as_ann["hit_at_5"] == 1.0 and as_ann["answer_match"] == 1.0
     table = CliRunner().invoke(cli, ["eval", "docs", str(questions)])
-    assert "hit@5 50%" in table.output and "d1" in table.output
+    assert "hit@5 50%" in table.output and "d1" in table.output and "right" in table.output
