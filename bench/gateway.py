@@ -200,7 +200,8 @@ def real_model(repeat: int) -> list[tuple[str, float, str]]:
             samples["direct"].append(timed_stream(direct.stream(messages)))
             samples["gateway"].append(timed_stream(real.stream(messages)))
     model = Path(server.model).name
-    rows.append(("anchor: scripted server via gateway, first token p50", statistics.median(s[0] for s in samples["scripted"]), "ms"))
+    rows.append(("anchor: scripted server via gateway, first token p50",
+                 statistics.median(s[0] for s in samples["scripted"]), "ms"))
     rows.append((f"anchor: ChatOpenAI.stream direct to llama.cpp ({model}), first token p50",
                  statistics.median(s[0] for s in samples["direct"]), "ms"))
     rows.append(("llama.cpp via gateway, first token p50", statistics.median(s[0] for s in samples["gateway"]), "ms"))
@@ -220,7 +221,8 @@ def main() -> None:
     parser.add_argument("--real-repeat", type=int, default=5, help="answers from the real local model (0: skip)")
     parser.add_argument("--only-real", action="store_true", help="run only the real-model section")
     args = parser.parse_args()
-    rows = [] if args.only_real else overhead(args.repeat) + failover(max(20, args.repeat // 4)) + fault_run(args.questions)
+    rows = [] if args.only_real else \
+        overhead(args.repeat) + failover(max(20, args.repeat // 4)) + fault_run(args.questions)
     rows += real_model(args.real_repeat)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     width = max(len(name) for name, _value, _unit in rows)

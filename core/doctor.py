@@ -73,8 +73,8 @@ def _served_check(provider: Provider, response, url: str, where: str, latency: f
         if len(served) > 1:
             return Check("model", provider.name, False, f"{where}: server at {url}{server} serves {listing}; "
                          "set TRADEASSIST_LOCAL_MODEL to one of them", latency)
-        return Check("model", provider.name, True, f"{where}: reachable at {url}{server}, serving {listing or 'one model'}",
-                     latency)
+        return Check("model", provider.name, True,
+                     f"{where}: reachable at {url}{server}, serving {listing or 'one model'}", latency)
     if served and provider.model not in served:
         return Check("model", provider.name, False, f"{where}: server at {url}{server} serves {listing}, "
                      f"not {provider.model}", latency)

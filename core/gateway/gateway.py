@@ -190,6 +190,9 @@ class ModelStream:
         self._source: Iterator | None = None
         self._provider: Provider | None = None
         self._served: str | None = None
+        self._pieces = 0
+        #: Why the model stopped ("stop", "length", ...); None while streaming or when never said.
+        self.finish_reason: str | None = None
 
     def cancel(self) -> None:
         """Stop: the next piece is not read and the connection is closed (safe from any thread)."""
@@ -260,6 +263,7 @@ class ModelStream:
         finally:
             self._source = None
             source.close()  # closes the HTTP response: the server sees the client go away
+        self._check_finished(provider, started)
         self._finish(provider, started, usage)
 
     # ------------------------------------------------------------------ async (chat front ends)
@@ -315,6 +319,7 @@ class ModelStream:
                 self._check_deadline(provider, deadline, started)
         finally:
             await source.aclose()  # closes the HTTP response, also when the task is cancelled
+        self._check_finished(provider, started)
         self._finish(provider, started, usage)
 
     # ------------------------------------------------------------------ shared steps
@@ -322,12 +327,24 @@ class ModelStream:
         for key, value in (getattr(chunk, "usage_metadata", None) or {}).items():
             if key in ("input_tokens", "output_tokens") and isinstance(value, int):
                 usage[key] = usage.get(key, 0) + value
-        if getattr(chunk, "response_metadata", None) and self._provider is not None:
-            self._served = served_model(self._provider, chunk) if chunk.response_metadata.get("model_name") \
-                else self._served
+        metadata = getattr(chunk, "response_metadata", None) or {}
+        if metadata.get("model_name") and self._provider is not None:
+            self._served = served_model(self._provider, chunk)
+        finish = metadata.get("finish_reason") or metadata.get("stop_reason")
+        self.finish_reason = str(finish) if finish else self.finish_reason
         piece = _text_of(chunk)
         self.text += piece
+        self._pieces += bool(piece)
         return piece
+
+    def _check_finished(self, provider: Provider, started: float) -> None:
+        # An OpenAI-compatible stream ends with a finish reason. llama-cpp-python's server ends a
+        # stream early with a clean [DONE] and none when another request arrives
+        # (--interrupt_requests, on by default): without this check the cut answer reads as whole.
+        if self._cancelled or not self.text or provider.kind != "openai-compatible" or self.finish_reason:
+            return
+        self.attempts.append(Attempt(provider.name, "error", "stream ended without a finish reason", _ms(started)))
+        raise _StreamCut("the server ended the stream without finishing the answer")
 
     def _failure(self, provider: Provider, exc: BaseException, started: float) -> Exception:
         provider.breaker.record_failure()
@@ -349,7 +366,8 @@ class ModelStream:
             provider.breaker.record_success()
             self.attempts.append(Attempt(provider.name, "ok", "", _ms(started)))
         tokens_in = usage.get("input_tokens") or _estimate(self.messages)
-        tokens_out = usage.get("output_tokens") or max(1, len(self.text) // 4)
+        # Without usage (llama.cpp's server ignores stream_options) each text piece is one token.
+        tokens_out = usage.get("output_tokens") or max(1, self._pieces)
         self.model = ModelInfo(method=self.method, provider=provider.name, model=self._served or provider.model,
                                tokens_in=tokens_in, tokens_out=tokens_out, latency_ms=round(_ms(started), 1),
                                cost_usd=round(provider.cost(tokens_in, tokens_out), 8))

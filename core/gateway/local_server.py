@@ -74,7 +74,10 @@ class LlamaCppServer:
     def command(self) -> list[str]:
         """The command line that starts the server."""
         command = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--host", "127.0.0.1",
-                   "--port", str(self.port), "--n_ctx", str(self.n_ctx)]
+                   "--port", str(self.port), "--n_ctx", str(self.n_ctx),
+                   # By default a new request ends the running stream early with a clean [DONE]:
+                   # queue it instead, so that no answer is silently cut.
+                   "--interrupt_requests", "False"]
         if self.n_threads:
             command += ["--n_threads", str(self.n_threads)]
         return command

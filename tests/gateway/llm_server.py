@@ -34,7 +34,7 @@ class Reply:
     first_delay_s: float = 0.0
     chunk_delay_s: float = 0.0
     cut_after: int | None = None
-    finish_reason: str = "stop"  # "length": the token limit cut the answer
+    finish_reason: str | None = "stop"  # "length": the token limit cut it; None: a stream ended early
 
 
 @dataclass(frozen=True)

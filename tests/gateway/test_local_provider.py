@@ -82,3 +82,21 @@ def test_small_windows_shrink_prompts_and_route_picks_are_capped(model_settings)
         assert local.requests[-1]["body"]["max_tokens"] == 16
     with LlmServer([Reply("ok")]) as vllm:
         assert Gateway.from_settings(model_settings(local=vllm)).context_tokens() is None  # vLLM: large windows
+
+
+def test_a_stream_ended_without_a_finish_reason_is_reported_as_cut(model_settings):
+    import pytest
+
+    from core.errors import ModelUnavailableError
+
+    # What llama-cpp-python's server sends when a second request interrupts a stream: a clean end.
+    with LlmServer([Reply("The answer is forty", finish_reason=None)]) as local:
+        gateway = Gateway.from_settings(model_settings(local_url=local.url))
+        pieces: list[str] = []
+        with pytest.raises(ModelUnavailableError, match="stopped halfway"):
+            for piece in gateway.stream("q"):
+                pieces.append(piece)
+        assert "".join(pieces) == "The answer is forty"  # shown text is reported cut, not replaced
+    with LlmServer([Reply("a b c")]) as local:
+        stream = Gateway.from_settings(model_settings(local_url=local.url)).stream("q")
+        assert list(stream) == ["a", " b", " c"] and stream.finish_reason == "stop"
