@@ -73,12 +73,12 @@ def summarize(frame: pd.DataFrame, question_text: str | None = None, truncated: 
     categories = [c for c in frame.columns if roles[str(c)] == "category"]
     count = f"{len(frame):,} rows" + (" (cut at the row limit)" if truncated else "")
     if times and numbers and categories and len(frame) > frame[categories[0]].nunique() > 1:
-        return _series_by_category(frame, times[0], categories[0], main_number(frame, numbers, reading), labels,
+        return _series_by_category(frame, times[0], categories[0], _main(frame, numbers, labels, reading, question_text), labels,
                                    count)
     if times and numbers and not categories:
-        return _series(frame, times[0], main_number(frame, numbers, reading), labels, count)
+        return _series(frame, times[0], _main(frame, numbers, labels, reading, question_text), labels, count)
     if categories and numbers:
-        return _ranking(frame, categories, main_number(frame, numbers, reading), labels, reading, count)
+        return _ranking(frame, categories, _main(frame, numbers, labels, reading, question_text), labels, reading, count)
     if len(numbers) >= 2:
         ranges = [f"{labels[str(c)]} from {_num(frame[c].min(), labels[str(c)])} to "
                   f"{_num(frame[c].max(), labels[str(c)])}" for c in numbers[:2]]
@@ -114,6 +114,18 @@ def _short(text: str, limit: int = 24) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _main(frame, numbers: list, labels: dict[str, str], reading, question_text: str):
+    """The number a sentence is about: the one the rows are sorted by; else among the numbers the
+    question names (all when it names none) a close, else the last one (the computed measure)."""
+    for key in getattr(reading, "order", ()) or ():
+        position = key.position
+        if position is not None and position < len(frame.columns) and frame.columns[position] in numbers:
+            return frame.columns[position]
+    candidates = _asked(numbers, labels, question_text)
+    close = [c for c in candidates if labels[str(c)] == "close"]
+    return close[0] if len(candidates) > 1 and close else main_number(frame, candidates)
 
 
 def _asked(numbers: list, labels: dict[str, str], question_text: str) -> list:

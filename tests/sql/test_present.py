@@ -278,6 +278,14 @@ def test_summary_numbers_are_for_people(data):
     assert "e-0" not in text and "nan" not in text.lower()
 
 
+def test_series_summaries_follow_the_asked_number():
+    data = frame(date=DAYS[:3], open=[1.0, 2, 3], close=[2.0, 3, 4], volume=[10, 20, 30])
+    reading = describe_sql("SELECT date, open, close, volume FROM daily_bars WHERE symbol = 'AAPL' ORDER BY date")
+    assert summarize(data, "AAPL prices", reading=reading).startswith("3 rows from 2026-10-01 to 2026-10-03: close went")
+    assert summarize(data, "AAPL volume lately", reading=reading).startswith(
+        "3 rows from 2026-10-01 to 2026-10-03: volume went from 10 to 30")
+
+
 def test_summaries_never_name_the_question():
     data = frame(close=[593.49])
     reading = describe_sql("SELECT close FROM daily_bars WHERE symbol = 'TSLA' ORDER BY date DESC LIMIT 1")
