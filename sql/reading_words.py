@@ -193,6 +193,11 @@ class Words:
             return f"{_ANONYMOUS_AGGREGATES[node.name.lower()]} {self._operand(node.expressions[0], sub)}"
         if isinstance(node, exp.Filter):
             return f"{self.expr(node.this, sub)} where {self.condition(node.expression.this, sub)}"
+        change = _change(node)
+        if change is not None:
+            start, end, percent = change
+            kind = "percent" if percent else "fractional"
+            return f"{kind} change from {self._operand(start, sub)} to {self._operand(end, sub)}"
         percent = _percent_of(node)
         if percent is not None:
             return f"{self._operand(percent[0], sub)} as a percent of {self._operand(percent[1], sub)}"
@@ -517,6 +522,52 @@ def _is_hundred(node: exp.Expression) -> bool:
         return isinstance(inner, exp.Literal) and not inner.is_string and float(inner.this) == 100
     except ValueError:
         return False
+
+
+def _unparen(node: exp.Expression) -> exp.Expression:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _is_one(node: exp.Expression) -> bool:
+    inner = _unparen(node)
+    try:
+        return isinstance(inner, exp.Literal) and not inner.is_string and float(inner.this) == 1
+    except ValueError:
+        return False
+
+
+def _fraction_change(node: exp.Expression) -> tuple[exp.Expression, exp.Expression] | None:
+    """(start, end) for ``end / start - 1`` and ``(end - start) / start``."""
+    node = _unparen(node)
+    if isinstance(node, exp.Sub) and _is_one(node.expression) and isinstance(_unparen(node.this), exp.Div):
+        div = _unparen(node.this)
+        return div.expression, div.this
+    if isinstance(node, exp.Div) and isinstance(_unparen(node.this), exp.Sub):
+        sub = _unparen(node.this)
+        if _unparen(sub.expression) == _unparen(node.expression):
+            return node.expression, sub.this
+    return None
+
+
+def _change(node: exp.Expression) -> tuple[exp.Expression, exp.Expression, bool] | None:
+    """(start, end, in percent) when an expression is a change ratio: a return, a percent change."""
+    node = _unparen(node)
+    if isinstance(node, exp.Mul):
+        for hundred, other in ((node.this, node.expression), (node.expression, node.this)):
+            found = _fraction_change(other) if _is_hundred(hundred) else None
+            if found is not None:
+                return (*found, True)
+    if isinstance(node, exp.Div) and isinstance(_unparen(node.this), exp.Mul):
+        mul = _unparen(node.this)
+        for hundred, other in ((mul.this, mul.expression), (mul.expression, mul.this)):
+            inner = _unparen(other)
+            if _is_hundred(hundred) and isinstance(inner, exp.Sub) and _unparen(inner.expression) == _unparen(
+                    node.expression):
+                return node.expression, inner.this, True
+    found = _fraction_change(node)
+    return (*found, False) if found is not None else None
 
 
 def _percent_of(node: exp.Expression) -> tuple[exp.Expression, exp.Expression] | None:

@@ -143,7 +143,7 @@ def test_chart_says_what_was_computed_and_charts_the_computed_measure():
     chart = choose_chart(data, "best performers", reading=describe_sql(sql))
     assert list(chart.figure.data[0].y) == [20.0, 10.0]  # the change, not the first close
     assert "Computed: symbol, first close" in chart.figure.layout.title.text
-    assert chart.figure.layout.yaxis.title.text.startswith("(last close - first close) as a percent")
+    assert chart.figure.layout.yaxis.title.text == "Percent change from first close to last close"
     long = describe_sql("SELECT a.desk, SUM(t.quantity * t.price) FROM trades t JOIN accounts a "
                         "ON a.account_id = t.account_id WHERE t.executed_at >= '2026-11-01' "
                         "AND t.executed_at < '2026-11-21' AND t.side = 'buy' GROUP BY 1 ORDER BY 2 DESC LIMIT 3")
@@ -206,15 +206,15 @@ SUMMARY_CASES = [
      "FROM perf ORDER BY pct DESC LIMIT 4",
      frame(symbol=["NFLX", "NVDA", "AAPL", "XOM"], first_close=[400.0, 100, 200, 110],
            last_close=[480.0, 110, 210, 99], pct=[20.0, 10.0, 5.0, -10.0]), False,
-     "4 rows; highest (last close - first close) as a percent of first close: NFLX (20%), then NVDA (10%) "
+     "4 rows; highest percent change from first close to last close: NFLX (20%), then NVDA (10%) "
      "and AAPL (5%); lowest: XOM (-10%)."),
     ("SELECT date, close FROM daily_bars WHERE symbol = 'NVDA' ORDER BY date",
      frame(date=DAYS, close=[100.0 + i for i in range(30)]), False,
      "30 rows from 2026-10-01 to 2026-10-30: close went from 100 to 129 (+29.0%), between 100 and 129."),
     ("SELECT date, close / LAG(close) OVER (ORDER BY date) - 1 AS ret FROM daily_bars WHERE symbol = 'SPY'",
      frame(date=DAYS[:3], ret=[0.01, -0.02, 0.005]), False,
-     "3 rows from 2026-10-01 to 2026-10-03: (close / previous close (by date)) - 1 went from 0.01 to 0.005, "
-     "between -0.02 and 0.01."),
+     "3 rows from 2026-10-01 to 2026-10-03: fractional change from previous close (by date) to close went from "
+     "0.01 to 0.005, between -0.02 and 0.01."),
     ("SELECT date, symbol, close FROM daily_bars WHERE symbol IN ('BTC', 'ETH') ORDER BY date",
      frame(date=list(DAYS[:2]) * 2, symbol=["BTC", "BTC", "ETH", "ETH"], close=[1.0, 2.5, 3.0, 4.25]), True,
      "4 rows (cut at the row limit) for 2 symbols from 2026-10-01 to 2026-10-02; latest close: BTC 2.50, ETH 4.25."),

@@ -99,7 +99,7 @@ READINGS = [
     ("duckdb", "SELECT DISTINCT side FROM trades", "distinct side, trades"),
     # window functions
     ("duckdb", "SELECT date, close / LAG(close) OVER (ORDER BY date) - 1 AS ret FROM daily_bars WHERE symbol = 'SPY'",
-     "date and (close / previous close (by date)) - 1 of SPY, daily bars"),
+     "date and fractional change from previous close (by date) to close of SPY, daily bars"),
     ("postgres", "SELECT symbol, date, AVG(close) OVER (PARTITION BY symbol ORDER BY date "
                  "ROWS BETWEEN 4 PRECEDING AND CURRENT ROW) FROM daily_bars",
      "symbol, date and moving average close over 5 rows (per symbol, by date), daily bars"),
@@ -113,8 +113,8 @@ READINGS = [
      "maximum average close per symbol, step 'monthly' (average close per symbol and month, daily bars)"),
     ("duckdb", "WITH s AS (SELECT date, close, MAX(close) OVER (ORDER BY date) AS peak FROM daily_bars "
                "WHERE symbol = 'SPY' AND date >= DATE '2026-01-01') SELECT MIN(close / peak - 1) * 100 FROM s",
-     "minimum ((close / running maximum close (by date)) - 1) x 100, step 's' (date, close and running maximum "
-     "close (by date) of SPY, daily bars since 2026-01-01)"),
+     "minimum (fractional change from running maximum close (by date) to close) x 100, step 's' (date, close and "
+     "running maximum close (by date) of SPY, daily bars since 2026-01-01)"),
     ("postgres", "SELECT SUM(quantity * price) FILTER (WHERE executed_at >= DATE '2026-11-01') AS this_month, "
                  "SUM(quantity * price) FILTER (WHERE executed_at >= DATE '2026-10-01' AND executed_at < "
                  "DATE '2026-11-01') AS last_month FROM trades",
@@ -165,7 +165,8 @@ READINGS = [
     ("duckdb", "SELECT 100 * ((SELECT close FROM daily_bars WHERE symbol = 'SPY' ORDER BY date DESC LIMIT 1) / "
                "(SELECT close FROM daily_bars WHERE symbol = 'SPY' AND date < DATE '2026-01-01' ORDER BY date DESC "
                "LIMIT 1) - 1)",
-     "100 x (((close of SPY, daily bars, the latest) / (close of SPY, daily bars before 2026-01-01, the latest)) - 1)"),
+     "percent change from (close of SPY, daily bars before 2026-01-01, the latest) to (close of SPY, daily bars, "
+     "the latest)"),
     ("duckdb", "SELECT arg_max(symbol, volume) FROM daily_bars", "symbol at the highest volume, daily bars"),
     ("duckdb", "SELECT COUNT(*) / COUNT(DISTINCT CAST(executed_at AS DATE)) FROM trades",
      "count of trades / number of distinct day of executed at"),
@@ -173,6 +174,10 @@ READINGS = [
                "WHERE k.sbTickerSymbol = 'NVDA' ORDER BY p.sbDpDt DESC LIMIT 1",
      "sb dp close of NVDA, sb daily price (with sb ticker), the latest"),
     ("sqlite", "SELECT COUNT(*) FROM orders WHERE createdAt >= '2026-01-01'", "count of orders with created at since 2026-01-01"),
+    ("sqlite", "SELECT date, (close - open) / open AS intraday FROM daily_bars WHERE symbol = 'AAPL'",
+     "date and fractional change from open to close of AAPL, daily bars"),
+    ("postgres", "SELECT symbol, (MAX(high) / MIN(low) - 1) * 100 FROM daily_bars GROUP BY symbol",
+     "percent change from minimum low to maximum high per symbol, daily bars"),
     # names humanised
     ("duckdb", "SELECT sbCustCountry, SUM(sbTxAmount) FROM sbTransaction GROUP BY sbCustCountry",
      "sum of sb transaction amount per sb customer country, sb transaction"),
