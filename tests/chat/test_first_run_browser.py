@@ -177,7 +177,7 @@ def test_a_starter_of_each_route_answers_on_a_fresh_install(first_run, offline_p
     chart = page.locator(".js-plotly-plot").last
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
-    title_fill = "el => getComputedStyle(el.querySelector('.main-svg text')).fill"
+    title_fill = "el => getComputedStyle(el.querySelector('.main-svg text.gtitle')).fill"
     dark_fill = chart.evaluate(title_fill)
     page.screenshot(path=str(SHOTS / "04b_sql_chart_dark.png"))
     page.click("#theme-toggle")
