@@ -76,6 +76,8 @@ class SqlBuilder:
         if not key.grain:
             return column
         kind = self.catalog.kind(key.table, key.column)
+        if key.grain in ("hour", "weekday"):
+            return self.time_part(column, key.grain)
         if key.grain == "day":
             return column if kind == "date" else exp.cast(column, _type("DATE"))
         if self.dialect == "sqlite":
@@ -94,6 +96,14 @@ class SqlBuilder:
             return exp.Anonymous(this="DATE", expressions=[column, *modifiers])
         trunc = exp.DateTrunc(unit=exp.Literal.string(key.grain), this=column)
         return exp.cast(trunc, _type("DATE"))
+
+    def time_part(self, column: exp.Expression, part: str) -> exp.Expression:
+        """The hour (0-23) or weekday (0 = Sunday .. 6) of a date or timestamp, as an integer."""
+        if self.dialect == "sqlite":
+            fmt = "%H" if part == "hour" else "%w"
+            return exp.cast(exp.Anonymous(this="strftime", expressions=[exp.Literal.string(fmt), column]), _type("INTEGER"))
+        unit = "HOUR" if part == "hour" else "DOW"
+        return exp.cast(exp.Extract(this=exp.var(unit), expression=column), _type("INTEGER"))
 
     def measure_expr(self, measure: Measure, intent: Intent, qualify: bool) -> exp.Expression:
         """The SQL of one measure."""
@@ -138,6 +148,8 @@ class SqlBuilder:
     def condition(self, f: Filter, qualify: bool) -> exp.Expression:
         """A filter as a boolean expression."""
         column = self.column_or_metric(f.table, f.column, f.metric, qualify)
+        if f.part:
+            column = self.time_part(column, f.part)
         values = [self.value_literal(v) for v in f.values]
         if f.op == "in" or len(values) > 1:
             return exp.In(this=column, expressions=values)
@@ -417,10 +429,11 @@ class SqlBuilder:
                              order=order)
             ret = exp.Sub(this=exp.Div(this=close.copy(), expression=lag), expression=exp.Literal.number(1))
             inner = inner.select(exp.alias_(ret, "daily_return", quoted=True), copy=False)
-            value: exp.Expression = exp.StddevSamp(this=rc("daily_return"))
+            value: exp.Expression = self._stddev(rc("daily_return"))
             name = "volatility"
             if intent.window:
-                value, name = exp.Mul(this=value, expression=exp.Sqrt(this=exp.Literal.number(intent.window))), "annualized_volatility"
+                value, name = exp.Mul(this=value, expression=exp.Sqrt(this=exp.Literal.number(intent.window))), \
+                    "annualized_volatility"
         else:
             peak = exp.Window(this=exp.Max(this=close.copy()), partition_by=[key.copy()], order=order)
             inner = inner.select(exp.alias_(peak, "running_max", quoted=True), copy=False)
@@ -441,6 +454,18 @@ class SqlBuilder:
             outer = outer.order_by(exp.Ordered(this=value.copy(), desc=intent.order == "desc"), copy=False)
         outer = outer.order_by(rc(subject), copy=False)
         return outer.limit(exp.Literal.number(intent.limit), copy=False) if intent.limit else outer
+
+    def _stddev(self, x: exp.Expression) -> exp.Expression:
+        """The sample standard deviation; SQLite has no STDDEV_SAMP, so it gets the sums formula."""
+        if self.dialect != "sqlite":
+            return exp.StddevSamp(this=x)
+        n = exp.Count(this=x.copy())
+        total = exp.Sum(this=x.copy())
+        squares = exp.Sum(this=exp.Mul(this=x.copy(), expression=x.copy()))
+        variance = exp.Div(this=exp.Sub(this=squares, expression=exp.Div(this=exp.Mul(this=total, expression=total.copy()),
+                                                                          expression=n)),
+                           expression=exp.Paren(this=exp.Sub(this=n.copy(), expression=exp.Literal.number(1))))
+        return exp.Sqrt(this=variance)
 
     def _latest_per_subject(self, select: exp.Select, intent: Intent, qualify: bool, date_column: str) -> exp.Select:
         """The latest (or first) row of each subject: ROW_NUMBER over the subject, keep row 1."""

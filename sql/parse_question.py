@@ -40,8 +40,14 @@ GROUP_MARKERS = {"by", "per", "each", "every"}
 LIST_WORDS = {"list", "show", "display", "give", "get", "find", "which", "what", "name", "enumerate"}
 SERIES_WORDS = {"plot", "chart", "graph", "trend", "history", "series", "evolution", "timeline", "draw"}
 OFTEN_WORDS = {"often", "frequently", "times", "frequent", "active"}
-TIME_UNITS = {"day": "day", "date": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
-SINGLE_GRAINS = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
+TIME_UNITS = {"day": "day", "date": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year",
+              "hour": "hour", "weekday": "weekday"}
+#: Parts of a timestamp asked for by name ("hour of the day", "day of the week"), written as one unit word.
+_TIME_PARTS = re.compile(r"\b(?:(hour) of (?:the )?day|(day) of (?:the )?week)\b", re.IGNORECASE)
+_WEEKDAYS = {"sunday": 0, "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6}
+_ON_WEEKDAYS = re.compile(r"\b(?:on|for|during) ((?:(?:sun|mon|tues|wednes|thurs|fri|satur)days?)"
+                          r"(?:(?:,| and| or|,? and| &) (?:(?:sun|mon|tues|wednes|thurs|fri|satur)days?))*)\b", re.IGNORECASE)
+SINGLE_GRAINS = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "hourly": "hour",
                  "yearly": "year", "annual": "year", "annually": "year"}
 #: Words that carry no meaning for the query once the rest is understood.
 FILLER = STOPWORDS | frozenset("""
@@ -167,6 +173,8 @@ class Parsed:
     periods: list[Period] = field(default_factory=list)
     #: "in coins": the unit an amount is wanted in.
     unit: str | None = None
+    #: "on Mondays": weekdays (0 = Sunday) the rows must fall on.
+    weekdays: list[int] = field(default_factory=list)
 
     def mentions(self) -> list[Mention]:
         """The catalog mentions, in order."""
@@ -201,6 +209,12 @@ def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
     raw = re.sub(r"\b[Pp]&[Ll]\b", "pnl", raw)  # "P&L": one word, as the definitions spell it
     # "marked at the latest close": how a value is priced, which the value metric itself says
     raw = _MARKED_AT.sub(lambda m: " " * len(m.group(0)), raw)
+    # "hour of the day" -> "hour", "day of the week" -> "weekday", keeping every offset
+    raw = _TIME_PARTS.sub(lambda m: ("hour" if m.group(1) else "weekday").ljust(len(m.group(0))), raw)
+    weekdays: list[int] = []
+    for m_day in _ON_WEEKDAYS.finditer(raw):  # "on Mondays": a condition on the weekday
+        weekdays += [_WEEKDAYS[w.lower().rstrip("s")] for w in re.findall(r"[A-Za-z]+day", m_day.group(1))]
+        raw = raw[: m_day.start()] + " " * len(m_day.group(0)) + raw[m_day.end():]
     # "in coins", "in shares": the unit the answer is wanted in (an amount, not a value)
     unit = None
     m_unit = _IN_UNITS.search(raw)
@@ -287,7 +301,8 @@ def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
     writes = _write_requests(tokens, catalog)
     return Parsed(text, tokens, items, period, comparisons, grains, limit, limit_word, unknown, writes,
                   return_window, bool(_HOW_DID.search(low)), limit_token, junk + suspicious,
-                  sort=sort, fraction=fraction, periods=[m.period for m in matches], unit=unit)
+                  sort=sort, fraction=fraction, periods=[m.period for m in matches], unit=unit,
+                  weekdays=sorted(set(weekdays)))
 
 
 _WRITE_OBJECTS = {"table", "tables", "from", "into", "database", "all", "every", "column", "columns", "row",

@@ -140,6 +140,11 @@ class Planner:
             else:
                 (having if on_aggregate else conditions).append(found)
         filters, multi = self._filters(fact, roles, parsed, issues, skip=comparison_mentions)
+        if parsed.weekdays and tdef.date_column:  # "on Mondays"
+            days = tuple(parsed.weekdays)
+            filters.append(Filter(fact, tdef.date_column, "in" if len(days) > 1 else "=", days, part="weekday"))
+        elif parsed.weekdays:
+            issues.append(f"{fact} has no date to take a weekday from")
         # a unit or measure read with a number ("50M shares") is accounted for by that condition
         roles.absorbed += [m for m in parsed.mentions() if id(m) in comparison_mentions and m not in roles.absorbed]
         filters += conditions

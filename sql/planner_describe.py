@@ -25,7 +25,12 @@ def _measure(measure: Measure, intent: Intent) -> str:
     return f"{_AGG_WORDS[measure.agg]} {name}".strip() if measure.agg else name
 
 
+_DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
 def _filter(f: Filter) -> str:
+    if f.part == "weekday":
+        return "on " + " or ".join(_DAYS[int(v)] + "s" for v in f.values)
     if f.op in ("=", "in"):
         values = " or ".join(str(v) for v in f.values)
         return f"{_words(f.column)} {values}"

@@ -33,6 +33,8 @@ class Filter:
     metric: bool = False
     #: For a condition on an aggregate per group (HAVING): avg | sum | count | min | max.
     agg: str | None = None
+    #: For a condition on a part of a timestamp: hour | weekday (0 = Sunday).
+    part: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,16 @@ EXTRA = [
     "quarterly total fees in 2025",
     "How many trades did account 3 make yesterday?",
     "count of orders per status and side",
+    "number of trades by weekday",
+    "how many orders were placed on Fridays last month",
+    "hourly trade count this month",
+    "market value by desk",
+    "unrealised pnl per account",
+    "accounts with more than 4000 trades",
+    "traded notional this month vs last month, by desk",
+    "volatility of BTC over the last 60 days",
+    "max drawdown of NVDA this year",
+    "best performing stock last month",
 ]
 
 

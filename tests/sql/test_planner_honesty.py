@@ -137,3 +137,15 @@ def test_two_periods_are_set_side_by_side_never_an_empty_overlap(route, question
     frame = answer.table.frame
     assert list(frame.columns) == columns
     assert frame[columns[-1]].notna().all() and frame[columns[-2]].notna().all()
+
+
+@pytest.mark.parametrize("question, fragments", [
+    ("what hour of the day do we trade the most?", ['EXTRACT(HOUR FROM "executed_at")', "COUNT(*)", "DESC", "LIMIT 1"]),
+    ("how many orders were placed on Fridays last month", ['EXTRACT(DAYOFWEEK FROM "placed_at") AS INT) = 5']),
+    ("number of trades by day of the week", ['AS "weekday"', 'GROUP BY CAST(EXTRACT(DAYOFWEEK']),
+])
+def test_time_parts(planner, question, fragments):
+    plan = planner.plan(question)
+    assert plan.ok, plan.clarify
+    for fragment in fragments:
+        assert fragment in plan.sql, plan.sql
