@@ -118,6 +118,29 @@ def ask(
         render_answer(answer, console)
 
 
+@app.command()
+def shell(
+    route: Annotated[Optional[str], typer.Option(help="Force a route: sql, docs or signals.")] = None,
+    db: Annotated[Optional[str], typer.Option(help="Trading database (DuckDB path or SQLAlchemy URL).")] = None,
+    user: Annotated[str, typer.Option(help="Who is asking (selects their documents).")] = "local",
+    keep_going: Annotated[bool, typer.Option(
+        "--continue", "-c", help="Start from the last conversation of this terminal user.")] = False,
+) -> None:
+    """Ask question after question in one conversation; follow-ups work, the engines load once.
+
+    Type `new` to start a new conversation, `exit` or Ctrl-D to end.
+    """
+    from core.backend import Backend
+    from core.conversation import conversation_path, load_turns
+    from core.shell import GREETING, prompted_lines, run_shell
+
+    settings = _settings(db)
+    saved = conversation_path(settings.ensure_home(), user)
+    console.print(f"[dim]{GREETING}[/]")
+    run_shell(Backend(settings), prompted_lines(console), console, saved, user=user, route=route,
+              context=load_turns(saved) if keep_going else None)
+
+
 def _register_packages() -> None:
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(app)

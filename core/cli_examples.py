@@ -11,6 +11,7 @@ import typer
 
 #: Command path (as typed after ``tradeassist``) -> example command lines.
 EXAMPLES: dict[str, tuple[str, ...]] = {
+    "shell": ("tradeassist shell", "tradeassist shell --continue", "tradeassist shell --route docs"),
     "sql": ('tradeassist sql "latest close of AAPL"',
             'tradeassist sql "total traded notional by desk last month" --run'),
     "teach": ('tradeassist teach "big trades" "SELECT * FROM trades WHERE quantity * price > 1000000"',),

@@ -67,6 +67,11 @@ def load_turns(path: Path) -> list[Turn]:
     return turns
 
 
+def clear_conversation(path: Path) -> None:
+    """Forget the saved conversation (the next ``ask --continue`` has nothing to follow)."""
+    path.unlink(missing_ok=True)
+
+
 def save_turn(path: Path, question: str, answer: Answer, *, keep: bool) -> None:
     """Add one exchange to the saved conversation (``keep=False`` starts a new one with it)."""
     records: list = []

@@ -68,3 +68,23 @@ def test_doctor_prints_the_whole_database_path_on_a_narrow_terminal(demo_duckdb,
     result = runner.invoke(app, ["doctor"], env={"COLUMNS": "60"}, terminal_width=60)
     lines = [re.sub(r"\s+$", "", line) for line in result.output.splitlines()]
     assert any(str(db) in line for line in lines), result.output
+
+
+@pytest.mark.slow
+def test_shell_keeps_one_conversation_until_new(demo_duckdb, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRADEASSIST_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TRADEASSIST_DB_URL", str(demo_duckdb))
+    monkeypatch.setenv("TRADEASSIST_OFFLINE_ONLY", "true")
+    lines = ["How many trades were executed per desk this month?", "and for the Crypto desk only?", "exit",
+             "never asked"]
+    result = runner.invoke(app, ["shell"], input="\n".join(lines) + "\n", terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "where desk is 'Crypto'" in result.output  # the follow-up narrowed the first question
+    assert "never asked" not in result.output
+    # What the shell asked is where `ask --continue` picks it up ...
+    follow = runner.invoke(app, ["ask", "--continue", "and for the Macro desk only?", "--json"])
+    assert "'Macro'" in json.loads(follow.output)["sql"]
+    # ... until `new` starts over.
+    result = runner.invoke(app, ["shell", "--continue"], input="new\n", terminal_width=200)
+    assert "New conversation." in result.output
+    assert not list((tmp_path / "home" / "conversations").glob("cli-*.json"))
