@@ -30,6 +30,8 @@ from sql.reading_words import Words, join_words
 ENTITY_NAMES = frozenset({"symbol", "ticker", "coin", "asset", "instrument"})
 MAX_READING = 300
 MAX_MEASURES = 4
+#: Beyond this many characters an aliased measure is read by its alias ("period return pct (computed)").
+MAX_LABEL = 90
 _DIALECTS = {"postgresql": "postgres", "sqlite3": "sqlite", "pg": "postgres"}
 _LOG = logging.getLogger(__name__)
 
@@ -217,7 +219,9 @@ class _Reader:
             text += ", only groups where " + words.condition(having.this)
         qualify = select.args.get("qualify")
         if qualify is not None:
-            text += ", only rows where " + words.condition(qualify.this)
+            kept = words.condition(qualify.this)
+            rows = kept.startswith(("the latest row", "the earliest row", "the first row", "one row"))
+            text += (", only " if rows else ", only rows where ") + kept
         order, tail = self._order_limit(select, words, labels, measures, select.expressions)
         return SqlReading(text + tail, labels, order, _limit(select), _tables(select), grouped)
 
@@ -298,7 +302,8 @@ class _Reader:
                 measures.append("all columns")
                 continue
             label = words.expr(node)
-            if label == "a computed value" and isinstance(item, exp.Alias):
+            if isinstance(item, exp.Alias) and (label == "a computed value" or len(label) > MAX_LABEL):
+                # A long expression is named by its author's alias, marked as computed.
                 label = f"{humanise(item.alias)} (computed)"
             labels.append(label)
             if node.sql() not in group_sql:

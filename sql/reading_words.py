@@ -324,6 +324,8 @@ class Words:
             ifs, default = [node], node.args.get("false")
         else:
             ifs, default = node.args.get("ifs") or [], node.args.get("default")
+        if default is None and len(ifs) == 1:  # CASE WHEN c THEN x END: x counted only where c holds
+            return f"{self.expr(ifs[0].args['true'], depth)} where {self.condition(ifs[0].this, depth)}"
         branches = [f"{self.expr(i.args['true'], depth)} if {self.condition(i.this, depth)}" for i in ifs[:3]]
         text = "; ".join(branches)
         if default is not None:
@@ -360,11 +362,22 @@ class Words:
         if isinstance(node, exp.Paren):
             return self.condition(node.this, sub)
         if isinstance(node, exp.And):
-            return " and ".join(self.grouped(p, sub) for p in node.flatten())
+            parts = list(node.flatten())
+            span = self._span(parts) if len(parts) == 2 else None
+            return span or " and ".join(self.grouped(p, sub) for p in parts)
         if isinstance(node, exp.Or):
             return " or ".join(self.grouped(p, sub) for p in node.flatten())
         if isinstance(node, exp.Not):
             return self._negated(node.this, sub)
+        inner = self._through_step(node)
+        if inner is not None:
+            return inner
+        flag = _flag_test(node)
+        if flag is not None:  # (CASE WHEN c THEN 1 ELSE 0 END) = 1 is just c
+            return self.condition(flag[0], sub) if flag[1] else f"not ({self.condition(flag[0], sub)})"
+        first = self._first_row(node)
+        if first is not None:
+            return first
         for kind, word in _COMPARISONS.items():
             if type(node) is kind:
                 left, right = node.this, node.expression
@@ -403,6 +416,48 @@ class Words:
         if isinstance(inner, exp.Exists):
             return f"no matching row exists in {self.subquery_tables(inner)}"
         return f"not ({self.condition(inner, depth)})"
+
+    def _through_step(self, node: exp.Expression) -> str | None:
+        """A test on a step's flag or row number (``r.in_period = 1``) read as the step's own condition."""
+        if not isinstance(node, exp.EQ) or not isinstance(node.this, exp.Column):
+            return None
+        table = self.column_table(node.this)
+        step = self.derived.get(table) if table else None
+        if step is None or node.this.name not in step[1]:
+            return None
+        expression = step[1][node.this.name]
+        if not isinstance(_unparen(expression), (exp.Case, exp.Window)):
+            return None
+        return step[0].condition(exp.EQ(this=expression.copy(), expression=node.expression.copy()))
+
+    def _span(self, parts: list) -> str | None:
+        """'executed from A to before B' for a lower and an upper bound on one time column."""
+        low = next((p for p in parts if isinstance(p, (exp.GT, exp.GTE))), None)
+        high = next((p for p in parts if isinstance(p, (exp.LT, exp.LTE))), None)
+        if low is None or high is None or strip_cast(low.this) != strip_cast(high.this) or not self.is_time(low.this):
+            return None
+        subject = self._event(low.this) or self.expr(low.this)
+        start = self.value(low.expression) if isinstance(low, exp.GTE) else f"after {self.value(low.expression)}"
+        end = ("before " if isinstance(high, exp.LT) else "") + self.value(high.expression)
+        return f"{subject} from {start} to {end}"
+
+    def _first_row(self, node: exp.Expression) -> str | None:
+        """ROW_NUMBER() OVER (PARTITION BY p ORDER BY date DESC) = 1 -> 'the latest row (per p)'."""
+        if not isinstance(node, exp.EQ) or not _is_one(node.expression):
+            return None
+        window = _unparen(node.this)
+        if not isinstance(window, exp.Window) or not isinstance(window.this, exp.RowNumber):
+            return None
+        order = window.args.get("order")
+        keys = order.expressions if order else []
+        if keys and self.is_time(keys[0].this):
+            which = "the latest row" if keys[0].args.get("desc") else "the earliest row"
+        elif keys:
+            which = f"the first row by {self.expr(keys[0].this)}" + (" descending" if keys[0].args.get("desc") else "")
+        else:
+            which = "one row"
+        partition = window.args.get("partition_by") or []
+        return f"{which} (per {join_words([self.expr(p) for p in partition])})" if partition else which
 
     def _event(self, node: exp.Expression) -> str | None:
         """'executed' for executed_at, 'opened' for opened_on: the verb a time bound reads best with."""
@@ -520,6 +575,29 @@ def _is_hundred(node: exp.Expression) -> bool:
     inner = node.this if isinstance(node, exp.Paren) else node
     try:
         return isinstance(inner, exp.Literal) and not inner.is_string and float(inner.this) == 100
+    except ValueError:
+        return False
+
+
+def _flag_test(node: exp.Expression) -> tuple[exp.Expression, bool] | None:
+    """(condition, wanted) for ``(CASE WHEN c THEN 1 ELSE 0 END) = 1`` (c) or ``= 0`` (not c)."""
+    if not isinstance(node, exp.EQ):
+        return None
+    case, value = _unparen(node.this), _unparen(node.expression)
+    if not isinstance(case, exp.Case) or len(case.args.get("ifs") or []) != 1:
+        return None
+    branch, default = case.args["ifs"][0], case.args.get("default")
+    if not (_is_one(branch.args.get("true")) and default is not None and _is_zero(default)):
+        return None
+    if _is_one(value):
+        return branch.this, True
+    return (branch.this, False) if _is_zero(value) else None
+
+
+def _is_zero(node: exp.Expression) -> bool:
+    inner = _unparen(node)
+    try:
+        return isinstance(inner, exp.Literal) and not inner.is_string and float(inner.this) == 0
     except ValueError:
         return False
 

@@ -119,7 +119,13 @@ READINGS = [
                  "SUM(quantity * price) FILTER (WHERE executed_at >= DATE '2026-10-01' AND executed_at < "
                  "DATE '2026-11-01') AS last_month FROM trades",
      "sum of (quantity x price) where executed since 2026-11-01 and sum of (quantity x price) where executed "
-     "since 2026-10-01 and executed before 2026-11-01, trades"),
+     "from 2026-10-01 to before 2026-11-01, trades"),
+    ("duckdb", "SELECT SUM(CASE WHEN executed_at >= '2026-10-01' AND executed_at < '2026-11-01' THEN quantity END) "
+               "FROM trades", "sum of (quantity where executed from 2026-10-01 to before 2026-11-01), trades"),
+    ("duckdb", "SELECT MAX(CASE WHEN r.in_period = 1 AND r.rn = 1 THEN r.close END) AS last_close FROM (SELECT close, "
+               "CASE WHEN date >= DATE '2026-01-01' THEN 1 ELSE 0 END AS in_period, ROW_NUMBER() OVER (PARTITION BY "
+               "symbol ORDER BY date DESC) AS rn FROM daily_bars) r",
+     "maximum (close where date since 2026-01-01 and the latest row (per symbol)), a subquery (over daily bars)"),
     ("duckdb", "SELECT x FROM (SELECT symbol AS x, AVG(close) FROM daily_bars GROUP BY 1) s",
      "symbol, a subquery (average close per symbol, daily bars)"),
     ("duckdb", "SELECT symbol, close FROM daily_bars WHERE date = (SELECT MAX(date) FROM daily_bars)",
@@ -150,7 +156,7 @@ READINGS = [
      "sum of (quantity x price) / sum of quantity, trades"),
     ("duckdb", "SELECT symbol, close FROM daily_bars QUALIFY ROW_NUMBER() OVER (PARTITION BY symbol "
                "ORDER BY date DESC) = 1",
-     "symbol and close, daily bars, only rows where row number (per symbol, by date descending) is 1"),
+     "symbol and close, daily bars, only the latest row (per symbol)"),
     ("postgres", "SELECT symbol FROM instruments WHERE symbol ILIKE ANY (ARRAY['a%', 'b%'])",
      "symbol, instruments where symbol matches any of 'a%', 'b%' (any case)"),
     ("duckdb", "SELECT symbol, side, SUM(quantity) FROM trades GROUP BY CUBE (symbol, side)",
