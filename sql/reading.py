@@ -58,6 +58,8 @@ class SqlReading:
     limit: int | None = None
     tables: tuple[str, ...] = ()
     grouped: bool = False
+    #: Per output column: True when it is computed (an aggregate, arithmetic), False for a stored column.
+    computed: tuple[bool, ...] = ()
 
 
 def read_sql(sql, dialect: str = "duckdb", catalog=None, *, imposed_limit: int | None = None) -> str:
@@ -79,7 +81,8 @@ def describe_sql(sql, dialect: str = "duckdb", catalog=None, *, imposed_limit: i
         text = " ".join(reading.text.split())
         if len(text) > MAX_READING:
             text = text[: MAX_READING - 1].rstrip(" ,") + "…"
-        return SqlReading(text, reading.labels, reading.order, reading.limit, reading.tables, reading.grouped)
+        return SqlReading(text, reading.labels, reading.order, reading.limit, reading.tables, reading.grouped,
+                          reading.computed)
     except Exception as exc:  # noqa: BLE001 - a reading is an aid: it must never fail an answer
         _LOG.debug("could not read SQL: %s", exc)
         return SqlReading(generic_reading(tree), tables=_tables(tree))
@@ -192,6 +195,7 @@ class _Reader:
         group_exprs = list({g.sql(): g for g in (_resolve(k, outputs, select) for k in keys)}.values())
         grouped = bool(group_exprs) or any(_is_aggregate(e) for e in select.expressions)
         labels, measures = self._measures(select, words, group_exprs)
+        computed = tuple(words.is_computed(e.this if isinstance(e, exp.Alias) else e) for e in select.expressions)
         lists_groups = bool(group_exprs) and measures == [self._group_words(g, words) for g in group_exprs]
         where = select.args.get("where")
         filters = _conjuncts(where.this) if where is not None else []
@@ -223,7 +227,8 @@ class _Reader:
             rows = kept.startswith(("the latest row", "the earliest row", "the first row", "one row"))
             text += (", only " if rows else ", only rows where ") + kept
         order, tail = self._order_limit(select, words, labels, measures, select.expressions)
-        return SqlReading(text + tail, labels, order, _limit(select), _tables(select), grouped)
+        return SqlReading(text + tail, labels, order, _limit(select), _tables(select), grouped,
+                          computed if labels else ())
 
     def _sources(self, select: exp.Select) -> tuple[dict[str, str], list[str], list[tuple[str, exp.Expression]]]:
         """Table aliases, the base table names of this scope, and each source (name, node)."""

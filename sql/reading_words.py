@@ -545,6 +545,16 @@ class Words:
         name = inner.name.lower()
         return name in _TEXT_NAMES or name.endswith(("name", "symbol", "ticker", "status", "type", "address", "hash"))
 
+    def is_computed(self, node: exp.Expression) -> bool:
+        """True unless ``node`` is a stored column (also through a step that passes a column on)."""
+        if not isinstance(node, exp.Column):
+            return True
+        table = self.column_table(node)
+        step = self.derived.get(table) if table else None
+        if step is not None and node.name in step[1]:
+            return step[0].is_computed(step[1][node.name])
+        return False
+
     def _kind(self, column: exp.Column) -> str | None:
         """The catalog's kind of a column (number, text, date, timestamp ...), or None without a catalog."""
         table = self.column_table(column)

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from sql.reading import SqlReading
 
 _LABEL_COLUMNS = ("name", "symbol", "title", "label")
+#: A percentage column's label ("percent change ...", "... as a percent of ..."), not "95th percentile".
+_PERCENT = re.compile(r"\bpercent\b")
 #: Words of a label that say how, not what ("sum of", "per"): they never make a number "asked for".
 _FUNCTION_WORDS = ("of", "per", "sum", "average", "count", "number", "maximum", "minimum", "median", "a", "the",
                    "and", "by", "x", "if", "else", "where", "is", "distinct", "percent", "standard", "deviation",
@@ -70,7 +72,8 @@ def summarize(frame: pd.DataFrame, question_text: str | None = None, truncated: 
         return _one_row(frame, roles, labels, question_text)
     times = [c for c in frame.columns if roles[str(c)] == "time"]
     numbers = [c for c in frame.columns if roles[str(c)] == "number"]
-    categories = [c for c in frame.columns if roles[str(c)] == "category"]
+    # A category with one value (the symbol of a one-symbol series) is context, not a dimension.
+    categories = [c for c in frame.columns if roles[str(c)] == "category" and frame[c].nunique(dropna=False) > 1]
     count = f"{len(frame):,} rows" + (" (cut at the row limit)" if truncated else "")
     if times and numbers and categories and len(frame) > frame[categories[0]].nunique() > 1:
         return _series_by_category(frame, times[0], categories[0], _main(frame, numbers, labels, reading, question_text), labels,
@@ -78,7 +81,8 @@ def summarize(frame: pd.DataFrame, question_text: str | None = None, truncated: 
     if times and numbers and not categories:
         return _series(frame, times[0], _main(frame, numbers, labels, reading, question_text), labels, count)
     if categories and numbers:
-        return _ranking(frame, categories, _main(frame, numbers, labels, reading, question_text), labels, reading, count)
+        main = _main(frame, numbers, labels, reading, question_text)
+        return _ranking(frame, categories, main, labels, reading, count)
     if len(numbers) >= 2:
         ranges = [f"{labels[str(c)]} from {_num(frame[c].min(), labels[str(c)])} to "
                   f"{_num(frame[c].max(), labels[str(c)])}" for c in numbers[:2]]
@@ -97,7 +101,7 @@ def summarize(frame: pd.DataFrame, question_text: str | None = None, truncated: 
 def _num(value, label: str, compact: bool = True) -> str:
     """A number for a sentence; values of a percentage column carry a percent sign."""
     text = format_number(_float(value), compact=compact)
-    return text + "%" if "percent" in label and text not in ("n/a",) else text
+    return text + "%" if _PERCENT.search(label) and text not in ("n/a",) else text
 
 
 def _float(value):
@@ -124,6 +128,10 @@ def _main(frame, numbers: list, labels: dict[str, str], reading, question_text: 
         if position is not None and position < len(frame.columns) and frame.columns[position] in numbers:
             return frame.columns[position]
     candidates = _asked(numbers, labels, question_text)
+    flags = dict(zip(frame.columns, getattr(reading, "computed", ()) or ()))
+    computed = [c for c in candidates if flags.get(c)]
+    if computed:  # a computed measure (a return, a total) is what the query was written for
+        return computed[-1]
     close = [c for c in candidates if labels[str(c)] == "close"]
     return close[0] if len(candidates) > 1 and close else main_number(frame, candidates)
 
@@ -149,7 +157,11 @@ def _one_row(frame, roles: dict[str, str], labels: dict[str, str], question_text
     row = frame.iloc[0]
     numbers = [c for c in frame.columns if roles[str(c)] == "number"]
     chosen = _asked(numbers, labels, question_text) if len(numbers) > 1 else numbers
-    shown = chosen[:4] or [frame.columns[-1]]
+    if not numbers and len(frame.columns) == 1:
+        return f"{_capital(labels[str(frame.columns[0])])}: {format_value(row.iloc[0])}."
+    if not numbers:  # nothing to measure: the row itself, column by column
+        return _capital(", ".join(f"{labels[str(c)]} {format_value(row[c])}" for c in frame.columns[:6])) + "."
+    shown = chosen[:4]
     # Context: the row's non-numbers (its date, its symbol), and numbers past the fourth when none was picked.
     extra = numbers[4:] if chosen == numbers else []
     main = "; ".join(f"{labels[str(c)]}: {_cell(row[c], labels[str(c)])}" for c in shown)
@@ -160,7 +172,7 @@ def _one_row(frame, roles: dict[str, str], labels: dict[str, str], question_text
 
 def _cell(value, label: str) -> str:
     text = format_value(value)
-    return text + "%" if "percent" in label and text != "n/a" and text[-1:].isdigit() else text
+    return text + "%" if _PERCENT.search(label) and text != "n/a" and text[-1:].isdigit() else text
 
 
 def _descending(column, reading: SqlReading | None, frame) -> bool:
@@ -180,8 +192,10 @@ def _ranking(frame, categories, number, labels: dict[str, str], reading, count: 
     descending = _descending(number, reading, frame)
     data = data.sort_values("_v", ascending=not descending, kind="stable")
     named = data.iloc[[0, 1, 2, -1] if len(data) > 3 else list(range(len(data)))]
-    # The first category names a row when it is unique (a hash, an id); otherwise two name it.
-    naming = categories[:1] if frame[categories[0]].is_unique else categories[:2]
+    # A name or symbol column names a row best; else the first category when it is unique (a hash,
+    # an id); otherwise two name it.
+    named_by = [c for c in categories if str(c).lower() in _LABEL_COLUMNS or labels[str(c)] in _LABEL_COLUMNS]
+    naming = named_by[:1] or (categories[:1] if frame[categories[0]].is_unique else categories[:2])
     keys = named[naming].apply(lambda r: " / ".join(_short(format_value(v)) for v in r), axis=1).tolist()
     values = [_num(v, label) for v in named["_v"].tolist()]
     first, last = ("highest", "lowest") if descending else ("lowest", "highest")

@@ -286,6 +286,30 @@ def test_series_summaries_follow_the_asked_number():
         "3 rows from 2026-10-01 to 2026-10-03: volume went from 10 to 30")
 
 
+SHAPES = [
+    # a one-symbol series of closes and returns: a series of the computed return, not a ranking of closes
+    ("SELECT date, symbol, close, close / LAG(close) OVER (ORDER BY date) - 1 AS ret FROM daily_bars "
+     "WHERE symbol = 'TSLA' ORDER BY date",
+     frame(date=DAYS[:3], symbol=["TSLA"] * 3, close=[100.0, 110, 99], ret=[None, 0.1, -0.1]), "TSLA daily returns",
+     "3 rows from 2026-10-02 to 2026-10-03: fractional change from previous close (by date) to close went from "
+     "0.1 to -0.1, between -0.1 and 0.1."),
+    ("SELECT PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY usd_value) FROM onchain_transfers",
+     frame(p95=[930373.69]), "95th percentile of transfer values", "95th percentile of USD value: 930,373.69."),
+    ("SELECT account_id, name, desk FROM accounts WHERE account_id = 11",
+     frame(account_id=[11], name=["Stat Arb One"], desk=["Quant"]), "same for account 11",
+     "Account id 11, name Stat Arb One, desk Quant."),
+    ("SELECT a.account_id, a.name, COUNT(DISTINCT t.symbol) AS n FROM trades t JOIN accounts a "
+     "ON a.account_id = t.account_id GROUP BY 1, 2",
+     frame(account_id=[8, 9], name=["Rates", "Macro One"], n=[35, 34]), "accounts with more than 30 symbols",
+     "2 rows; highest number of distinct symbol: Rates (35), then Macro One (34)."),
+]
+
+
+@pytest.mark.parametrize("sql, data, question, expected", SHAPES, ids=[s[2] for s in SHAPES])
+def test_summary_shapes(sql, data, question, expected):
+    assert summarize(data, question, reading=describe_sql(sql)) == expected
+
+
 def test_summaries_never_name_the_question():
     data = frame(close=[593.49])
     reading = describe_sql("SELECT close FROM daily_bars WHERE symbol = 'TSLA' ORDER BY date DESC LIMIT 1")
