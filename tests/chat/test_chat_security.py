@@ -148,7 +148,7 @@ def test_password_change_removal_and_logout_end_sessions_at_once(server, users):
         first = await chat.ask("What was the latest close of AAPL?")
         users.remove("leaver")  # tradeassist users remove leaver
         try:
-            second = await chat.ask("What was the latest close of MSFT?", timeout=10)
+            second = await chat.ask("What was the latest close of MSFT?", timeout=4)
         except (asyncio.TimeoutError, Exception):
             second = None
         connected = chat.sio.connected
@@ -413,3 +413,83 @@ def test_low_severity_items(server, users):
     assert sum("Too many messages" in r.text for r in replies) >= 2, [r.text[:80] for r in replies]
     # Raw upload bytes from a crashed run are gone.
     assert not (server.home / "tmp" / "upload-crashed").exists()
+
+
+# In a real browser: the page works under its policy, an uploaded page never runs, logout ends it --------
+
+CHROMIUM = "/usr/bin/chromium"
+_CSP_LOG = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation',
+    e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
+
+
+@pytest.mark.browser
+def test_browser_page_under_policy_uploaded_html_inert_and_logout(server):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    hits: list[str] = []
+
+    class Listener(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the standard library's name)
+            hits.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    listener = http.server.HTTPServer(("127.0.0.1", 0), Listener)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    beacon = f"http://127.0.0.1:{listener.server_port}/ran"
+    # An uploaded HTML file whose script would call home, stored as the chat stores uploads.
+    me = _get(server, "/user", _login(server, server.user, server.password)).json()
+    from chat.history import storage_for
+
+    key = f"{me['id']}/{'1' * 8}-html/invoice.html"
+    payload = f"<html><body><script>new Image().src='{beacon}'; fetch('{beacon}')</script></body></html>"
+    asyncio.run(storage_for(Settings(home=server.home)).upload_file(key, payload.encode(), mime="text/html"))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(accept_downloads=True)
+        context.add_init_script(_CSP_LOG)
+        page = context.new_page()
+        page.goto(server.url + "/login")
+        page.fill("#email", server.user)
+        page.fill("#password", server.password)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#chat-input", timeout=30_000)
+        page.wait_for_timeout(2000)  # the websocket connects after the input shows
+        page.fill("#chat-input", "What was the daily close of AAPL over the last month?")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".js-plotly-plot", timeout=60_000)  # charts render under the policy
+        violations = page.evaluate("window.__violations")
+        origin = server.url.replace("127.0.0.1", "localhost")
+        assert not [v for v in violations if server.url in v or origin in v or v.endswith((" inline", " eval"))], \
+            violations
+
+        # The uploaded page downloads; opened in a frame, nothing in it runs.
+        with page.expect_download() as download:
+            page.evaluate(f"window.location.href = '/api/files/{key}'")
+        assert download.value.suggested_filename.endswith(".html")
+        frame_page = context.new_page()
+        frame_page.set_content(f"<iframe src='{server.url}/api/files/{key}'></iframe>")
+        frame_page.wait_for_timeout(1500)
+        assert hits == []
+
+        # Logout in the browser ends the session on the server: the old cookie no longer works.
+        cookie = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies() if c["name"].startswith("access"))
+        assert _get(server, "/user", cookie).status_code == 200
+        page.goto(server.url + "/")
+        page.evaluate("fetch('/logout', {method: 'POST', credentials: 'include'})")
+        page.wait_for_timeout(500)
+        assert _get(server, "/user", cookie).status_code == 401
+        browser.close()
+    listener.shutdown()
