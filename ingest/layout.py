@@ -45,6 +45,7 @@ _BULLET = re.compile(r"^[\u2022\u25cf\u25aa\u25e6\u2023\u2043\u00b7*]\s*")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013(]?\s*#\s*[-\u2013)]?(?:\s+of\s+#)?$")
 _END_OF_SENTENCE = re.compile(r"[.:;!?)\]\"\u201d\u2019]$")
 _DIGITS = re.compile(r"\d+")
+_KEY_VALUE = re.compile(r"^[A-Z][\w .&'/-]{0,30}:\s+\S")
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,8 @@ def _is_title(paragraph: str) -> bool:
     words = paragraph.split()
     if not words or len(words) > MAX_TITLE_WORDS or paragraph.endswith((".", ",", ";")):
         return False
+    if _KEY_VALUE.match(paragraph):
+        return False  # "Name: Damien Clayton", "Title: Company Secretary" are facts, not headings
     letters = sum(ch.isalpha() for ch in paragraph)
     return letters >= 3 and letters >= 0.5 * len(paragraph.replace(" ", "")) and paragraph[0].isupper()
 

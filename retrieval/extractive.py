@@ -86,7 +86,8 @@ def candidate_units(text: str, *, table: bool = False) -> list[str]:
         caption, rows = (lines[0], lines[1:]) if len(lines) > 1 else ("", lines)
         units_note = units_of(caption)
         suffix = f" ({units_note})" if units_note else ""
-        return [row + suffix for row in rows if " | " in row]
+        # The caption is a unit too: it may be the answer ("The proposal ... was defeated:").
+        return ([caption] if caption else []) + [row + suffix for row in rows if " | " in row]
     units: list[str] = []
     prose: list[str] = []
     for line in text.replace("\r\n", "\n").split("\n"):
@@ -102,7 +103,27 @@ def candidate_units(text: str, *, table: bool = False) -> list[str]:
             prose.append(line)
     if prose:
         units.extend(sentences("\n".join(prose)))
-    return units
+    return _join_short_runs(units)
+
+
+def _join_short_runs(units: list[str]) -> list[str]:
+    """Runs of short lines ("Name: Damien Clayton", "Title: Company Secretary") as one unit."""
+    joined: list[str] = []
+    run: list[str] = []
+    for unit in [*units, ""]:
+        words = unit.split()
+        numbers = sum(1 for w in words if _NUMBER.search(w))
+        if unit and len(words) < MIN_WORDS and numbers * 3 < len(words):  # short, and not a table row
+            run.append(unit)
+            continue
+        if len(run) >= 2:
+            joined.append("; ".join(run))
+        else:
+            joined.extend(run)
+        run = []
+        if unit:
+            joined.append(unit)
+    return joined
 
 
 def _idf(term_sets: Sequence[set[str]]) -> dict[str, float]:
@@ -122,8 +143,22 @@ def _stem(token: str) -> str:
     return token
 
 
+_FISCAL = re.compile(r"^(?:fy|q[1-4])'?((?:19|20)?\d{2})$")
+
+
 def _terms(text: str) -> set[str]:
-    return {_stem(t) for t in tokens(text) if t not in STOP_WORDS}
+    terms = set()
+    for token in tokens(text):
+        if token in STOP_WORDS:
+            continue
+        # "FY2019" and "FY19" meet the "2019" of a table's column heading.
+        fiscal = _FISCAL.match(token)
+        if fiscal:
+            year = fiscal[1]
+            terms.add(year if len(year) == 4 else "20" + year)
+            continue
+        terms.add(_stem(token))
+    return terms
 
 
 def select_quotes(question: str, hits: Sequence[Hit], embed=None) -> list[Quote]:

@@ -18,7 +18,7 @@ from core.errors import ModelUnavailableError
 from core.question import Question
 from retrieval.extractive import citation_label, defuse, quotes_markdown, select_quotes
 from retrieval.records import Hit
-from retrieval.text import keywords
+from retrieval.text import keywords, question_focus
 
 if TYPE_CHECKING:
     from core.settings import Settings
@@ -120,13 +120,14 @@ class DocsRoute:
         """Relevant hits: in the filings the question names first (period, then company), else all."""
         from retrieval.filings import preferred_documents
 
+        focus = question_focus(question.text)
         tiers = preferred_documents(question.text, self.index.list_documents(user=question.user))
         for keys in tiers:
-            hits = self.index.search(question.text, user=question.user, k=SEARCH_K, documents=keys)
-            relevant = relevant_hits(question.text, hits)
+            hits = self.index.search(focus, user=question.user, k=SEARCH_K, documents=keys)
+            relevant = relevant_hits(focus, hits)
             if relevant:
                 return relevant
-        return relevant_hits(question.text, self.index.search(question.text, user=question.user, k=SEARCH_K))
+        return relevant_hits(focus, self.index.search(focus, user=question.user, k=SEARCH_K))
 
     def answer(self, question: Question) -> Answer:
         """Quote the most relevant sentences with citations, or say plainly that nothing matched."""
@@ -151,7 +152,7 @@ class DocsRoute:
             except ModelUnavailableError as exc:
                 parts.append(Notice(f"Answered offline: {exc}", level="info"))
                 markdown = None
-        quotes = select_quotes(question.text, relevant, embed=self.index.embedder.embed)
+        quotes = select_quotes(question_focus(question.text), relevant, embed=self.index.embedder.embed)
         if markdown is None:
             markdown = quotes_markdown(quotes) if quotes else _hit_list(relevant)
             model = ModelInfo(method="extractive")

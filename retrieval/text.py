@@ -83,3 +83,19 @@ def embedding_text(text: str, element_types: tuple[str, ...] = ()) -> str:
     lines = text.split("\n")
     labels = [line.split(" | ", 1)[0].strip() for line in lines[1:]]
     return "\n".join([lines[0], *(label for label in labels if label and label != "(continued)")])
+
+
+#: Sentences of a question that instruct how to answer rather than say what is asked
+#: ("Answer in USD millions.", "Please round to one decimal place.").
+_INSTRUCTION = re.compile(
+    r"^(?:answer|provide|respond|please|round|give|show your|we (?:need|want) to calculate|"
+    r"calculate what was asked|if .{0,40}not (?:explicitly )?(?:outlined|available|relevant))\b",
+    re.IGNORECASE,
+)
+
+
+def question_focus(question: str) -> str:
+    """The question without its instruction sentences (what to search for and quote)."""
+    pieces = sentences(question)
+    kept = [piece for piece in pieces if not _INSTRUCTION.match(piece.strip())]
+    return " ".join(kept) if kept else question
