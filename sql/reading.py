@@ -136,8 +136,10 @@ def _parse(text: str, dialect: str) -> exp.Expression | None:
 class _Reader:
     """Reads one statement; CTE names it met are remembered so the outer query can mention them."""
 
-    def __init__(self, catalog, imposed_limit: int | None, names=None):
+    def __init__(self, catalog, imposed_limit: int | None, names=None, outer: dict | None = None):
         self.catalog = catalog
+        #: Aliases of the enclosing query, for correlated subqueries ("symbol of positions").
+        self.outer = dict(outer or {})
         self.imposed_limit = imposed_limit
         self.ctes: dict[str, exp.Expression] = {}
         self.names = names if names is not None else _schema_names(catalog)
@@ -182,7 +184,8 @@ class _Reader:
     def _select(self, select: exp.Select) -> SqlReading:
         aliases, tables, sources = self._sources(select)
         outputs = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
-        words = Words(aliases, tables, self.catalog, outputs, self._derived(sources), self.names, self._nested)
+        words = Words(aliases, tables, self.catalog, outputs, self._derived(sources), self.names, self._nested,
+                      outer=self.outer)
         group = select.args.get("group")
         # ROLLUP / CUBE / GROUPING SETS group by their columns and add subtotal rows.
         keys, subtotals = [], False
@@ -201,9 +204,7 @@ class _Reader:
         filters = _conjuncts(where.this) if where is not None else []
         entity, filters = self._entity(filters, words)
         time_range, filters = self._time_range(filters, words)
-        head = join_words(measures[:MAX_MEASURES])
-        if len(measures) > MAX_MEASURES:
-            head = ", ".join(measures[:MAX_MEASURES]) + f" and {len(measures) - MAX_MEASURES} more columns"
+        head = _measure_list(measures, [label for label, flag in zip(labels, computed) if flag])
         if select.args.get("distinct") is not None:
             head = "distinct " + head
         if entity:
@@ -278,10 +279,11 @@ class _Reader:
             return described[0]
         return f"{described[0]} (with {join_words(described[1:])})"
 
-    def _nested(self, inner: exp.Expression) -> str | None:
+    def _nested(self, inner: exp.Expression, outer: dict | None = None) -> str | None:
         """A nested query's own reading when it is short (scalar subqueries in expressions), else None."""
         try:
-            text = _Reader(self.catalog, None, self.names).statement(inner).text if isinstance(inner, exp.Query) else ""
+            reader = _Reader(self.catalog, None, self.names, {**self.outer, **(outer or {})})
+            text = reader.statement(inner).text if isinstance(inner, exp.Query) else ""
         except Exception:  # noqa: BLE001 - the outer reading falls back to "a value from a subquery"
             return None
         return text if text and len(text) <= 100 else None
@@ -377,8 +379,10 @@ class _Reader:
             if position is not None and position < len(items):
                 target = items[position]
             target_node = target.this if isinstance(target, exp.Alias) else target
-            label = words.expr(target_node) if not isinstance(target_node, exp.Literal) else (
-                labels[position] if position is not None and position < len(labels) else "a column")
+            if position is not None and position < len(labels):
+                label = labels[position]  # the output column's own label, as the measures name it
+            else:
+                label = words.expr(target_node) if not isinstance(target_node, exp.Literal) else "a column"
             keys.append(OrderKey(label, bool(ordered.args.get("desc")), position, words.is_time(target_node),
                                  words.is_text(target_node)))
         limit = _limit(node)
@@ -389,6 +393,20 @@ class _Reader:
         if offset is not None and isinstance(offset.expression, exp.Literal):
             tail += f", skipping the first {offset.expression.this}"
         return tuple(keys), tail
+
+
+def _measure_list(measures: list[str], computed: list[str]) -> str:
+    """The measures in words; when there are many, every computed one is kept and stored columns are cut."""
+    if len(measures) <= MAX_MEASURES:
+        return join_words(measures)
+    room = max(MAX_MEASURES - len([m for m in measures if m in computed]), 1)
+    kept, plain = [], 0
+    for measure in measures:
+        if measure in computed or plain < room:
+            kept.append(measure)
+            plain += measure not in computed
+    left = len(measures) - len(kept)
+    return ", ".join(kept) + (f" and {left} more columns" if left else "")
 
 
 def _entity_name(name: str) -> bool:

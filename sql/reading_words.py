@@ -45,8 +45,10 @@ class Words:
     def __init__(self, aliases: Mapping[str, str], tables: list[str], catalog=None,
                  outputs: Mapping[str, exp.Expression] | None = None,
                  derived: Mapping[str, tuple[Words, Mapping[str, exp.Expression]]] | None = None,
-                 names=None, brief=None):
+                 names=None, brief=None, outer: Mapping[str, str] | None = None):
         self.aliases = dict(aliases)
+        #: Table aliases of an enclosing query (a correlated subquery refers to its rows).
+        self.outer = dict(outer or {})
         #: Reads a nested query in a few words (the reader's own reading of it), or None.
         self.brief = brief
         #: The catalog's reading of every schema name (``sql.naming.SchemaNames``): prefixes gone,
@@ -82,6 +84,10 @@ class Words:
         inner = self.derived.get(table) if table else None
         if inner is not None and column.name in inner[1]:
             return inner[0].expr(inner[1][column.name])
+        if column.table and column.table not in self.aliases and column.table in self.outer:
+            outer_table = self.outer[column.table]
+            words = self._catalog_words(outer_table, column.name) or humanise(column.name)
+            return f"{words} of {self.table_name(outer_table)}"  # the enclosing row's value
         words = self._catalog_words(table, column.name) or humanise(column.name)
         return f"{words} ({column.table})" if column.table in self.ambiguous else words
 
@@ -308,7 +314,7 @@ class Words:
             unit = _UNIT_WORDS.get(type(node).__name__.lower(), humanise(type(node).__name__))
             return f"{unit} of {self.expr(node.this, depth)}"
         if isinstance(node, exp.Subquery):
-            text = self.brief(node.this) if self.brief is not None else None
+            text = self.brief(node.this, self.aliases) if self.brief is not None else None
             return f"({text})" if text else "a value from a subquery"
         if isinstance(node, exp.Condition) and isinstance(node, (exp.Predicate, exp.Connector, exp.Not)):
             return self.condition(node, depth)
@@ -494,7 +500,7 @@ class Words:
             condition = f" where {scope.condition(where.this, depth)}" if where is not None else ""
             return f"the {scope.expr(inner.expressions[0], depth)} of {self.subquery_tables(node)}{condition}"
         if isinstance(node, exp.Subquery):
-            text = self.brief(node.this) if self.brief is not None else None
+            text = self.brief(node.this, self.aliases) if self.brief is not None else None
             return f"({text})" if text else f"a value from a subquery over {self.subquery_tables(node)}"
         return self.value(node)
 

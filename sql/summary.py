@@ -41,7 +41,8 @@ _PERCENT = re.compile(r"\bpercent\b")
 #: Words of a label that say how, not what ("sum of", "per"): they never make a number "asked for".
 _FUNCTION_WORDS = ("of", "per", "sum", "average", "count", "number", "maximum", "minimum", "median", "a", "the",
                    "and", "by", "x", "if", "else", "where", "is", "distinct", "percent", "standard", "deviation",
-                   "previous", "moving", "running", "over", "rows")
+                   "previous", "moving", "running", "over", "rows", "last", "first", "latest", "earliest",
+                   "computed", "total")
 
 
 def result_labels(frame: pd.DataFrame, reading: SqlReading | None) -> dict[str, str]:

@@ -295,6 +295,12 @@ SHAPES = [
      "0.1 to -0.1, between -0.1 and 0.1."),
     ("SELECT PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY usd_value) FROM onchain_transfers",
      frame(p95=[930373.69]), "95th percentile of transfer values", "95th percentile of USD value: 930,373.69."),
+    # a question's "last month" does not pick the "last close" column
+    ("SELECT symbol, MIN(close) AS base_close, MAX(close) AS last_close, 100 * (MAX(close) / MIN(close) - 1) "
+     "AS period_return FROM daily_bars GROUP BY symbol ORDER BY period_return DESC LIMIT 1",
+     frame(symbol=["KO"], base_close=[70.0], last_close=[78.8], period_return=[12.57]), "best performing stock last month?",
+     "Minimum close: 70; maximum close: 78.80; percent change from minimum close to maximum close: 12.57% "
+     "(symbol KO)."),
     ("SELECT account_id, name, desk FROM accounts WHERE account_id = 11",
      frame(account_id=[11], name=["Stat Arb One"], desk=["Quant"]), "same for account 11",
      "Account id 11, name Stat Arb One, desk Quant."),

@@ -184,6 +184,12 @@ READINGS = [
      "date and fractional change from open to close of AAPL, daily bars"),
     ("postgres", "SELECT symbol, (MAX(high) / MIN(low) - 1) * 100 FROM daily_bars GROUP BY symbol",
      "percent change from minimum low to maximum high per symbol, daily bars"),
+    ("duckdb", "SELECT p.account_id, p.symbol, p.quantity, p.avg_cost, p.quantity * (SELECT close FROM daily_bars b "
+               "WHERE b.symbol = p.symbol ORDER BY date DESC LIMIT 1) AS market_value FROM positions p "
+               "WHERE p.account_id = 3 ORDER BY market_value DESC",
+     "account id, symbol, quantity, quantity x (close, daily bars where symbol is symbol of positions, the latest) "
+     "and 1 more columns, positions where account id is 3, sorted by quantity x (close, daily bars where symbol is "
+     "symbol of positions, the latest), largest first"),
     # names humanised
     ("duckdb", "SELECT sbCustCountry, SUM(sbTxAmount) FROM sbTransaction GROUP BY sbCustCountry",
      "sum of sb transaction amount per sb customer country, sb transaction"),
