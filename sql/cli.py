@@ -88,6 +88,7 @@ def eval_sql_command(
     db: DbOption = None,
     report: Annotated[Optional[Path], typer.Option("--report", help="Write the per-question report (JSON) here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the per-question detail as JSON instead of a table.")] = False,
+    model: Annotated[bool, typer.Option("--model", help="Score the language-model path beside the offline planner.")] = False,
 ) -> None:
     """Score the SQL route by execution match: right, clarified (asked back) and wrong answers."""
     from rich.console import Console
@@ -97,6 +98,11 @@ def eval_sql_command(
 
     console = Console()
     settings = _settings(db)
+    if model:
+        from sql.eval_model import run_model_eval
+
+        run_model_eval(file, settings, console, as_json=as_json, report=report)
+        return
     result = evaluate(load_cases(file), settings)
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")

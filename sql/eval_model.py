@@ -14,6 +14,7 @@ count in the last column than in the first: the number to watch.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -101,12 +102,17 @@ def _model_case(case: dict, settings: Settings, route, engine):
         return "error", f"gold SQL failed: {exc}", None, None, 0.0
     database, planner = route.engine()
     context = tuple(Turn(text, None) for text in case.get("context") or ())
+    refusals = _Refusals()
+    logger = logging.getLogger("sql.llm_engine")
+    logger.addHandler(refusals)
     try:
         sql = engine.generate(Question(case["question"], context=context), planner.catalog, None)
     except TradeAssistError as exc:
         return "clarified", f"refused: {exc}", None, None, _ms(started)
+    finally:
+        logger.removeHandler(refusals)
     if sql is None:
-        return "clarified", "no acceptable SQL from the model", None, None, _ms(started)
+        return "clarified", refusals.last or "no acceptable SQL from the model", None, None, _ms(started)
     try:
         executor = Executor(database, settings)
         frame = executor.run(executor.guard(sql)).frame
@@ -114,6 +120,20 @@ def _model_case(case: dict, settings: Settings, route, engine):
         return "clarified", f"refused: {exc}", str(sql), sql.model.model, _ms(started)
     ok, reason = execution_match(gold, frame)
     return ("right" if ok else "wrong"), reason, str(sql), sql.model.model, _ms(started)
+
+
+class _Refusals(logging.Handler):
+    """Keeps the engine's last refusal message (why the model's SQL was not accepted)."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.last: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Remember warnings (refusals) and "no model answered" notes."""
+        message = record.getMessage()
+        if record.levelno >= logging.WARNING or message.startswith("no model answered"):
+            self.last = message
 
 
 def _ms(started: float) -> float:

@@ -44,4 +44,23 @@ def test_model_path_is_scored_beside_the_planner(model_settings, demo_duckdb):
     assert model_c == "clarified" and combined_c == planner_c  # prose is refused: the planner's outcome stands
     assert report.counts("model") == {"right": 1, "clarified": 1, "wrong": 1, "error": 0}
     assert report.cases[0].model_name == "test-model" and "AVG(close)" in report.cases[1].sql
+    assert "refused after 0 corrections: The reply held no SELECT" in report.cases[2].reason
     assert json.loads(json.dumps(report.to_json(), default=str))["counts"]["planner + model"]["wrong"] >= 1
+
+
+def test_eval_sql_model_flag_prints_the_three_paths(monkeypatch, tmp_path, demo_duckdb):
+    from typer.testing import CliRunner
+
+    from core.cli import app
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(json.dumps(case) for case in CASES[:2]) + "\n", encoding="utf-8")
+    with LlmServer(_script) as local:
+        monkeypatch.setenv("TRADEASSIST_LOCAL_URL", local.url)
+        monkeypatch.setenv("TRADEASSIST_LLM_SQL_CORRECTIONS", "0")
+        result = CliRunner().invoke(app, ["eval", "sql", str(cases), "--db", str(demo_duckdb), "--model", "--json"])
+        table = CliRunner().invoke(app, ["eval", "sql", str(cases), "--db", str(demo_duckdb), "--model"])
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.output)["counts"]
+    assert counts["planner"]["wrong"] == 0 and counts["model"]["right"] == 1 and counts["model"]["wrong"] == 1
+    assert table.exit_code == 0 and "planner + model" in table.output and "right / clarified / wrong" in table.output
