@@ -146,13 +146,13 @@ class DocsRoute:
         parts: list = []
         model = ModelInfo(method="extractive")
         markdown = None
+        quotes = select_quotes(question_focus(question.text), relevant, embed=self.index.embedder.embed)
         if self.writer is not None:
             try:
-                markdown, model = self.writer.write(question, relevant)
+                markdown, model = self.writer.write(question, writer_hits(quotes, relevant))
             except ModelUnavailableError as exc:
                 parts.append(Notice(f"Answered offline: {exc}", level="info"))
                 markdown = None
-        quotes = select_quotes(question_focus(question.text), relevant, embed=self.index.embedder.embed)
         if markdown is None:
             markdown = quotes_markdown(quotes) if quotes else _hit_list(relevant)
             model = ModelInfo(method="extractive")
@@ -165,6 +165,21 @@ class DocsRoute:
             timings_ms={**timings, "answer": (time.perf_counter() - searched) * 1000},
             state={"hits": len(relevant)},
         )
+
+
+def writer_hits(quotes, hits: Sequence[Hit]) -> list[Hit]:
+    """The hits for the grounded writer: those holding the chosen sentences or table rows first,
+    each with its chosen lines on top, so a long chunk cut to the prompt's size keeps them."""
+    from dataclasses import replace
+
+    chosen: dict[str, list[str]] = {}
+    for quote in quotes:
+        chosen.setdefault(quote.hit.chunk_id, []).append(quote.text)
+    first = []
+    for chunk_id, lines in chosen.items():
+        hit = next(h for h in hits if h.chunk_id == chunk_id)
+        first.append(replace(hit, chunk=replace(hit.chunk, text="\n".join([*lines, hit.chunk.text]))))
+    return first + [hit for hit in hits if hit.chunk_id not in chosen]
 
 
 def _coverage(words: Sequence[str], hit: Hit) -> float:

@@ -151,3 +151,45 @@ def test_document_question_words_claim_the_docs_route(tmp_path):
     assert route.claim(Question("what does the hedging policy say about currency limits")) >= 0.45
     assert route.claim(Question("what the ops manual says about settlement")) >= 0.45
     assert route.claim(Question("latest close of AAPL")) < 0.3
+
+
+class _RecordingWriter:
+    """A grounded writer double that records the hits it was given."""
+
+    def __init__(self):
+        self.hits = []
+
+    def write(self, question, hits):
+        from core.answer import ModelInfo
+
+        self.hits = list(hits)
+        return f"Total current assets were 16,525 {hits[0].document.source and '[NIKE_2019_10K.pdf p.54]'}", \
+            ModelInfo(method="grounded", provider="local", model="test")
+
+
+def test_grounded_writer_gets_the_figure_rows_first_and_search_prefers_the_named_filing(make_index, tmp_path):
+    from core.settings import Settings
+    from retrieval.route import DocsRoute
+
+    index = make_index()
+    sheet = ("CONSOLIDATED BALANCE SHEETS (Dollars in millions) 2019 2018\n"
+             "Inventories | 2019: 5,622 | 2018: 5,261\nTotal current assets | 2019: 16,525 | 2018: 15,134")
+    for key, year, text in (("nike19", 2019, sheet), ("nike23", 2023, sheet.replace("2019", "2023"))):
+        doc = DocumentInfo(key=key, source=f"NIKE_{year}_10K.pdf", path=f"/f/{key}.pdf", content_hash="h",
+                           meta={"company": "NIKE, Inc", "aliases": ["nike"], "fiscal_year": year})
+        index.replace_document(doc, [
+            Chunk("Nike designs and sells athletic footwear, apparel and equipment worldwide.", page=3),
+            Chunk(text, page=54, element_types=("Table",))])
+    writer = _RecordingWriter()
+    route = DocsRoute(Settings(home=tmp_path), writer=writer, index=index)
+    answer = route.answer(Question("How much total current assets did Nike have at the end of FY2019?"))
+    assert writer.hits[0].chunk.text.startswith("Total current assets | 2019: 16,525 | 2018: 15,134")
+    assert {hit.document.key for hit in writer.hits} == {"nike19"}  # the FY2019 filing only
+    assert answer.model.method == "grounded" and answer.citations[0].page == 54
+    offline = DocsRoute(Settings(home=tmp_path), index=index).answer(
+        Question("How much total current assets did Nike have at the end of FY2019?"))
+    assert offline.text.startswith("> Total current assets | 2019: 16,525 | 2018: 15,134 (in millions) "
+                                   "[NIKE_2019_10K.pdf p.54]")
+    nothing = DocsRoute(Settings(home=tmp_path), index=index).answer(
+        Question("What did the Federal Open Market Committee decide about the discount rate in 1994?"))
+    assert nothing.text.startswith("Not found in your documents") and not nothing.citations
