@@ -24,7 +24,8 @@ import sqlglot.expressions as exp
 
 from sql.identifiers import split_identifier
 from sql.reading_names import fold_date, humanise, is_time_name, strip_cast
-from sql.reading_words import Words, join_words
+from sql.reading_patterns import join_words
+from sql.reading_words import Words
 
 #: Column names that name the thing a row is about ("of AAPL" rather than "where symbol is 'AAPL'").
 ENTITY_NAMES = frozenset({"symbol", "ticker", "coin", "asset", "instrument"})

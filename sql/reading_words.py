@@ -13,6 +13,17 @@ from collections.abc import Mapping
 import sqlglot.expressions as exp
 
 from sql.reading_names import acronyms, fold_date, humanise, interval, is_time_name, strip_cast
+from sql.reading_patterns import (
+    change_ratio,
+    flag_test,
+    frame_rows,
+    is_one,
+    join_words,
+    number_text,
+    ordinal,
+    percent_of,
+    unparen,
+)
 
 _UNIT_WORDS = {"dow": "weekday", "dayofweek": "weekday", "isodow": "weekday", "doy": "day of year",
                "dayofyear": "day of year", "epoch": "epoch seconds", "dayofweekiso": "weekday",
@@ -120,7 +131,7 @@ class Words:
         if isinstance(node, exp.Literal):
             if node.is_string:
                 return f"'{node.this}'"
-            return _number_text(node.this)
+            return number_text(node.this)
         if isinstance(node, exp.Boolean):
             return "true" if node.this else "false"
         if isinstance(node, exp.Null):
@@ -199,12 +210,12 @@ class Words:
             return f"{_ANONYMOUS_AGGREGATES[node.name.lower()]} {self._operand(node.expressions[0], sub)}"
         if isinstance(node, exp.Filter):
             return f"{self.expr(node.this, sub)} where {self.condition(node.expression.this, sub)}"
-        change = _change(node)
+        change = change_ratio(node)
         if change is not None:
             start, end, percent = change
             kind = "percent" if percent else "fractional"
             return f"{kind} change from {self._operand(start, sub)} to {self._operand(end, sub)}"
-        percent = _percent_of(node)
+        percent = percent_of(node)
         if percent is not None:
             return f"{self._operand(percent[0], sub)} as a percent of {self._operand(percent[1], sub)}"
         for kind, word in _ARITHMETIC.items():
@@ -254,7 +265,7 @@ class Words:
             return f"a percentile of {self.expr(target, depth)}"
         if fraction == 0.5:
             return f"median {self.expr(target, depth)}"
-        return f"{_ordinal(round(fraction * 100))} percentile of {self.expr(target, depth)}"
+        return f"{ordinal(round(fraction * 100))} percentile of {self.expr(target, depth)}"
 
     def _window(self, node: exp.Window, depth: int) -> str:
         func = node.this
@@ -276,7 +287,7 @@ class Words:
             base = f"{'first' if isinstance(func, exp.FirstValue) else 'last'} {self.expr(func.this, depth)}"
         else:
             base = self.expr(func, depth)
-            rows = _frame_rows(spec)
+            rows = frame_rows(spec)
             if rows:
                 base = f"moving {base} over {rows} rows"
             elif order is not None and type(func) in (exp.Sum, exp.Count, exp.Max, exp.Min, exp.Avg):
@@ -378,7 +389,7 @@ class Words:
         inner = self._through_step(node)
         if inner is not None:
             return inner
-        flag = _flag_test(node)
+        flag = flag_test(node)
         if flag is not None:  # (CASE WHEN c THEN 1 ELSE 0 END) = 1 is just c
             return self.condition(flag[0], sub) if flag[1] else f"not ({self.condition(flag[0], sub)})"
         first = self._first_row(node)
@@ -432,7 +443,7 @@ class Words:
         if step is None or node.this.name not in step[1]:
             return None
         expression = step[1][node.this.name]
-        if not isinstance(_unparen(expression), (exp.Case, exp.Window)):
+        if not isinstance(unparen(expression), (exp.Case, exp.Window)):
             return None
         return step[0].condition(exp.EQ(this=expression.copy(), expression=node.expression.copy()))
 
@@ -449,9 +460,9 @@ class Words:
 
     def _first_row(self, node: exp.Expression) -> str | None:
         """ROW_NUMBER() OVER (PARTITION BY p ORDER BY date DESC) = 1 -> 'the latest row (per p)'."""
-        if not isinstance(node, exp.EQ) or not _is_one(node.expression):
+        if not isinstance(node, exp.EQ) or not is_one(node.expression):
             return None
-        window = _unparen(node.this)
+        window = unparen(node.this)
         if not isinstance(window, exp.Window) or not isinstance(window.this, exp.RowNumber):
             return None
         order = window.args.get("order")
@@ -577,132 +588,3 @@ class Words:
             return kind in ("date", "timestamp") if kind is not None else is_time_name(inner.name)
         return isinstance(inner, (exp.DateTrunc, exp.TimestampTrunc, exp.TimeToStr)) or (
             isinstance(inner, exp.Anonymous) and inner.name.lower() in ("strftime", "to_char"))
-
-
-def join_words(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _is_hundred(node: exp.Expression) -> bool:
-    inner = node.this if isinstance(node, exp.Paren) else node
-    try:
-        return isinstance(inner, exp.Literal) and not inner.is_string and float(inner.this) == 100
-    except ValueError:
-        return False
-
-
-def _flag_test(node: exp.Expression) -> tuple[exp.Expression, bool] | None:
-    """(condition, wanted) for ``(CASE WHEN c THEN 1 ELSE 0 END) = 1`` (c) or ``= 0`` (not c)."""
-    if not isinstance(node, exp.EQ):
-        return None
-    case, value = _unparen(node.this), _unparen(node.expression)
-    if not isinstance(case, exp.Case) or len(case.args.get("ifs") or []) != 1:
-        return None
-    branch, default = case.args["ifs"][0], case.args.get("default")
-    if not (_is_one(branch.args.get("true")) and default is not None and _is_zero(default)):
-        return None
-    if _is_one(value):
-        return branch.this, True
-    return (branch.this, False) if _is_zero(value) else None
-
-
-def _is_zero(node: exp.Expression) -> bool:
-    inner = _unparen(node)
-    try:
-        return isinstance(inner, exp.Literal) and not inner.is_string and float(inner.this) == 0
-    except ValueError:
-        return False
-
-
-def _unparen(node: exp.Expression) -> exp.Expression:
-    while isinstance(node, exp.Paren):
-        node = node.this
-    return node
-
-
-def _is_one(node: exp.Expression) -> bool:
-    inner = _unparen(node)
-    try:
-        return isinstance(inner, exp.Literal) and not inner.is_string and float(inner.this) == 1
-    except ValueError:
-        return False
-
-
-def _fraction_change(node: exp.Expression) -> tuple[exp.Expression, exp.Expression] | None:
-    """(start, end) for ``end / start - 1`` and ``(end - start) / start``."""
-    node = _unparen(node)
-    if isinstance(node, exp.Sub) and _is_one(node.expression) and isinstance(_unparen(node.this), exp.Div):
-        div = _unparen(node.this)
-        return div.expression, div.this
-    if isinstance(node, exp.Div) and isinstance(_unparen(node.this), exp.Sub):
-        sub = _unparen(node.this)
-        if _unparen(sub.expression) == _unparen(node.expression):
-            return node.expression, sub.this
-    return None
-
-
-def _change(node: exp.Expression) -> tuple[exp.Expression, exp.Expression, bool] | None:
-    """(start, end, in percent) when an expression is a change ratio: a return, a percent change."""
-    node = _unparen(node)
-    if isinstance(node, exp.Mul):
-        for hundred, other in ((node.this, node.expression), (node.expression, node.this)):
-            found = _fraction_change(other) if _is_hundred(hundred) else None
-            if found is not None:
-                return (*found, True)
-    if isinstance(node, exp.Div) and isinstance(_unparen(node.this), exp.Mul):
-        mul = _unparen(node.this)
-        for hundred, other in ((mul.this, mul.expression), (mul.expression, mul.this)):
-            inner = _unparen(other)
-            if _is_hundred(hundred) and isinstance(inner, exp.Sub) and _unparen(inner.expression) == _unparen(
-                    node.expression):
-                return node.expression, inner.this, True
-    found = _fraction_change(node)
-    return (*found, False) if found is not None else None
-
-
-def _percent_of(node: exp.Expression) -> tuple[exp.Expression, exp.Expression] | None:
-    """(part, whole) for ``100 * part / whole``, ``part / whole * 100`` and ``100.0 * (part / whole)``."""
-    if isinstance(node, exp.Div) and isinstance(node.this, exp.Mul):
-        mul = node.this
-        if _is_hundred(mul.this):
-            return mul.expression, node.expression
-        if _is_hundred(mul.expression):
-            return mul.this, node.expression
-    if isinstance(node, exp.Mul):
-        for hundred, other in ((node.this, node.expression), (node.expression, node.this)):
-            inner = other.this if isinstance(other, exp.Paren) else other
-            if _is_hundred(hundred) and isinstance(inner, exp.Div):
-                return inner.this, inner.expression
-    return None
-
-
-def _frame_rows(spec: exp.Expression | None) -> int | None:
-    if spec is None or str(spec.args.get("kind", "")).upper() != "ROWS":
-        return None
-    start = spec.args.get("start")
-    end = spec.args.get("end")
-    if isinstance(start, exp.Literal) and str(end).upper() == "CURRENT ROW":
-        try:
-            return int(start.this) + 1
-        except ValueError:
-            return None
-    return None
-
-
-def _number_text(text: str) -> str:
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    if number.is_integer() and abs(number) < 1e15:
-        return f"{int(number):,}" if abs(number) >= 10_000 else str(int(number))
-    return f"{number:,.6g}" if abs(number) < 1e6 else f"{number:,.2f}"
-
-
-def _ordinal(number: int) -> str:
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
