@@ -55,9 +55,10 @@ def demo(
     if_missing: Annotated[bool, typer.Option(
         "--if-missing", help="Do nothing when the database already exists.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing database.")] = False,
-    documents: Annotated[bool, typer.Option(
+    documents: Annotated[Optional[bool], typer.Option(
         "--documents/--no-documents", help="Also ingest the demo documents (a trading policy, a market "
-                                           "commentary, a product sheet); unchanged ones are skipped.")] = True,
+                                           "commentary, a product sheet); unchanged ones are skipped. "
+                                           "Default: yes for the home's demo database, no with --db.")] = None,
 ) -> None:
     """Build the demo trading database (offline, deterministic, ending today) and ingest the demo documents.
 
@@ -67,12 +68,17 @@ def demo(
 
         tradeassist demo --if-missing
 
-        tradeassist demo --db postgresql://me@127.0.0.1/trading --no-documents
+        tradeassist demo --no-documents
+
+        tradeassist demo --db postgresql://me@127.0.0.1/trading
     """
     from core.settings import load_settings
 
     settings = load_settings()
     target = db or str(settings.demo_db_path())
+    # The demo documents go with the home's demo database; a database built elsewhere (--db) is
+    # often a benchmark or a copy, and does not change the home's documents unless asked.
+    documents = documents if documents is not None else db is None
     console = _console()
     exists = _database_has_tables(target) if _is_url(target) else Path(target).expanduser().exists()
     if exists and if_missing:
