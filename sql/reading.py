@@ -196,7 +196,10 @@ class _Reader:
                 keys += [e.this if isinstance(e, exp.Paren) else e for e in key.expressions]
             else:
                 keys.append(key)
-        group_exprs = list({g.sql(): g for g in (_resolve(k, outputs, select) for k in keys)}.values())
+        group_exprs: list[exp.Expression] = []
+        for key in (_resolve(k, outputs, select) for k in keys):
+            if key not in group_exprs:  # structural equality; rendering SQL to compare would copy the tree
+                group_exprs.append(key)
         grouped = bool(group_exprs) or any(_is_aggregate(e) for e in select.expressions)
         labels, measures = self._measures(select, words, group_exprs)
         computed = tuple(words.is_computed(e.this if isinstance(e, exp.Alias) else e) for e in select.expressions)
@@ -301,7 +304,6 @@ class _Reader:
         """Labels of every output column, and the measures the sentence names (groups left out)."""
         labels: list[str] = []
         measures: list[str] = []
-        group_sql = {g.sql() for g in group_exprs}
         star = False
         for item in select.expressions:
             node = item.this if isinstance(item, exp.Alias) else item
@@ -314,7 +316,7 @@ class _Reader:
                 # A long expression is named by its author's alias, marked as computed.
                 label = f"{humanise(item.alias)} (computed)"
             labels.append(label)
-            if node.sql() not in group_sql:
+            if node not in group_exprs:
                 measures.append(label)
         if not measures and labels:  # only the grouping columns are shown: they are what is listed
             measures = [self._group_words(g, words) for g in group_exprs] or list(labels)
@@ -354,7 +356,7 @@ class _Reader:
             if isinstance(column, exp.Column) and column.table not in words.ambiguous and (
                     is_time_name(column.name) or _is_dateish(node)) and (
                     not isinstance(node, exp.EQ) or fold_date(node.expression) is not None):
-                key = column.sql()
+                key = f"{column.table}.{column.name}"
                 columns[key] = column
                 if isinstance(node, exp.EQ):
                     bounds.setdefault(key, {})["on"] = node.expression

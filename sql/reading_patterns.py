@@ -28,11 +28,14 @@ def is_hundred(node: exp.Expression) -> bool:
         return False
 
 
-def flag_test(node: exp.Expression) -> tuple[exp.Expression, bool] | None:
-    """(condition, wanted) for ``(CASE WHEN c THEN 1 ELSE 0 END) = 1`` (c) or ``= 0`` (not c)."""
+def flag_test(node: exp.Expression, left: exp.Expression | None = None) -> tuple[exp.Expression, bool] | None:
+    """(condition, wanted) for ``(CASE WHEN c THEN 1 ELSE 0 END) = 1`` (c) or ``= 0`` (not c).
+
+    ``left`` stands in for the equality's left side (a step's flag column read as its CASE).
+    """
     if not isinstance(node, exp.EQ):
         return None
-    case, value = unparen(node.this), unparen(node.expression)
+    case, value = unparen(left if left is not None else node.this), unparen(node.expression)
     if not isinstance(case, exp.Case) or len(case.args.get("ifs") or []) != 1:
         return None
     branch, default = case.args["ifs"][0], case.args.get("default")

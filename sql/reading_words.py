@@ -442,10 +442,11 @@ class Words:
         step = self.derived.get(table) if table else None
         if step is None or node.this.name not in step[1]:
             return None
-        expression = step[1][node.this.name]
-        if not isinstance(unparen(expression), (exp.Case, exp.Window)):
-            return None
-        return step[0].condition(exp.EQ(this=expression.copy(), expression=node.expression.copy()))
+        inner_words, expression = step[0], step[1][node.this.name]
+        flag = flag_test(node, expression)
+        if flag is not None:
+            return inner_words.condition(flag[0]) if flag[1] else f"not ({inner_words.condition(flag[0])})"
+        return inner_words._first_row(node, expression)
 
     def _span(self, parts: list) -> str | None:
         """'executed from A to before B' for a lower and an upper bound on one time column."""
@@ -458,11 +459,11 @@ class Words:
         end = ("before " if isinstance(high, exp.LT) else "") + self.value(high.expression)
         return f"{subject} from {start} to {end}"
 
-    def _first_row(self, node: exp.Expression) -> str | None:
+    def _first_row(self, node: exp.Expression, left: exp.Expression | None = None) -> str | None:
         """ROW_NUMBER() OVER (PARTITION BY p ORDER BY date DESC) = 1 -> 'the latest row (per p)'."""
         if not isinstance(node, exp.EQ) or not is_one(node.expression):
             return None
-        window = unparen(node.this)
+        window = unparen(left if left is not None else node.this)
         if not isinstance(window, exp.Window) or not isinstance(window.this, exp.RowNumber):
             return None
         order = window.args.get("order")
