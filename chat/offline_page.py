@@ -40,8 +40,10 @@ class LocalAssetsOnly:
 
         async def sending(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                headers = dict(message.get("headers") or [])
-                if headers.get(b"content-type", b"").startswith(b"text/html"):
+                headers = {k.lower(): v for k, v in message.get("headers") or []}
+                encoding = headers.get(b"content-encoding", b"").lower()
+                # Pages are rewritten plain or gzipped (what Chainlit sends); any other encoding passes.
+                if headers.get(b"content-type", b"").startswith(b"text/html") and encoding in (b"", b"gzip"):
                     held["start"] = message  # sent once the whole page is known (its length changes)
                     return
             elif message["type"] == "http.response.body" and "start" in held:
