@@ -32,7 +32,7 @@ SUPERLATIVES = {
     "lowest": "asc", "smallest": "asc", "least": "asc", "fewest": "asc", "bottom": "asc", "worst": "asc",
     "min": "asc", "minimum": "asc", "quietest": "asc", "cheapest": "asc", "priciest": "desc", "deepest": "desc",
 }
-LATEST_WORDS = {"latest", "recent", "newest", "current", "last", "lastest", "now"}
+LATEST_WORDS = {"latest", "recent", "recently", "newest", "current", "last", "lastest", "now"}
 FIRST_WORDS = {"first", "earliest", "oldest", "initial", "inception"}
 PERCENT_WORDS = {"percentage", "percent", "pct", "proportion", "fraction", "share", "ratio", "rate"}
 DISTINCT_WORDS = {"distinct", "unique", "different"}
@@ -60,7 +60,7 @@ compared versus versus ours we our my their customers clients today's trading
 name names based via with without along whose whom level levels figure figures result results
 paid pay pays spent spend charged earned got gotten get gets having held hold see seen saw take took
 taken went go going come came generated produced recorded logged booked registered kind sort type
-right far marked priced mark valued need needs $ dollars dollar
+right far marked priced mark valued need needs $ dollars dollar single individual
 """.split())
 #: "largest first", "biggest winner first": the order of the rows, not a limit.
 _SORT_FIRST = re.compile(r"\b(?:(?:the )?(?:biggest|largest|highest|best|top|most) (?:winners?|gainers?|ones?)?\s*first"
@@ -77,14 +77,14 @@ WRITE_WORDS = {"delete", "drop", "insert", "update", "truncate", "alter", "creat
                "wipe", "modify", "replace", "grant", "revoke", "merge", "upsert", "rename", "purge"}
 
 _COMPARE = re.compile(
-    r"(?P<op>more than|greater than|larger than|bigger than|higher than|over|above|exceeding|exceeds|"
+    r"(?P<op>more than|greater than|larger than|bigger than|higher than|over|above|exceeding|exceeds|exceeded|exceed|"
     r"at least|no less than|under|below|less than|smaller than|lower than|fewer than|at most|no more than|"
     r">=|<=|>|<|=)\s*(?P<dollar>\$|usd\s*)?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>k|m|mm|mn|million|"
     r"b|bn|billion|thousand|thousands|millions)?\b(?P<dollars>\s*(?:usd|dollars?))?"
 )
 _OPS = {
     "more than": ">", "greater than": ">", "larger than": ">", "bigger than": ">", "higher than": ">",
-    "over": ">", "above": ">", "exceeding": ">", "exceeds": ">", "at least": ">=", "no less than": ">=",
+    "over": ">", "above": ">", "exceeding": ">", "exceeds": ">", "exceeded": ">", "exceed": ">", "at least": ">=", "no less than": ">=",
     "under": "<", "below": "<", "less than": "<", "smaller than": "<", "lower than": "<", "fewer than": "<",
     "at most": "<=", "no more than": "<=", ">=": ">=", "<=": "<=", ">": ">", "<": "<", "=": "=",
 }

@@ -19,9 +19,9 @@ import sqlglot.expressions as exp
 from core.errors import UnsafeSqlError
 from sql.build_sql import SqlBuilder, having_measure
 from sql.catalog import Catalog
-from sql.parse_question import RETURN_WORDS, SUPERLATIVES, UNSUPPORTED_AGGREGATES, Mention, Parsed, parse_question
+from sql.parse_question import LATEST_WORDS, RETURN_WORDS, SUPERLATIVES, UNSUPPORTED_AGGREGATES, Mention, Parsed, parse_question
 from sql.planner_compare import amount_column, read_comparison
-from sql.planner_assemble import ANNUAL_WORDS, Roles, additive, filter_for, find_roles, group_for, measure_for, resolve_value, score_tables
+from sql.planner_assemble import ANNUAL_WORDS, Roles, is_aggregate_metric, additive, filter_for, find_roles, group_for, measure_for, resolve_value, score_tables
 from sql.planner_describe import describe_intent
 from sql.planner_intent import Filter, GroupKey, Intent, Measure
 from sql.planner_verify import subject_columns, unaccounted_words
@@ -259,16 +259,20 @@ class Planner:
             kind = "rows"
             measures = [Measure(None, m.column, m.metric, table=m.table) for m in measures]
             show = tuple(catalog.columns(fact))  # a listing shows whole rows
-            if roles.order and not measures and (tdef.money or tdef.measure):
-                # "largest 5 transfers": ranked by the table's own size measure
-                measures = [Measure(None, tdef.money or tdef.measure)]
+            money_metric = next((n for (t, n), d in catalog.definitions.metrics.items() if t == fact and d.money
+                                 and not is_aggregate_metric(catalog, fact, n)), None)
+            if roles.order and not measures and (tdef.money or money_metric or tdef.measure):
+                # "largest 5 transfers", "the biggest trade": ranked by the table's own value, else its size
+                measures = [Measure(None, tdef.money) if tdef.money else Measure(None, money_metric, metric=True)
+                            if money_metric else Measure(None, tdef.measure)]
             if roles.order and measures:
                 order, order_by = roles.order, 0
                 if isinstance(subject, Mention) and not subject.text.lower().endswith("s") and not parsed.sort:
                     limit = limit or 1  # "the largest position": one row
             elif roles.latest and date_column:
                 kind = "latest"
-                limit = limit or 10
+                limit = limit or (1 if _singular_ranked(parsed, roles) or (
+                    isinstance(subject, Mention) and not subject.text.lower().endswith("s")) else 10)
         elif subject_key is not None and (roles.order or limit):
             # "which X had the highest Y" / "top N X by Y": group by X, order by Y, keep N
             if not measures:
@@ -338,6 +342,16 @@ class Planner:
             issues.append(f"{fact} has no date to filter on")
 
         issues += self._fan_out(fact, [*filters, *groups, *[m for m in measures if m.table]])
+        named = next((m for m in parsed.mentions() if any(c.kind == "table" and c.table == fact for c in m.concepts)
+                      and not m.values), None)
+        if kind in ("latest", "first") and date_column and named is not None and not groups and all(
+            m.column == date_column and m.agg is None for m in measures
+        ):
+            # "the latest trades for AAPL", "the most recently opened account": whole rows, newest first
+            kind, show = "rows", tuple(catalog.columns(fact))
+            measures = [Measure(None, date_column)]
+            order, order_by = ("desc" if roles.latest else "asc"), 0
+            limit = parsed.limit or (10 if named.text.lower().endswith("s") else 1)
         compared = compared_periods(parsed.periods)
         if parsed.period and parsed.period.start and parsed.period.end and parsed.period.start >= parsed.period.end \
                 and not compared:
@@ -648,7 +662,8 @@ def _singular_ranked(parsed: Parsed, roles: Roles) -> bool:
     """True when the ranked thing is named in the singular ("best performing stock"): one row."""
     if isinstance(roles.subject, Mention):
         return not roles.subject.text.lower().endswith("s")
-    ranked_at = next((t.index for t in parsed.tokens if t.low in SUPERLATIVES or t.low in RETURN_WORDS), None)
+    ranked_at = next((t.index for t in parsed.tokens if t.low in SUPERLATIVES or t.low in RETURN_WORDS
+                      or t.low in LATEST_WORDS), None)
     if ranked_at is None:
         return False
     after = next((m for m in parsed.mentions() if m.start > ranked_at), None)
@@ -665,6 +680,17 @@ def question_shape(parsed: Parsed, roles: Roles, catalog: Catalog) -> dict:
     ):
         asks["thing"] = sorted(subject_columns(subject, catalog))
         asks["thing_word"] = subject.text
+    elif subject is None:
+        # "the most recently opened account", "the smallest position": the thing itself, not a number
+        for i, token in enumerate(parsed.tokens):
+            if token.low not in SUPERLATIVES and token.low not in LATEST_WORDS and token.low not in ("first", "earliest"):
+                continue
+            thing = next((m for m in parsed.mentions() if i < m.start <= i + 3 and "table" in m.kinds()), None)
+            if thing is not None and "table" in thing.kinds() and not thing.values:
+                asks["thing"] = sorted(subject_columns(Mention(thing.start, thing.end, thing.text, [
+                    c for c in thing.concepts if c.kind == "table"]), catalog))
+                asks["thing_word"] = thing.text
+                break
     asking_count = "how many" in " ".join(lows) or (parsed.text.lower().lstrip().startswith(("number of", "count ")))
     if asking_count and (roles.count_tables or roles.count_distinct) and not roles.measures:
         asks["count"] = True

@@ -23,8 +23,10 @@ from sql.values import STOPWORDS, ValueRef
 VOLATILITY_WORDS = frozenset({"volatility", "volatile", "vol", "vols", "volatilities", "volatilty"})
 DRAWDOWN_WORDS = frozenset({"drawdown", "drawdowns", "dd"})
 ANNUAL_WORDS = frozenset({"annualised", "annualized", "annualise", "annualize", "annual", "annualizing", "annualising"})
+#: Superlatives of size: before a table noun they rank its rows ("largest trade"), they do not count them.
+_SIZE_SUPERLATIVES = frozenset({"largest", "biggest", "smallest", "highest", "lowest", "heaviest", "greatest"})
 _LEVEL = re.compile(r"(price|close|open|high|low|cost|rate|ratio|pct|percent|yield|level|avg|mean)")
-_SKIP = STOPWORDS | {"the", "a", "an", "all", "of", "for", "in", "on", "to"}
+_SKIP = STOPWORDS | {"the", "a", "an", "all", "of", "for", "in", "on", "to", "single", "individual"}
 
 
 @dataclass
@@ -210,6 +212,9 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
                 roles.order = roles.order or SUPERLATIVES[w]
                 if w == "most" and isinstance(nxt, Mention) and nxt.kinds() & {"table", "verb"} and not _is_measure(nxt, catalog):
                     roles.often = True
+                elif (w in _SIZE_SUPERLATIVES and roles.subject is None and isinstance(nxt, Mention)
+                      and "table" in nxt.kinds() and not _is_measure(nxt, catalog) and not nxt.values):
+                    subject_next = True  # "the biggest trade by notional": the trade itself, ranked
             if w in DISTINCT_WORDS:
                 pending_distinct = True
             if w in LATEST_WORDS and not (w == "last" and parsed.limit_word == "last"):

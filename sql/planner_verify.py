@@ -159,7 +159,22 @@ def unaccounted_words(parsed: Parsed, intent: Intent, catalog: Catalog, absorbed
                 out.append(item.text)
         elif item.index not in unknown and not _function_word_used(item, intent, catalog):
             out.append(item.original)
+        elif item.low == "per" and _ratio_after(parsed, item, intent, catalog):
+            out.append(item.original)  # "fee per share": a ratio of two measures, not a grouping
     return out
+
+
+def _ratio_after(parsed: Parsed, token: Token, intent: Intent, catalog: Catalog) -> bool:
+    """True when "per" is followed by a measure (not a table or a dimension) that the plan does not group by."""
+    at = parsed.items.index(token)
+    nxt = next((i for i in parsed.items[at + 1:] if isinstance(i, Mention) or i.low not in ("a", "an", "the", "each")),
+               None)
+    if not isinstance(nxt, Mention) or "table" in nxt.kinds():
+        return False
+    numeric = any(c.kind == "metric" or (c.kind == "column" and catalog.is_numeric(c.table, c.column)
+                                         and not c.column.lower().endswith("id")) for c in nxt.concepts)
+    grouped = any(g.column == c.column for g in intent.groups for c in nxt.concepts if c.kind == "column")
+    return numeric and not grouped
 
 
 def _name_words(name: str) -> set[str]:

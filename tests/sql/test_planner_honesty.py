@@ -149,3 +149,25 @@ def test_time_parts(planner, question, fragments):
     assert plan.ok, plan.clarify
     for fragment in fragments:
         assert fragment in plan.sql, plan.sql
+
+
+@pytest.mark.parametrize("question, fragments", [
+    # a superlative about things returns the thing: the row, ranked by its value
+    ("biggest trade by notional last month", ['"trade_id"', 'ORDER BY ("quantity" * "price") DESC', "LIMIT 1"]),
+    ("largest single trade this year", ['"trade_id"', 'ORDER BY ("quantity" * "price") DESC', "LIMIT 1"]),
+    ("most recently opened account", ['"account_id", "name"', 'ORDER BY "opened_on" DESC', "LIMIT 1"]),
+    ("latest trades for AAPL", ['"trade_id"', 'ORDER BY "executed_at" DESC', "LIMIT 10"]),
+    ("accounts whose total fees exceed 1000 this year", ['HAVING SUM("trades"."fee") > 1000']),
+])
+def test_superlatives_about_things_return_the_things(planner, question, fragments):
+    plan = planner.plan(question)
+    assert plan.ok, plan.clarify
+    for fragment in fragments:
+        assert fragment in plan.sql, plan.sql
+
+
+def test_a_number_without_the_thing_asks_back(planner):
+    from sql.planner_verify import shape_problems
+
+    plan = planner.plan("smallest position")
+    assert plan.asks.get("thing") and shape_problems(["min_quantity"], plan.asks, planner.catalog)

@@ -38,11 +38,12 @@ def test_sql_unsure_question_exits_with_options(cli_env):
 
 def test_teach_then_reuse(cli_env, tmp_path):
     runner = CliRunner()
-    result = runner.invoke(cli_env, ["teach", "biggest single fee for AAPL", "SELECT MAX(fee) AS max_fee FROM trades WHERE symbol = 'AAPL'"])
+    result = runner.invoke(cli_env, ["teach", "fee per share for AAPL",
+                                     "SELECT SUM(fee) / SUM(quantity) AS fee_per_share FROM trades WHERE symbol = 'AAPL'"])
     assert result.exit_code == 0, result.output
     stored = (tmp_path / "home" / "taught_sql.jsonl").read_text()
-    assert "MAX(fee)" in stored
-    again = runner.invoke(cli_env, ["sql", "biggest single fee for NVDA", "--json"])
+    assert "SUM(fee)" in stored
+    again = runner.invoke(cli_env, ["sql", "fee per share for NVDA", "--json"])
     data = json.loads(again.output)
     assert data["model"]["method"] == "taught" and "NVDA" in data["sql"]
 
