@@ -293,6 +293,12 @@ def _chart_title(question_text: str, reading: str | None) -> str:
     return question_title(question_text) + "".join(f"<br><sup>{html.escape(line)}</sup>" for line in lines[:3])
 
 
+def _with_note(title: str, note: str) -> str:
+    """The title with a note after its first line (before the reading under it)."""
+    head, sep, rest = title.partition("<br>")
+    return f"{head} {note}{sep}{rest}"
+
+
 def _relabelled(frame, roles: dict[str, str], labels) -> tuple:
     """The frame with columns named by the SQL reading's labels (when they are one per column and distinct)."""
     labels = [str(label) for label in labels or ()]
@@ -418,7 +424,7 @@ def _lines_by_category(frame, time, category, number, title: str) -> Chart:
         traces.append({"type": "scatter", "x": x, "y": y, "mode": _line_mode(len(part)),
                        "connectgaps": False, "name": format_value(key)})
     if len(weight) > MAX_LINES:
-        title = f"{title} (top {MAX_LINES} of {len(weight)})"
+        title = _with_note(title, f"(top {MAX_LINES} of {len(weight)})")
     return Chart(_figure(traces, title, axis_title(str(time)), axis_title(str(number))), kind="line")
 
 
@@ -434,15 +440,21 @@ def _bars(frame, categories, number, title: str) -> Chart:
                   for key, part in data[data["_k"].isin(order)].groupby(group, sort=True)]
         layout = {"barmode": "group", "xaxis": {"categoryorder": "array", "categoryarray": order}}
         return Chart(_figure(traces, title, axis_title(str(label)), axis_title(str(number)), layout), kind="bar")
-    data = data.sort_values("_v", ascending=False, kind="stable")
-    if len(data) > MAX_BARS:
-        title = f"{title} (top {MAX_BARS} of {len(data)})"
-        data = data.head(MAX_BARS)
-    horizontal = len(data) > 12 or data["_k"].str.len().max() > 14
+    import numpy as np
+
+    # Plain arrays from here: a chart is built on every answer, and pandas' per-call cost added up.
+    values = data["_v"].to_numpy()
+    keys = data["_k"].to_numpy()
+    ranked = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")
+    if len(ranked) > MAX_BARS:
+        title = _with_note(title, f"(top {MAX_BARS} of {len(ranked)})")
+        ranked = ranked[:MAX_BARS]
+    values, keys = values[ranked], keys[ranked]
+    horizontal = len(keys) > 12 or max(len(k) for k in keys) > 14
     if horizontal:  # long or many labels read better down the side, largest on top
-        trace = {"type": "bar", "x": data["_v"][::-1], "y": data["_k"][::-1], "orientation": "h"}
+        trace = {"type": "bar", "x": values[::-1], "y": keys[::-1], "orientation": "h"}
         return Chart(_figure([trace], title, axis_title(str(number)), axis_title(str(label))), kind="bar")
-    trace = {"type": "bar", "x": data["_k"], "y": data["_v"]}
+    trace = {"type": "bar", "x": keys, "y": values}
     layout = {"xaxis": {"type": "category"}}
     return Chart(_figure([trace], title, axis_title(str(label)), axis_title(str(number)), layout), kind="bar")
 

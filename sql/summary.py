@@ -186,26 +186,31 @@ def _descending(column, reading: SqlReading | None, frame) -> bool:
 
 
 def _ranking(frame, categories, number, labels: dict[str, str], reading, count: str) -> str:
-    data = frame.assign(_v=_as_number(frame[number])).dropna(subset=["_v"])
+    import numpy as np
+
+    # Plain arrays: results are small, and pandas' per-call overhead was most of this sentence's cost.
+    values = _as_number(frame[number]).to_numpy()
+    valid = np.flatnonzero(~np.isnan(values))
     label = labels[str(number)]
-    if data.empty:
+    if len(valid) == 0:
         return f"{count}: no {label} values."
     descending = _descending(number, reading, frame)
-    data = data.sort_values("_v", ascending=not descending, kind="stable")
-    named = data.iloc[[0, 1, 2, -1] if len(data) > 3 else list(range(len(data)))]
+    ranked = valid[np.argsort(-values[valid] if descending else values[valid], kind="stable")]
+    picked = ranked[[0, 1, 2, -1]] if len(ranked) > 3 else ranked
     # A name or symbol column names a row best; else the first category when it is unique (a hash,
     # an id); otherwise two name it.
     named_by = [c for c in categories if str(c).lower() in _LABEL_COLUMNS or labels[str(c)] in _LABEL_COLUMNS]
     naming = named_by[:1] or (categories[:1] if frame[categories[0]].is_unique else categories[:2])
-    keys = named[naming].apply(lambda r: " / ".join(_short(format_value(v)) for v in r), axis=1).tolist()
-    values = [_num(v, label) for v in named["_v"].tolist()]
+    columns = [frame[c].to_numpy() for c in naming]
+    keys = [" / ".join(_short(format_value(column[i])) for column in columns) for i in picked]
+    shown = [_num(values[i], label) for i in picked]
     first, last = ("highest", "lowest") if descending else ("lowest", "highest")
-    sentence = f"{count}; {first} {label}: {keys[0]} ({values[0]})"
-    following = [f"{key} ({value})" for key, value in zip(keys[1:3], values[1:3])]
+    sentence = f"{count}; {first} {label}: {keys[0]} ({shown[0]})"
+    following = [f"{key} ({value})" for key, value in zip(keys[1:3], shown[1:3])]
     if following:
         sentence += ", then " + " and ".join(following)
-    if len(data) > 3:
-        sentence += f"; {last}: {keys[3]} ({values[3]})"
+    if len(ranked) > 3:
+        sentence += f"; {last}: {keys[3]} ({shown[3]})"
     return sentence + "."
 
 
