@@ -99,26 +99,45 @@ def _next_item(items: list, index: int):
     return None
 
 
+@dataclass
+class _Walk:
+    """What the left-to-right walk over the question carries from one word to the next."""
+
+    agg: str | None = None  # an aggregate word waiting for its measure ("average ...")
+    superlative: bool = False  # ... and whether it came from a superlative ("highest ...")
+    distinct: bool = False  # "distinct ..." waiting for its column
+    skip_next: bool = False  # "across all X": X is summed over, not a role
+    last_was_group: bool = False
+    group_word: str = ""
+    group_next: bool = False  # "by/per/each" waiting for its grouping
+    subject_next: bool = False  # "top N ..." waiting for the ranked thing
+
+
 def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
     """Assign a role to every mention and function word, left to right."""
     roles = Roles(grains=list(parsed.grains))
+    walk = _Walk()
+    _question_roles(parsed, roles, walk)
     items = parsed.items
-    pending_agg: str | None = None
-    pending_superlative = False
-    pending_distinct = False
-    skip_next = False
-    last_was_group = False
-    group_word = ""
-    group_next = False
-    subject_next = False
+    for index, item in enumerate(items):
+        if isinstance(item, Token):
+            _token_role(item, index, parsed, catalog, roles, walk)
+        else:
+            _mention_role(item, index, parsed, catalog, roles, walk)
+    _settle_roles(parsed, roles, walk)
+    return roles
+
+
+def _question_roles(parsed: Parsed, roles: Roles, walk: _Walk) -> None:
+    """Roles read from the whole question: percent, returns and risk words, series, ranking words."""
     words = [t.norm for t in parsed.tokens]
-    text = " ".join(t.low for t in parsed.tokens)
+    lows = [t.low for t in parsed.tokens]
+    text = " ".join(lows)
     roles.percent = any(
         w in PERCENT_WORDS and (w != "share" or (parsed.tokens[i].low == "share" and words[i + 1: i + 2] == ["of"]))
         for i, w in enumerate(words)
     )
     roles.often = any(w in OFTEN_WORDS for w in words)
-    lows = [t.low for t in parsed.tokens]
     if any(w in RETURN_WORDS for w in lows) or parsed.performance:
         roles.returns = "series" if "returns" in lows and not parsed.limit else "period"
         if any(w in ("gainer", "gainers", "winners") for w in lows):
@@ -141,185 +160,229 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
     elif parsed.limit_word in ("bottom", "worst", "lowest", "smallest", "least"):
         roles.order = "asc"
     if parsed.limit_word == "show" and any(t.low in SUPERLATIVES for t in parsed.tokens):
-        subject_next = True  # "give me the 3 accounts with the most orders": a top 3
+        walk.subject_next = True  # "give me the 3 accounts with the most orders": a top 3
     if not parsed.limit and any(t.low in ("top", "bottom") for t in parsed.tokens):
-        subject_next = True  # "top symbols by volume": a ranking, ten rows unless told
+        walk.subject_next = True  # "top symbols by volume": a ranking, ten rows unless told
     if parsed.limit and parsed.limit_word in ("top", "bottom", "which", "largest", "biggest", "highest",
                                               "lowest", "smallest", "most", "least", "best", "worst",
                                               "greatest", "heaviest"):
-        subject_next = True
-    for index, item in enumerate(items):
-        if isinstance(item, Token):
-            w = item.norm
-            nxt = _next_item(items, index)
-            if w in ("which", "what") and nxt is not None and roles.subject is None:
-                if isinstance(nxt, Mention) and _is_dimension(nxt, catalog) and not _is_measure(nxt, catalog):
-                    roles.subject, subject_next = nxt, False
-                    if nxt.values:  # "which stocks": the subject and a filter at once
-                        roles.filters.append(nxt)
-                elif w == "which" and isinstance(nxt, Mention) and nxt.values and not nxt.concepts and (
-                    catalog.definitions.tables[nxt.values[0].table].subject
-                    not in (None, nxt.values[0].column)
-                    and catalog.definitions.tables[nxt.values[0].table].label != nxt.values[0].column
-                ):
-                    # "which stock" where "stock" is only a type value: the entity of that type
-                    roles.subject = Mention(nxt.start, nxt.end, nxt.text, [Concept("table", nxt.values[0].table)])
-                    subject_next = False
-                elif isinstance(nxt, Token) and nxt.norm in TIME_UNITS:
-                    roles.subject, subject_next = TIME_UNITS[nxt.norm], False
-            if w in GROUP_MARKERS or (w == "and" and last_was_group):
-                group_next = True  # "per status and side": both group
-                group_word = w
-                continue
-            if w == "when":
-                roles.when = True
-            if w in ("list", "show", "display", "enumerate") and isinstance(nxt, Mention) and roles.subject is None:
-                if _is_dimension(nxt, catalog) and not _is_measure(nxt, catalog) and not nxt.values:
-                    roles.subject, subject_next = nxt, False  # "list the desks": the desks are the answer
-            if w == "who" and roles.subject is None:
-                person = next((t for t, d in catalog.definitions.tables.items() if d.person), None)
-                if person:  # "who holds ...": the table of people or accounts
-                    roles.subject = Mention(item.index, item.index + 1, "who", [Concept("table", person)])
-                    subject_next = False
-            last_was_group = False
-            if w == "across":  # "across all accounts": summed over them, not grouped
-                skip_next = True
-                continue
-            if w in SINGLE_GRAINS:
-                # "average daily volume" is an adjective; "daily volume" alone still a series grain
-                if not (pending_agg and isinstance(nxt, Mention) and _is_measure(nxt, catalog)):
-                    roles.grains.append(SINGLE_GRAINS[w])
-                continue
-            after = items[index + 1] if index + 1 < len(items) else None
-            if w == "how" and isinstance(after, Token) and after.norm == "many":
-                pending_agg = "count"
-            elif w == "how" and isinstance(after, Token) and after.norm == "much":
-                roles.how_much = True
-                pending_agg = "sum"
-            elif w == "number" and isinstance(nxt, Token | Mention):
-                pending_agg = "count"
-                group_next = False  # "by number of trades": what orders the rows, not a grouping
-            elif w == "count":
-                before = items[index - 1] if index else None
-                if isinstance(before, Mention) and "table" in before.kinds():  # "trade count"
-                    roles.count_tables.extend(c.table for c in before.concepts if c.kind == "table")
-                else:
-                    pending_agg = "count"
-            elif w in AGGREGATE_WORDS and pending_agg != "count":
-                pending_agg = AGGREGATE_WORDS[w]
-                pending_superlative = w in SUPERLATIVES
-            if w in SUPERLATIVES:
-                roles.order = roles.order or SUPERLATIVES[w]
-                if w == "most" and isinstance(nxt, Mention) and nxt.kinds() & {"table", "verb"} and not _is_measure(nxt, catalog):
-                    roles.often = True
-                elif (w in _SIZE_SUPERLATIVES and roles.subject is None and isinstance(nxt, Mention)
-                      and "table" in nxt.kinds() and not _is_measure(nxt, catalog) and not nxt.values):
-                    subject_next = True  # "the biggest trade by notional": the trade itself, ranked
-            if w in DISTINCT_WORDS:
-                pending_distinct = True
-            if w in LATEST_WORDS and not (w == "last" and parsed.limit_word == "last"):
-                roles.latest = True
-            if w in FIRST_WORDS:
-                roles.first = True
-            if group_next and w in TIME_UNITS:
-                roles.grains.append(TIME_UNITS[w])
-                group_next = False
-            if subject_next and w in TIME_UNITS:
-                roles.subject = TIME_UNITS[w]
-                subject_next = False
-            continue
-        m: Mention = item
-        if roles.returns == "volatility" and m.text.lower() in VOLATILITY_WORDS:
-            roles.absorbed.append(m)  # "volatility" names the computation, not a strategy called so
-            continue
-        if skip_next:
-            skip_next = False
-            roles.absorbed.append(m)
-            continue
-        if m is roles.subject:
-            subject_next = False
-            continue
-        if isinstance(roles.subject, Mention) and roles.subject.text == "who" and any(
-            c.kind == "table" and c in roles.subject.concepts for c in m.concepts
+        walk.subject_next = True
+
+
+def _subject_word(item: Token, nxt, catalog: Catalog, roles: Roles, walk: _Walk) -> None:
+    """ "which X", "what X", "list the X", "who": the thing the answer is about."""
+    w = item.norm
+    if w in ("which", "what") and nxt is not None and roles.subject is None:
+        if isinstance(nxt, Mention) and _is_dimension(nxt, catalog) and not _is_measure(nxt, catalog):
+            roles.subject, walk.subject_next = nxt, False
+            if nxt.values:  # "which stocks": the subject and a filter at once
+                roles.filters.append(nxt)
+        elif w == "which" and isinstance(nxt, Mention) and nxt.values and not nxt.concepts and (
+            catalog.definitions.tables[nxt.values[0].table].subject not in (None, nxt.values[0].column)
+            and catalog.definitions.tables[nxt.values[0].table].label != nxt.values[0].column
         ):
-            roles.subject, subject_next = m, False  # "who are the top traders": the traders
-            continue
-        if group_next:
-            group_next = False
-            if m.values and group_word == "by" and not _is_dimension(m, catalog):
-                roles.filters.append(m)  # "traded by the Macro desk": who did it, not a grouping
-                continue
-            if m.values:
-                roles.group_values.append(m)
-                continue
-            if _is_dimension(m, catalog) or ("table" in m.kinds()):
-                roles.groups.append(m)
-                last_was_group = True
-                continue
-            if _is_measure(m, catalog):  # "by total volume": the ordering measure
-                roles.measures.append((pending_agg, m, pending_distinct, pending_superlative))
-                pending_agg, pending_distinct, pending_superlative = None, False, False
-                continue
-        if subject_next and (_is_dimension(m, catalog) or "table" in m.kinds()):
-            roles.subject = m
-            subject_next = False
-            if m.values:
-                roles.filters.append(m)
-            continue
-        after = items[index + 1] if index + 1 < len(items) else None
-        if isinstance(after, Token) and after.low.isdigit():
-            key = _entity_key(m, catalog)
-            if key is not None:  # "account 3": the entity whose key is 3
-                roles.key_filters.append((*key, int(after.low)))
-                roles.used_numbers.add(after.index)
-                continue
-        if m.values and not (pending_agg and _is_measure(m, catalog)):
-            if pending_agg == "count" and pending_distinct and any(c.kind == "column" for c in m.concepts):
-                roles.count_distinct.append(m)  # "how many different coins were transferred"
-                pending_agg, pending_distinct = None, False
-            elif pending_agg == "count" and any(c.kind == "table" for c in m.concepts):
-                # "how many fills": the table the word names, not a status value that sounds alike
-                roles.count_tables.extend(c.table for c in m.concepts if c.kind == "table")
-                pending_agg, pending_distinct = None, False
-                continue
-            elif pending_agg == "count" and any(c.kind == "column" for c in m.concepts):
-                roles.count_tables.append(m.values[0].table)  # "how many stocks": rows of that entity
-                pending_agg, pending_distinct = None, False
+            # "which stock" where "stock" is only a type value: the entity of that type
+            roles.subject = Mention(nxt.start, nxt.end, nxt.text, [Concept("table", nxt.values[0].table)])
+            walk.subject_next = False
+        elif isinstance(nxt, Token) and nxt.norm in TIME_UNITS:
+            roles.subject, walk.subject_next = TIME_UNITS[nxt.norm], False
+    if w in ("list", "show", "display", "enumerate") and isinstance(nxt, Mention) and roles.subject is None:
+        if _is_dimension(nxt, catalog) and not _is_measure(nxt, catalog) and not nxt.values:
+            roles.subject, walk.subject_next = nxt, False  # "list the desks": the desks are the answer
+    if w == "who" and roles.subject is None:
+        person = next((t for t, d in catalog.definitions.tables.items() if d.person), None)
+        if person:  # "who holds ...": the table of people or accounts
+            roles.subject = Mention(item.index, item.index + 1, "who", [Concept("table", person)])
+            walk.subject_next = False
+
+
+def _token_role(item: Token, index: int, parsed: Parsed, catalog: Catalog, roles: Roles, walk: _Walk) -> None:
+    """The role of one function word: grouping, aggregate, superlative, latest/first, time unit."""
+    items = parsed.items
+    w = item.norm
+    nxt = _next_item(items, index)
+    _subject_word(item, nxt, catalog, roles, walk)
+    if w in GROUP_MARKERS or (w == "and" and walk.last_was_group):
+        walk.group_next, walk.group_word = True, w  # "per status and side": both group
+        return
+    if w == "when":
+        roles.when = True
+    walk.last_was_group = False
+    if w == "across":  # "across all accounts": summed over them, not grouped
+        walk.skip_next = True
+        return
+    if w in SINGLE_GRAINS:
+        # "average daily volume" is an adjective; "daily volume" alone still a series grain
+        if not (walk.agg and isinstance(nxt, Mention) and _is_measure(nxt, catalog)):
+            roles.grains.append(SINGLE_GRAINS[w])
+        return
+    _aggregate_word(item, index, nxt, parsed, catalog, roles, walk)
+    if w in DISTINCT_WORDS:
+        walk.distinct = True
+    if w in LATEST_WORDS and not (w == "last" and parsed.limit_word == "last"):
+        roles.latest = True
+    if w in FIRST_WORDS:
+        roles.first = True
+    if walk.group_next and w in TIME_UNITS:
+        roles.grains.append(TIME_UNITS[w])
+        walk.group_next = False
+    if walk.subject_next and w in TIME_UNITS:
+        roles.subject = TIME_UNITS[w]
+        walk.subject_next = False
+
+
+def _aggregate_word(item: Token, index: int, nxt, parsed: Parsed, catalog: Catalog, roles: Roles,
+                    walk: _Walk) -> None:
+    """ "how many", "number of", "count", "average", superlatives: what is computed and in what order."""
+    items = parsed.items
+    w = item.norm
+    after = items[index + 1] if index + 1 < len(items) else None
+    if w == "how" and isinstance(after, Token) and after.norm == "many":
+        walk.agg = "count"
+    elif w == "how" and isinstance(after, Token) and after.norm == "much":
+        roles.how_much = True
+        walk.agg = "sum"
+    elif w == "number" and isinstance(nxt, Token | Mention):
+        walk.agg = "count"
+        walk.group_next = False  # "by number of trades": what orders the rows, not a grouping
+    elif w == "count":
+        before = items[index - 1] if index else None
+        if isinstance(before, Mention) and "table" in before.kinds():  # "trade count"
+            roles.count_tables.extend(c.table for c in before.concepts if c.kind == "table")
+        else:
+            walk.agg = "count"
+    elif w in AGGREGATE_WORDS and walk.agg != "count":
+        walk.agg = AGGREGATE_WORDS[w]
+        walk.superlative = w in SUPERLATIVES
+    if w in SUPERLATIVES:
+        roles.order = roles.order or SUPERLATIVES[w]
+        if w == "most" and isinstance(nxt, Mention) and nxt.kinds() & {"table", "verb"} and not _is_measure(nxt, catalog):
+            roles.often = True
+        elif (w in _SIZE_SUPERLATIVES and roles.subject is None and isinstance(nxt, Mention)
+              and "table" in nxt.kinds() and not _is_measure(nxt, catalog) and not nxt.values):
+            walk.subject_next = True  # "the biggest trade by notional": the trade itself, ranked
+
+
+def _take_measure(m: Mention, roles: Roles, walk: _Walk) -> None:
+    roles.measures.append((walk.agg, m, walk.distinct, walk.superlative))
+    walk.agg, walk.distinct, walk.superlative = None, False, False
+
+
+def _mention_role(m: Mention, index: int, parsed: Parsed, catalog: Catalog, roles: Roles, walk: _Walk) -> None:
+    """The role of one catalog mention: subject, grouping, filter, count, measure or cue."""
+    if roles.returns == "volatility" and m.text.lower() in VOLATILITY_WORDS:
+        roles.absorbed.append(m)  # "volatility" names the computation, not a strategy called so
+        return
+    if walk.skip_next:
+        walk.skip_next = False
+        roles.absorbed.append(m)
+        return
+    if m is roles.subject:
+        walk.subject_next = False
+        return
+    if isinstance(roles.subject, Mention) and roles.subject.text == "who" and any(
+        c.kind == "table" and c in roles.subject.concepts for c in m.concepts
+    ):
+        roles.subject, walk.subject_next = m, False  # "who are the top traders": the traders
+        return
+    if walk.group_next and _grouping_mention(m, catalog, roles, walk):
+        return
+    if walk.subject_next and (_is_dimension(m, catalog) or "table" in m.kinds()):
+        roles.subject = m
+        walk.subject_next = False
+        if m.values:
             roles.filters.append(m)
-            roles.cues.extend(c.table for c in m.concepts if c.kind == "verb")
-            continue
-        if pending_distinct and pending_agg is None and _is_dimension(m, catalog) and not _is_measure(m, catalog):
-            roles.count_distinct.append(m)  # "distinct symbols per account": how many of them
-            pending_distinct = False
-            continue
-        if pending_agg == "count" and pending_distinct and "table" in m.kinds() and _entity_key(m, catalog, any_kind=True):
-            roles.count_distinct.append(m)  # "number of unique accounts": distinct keys, not rows
-            roles.cues.extend(c.table for c in m.concepts if c.kind == "verb")
-            pending_agg, pending_distinct = None, False
-            continue
-        if pending_agg == "count":
-            if "table" in m.kinds() or "verb" in m.kinds():
-                roles.count_tables.extend(c.table for c in m.concepts if c.kind in ("table", "verb"))
-                pending_agg, pending_distinct = None, False
-                continue
-            if pending_distinct or _is_dimension(m, catalog):
-                roles.count_distinct.append(m)
-                pending_agg, pending_distinct = None, False
-                continue
-        if _is_measure(m, catalog):
-            if pending_agg == "count":
-                pending_agg = "sum"  # "number of shares traded": shares are summed, not counted
-            nxt = _next_item(items, index)
-            after = _next_item(items, items.index(nxt)) if nxt is not None and nxt in items else None
-            if isinstance(nxt, Token) and nxt.norm in ("minus", "plus", "times", "divided") and isinstance(after, Mention):
-                roles.derived.append((m, nxt.norm, after))
-            roles.measures.append((pending_agg, m, pending_distinct, pending_superlative))
-            pending_agg, pending_distinct, pending_superlative = None, False, False
-            continue
-        roles.cues.extend(c.table for c in m.concepts if c.kind in ("table", "verb"))
-        if any(c.kind == "column" and catalog.kind(c.table, c.column) in ("date", "timestamp") for c in m.concepts):
-            roles.dates.append(m)
-    if pending_agg == "count" and not roles.count_tables and not roles.count_distinct:
+        return
+    items = parsed.items
+    after = items[index + 1] if index + 1 < len(items) else None
+    if isinstance(after, Token) and after.low.isdigit():
+        key = _entity_key(m, catalog)
+        if key is not None:  # "account 3": the entity whose key is 3
+            roles.key_filters.append((*key, int(after.low)))
+            roles.used_numbers.add(after.index)
+            return
+    if m.values and not (walk.agg and _is_measure(m, catalog)):
+        _value_mention(m, catalog, roles, walk)
+        return
+    if _counted_mention(m, catalog, roles, walk):
+        return
+    if _is_measure(m, catalog):
+        if walk.agg == "count":
+            walk.agg = "sum"  # "number of shares traded": shares are summed, not counted
+        nxt = _next_item(items, index)
+        later = _next_item(items, items.index(nxt)) if nxt is not None and nxt in items else None
+        if isinstance(nxt, Token) and nxt.norm in ("minus", "plus", "times", "divided") and isinstance(later, Mention):
+            roles.derived.append((m, nxt.norm, later))
+        _take_measure(m, roles, walk)
+        return
+    roles.cues.extend(c.table for c in m.concepts if c.kind in ("table", "verb"))
+    if any(c.kind == "column" and catalog.kind(c.table, c.column) in ("date", "timestamp") for c in m.concepts):
+        roles.dates.append(m)
+
+
+def _grouping_mention(m: Mention, catalog: Catalog, roles: Roles, walk: _Walk) -> bool:
+    """The mention after "by/per/each": a grouping, a grouped value, an agent ("by the Macro desk")
+    or the ordering measure ("by total volume"). False when it is none of these."""
+    walk.group_next = False
+    if m.values and walk.group_word == "by" and not _is_dimension(m, catalog):
+        roles.filters.append(m)  # "traded by the Macro desk": who did it, not a grouping
+        return True
+    if m.values:
+        roles.group_values.append(m)
+        return True
+    if _is_dimension(m, catalog) or ("table" in m.kinds()):
+        roles.groups.append(m)
+        walk.last_was_group = True
+        return True
+    if _is_measure(m, catalog):  # "by total volume": the ordering measure
+        _take_measure(m, roles, walk)
+        return True
+    return False
+
+
+def _value_mention(m: Mention, catalog: Catalog, roles: Roles, walk: _Walk) -> None:
+    """A mention naming data values: a filter, and what "how many" counts when one is waiting."""
+    if walk.agg == "count" and walk.distinct and any(c.kind == "column" for c in m.concepts):
+        roles.count_distinct.append(m)  # "how many different coins were transferred"
+        walk.agg, walk.distinct = None, False
+    elif walk.agg == "count" and any(c.kind == "table" for c in m.concepts):
+        # "how many fills": the table the word names, not a status value that sounds alike
+        roles.count_tables.extend(c.table for c in m.concepts if c.kind == "table")
+        walk.agg, walk.distinct = None, False
+        return
+    elif walk.agg == "count" and any(c.kind == "column" for c in m.concepts):
+        roles.count_tables.append(m.values[0].table)  # "how many stocks": rows of that entity
+        walk.agg, walk.distinct = None, False
+    roles.filters.append(m)
+    roles.cues.extend(c.table for c in m.concepts if c.kind == "verb")
+
+
+def _counted_mention(m: Mention, catalog: Catalog, roles: Roles, walk: _Walk) -> bool:
+    """What a waiting "how many" / "distinct" counts: rows of a table or distinct values of a column."""
+    if walk.distinct and walk.agg is None and _is_dimension(m, catalog) and not _is_measure(m, catalog):
+        roles.count_distinct.append(m)  # "distinct symbols per account": how many of them
+        walk.distinct = False
+        return True
+    if walk.agg == "count" and walk.distinct and "table" in m.kinds() and _entity_key(m, catalog, any_kind=True):
+        roles.count_distinct.append(m)  # "number of unique accounts": distinct keys, not rows
+        roles.cues.extend(c.table for c in m.concepts if c.kind == "verb")
+        walk.agg, walk.distinct = None, False
+        return True
+    if walk.agg == "count":
+        if "table" in m.kinds() or "verb" in m.kinds():
+            roles.count_tables.extend(c.table for c in m.concepts if c.kind in ("table", "verb"))
+            walk.agg, walk.distinct = None, False
+            return True
+        if walk.distinct or _is_dimension(m, catalog):
+            roles.count_distinct.append(m)
+            walk.agg, walk.distinct = None, False
+            return True
+    return False
+
+
+def _settle_roles(parsed: Parsed, roles: Roles, walk: _Walk) -> None:
+    """After the walk: an unclaimed count, counted things after numbers, and measures that name a table."""
+    if walk.agg == "count" and not roles.count_tables and not roles.count_distinct:
         roles.count_pending = True
     for comp in parsed.comparisons:  # "more than 50 transactions": those are counted
         counted = next((m for m in parsed.mentions() if m.start == comp.at_token), None)
@@ -339,7 +402,7 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
     # "largest position by value": the table noun ranked by the other measure, not its own maximum.
     if len(roles.measures) > 1:
         for entry in list(roles.measures):
-            agg, m, _distinct, from_superlative = entry
+            _agg, m, _distinct, from_superlative = entry
             if from_superlative and "table" in m.kinds() and roles.subject is None:
                 roles.measures.remove(entry)
                 roles.subject = m
@@ -348,7 +411,6 @@ def find_roles(parsed: Parsed, catalog: Catalog) -> Roles:
     for left, _op, right in roles.derived:
         roles.absorbed += [left, right]
         roles.measures = [x for x in roles.measures if x[1] is not right and x[1] is not left] or roles.measures
-    return roles
 
 
 # ------------------------------------------------------------------------------ fact table
