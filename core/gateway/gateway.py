@@ -368,7 +368,8 @@ class ModelStream:
         tokens_in = usage.get("input_tokens") or _estimate(self.messages)
         # Without usage (llama.cpp's server ignores stream_options) each text piece is one token.
         tokens_out = usage.get("output_tokens") or max(1, self._pieces)
-        self.model = ModelInfo(method=self.method, provider=provider.name, model=self._served or provider.model,
+        self.model = ModelInfo(method=self.method, provider=provider.name,
+                               model=self._served or served_model(provider, None),
                                tokens_in=tokens_in, tokens_out=tokens_out, latency_ms=round(_ms(started), 1),
                                cost_usd=round(provider.cost(tokens_in, tokens_out), 8))
 
@@ -430,17 +431,17 @@ def _text_of(message: Any) -> str:
 
 
 def served_model(provider: Provider, message: Any) -> str:
-    """The model that wrote a reply, as the server names it; the configured name otherwise.
+    """The model that wrote a reply, as shown with the answer.
 
-    Who wrote an answer is shown with it: llama.cpp answers any model name with the one model it
-    loaded, so the configured name ("default") would not say which model that was.
+    For the local provider the name the server reports, unless it merely echoes the placeholder;
+    vLLM and cloud APIs serve the name they were asked for.
     """
-    from pathlib import PurePath
+    from core.gateway.providers import LOCAL_DEFAULT_MODEL, display_name
 
     served = str((getattr(message, "response_metadata", None) or {}).get("model_name") or "")
-    if not served or provider.name != "local":  # vLLM and cloud APIs serve the name they were asked for
-        return provider.model
-    return PurePath(served).name if served.endswith(".gguf") else served
+    if provider.name != "local" or not served or served == LOCAL_DEFAULT_MODEL:
+        return display_name(provider.model)
+    return display_name(served)
 
 
 def _usage(message: Any, messages: list, text: str) -> tuple[int, int]:

@@ -74,6 +74,9 @@ class Provider:
     def chat(self, *, streaming: bool = False) -> BaseChatModel:
         """The LangChain chat model for whole answers or for streams (built once)."""
         with self._lock:
+            if self.name == "local" and self.model == LOCAL_DEFAULT_MODEL and self.chat_whole is None \
+                    and self.chat_stream is None:
+                self.model = _served_name(self) or self.model
             if streaming:
                 if self.chat_stream is None:
                     self.chat_stream = _build_chat(self, read_timeout=self.timeouts.first_token_s)
@@ -85,6 +88,29 @@ class Provider:
     def cost(self, tokens_in: int, tokens_out: int) -> float:
         """Estimated USD cost of one call."""
         return (tokens_in * self.price_in + tokens_out * self.price_out) / 1_000_000
+
+
+def _served_name(provider: Provider) -> str | None:
+    """The one model a local server lists, or None (several, or no answer: the name stays unset).
+
+    llama-cpp-python's server echoes whatever model name a request sends, so without this every
+    answer would say it was written by "default" instead of naming the model file.
+    """
+    import httpx
+
+    try:
+        items = httpx.get(f"{provider.base_url}/models", timeout=provider.timeouts.connect_s).json().get("data", [])
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    names = [str(item.get("id")) for item in items if isinstance(item, dict) and item.get("id")]
+    return names[0] if len(names) == 1 else None
+
+
+def display_name(model: str) -> str:
+    """A model name as shown with an answer: a GGUF path shortened to its file name."""
+    from pathlib import PurePath
+
+    return PurePath(model).name if model.endswith(".gguf") else model
 
 
 def _build_chat(provider: Provider, *, read_timeout: float) -> BaseChatModel:

@@ -63,8 +63,10 @@ def test_a_cancelled_stream_stops_the_servers_generation(real_settings, llama_se
     before, started = llama_server.cpu_seconds(), time.perf_counter()
     time.sleep(1.5)
     idle = (llama_server.cpu_seconds() - before) / (time.perf_counter() - started)
-    assert busy[0] > 0.3, f"generation should keep a core busy (measured {busy[0]:.2f} CPU-s/s)"
-    assert idle < 0.1, f"the server kept generating after the client left ({idle:.2f} CPU-s/s)"
-    # The next request is served at once: nothing is still being written for the cancelled one.
+    # Relative to its own rate while writing: on a shared machine that rate may be a fraction of a core.
+    assert busy[0] > 0.05, f"generation should use the CPU (measured {busy[0]:.2f} CPU-s/s)"
+    assert idle < min(0.05, busy[0] / 3), f"the server kept generating after the client left ({idle:.2f} " \
+        f"CPU-s/s after, {busy[0]:.2f} while writing)"
+    # The next request is served soon: the rest of the 1,500-token story is not being written first.
     reply = Gateway.from_settings(real_settings(llm_max_tokens=4)).complete("Say OK.")
-    assert reply.text.strip() and time.perf_counter() - cancelled_at < 15
+    assert reply.text.strip() and time.perf_counter() - cancelled_at < 30
