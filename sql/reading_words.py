@@ -120,7 +120,15 @@ class Words:
         if description and len(description.split()) <= 4:
             return description.lower()
         named = columns.get((table, column))
-        return acronyms(" ".join(named.words)) if named is not None and named.words else None
+        if named is None or not named.words:
+            return None
+        plain = getattr(self.catalog, "plain_name", None)
+        if plain is not None:  # the catalog's own words ("trade id" rather than a bare "id")
+            try:
+                return acronyms(plain(table, column))
+            except (AttributeError, KeyError, TypeError):
+                pass
+        return acronyms(" ".join(named.words))
 
     # ------------------------------------------------------------------ values
     def value(self, node: exp.Expression) -> str:
