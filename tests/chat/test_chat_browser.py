@@ -36,6 +36,7 @@ def _login(page, server) -> None:
     page.fill("#password", server.password)
     page.click("button[type=submit]")
     page.wait_for_selector("#chat-input", timeout=30_000)
+    page.wait_for_timeout(1000)  # the websocket connects just after the input shows
 
 
 def _ask(page, text: str) -> None:
@@ -117,7 +118,8 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
     page.screenshot(path=str(artifacts / "chat_06_resumed.png"), full_page=True)
     # The resumed conversation still answers follow-ups.
     _ask(page, "and for MSFT?")
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=60_000)
+    # A locator wait, not wait_for_function: the page's policy forbids evaluating strings as script.
+    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=60_000)
     if chat_server.real_backend:  # the follow-up kept the resumed question's plan: closes of last month
         page.get_by_text("Used SQL").last.click()
         follow_sql = page.locator("code").last.inner_text()
