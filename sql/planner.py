@@ -36,6 +36,32 @@ _FOLLOW_UP_STARTS = ("and ", "what about", "how about", "same for", "same but", 
 
 
 @dataclass
+class _Draft:
+    """An intent being composed for one fact table (filled in stages by ``Planner.intent_for``)."""
+
+    fact: str
+    tdef: object
+    issues: list[str] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
+    multi: list[Filter] = field(default_factory=list)
+    conditions: list[Filter] = field(default_factory=list)
+    having: list[Filter] = field(default_factory=list)
+    compared_mentions: set[int] = field(default_factory=set)
+    groups: list[GroupKey] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)
+    superlative_aggs: list[bool] = field(default_factory=list)
+    subject_key: GroupKey | None = None
+    rows_subject: bool = False
+    kind: str = "aggregate"
+    order: str | None = None
+    order_by: int | None = None
+    limit: int | None = None
+    show: tuple[str, ...] = ()
+    condition: tuple[Filter, ...] = ()
+    compared: tuple = ()
+
+
+@dataclass
 class Plan:
     """A planned question: the intent, its SQL tree and text, a confidence, and what was unclear."""
 
@@ -127,257 +153,277 @@ class Planner:
     # ------------------------------------------------------------------ intent
     def intent_for(self, fact: str, roles: Roles, parsed: Parsed) -> tuple[Intent | None, list[str]]:
         """The intent reading the question with ``fact`` as its fact table, and what did not fit."""
-        catalog = self.catalog
-        tdef = catalog.definitions.tables[fact]
-        issues: list[str] = []
-        comparison_mentions: set[int] = set()
-        having: list[Filter] = []
-        conditions: list[Filter] = []
+        d = _Draft(fact, self.catalog.definitions.tables[fact])
+        self._conditions(d, roles, parsed)
+        self._groupings(d, roles)
+        self._measures(d, roles, parsed)
+        self._subject(d, roles)
+        if roles.returns:
+            return self._returns_intent(fact, roles, parsed, d.filters, d.issues)
+        if d.having:
+            return self._having_intent(fact, roles, parsed, d.filters, d.having, [d.subject_key, *d.groups],
+                                       d.measures), d.issues
+        d.limit = parsed.limit
+        self._choose_kind(d, roles, parsed)
+        self._complete_kind(d, roles, parsed)
+        self._settle(d, roles, parsed)
+        intent = Intent(
+            table=fact, kind=d.kind, measures=tuple(d.measures), filters=tuple(d.filters), groups=tuple(d.groups),
+            period=None if d.kind == "compare" else parsed.period, order=d.order, order_by=d.order_by, limit=d.limit,
+            condition=d.condition, show=d.show, periods=d.compared if d.kind == "compare" else (),
+        )
+        return intent, d.issues
+
+    def _conditions(self, d: _Draft, roles: Roles, parsed: Parsed) -> None:
+        """Numbers read as row or aggregate conditions, value filters, weekdays."""
         for comp in parsed.comparisons:
-            found, on_aggregate = read_comparison(comp, fact, parsed, catalog, comparison_mentions)
+            found, on_aggregate = read_comparison(comp, d.fact, parsed, self.catalog, d.compared_mentions)
             if found is None:
-                issues.append("a number with nothing to compare it to")
+                d.issues.append("a number with nothing to compare it to")
             else:
-                (having if on_aggregate else conditions).append(found)
-        filters, multi = self._filters(fact, roles, parsed, issues, skip=comparison_mentions)
-        if parsed.weekdays and tdef.date_column:  # "on Mondays"
+                (d.having if on_aggregate else d.conditions).append(found)
+        d.filters, d.multi = self._filters(d.fact, roles, parsed, d.issues, skip=d.compared_mentions)
+        if parsed.weekdays and d.tdef.date_column:  # "on Mondays"
             days = tuple(parsed.weekdays)
-            filters.append(Filter(fact, tdef.date_column, "in" if len(days) > 1 else "=", days, part="weekday"))
+            d.filters.append(Filter(d.fact, d.tdef.date_column, "in" if len(days) > 1 else "=", days, part="weekday"))
         elif parsed.weekdays:
-            issues.append(f"{fact} has no date to take a weekday from")
+            d.issues.append(f"{d.fact} has no date to take a weekday from")
         # a unit or measure read with a number ("50M shares") is accounted for by that condition
-        roles.absorbed += [m for m in parsed.mentions() if id(m) in comparison_mentions and m not in roles.absorbed]
-        filters += conditions
-        groups: list[GroupKey] = []
+        roles.absorbed += [m for m in parsed.mentions() if id(m) in d.compared_mentions and m not in roles.absorbed]
+        d.filters += d.conditions
+
+    def _groupings(self, d: _Draft, roles: Roles) -> None:
+        """Groupings named ("by desk") and entities grouped through a value ("each crypto")."""
+        catalog = self.catalog
         for m in roles.groups:
-            key = group_for(m, fact, catalog)
-            if key is not None and key not in groups:
-                groups.append(key)
+            key = group_for(m, d.fact, catalog)
+            if key is not None and key not in d.groups:
+                d.groups.append(key)
         for m in roles.group_values:
-            ref = resolve_value(m.values, fact, catalog, set())
-            if ref is None or ref.table == fact:
+            ref = resolve_value(m.values, d.fact, catalog, set())
+            if ref is None or ref.table == d.fact:
                 continue  # "each crypto" groups by the entity; a value of the fact itself does not
             entity = catalog.definitions.tables.get(ref.table)
             if entity and entity.subject and entity.subject != ref.column:
-                local = catalog.link_column(fact, ref.table)
-                key = GroupKey(fact, local) if local else GroupKey(ref.table, entity.subject)
-                if key not in groups:
-                    groups.append(key)
-        date_column = tdef.date_column
-        grains = list(dict.fromkeys(roles.grains))
-        measures: list[Measure] = []
-        superlative_aggs: list[bool] = []
+                local = catalog.link_column(d.fact, ref.table)
+                key = GroupKey(d.fact, local) if local else GroupKey(ref.table, entity.subject)
+                if key not in d.groups:
+                    d.groups.append(key)
+
+    def _add_measure(self, d: _Draft, measure: Measure, from_superlative: bool = False, first: bool = False) -> None:
+        d.measures.insert(0 if first else len(d.measures), measure)
+        d.superlative_aggs.insert(0 if first else len(d.superlative_aggs), from_superlative)
+
+    def _measures(self, d: _Draft, roles: Roles, parsed: Parsed) -> None:
+        """The measures named, counted, implied by "how much" / "in coins", or the date of "when"."""
+        catalog, fact, tdef = self.catalog, d.fact, d.tdef
         for agg, m, distinct, from_superlative in roles.measures:
-            if id(m) in comparison_mentions:
+            if id(m) in d.compared_mentions:
                 continue
             measure = measure_for(agg, m, fact, catalog, distinct)
             if measure is None:
-                issues.append(f"'{m.text}' is not a measure of {fact}")
-                continue
-            if measure not in measures:
-                measures.append(measure)
-                superlative_aggs.append(from_superlative)
-        for i, measure in enumerate(measures):
-            if measure.agg in ("median", "quantile"):
-                if catalog.dialect == "sqlite":
-                    issues.append("SQLite has no median or percentile function")
-                if measure.agg == "quantile" and parsed.fraction is None:
-                    issues.append("which percentile was not said")
-                measures[i] = Measure(measure.agg, measure.column, measure.metric, measure.distinct, measure.table,
-                                      fraction=parsed.fraction if measure.agg == "quantile" else None)
+                d.issues.append(f"'{m.text}' is not a measure of {fact}")
+            elif measure not in d.measures:
+                if measure.agg in ("median", "quantile"):
+                    measure = self._quantile(measure, parsed, d.issues)
+                self._add_measure(d, measure, from_superlative)
         for m in roles.count_distinct:
             key = group_for(m, fact, catalog)
             if key is not None:
-                measures.append(Measure("count", key.column, distinct=True,
-                                        table=None if key.table == fact else key.table))
-                superlative_aggs.append(False)
-        if parsed.unit and not measures:
+                self._add_measure(d, Measure("count", key.column, distinct=True,
+                                             table=None if key.table == fact else key.table))
+        if parsed.unit and not d.measures:
             column = amount_column(fact, catalog, parsed.unit)  # "how much BTC ... in coins": the amount
             if column is not None:
-                measures.append(Measure("sum", column))
-                superlative_aggs.append(False)
-        if roles.how_much and not measures:
-            money = next((n for (t, n), d in catalog.definitions.metrics.items() if t == fact and d.money), None)
+                self._add_measure(d, Measure("sum", column))
+        if roles.how_much and not d.measures:
+            money = next((n for (t, n), m in catalog.definitions.metrics.items() if t == fact and m.money), None)
             if money or tdef.measure:
-                measures.append(Measure("sum", money or tdef.measure, metric=bool(money)))
-                superlative_aggs.append(False)
-        if roles.count_tables or (roles.often and not measures) or (roles.count_pending and not measures):
-            measures.insert(0, Measure("count"))
-            superlative_aggs.insert(0, False)
-
-        if (roles.first or roles.latest) and not measures and date_column and (roles.when or any(
+                self._add_measure(d, Measure("sum", money or tdef.measure, metric=bool(money)))
+        if roles.count_tables or (roles.often and not d.measures) or (roles.count_pending and not d.measures):
+            self._add_measure(d, Measure("count"), first=True)
+        date_column = tdef.date_column
+        if (roles.first or roles.latest) and not d.measures and date_column and (roles.when or any(
             c.kind == "column" and c.table == fact and c.column == date_column for m in roles.dates for c in m.concepts
         )):
-            measures.append(Measure("min" if roles.first else "max", date_column))
-            superlative_aggs.append(False)
+            self._add_measure(d, Measure("min" if roles.first else "max", date_column))
+
+    def _quantile(self, measure: Measure, parsed: Parsed, issues: list[str]) -> Measure:
+        """A median or percentile measure, with its fraction; SQLite cannot compute either."""
+        if self.catalog.dialect == "sqlite":
+            issues.append("SQLite has no median or percentile function")
+        if measure.agg == "quantile" and parsed.fraction is None:
+            issues.append("which percentile was not said")
+        return Measure(measure.agg, measure.column, measure.metric, measure.distinct, measure.table,
+                       fraction=parsed.fraction if measure.agg == "quantile" else None)
+
+    def _subject(self, d: _Draft, roles: Roles) -> None:
+        """What the answer is about: the fact's own rows, a grouping key, or a time unit."""
+        catalog, fact = self.catalog, d.fact
         subject = roles.subject
-        subject_key: GroupKey | None = None
-        rows_subject = False
+        date_column = d.tdef.date_column
         if isinstance(subject, str):
             if date_column:
-                subject_key = GroupKey(fact, date_column, subject)
+                d.subject_key = GroupKey(fact, date_column, subject)
         elif isinstance(subject, Mention):
             pk = tuple(catalog.schema.tables[fact].primary_key or ())
             if any(c.kind == "table" and c.table == fact for c in subject.concepts) or any(
                 c.kind == "column" and c.table == fact and (c.column,) == pk for c in subject.concepts
             ):
-                rows_subject = True
+                d.rows_subject = True
             elif any(c.kind == "column" and c.table == fact and c.column == date_column for c in subject.concepts):
-                if (roles.first or roles.latest) and not measures:
-                    measures.append(Measure("min" if roles.first else "max", date_column))
-                    superlative_aggs.append(False)
+                if (roles.first or roles.latest) and not d.measures:
+                    self._add_measure(d, Measure("min" if roles.first else "max", date_column))
                 else:
-                    subject_key = GroupKey(fact, date_column, "day")
+                    d.subject_key = GroupKey(fact, date_column, "day")
             else:
-                subject_key = group_for(subject, fact, catalog)
+                d.subject_key = group_for(subject, fact, catalog)
                 # "the Quant desk": a column word naming a filter's column is not the subject
-                if subject_key and any(f.column == subject_key.column for f in filters) and not roles.order:
-                    subject_key = None
-
-        if not any(m.agg for m in measures) and any(
+                if d.subject_key and any(f.column == d.subject_key.column for f in d.filters) and not roles.order:
+                    d.subject_key = None
+        if not any(m.agg for m in d.measures) and any(
             group_for(m, fact, catalog) is None and any(c.kind == "table" and c.table == fact for c in m.concepts)
             for m in roles.groups
         ):
-            rows_subject = True  # "value of each position": one row per row ("average fee per trade" stays one)
-        if roles.returns:
-            return self._returns_intent(fact, roles, parsed, filters, issues)
-        if having:
-            return self._having_intent(fact, roles, parsed, filters, having, [subject_key, *groups], measures), issues
-        kind = "aggregate"
-        order = None
-        order_by = None
-        limit = parsed.limit
-        show: tuple[str, ...] = ()
-        condition: tuple[Filter, ...] = ()
-        has_agg = any(m.agg for m in measures)
-        if roles.percent and filters:
-            kind = "percentage"
-            condition = (filters[-1],)
-            filters = filters[:-1]
-            measures = []
-        elif rows_subject or (not has_agg and not measures and subject_key is None and not groups):
-            kind = "rows"
-            measures = [Measure(None, m.column, m.metric, table=m.table) for m in measures]
-            show = tuple(catalog.columns(fact))  # a listing shows whole rows
-            money_metric = next((n for (t, n), d in catalog.definitions.metrics.items() if t == fact and d.money
-                                 and not is_aggregate_metric(catalog, fact, n)), None)
-            if roles.order and not measures and (tdef.money or money_metric or tdef.measure):
-                # "largest 5 transfers", "the biggest trade": ranked by the table's own value, else its size
-                measures = [Measure(None, tdef.money) if tdef.money else Measure(None, money_metric, metric=True)
-                            if money_metric else Measure(None, tdef.measure)]
-            if roles.order and measures:
-                order, order_by = roles.order, 0
-                if isinstance(subject, Mention) and not subject.text.lower().endswith("s") and not parsed.sort:
-                    limit = limit or 1  # "the largest position": one row
-            elif roles.latest and date_column:
-                kind = "latest"
-                limit = limit or (1 if _singular_ranked(parsed, roles) or (
-                    isinstance(subject, Mention) and not subject.text.lower().endswith("s")) else 10)
-        elif subject_key is not None and (roles.order or limit):
-            # "which X had the highest Y" / "top N X by Y": group by X, order by Y, keep N
-            if not measures:
-                measures = [Measure("count")]
-                superlative_aggs = [False]
-            fixed = []
-            for measure, from_superlative in zip(measures, superlative_aggs):
-                if (measure.agg is None or from_superlative) and measure.agg != "calc":
-                    if additive(catalog, fact, measure) or measure.agg == "count":
-                        measure = Measure("sum" if measure.agg != "count" else "count", measure.column,
-                                          measure.metric, measure.distinct, measure.table)
-                    else:
-                        measure = Measure("max" if (roles.order or "desc") == "desc" else "min",
-                                          measure.column, measure.metric, measure.distinct, measure.table)
-                fixed.append(measure)
-            measures = fixed
-            groups = [subject_key, *[g for g in groups if g != subject_key]]
-            order, order_by = roles.order or "desc", 0
-            plural = isinstance(subject, Mention) and subject.text.lower().endswith("s")
-            ranking = any(t.low in ("top", "bottom") for t in parsed.tokens)
-            limit = limit or (10 if ranking else None if plural else 1)
-        elif not has_agg and measures and (roles.latest or roles.first) and date_column:
-            kind = "latest" if roles.latest else "first"
-        elif not has_agg and measures and date_column and not groups and any(
-            not (g == "day" and catalog.kind(fact, date_column) == "date") for g in grains
+            d.rows_subject = True  # "value of each position": one row per row ("average fee per trade" stays one)
+
+    def _choose_kind(self, d: _Draft, roles: Roles, parsed: Parsed) -> None:
+        """Percentage, row listing, ranking of a subject, latest/first, buckets, series or aggregate."""
+        catalog, fact, date_column = self.catalog, d.fact, d.tdef.date_column
+        has_agg = any(m.agg for m in d.measures)
+        if roles.percent and d.filters:
+            d.kind, d.condition, d.filters, d.measures = "percentage", (d.filters[-1],), d.filters[:-1], []
+        elif d.rows_subject or (not has_agg and not d.measures and d.subject_key is None and not d.groups):
+            self._rows_kind(d, roles, parsed)
+        elif d.subject_key is not None and (roles.order or d.limit):
+            self._ranked_kind(d, roles, parsed)
+        elif not has_agg and d.measures and (roles.latest or roles.first) and date_column:
+            d.kind = "latest" if roles.latest else "first"
+        elif not has_agg and d.measures and date_column and not d.groups and any(
+            not (g == "day" and catalog.kind(fact, date_column) == "date") for g in roles.grains
         ):
-            kind = "aggregate"  # "daily USD value of transfers", "weekly volume": buckets are sums
-        elif not has_agg and measures and date_column and not groups:
+            d.kind = "aggregate"  # "daily USD value of transfers", "weekly volume": buckets are sums
+        elif not has_agg and d.measures and date_column and not d.groups:
             # "closing prices over 90 days" is a series; "the price of AAPL" is its latest value
             plural = any(m.text.lower().endswith("s") for _a, m, _d, _s in roles.measures)
-            wants_series = parsed.period or roles.series or grains or plural or any(len(f.values) > 1 for f in filters)
-            kind = "series" if wants_series else "latest"
-        elif subject_key is not None and subject_key not in groups:
-            groups.insert(0, subject_key)
-        if kind in ("series", "latest", "first"):
-            show = tuple(f.column for f in filters if f.table == fact and len(f.values) > 1)
+            wants_series = parsed.period or roles.series or roles.grains or plural or any(
+                len(f.values) > 1 for f in d.filters)
+            d.kind = "series" if wants_series else "latest"
+        elif d.subject_key is not None and d.subject_key not in d.groups:
+            d.groups.insert(0, d.subject_key)
+
+    def _rows_kind(self, d: _Draft, roles: Roles, parsed: Parsed) -> None:
+        """A listing of the fact's rows, ranked by a measure or its own value, or the latest ones."""
+        catalog, fact, tdef = self.catalog, d.fact, d.tdef
+        subject = roles.subject
+        d.kind = "rows"
+        d.measures = [Measure(None, m.column, m.metric, table=m.table) for m in d.measures]
+        d.show = tuple(catalog.columns(fact))  # a listing shows whole rows
+        money_metric = next((n for (t, n), m in catalog.definitions.metrics.items() if t == fact and m.money
+                             and not is_aggregate_metric(catalog, fact, n)), None)
+        if roles.order and not d.measures and (tdef.money or money_metric or tdef.measure):
+            # "largest 5 transfers", "the biggest trade": ranked by the table's own value, else its size
+            d.measures = [Measure(None, tdef.money) if tdef.money else Measure(None, money_metric, metric=True)
+                          if money_metric else Measure(None, tdef.measure)]
+        if roles.order and d.measures:
+            d.order, d.order_by = roles.order, 0
+            if isinstance(subject, Mention) and not subject.text.lower().endswith("s") and not parsed.sort:
+                d.limit = d.limit or 1  # "the largest position": one row
+        elif roles.latest and tdef.date_column:
+            d.kind = "latest"
+            d.limit = d.limit or (1 if _singular_ranked(parsed, roles) or (
+                isinstance(subject, Mention) and not subject.text.lower().endswith("s")) else 10)
+
+    def _ranked_kind(self, d: _Draft, roles: Roles, parsed: Parsed) -> None:
+        """ "which X had the highest Y" / "top N X by Y": group by X, order by Y, keep N."""
+        catalog, fact = self.catalog, d.fact
+        if not d.measures:
+            d.measures, d.superlative_aggs = [Measure("count")], [False]
+        fixed = []
+        for measure, from_superlative in zip(d.measures, d.superlative_aggs):
+            if (measure.agg is None or from_superlative) and measure.agg != "calc":
+                if additive(catalog, fact, measure) or measure.agg == "count":
+                    measure = Measure("sum" if measure.agg != "count" else "count", measure.column,
+                                      measure.metric, measure.distinct, measure.table)
+                else:
+                    measure = Measure("max" if (roles.order or "desc") == "desc" else "min",
+                                      measure.column, measure.metric, measure.distinct, measure.table)
+            fixed.append(measure)
+        d.measures = fixed
+        d.groups = [d.subject_key, *[g for g in d.groups if g != d.subject_key]]
+        d.order, d.order_by = roles.order or "desc", 0
+        plural = isinstance(roles.subject, Mention) and roles.subject.text.lower().endswith("s")
+        ranking = any(t.low in ("top", "bottom") for t in parsed.tokens)
+        d.limit = d.limit or (10 if ranking else None if plural else 1)
+
+    def _complete_kind(self, d: _Draft, roles: Roles, parsed: Parsed) -> None:
+        """Columns shown beside latest/series rows; default aggregates, value and time buckets."""
+        catalog, fact, tdef = self.catalog, d.fact, d.tdef
+        date_column = tdef.date_column
+        grains = list(dict.fromkeys(roles.grains))
+        if d.kind in ("series", "latest", "first"):
+            d.show = tuple(f.column for f in d.filters if f.table == fact and len(f.values) > 1)
             subject_col = tdef.subject
             pk = tuple(catalog.schema.tables[fact].primary_key or ())
-            pinned = any(f.table == fact and f.column == subject_col and len(f.values) == 1 for f in filters)
-            if subject_col and (subject_col,) != pk and not pinned and subject_col not in show:
-                show = (subject_col, *show)  # no one subject named: one row (or line) per subject
-            if kind == "series":
-                pass
-            elif show:
-                limit = limit  # the latest row of each subject
-            else:
-                limit = limit or 1
-        if kind == "aggregate":
-            measures = [m if m.agg else Measure("sum" if additive(catalog, fact, m) else "avg", m.column,
-                                                 m.metric, m.distinct, m.table) for m in measures]
-            if not measures:
-                measures = [Measure("count")]
-            for f in multi:
+            pinned = any(f.table == fact and f.column == subject_col and len(f.values) == 1 for f in d.filters)
+            if subject_col and (subject_col,) != pk and not pinned and subject_col not in d.show:
+                d.show = (subject_col, *d.show)  # no one subject named: one row (or line) per subject
+            if d.kind != "series" and not d.show:
+                d.limit = d.limit or 1  # with a subject shown: the latest row of each subject
+        if d.kind == "aggregate":
+            d.measures = [m if m.agg else Measure("sum" if additive(catalog, fact, m) else "avg", m.column,
+                                                   m.metric, m.distinct, m.table) for m in d.measures]
+            if not d.measures:
+                d.measures = [Measure("count")]
+            for f in d.multi:
                 key = GroupKey(f.table, f.column)
-                if key not in groups:
-                    groups.append(key)
-            if date_column:
-                for grain in grains:
-                    if grain == "day" and catalog.kind(fact, date_column) == "date" and not groups and parsed.period is None:
-                        continue
-                    key = GroupKey(fact, date_column, grain)
-                    if key not in groups:
-                        groups.append(key)
-        elif kind == "percentage" and date_column:
-            groups += [GroupKey(fact, date_column, g) for g in grains]
+                if key not in d.groups:
+                    d.groups.append(key)
+            for grain in grains if date_column else ():
+                if grain == "day" and catalog.kind(fact, date_column) == "date" and not d.groups and parsed.period is None:
+                    continue
+                key = GroupKey(fact, date_column, grain)
+                if key not in d.groups:
+                    d.groups.append(key)
+        elif d.kind == "percentage" and date_column:
+            d.groups += [GroupKey(fact, date_column, g) for g in grains]
         if (parsed.period or grains) and not date_column:
-            issues.append(f"{fact} has no date to filter on")
+            d.issues.append(f"{fact} has no date to filter on")
 
-        issues += self._fan_out(fact, [*filters, *groups, *[m for m in measures if m.table]])
+    def _settle(self, d: _Draft, roles: Roles, parsed: Parsed) -> None:
+        """Last touches: fan-out joins, whole rows for "the latest X", two periods, entity names, order."""
+        catalog, fact, date_column = self.catalog, d.fact, d.tdef.date_column
+        d.issues += self._fan_out(fact, [*d.filters, *d.groups, *[m for m in d.measures if m.table]])
         named = next((m for m in parsed.mentions() if any(c.kind == "table" and c.table == fact for c in m.concepts)
                       and not m.values), None)
-        if kind in ("latest", "first") and date_column and named is not None and not groups and all(
-            m.column == date_column and m.agg is None for m in measures
+        if d.kind in ("latest", "first") and date_column and named is not None and not d.groups and all(
+            m.column == date_column and m.agg is None for m in d.measures
         ):
             # "the latest trades for AAPL", "the most recently opened account": whole rows, newest first
-            kind, show = "rows", tuple(catalog.columns(fact))
-            measures = [Measure(None, date_column)]
-            order, order_by = ("desc" if roles.latest else "asc"), 0
-            limit = parsed.limit or (10 if named.text.lower().endswith("s") else 1)
-        compared = compared_periods(parsed.periods)
-        if parsed.period and parsed.period.start and parsed.period.end and parsed.period.start >= parsed.period.end \
-                and not compared:
-            issues.append(f"the periods named ({parsed.period.label}) do not overlap")
-        if compared and kind in ("series", "latest", "first", "rows") and not groups:
+            d.kind, d.show = "rows", tuple(catalog.columns(fact))
+            d.measures = [Measure(None, date_column)]
+            d.order, d.order_by = ("desc" if roles.latest else "asc"), 0
+            d.limit = parsed.limit or (10 if named.text.lower().endswith("s") else 1)
+        d.compared = compared_periods(parsed.periods)
+        period = parsed.period
+        if period and period.start and period.end and period.start >= period.end and not d.compared:
+            d.issues.append(f"the periods named ({period.label}) do not overlap")
+        if d.compared and d.kind in ("series", "latest", "first", "rows") and not d.groups:
             # "notional this month and last month": a total per period, not rows of an empty overlap
-            measures = [Measure("sum" if additive(catalog, fact, m) else "avg", m.column, m.metric, m.distinct, m.table)
-                        for m in measures if m.agg is None] or [Measure("count")]
-            kind, show, order, limit = "aggregate", (), None, None
-        if compared and kind != "aggregate":
-            issues.append("two periods can only be compared for totals, counts and averages")
-        if kind == "aggregate":
-            groups = self._with_labels(groups)
-        if parsed.sort and order is None and measures and kind in ("aggregate", "rows"):
-            order, order_by = parsed.sort, 0  # "largest first": an order, every row kept
-        if compared and kind == "aggregate" and date_column:
+            d.measures = [Measure("sum" if additive(catalog, fact, m) else "avg", m.column, m.metric, m.distinct,
+                                  m.table) for m in d.measures if m.agg is None] or [Measure("count")]
+            d.kind, d.show, d.order, d.limit = "aggregate", (), None, None
+        if d.compared and d.kind != "aggregate":
+            d.issues.append("two periods can only be compared for totals, counts and averages")
+        if d.kind == "aggregate":
+            d.groups = self._with_labels(d.groups)
+        if parsed.sort and d.order is None and d.measures and d.kind in ("aggregate", "rows"):
+            d.order, d.order_by = parsed.sort, 0  # "largest first": an order, every row kept
+        if d.compared and d.kind == "aggregate" and date_column:
             # "this month vs last month": each measure once per period, side by side, never an empty overlap
-            if any(m.agg in ("calc", "median", "quantile") for m in measures):
-                issues.append("this measure cannot be split into two periods")
-            kind, order, limit = "compare", None, None
-        intent = Intent(
-            table=fact, kind=kind, measures=tuple(measures), filters=tuple(filters), groups=tuple(groups),
-            period=None if kind == "compare" else parsed.period, order=order, order_by=order_by, limit=limit,
-            condition=condition, show=show, periods=compared if kind == "compare" else (),
-        )
-        return intent, issues
+            if any(m.agg in ("calc", "median", "quantile") for m in d.measures):
+                d.issues.append("this measure cannot be split into two periods")
+            d.kind, d.order, d.limit = "compare", None, None
 
     def _fan_out(self, fact: str, parts: list) -> list[str]:
         """Issues for joins that leave the fact table towards its children: a filter reached that way
