@@ -38,7 +38,8 @@ def install_guards(server_app, users: UserStore, chat: ChatSettings, secret: str
     Starlette runs the last middleware added first: headers wrap everything (a 401 or 429 carries
     them too), then the login limit, then the session check, then Chainlit.
     """
-    server_app.add_middleware(SessionGuard, users=users, secret=secret)
+    upload_cap = int(chat.upload_max_mb * 1024 * 1024) + 1024 * 1024  # one file plus the multipart framing
+    server_app.add_middleware(SessionGuard, users=users, secret=secret, max_upload_bytes=upload_cap)
     server_app.add_middleware(
         LoginLimiter,
         per_user=FailureLimiter(chat.login_max_failures, chat.login_window_s),

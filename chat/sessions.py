@@ -68,11 +68,13 @@ def session_token(scope: Scope, cookie_name: str = COOKIE_NAME) -> str | None:
 class SessionGuard:
     """ASGI middleware that honours a Chainlit session JWT only while its server-side session is live."""
 
-    def __init__(self, app, users: UserStore, secret: str, cookie_name: str = COOKIE_NAME):
+    def __init__(self, app, users: UserStore, secret: str, cookie_name: str = COOKIE_NAME,
+                 max_upload_bytes: int = 64 * 1024 * 1024):
         self.app = app
         self.users = users
         self.secret = secret
         self.cookie_name = cookie_name
+        self.max_upload_bytes = max_upload_bytes
 
     def session_of(self, token: str) -> tuple[str | None, str | None]:
         """``(user, session id)`` from a JWT signed with our secret, or ``(None, None)``."""
@@ -98,10 +100,20 @@ class SessionGuard:
             await self.app(scope, receive, send)
             return
         token = session_token(scope, self.cookie_name)
+        path = scope.get("path", "")
+        if scope["type"] == "http" and scope.get("method") == "POST" and path.rstrip("/").endswith("/project/file"):
+            # Chainlit reads (spools) an upload before it checks who sent it: check both first.
+            if token is None or not self.is_live(token) or self.session_of(token)[0] is None:
+                await _json(send, 401, {"detail": "Log in to upload files."})
+                return
+            length = dict(scope.get("headers") or []).get(b"content-length", b"")
+            if not length.isdigit() or int(length) > self.max_upload_bytes:
+                await _json(send, 413, {"detail": f"Uploads are limited to {self.max_upload_bytes} bytes, "
+                                                  "sent with a Content-Length."})
+                return
         if token is None:
             await self.app(scope, receive, send)
             return
-        path = scope.get("path", "")
         if scope["type"] == "http" and path.rstrip("/").endswith("/logout") and scope.get("method") == "POST":
             _, session = self.session_of(token)
             if session:

@@ -241,6 +241,9 @@ def test_token_and_size_are_checked_before_the_body_is_read(server):
     assert reply.startswith(b"HTTP/1.1 401") and seconds < 3, reply[:200]
     seconds, reply = _raw_post(server, "/api/ask", 300 * 1024 ** 2, server.token)
     assert reply.startswith(b"HTTP/1.1 413") and seconds < 3, reply[:200]
+    # The chat's own upload endpoint too: no session, no body read.
+    seconds, reply = _raw_post(server, "/project/file?session_id=x", 1024 ** 3, None)
+    assert reply.startswith(b"HTTP/1.1 401") and seconds < 3, reply[:200]
     assert not list((server.home / "tmp").glob("*")) if (server.home / "tmp").exists() else True
 
 
