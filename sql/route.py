@@ -95,7 +95,7 @@ class SqlRoute:
         score = 0.15 * len(words & _DATA_WORDS)
         try:
             _db, planner = self.engine()
-            from sql.parse_question import parse_question
+            from sql.planner.parse import parse_question
 
             parsed = parse_question(question.text, planner.catalog, planner.today)
             mentions = parsed.mentions()
@@ -131,9 +131,9 @@ class SqlRoute:
     def answer_with(self, question: Question, database, planner, teacher) -> Answer:
         """Answer over a given database and planner (the notebook path passes its own)."""
         from sql.executor import Executor
-        from sql.planner_describe import describe_intent
-        from sql.planner_intent import Intent
-        from sql.planner_verify import shape_problems
+        from sql.planner.describe import describe_intent
+        from sql.planner.intent import Intent
+        from sql.planner.verify import shape_problems
 
         timings: dict[str, float] = {}
         started = time.perf_counter()

@@ -36,7 +36,7 @@ class TaughtPair:
 
 def _signature(text: str, catalog) -> tuple[frozenset[str], list[tuple[str, object]]]:
     """Content tokens with linked values replaced by ``<column>`` slots, and the values in order."""
-    from sql.parse_question import parse_question
+    from sql.planner.parse import parse_question
 
     parsed = parse_question(text, catalog, dt.date(2000, 1, 1))
     tokens: set[str] = set()

@@ -178,7 +178,7 @@ FOLLOW_UPS = [
 
 @pytest.mark.parametrize("first, second, fragments", FOLLOW_UPS, ids=[f[1] for f in FOLLOW_UPS])
 def test_follow_ups_edit_the_previous_plan(planner, first, second, fragments):
-    from sql.planner_intent import Intent
+    from sql.planner.intent import Intent
 
     previous = planner.plan(first)
     assert previous.ok

@@ -70,7 +70,7 @@ def test_a_standalone_question_is_not_a_follow_up(route):
 
 
 def test_a_result_without_the_asked_thing_asks_back(planner, route):
-    from sql.planner_verify import shape_problems
+    from sql.planner.verify import shape_problems
 
     plan = planner.plan("which desk had the highest total fees last month")
     assert plan.ok and "desk" in plan.asks["thing"]
@@ -167,7 +167,7 @@ def test_superlatives_about_things_return_the_things(planner, question, fragment
 
 
 def test_a_number_without_the_thing_asks_back(planner):
-    from sql.planner_verify import shape_problems
+    from sql.planner.verify import shape_problems
 
     plan = planner.plan("smallest position")
     assert plan.asks.get("thing") and shape_problems(["min_quantity"], plan.asks, planner.catalog)

@@ -12,7 +12,7 @@ import re
 import sqlglot.expressions as exp
 
 from sql.catalog import Catalog, JoinStep
-from sql.planner_intent import Filter, GroupKey, Intent, Measure
+from sql.planner.intent import Filter, GroupKey, Intent, Measure
 
 AGG_NAMES = {"avg": "avg", "sum": "total", "min": "min", "max": "max", "count": "count", "median": "median"}
 _AGG_FUNCS = {"avg": exp.Avg, "sum": exp.Sum, "min": exp.Min, "max": exp.Max, "median": exp.Median}

@@ -1,11 +1,12 @@
-"""The offline planner: English -> Intent -> SQL, with a confidence and honest clarifications.
+"""Compose: a question's roles -> the Intent for one candidate fact table, in stages over a draft.
 
-    question ─ parse_question ─ find_roles ─ score_tables ─ intent_for ─ build_select ─ SQL
-                                                  └─ several close readings / unknown words
-                                                     -> Plan.clarify with 2-3 paraphrased options
+    conditions (numbers, values, weekdays) -> groupings -> measures -> subject
+    -> kind (percentage | rows | ranked | latest | series | buckets | aggregate)
+    -> completion (shown columns, default aggregates, time buckets)
+    -> settling (fan-out joins, whole rows for "the latest X", two periods, entity names, order)
 
-Follow-ups ("and for MSFT?", "now by desk", "what about last month?") edit the previous
-Intent instead of starting over. No language model, no database round trip.
+Returns, volatility and drawdown, and conditions on aggregates (HAVING) take their own short paths.
+Nothing here touches the database: the catalog holds all it needs.
 """
 
 from __future__ import annotations
@@ -14,25 +15,18 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-import sqlglot.expressions as exp
-
-from core.errors import UnsafeSqlError
-from sql.build_sql import SqlBuilder, having_measure
 from sql.catalog import Catalog
-from sql.parse_question import LATEST_WORDS, RETURN_WORDS, SUPERLATIVES, UNSUPPORTED_AGGREGATES, Mention, Parsed, parse_question
-from sql.planner_compare import amount_column, read_comparison
-from sql.planner_assemble import ANNUAL_WORDS, Roles, is_aggregate_metric, additive, filter_for, find_roles, group_for, measure_for, resolve_value, score_tables
-from sql.planner_describe import describe_intent
-from sql.planner_intent import Filter, GroupKey, Intent, Measure
-from sql.planner_verify import subject_columns, unaccounted_words
+from sql.planner.build import having_measure
+from sql.planner.compare import amount_column, read_comparison
+from sql.planner.intent import Filter, GroupKey, Intent, Measure
+from sql.planner.link import (
+    ANNUAL_WORDS, Roles, additive, filter_for, group_for, is_aggregate_metric, measure_for, resolve_value,
+)
+from sql.planner.parse import LATEST_WORDS, RETURN_WORDS, SUPERLATIVES, Mention, Parsed
 from sql.timewords import compared_periods
 from sql.values import ValueRef
 
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9.\-]{0,9}")
-#: Below this confidence the planner asks instead of answering.
-CONFIDENCE_THRESHOLD = 0.6
-_FOLLOW_UP_STARTS = ("and ", "what about", "how about", "same for", "same but", "now ", "only ", "just ",
-                     "instead", "for ", "but ", "ok ", "then ", "also ", "what if", "same ", "how 'bout")
 
 
 @dataclass
@@ -61,96 +55,13 @@ class _Draft:
     compared: tuple = ()
 
 
-@dataclass
-class Plan:
-    """A planned question: the intent, its SQL tree and text, a confidence, and what was unclear."""
-
-    intent: Intent | None
-    expression: exp.Select | None
-    sql: str | None
-    confidence: float
-    method: str = "planner"
-    clarify: str | None = None
-    options: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    unknown_words: tuple[str, ...] = field(default=())
-    #: What the question's answer must hold (for the result check after running): see ``question_shape``.
-    asks: dict = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        """True when the plan is confident enough to run."""
-        return self.expression is not None and self.clarify is None
-
-
-class Planner:
-    """Plans questions against one catalog (precomputed once; planning never touches the database)."""
+class Composer:
+    """Composes intents against one catalog; ``today`` resolves the default period of returns."""
 
     def __init__(self, catalog: Catalog, today: dt.date):
         self.catalog = catalog
         self.today = today
-        self.builder = SqlBuilder(catalog)
 
-    # ------------------------------------------------------------------ public
-    def plan(self, text: str, previous: Intent | None = None) -> Plan:
-        """Plan one question; ``previous`` is the last answer's intent, for follow-ups."""
-        parsed = parse_question(text, self.catalog, self.today)
-        if parsed.writes:
-            raise UnsafeSqlError(
-                f"This assistant is read-only: it cannot {parsed.writes[0]} data. "
-                "Ask a question about the data instead, e.g. 'how many trades were executed today?'."
-            )
-        roles = find_roles(parsed, self.catalog)
-        asks = question_shape(parsed, roles, self.catalog)
-        if previous is not None and self._is_follow_up(text, parsed, roles):
-            intent = self._follow_up(previous, parsed, roles)
-            plan = self._finish(intent, min(0.9, self._confidence(parsed, roles, [])), parsed, [])
-            plan.asks = asks
-            return plan
-        plan = self._plan_fresh(parsed, roles)
-        plan.asks = asks
-        return plan
-
-    def _plan_fresh(self, parsed: Parsed, roles: Roles) -> Plan:
-        """Plan a question that stands alone: pick the fact table and the best reading."""
-        if not parsed.mentions() and not parsed.period:
-            return self._nothing_understood(parsed)
-        if parsed.junk and not parsed.mentions():
-            return Plan(None, None, None, 0.0, clarify=self._junk_message(parsed.junk))
-        candidates = score_tables(roles, self.catalog, parsed)
-        if not candidates:
-            return Plan(None, None, None, 0.0, clarify=(
-                "I could not link everything in the question to one table; try naming the data "
-                "(trades, orders, prices, positions, transfers)."))
-        readings = []
-        top = candidates[0][0]
-        for score, table in candidates[:3]:
-            intent, issues = self.intent_for(table, roles, parsed)
-            if intent is not None and score >= top - 3:
-                ignored = unaccounted_words(parsed, intent, self.catalog, roles.absorbed)
-                readings.append((score, table, intent, issues, ignored))
-        if not readings:
-            return Plan(None, None, None, 0.0, clarify="I could not tell what to compute.")
-        # The reading that uses the most of the question wins; the table score breaks ties.
-        readings.sort(key=lambda r: (len(r[3]) + len(r[4]), -r[0]))
-        best_score, _table, best, issues, ignored = readings[0]
-        readings = [r for r in readings if len(r[3]) + len(r[4]) == len(issues) + len(ignored)]
-        confidence = self._confidence(parsed, roles, issues)
-        if ignored:
-            # A word the plan did not use means it answers some other question.
-            confidence = min(confidence, CONFIDENCE_THRESHOLD - 0.1) - 0.1 * (len(ignored) - 1)
-            issues = [*issues, *(f"'{w}' is not used by the plan" for w in ignored)]
-        close = [r for r in readings[1:] if abs(best_score - r[0]) < 0.5 and describe_intent(r[2], self.catalog)
-                 != describe_intent(best, self.catalog)]
-        if close:
-            confidence = min(confidence, 0.5)
-        return self._finish(best, confidence, parsed, [r[2] for r in close], issues, ignored)
-
-    def build(self, intent: Intent) -> exp.Select:
-        """The SQL tree of an intent."""
-        return self.builder.build(intent)
-
-    # ------------------------------------------------------------------ intent
     def intent_for(self, fact: str, roles: Roles, parsed: Parsed) -> tuple[Intent | None, list[str]]:
         """The intent reading the question with ``fact`` as its fact table, and what did not fit."""
         d = _Draft(fact, self.catalog.definitions.tables[fact])
@@ -182,7 +93,7 @@ class Planner:
                 d.issues.append("a number with nothing to compare it to")
             else:
                 (d.having if on_aggregate else d.conditions).append(found)
-        d.filters, d.multi = self._filters(d.fact, roles, parsed, d.issues, skip=d.compared_mentions)
+        d.filters, d.multi = self.filters_for(d.fact, roles, parsed, d.issues, skip=d.compared_mentions)
         if parsed.weekdays and d.tdef.date_column:  # "on Mondays"
             days = tuple(parsed.weekdays)
             d.filters.append(Filter(d.fact, d.tdef.date_column, "in" if len(days) > 1 else "=", days, part="weekday"))
@@ -331,7 +242,7 @@ class Planner:
                 d.limit = d.limit or 1  # "the largest position": one row
         elif roles.latest and tdef.date_column:
             d.kind = "latest"
-            d.limit = d.limit or (1 if _singular_ranked(parsed, roles) or (
+            d.limit = d.limit or (1 if singular_ranked(parsed, roles) or (
                 isinstance(subject, Mention) and not subject.text.lower().endswith("s")) else 10)
 
     def _ranked_kind(self, d: _Draft, roles: Roles, parsed: Parsed) -> None:
@@ -518,7 +429,7 @@ class Planner:
         if roles.returns in ("volatility", "drawdown"):
             annual = roles.returns == "volatility" and any(t.low in ANNUAL_WORDS for t in parsed.tokens)
             ranked = bool(roles.order or parsed.limit) and not single
-            limit = parsed.limit or (1 if ranked and _singular_ranked(parsed, roles) else None)
+            limit = parsed.limit or (1 if ranked and singular_ranked(parsed, roles) else None)
             # the deepest drawdown is the most negative one, whatever word ranks it
             order = ("asc" if roles.returns == "drawdown" else roles.order or "desc") if ranked else None
             return Intent(prices, roles.returns, measures, tuple(filters), period=period, order=order, limit=limit,
@@ -532,13 +443,13 @@ class Planner:
             issues_note = "over the last 30 days (no period was named)"
         else:
             issues_note = ""
-        limit = parsed.limit or (None if single else (1 if _singular_ranked(parsed, roles) else 10))
+        limit = parsed.limit or (None if single else (1 if singular_ranked(parsed, roles) else 10))
         intent = Intent(prices, "period_return", measures, tuple(filters), period=period,
                         order=roles.order or "desc", limit=limit, percent=roles.percent, from_first=roles.first,
                         notes=(issues_note,) if issues_note else ())
         return intent, issues
 
-    def _filters(self, fact: str, roles: Roles, parsed: Parsed, issues: list[str],
+    def filters_for(self, fact: str, roles: Roles, parsed: Parsed, issues: list[str],
                  skip: set[int] = frozenset()) -> tuple[list[Filter], list[Filter]]:
         catalog = self.catalog
         mentions = parsed.mentions()
@@ -578,133 +489,8 @@ class Planner:
                 multi.append(f)
         return filters, multi
 
-    # ------------------------------------------------------------------ follow-ups
-    def _is_follow_up(self, text: str, parsed: Parsed, roles: Roles) -> bool:
-        low = text.lower().strip()
-        # A question that names what to compute stands alone, however it starts.
-        has_what = bool(roles.measures or roles.count_tables or roles.count_distinct or roles.percent
-                        or roles.returns or parsed.return_window or roles.how_much)
-        return low.startswith(_FOLLOW_UP_STARTS) and not has_what or (
-            not has_what and not roles.cues and not isinstance(roles.subject, Mention) and len(parsed.tokens) <= 6
-        )
 
-    def _follow_up(self, previous: Intent, parsed: Parsed, roles: Roles) -> Intent:
-        catalog = self.catalog
-        fact = previous.table
-        filters = list(previous.filters)
-        issues: list[str] = []
-        new_filters, _multi = self._filters(fact, roles, parsed, issues)
-        for f in new_filters:
-            filters = [old for old in filters if not (old.column == f.column)]
-            filters.append(f)
-        for comp in parsed.comparisons:
-            found, on_aggregate = read_comparison(comp, fact, parsed, catalog, set())
-            if found is not None and not on_aggregate:
-                filters.append(found)
-        groups = list(previous.groups)
-        new_groups = [g for g in (group_for(m, fact, catalog) for m in roles.groups) if g is not None]
-        if new_groups or roles.grains:
-            tdef = catalog.definitions.tables[fact]
-            added = new_groups + [GroupKey(fact, tdef.date_column, g) for g in roles.grains if tdef.date_column]
-            # "and by month" adds a grouping; "now by desk" / "by desk instead" replaces it
-            keep = parsed.text.lower().lstrip().startswith(("and ", "also "))
-            groups = [g for g in groups if keep and g not in added] + added
-        kind = previous.kind
-        if groups and kind in ("series", "latest", "first", "rows"):
-            kind = "aggregate"
-        measures = previous.measures
-        if kind == "aggregate":
-            measures = tuple(m if m.agg else Measure("sum" if additive(catalog, fact, m) else "avg", m.column,
-                                                      m.metric, m.distinct, m.table) for m in measures)
-        show = previous.show
-        if kind in ("series", "latest", "first"):
-            show = tuple(f.column for f in filters if f.table == fact and len(f.values) > 1)
-        return previous.with_changes(
-            filters=tuple(filters), groups=tuple(groups), kind=kind, measures=measures, show=show,
-            period=parsed.period or previous.period, limit=parsed.limit or previous.limit,
-        )
-
-    # ------------------------------------------------------------------ confidence
-    def _confidence(self, parsed: Parsed, roles: Roles, issues: list[str]) -> float:
-        confidence = 1.0 - 0.3 * len(issues) - 0.5 * len(parsed.junk)
-        for token in parsed.unknown:
-            if token.index in roles.used_numbers:
-                continue
-            # A capitalised or code-like unknown word is most likely a name we do not have
-            # ("price of ZZZZ"): answering without it would be a silent wrong guess.
-            name_like = token.index > 0 and (any(ch.isupper() for ch in token.original) or any(ch.isdigit() for ch in token.original))
-            before = parsed.tokens[token.index - 1].low if token.index > 0 else ""
-            # Words where a name or the subject goes ("of X", "top 5 X", "which X") matter most.
-            slot = before in ("of", "for", "in", "on", "which", "what", "top", "by", "per", "each") or before.isdigit()
-            slot = slot or token.norm in UNSUPPORTED_AGGREGATES  # "median close": not an average
-            # Any unexplained word may carry the meaning: never answer past it.
-            confidence -= 0.5 if name_like or slot or token.index == parsed.limit_token else 0.45
-        if not (roles.measures or roles.count_tables or roles.count_distinct or roles.filters or roles.subject
-                or roles.cues or roles.percent or roles.groups or roles.grains or roles.group_values
-                or roles.key_filters or parsed.period or parsed.comparisons):
-            confidence -= 0.5
-        return max(0.0, min(1.0, confidence))
-
-    def _finish(self, intent: Intent, confidence: float, parsed: Parsed, others: list[Intent],
-                issues: list[str] | None = None, ignored: list[str] | None = None) -> Plan:
-        issues = issues or []
-        unknown = tuple(t.original for t in parsed.unknown)
-        expression = self.build(intent)
-        sql = expression.sql(dialect=self.catalog.dialect)
-        if confidence >= CONFIDENCE_THRESHOLD:
-            return Plan(intent, expression, sql, confidence, notes=tuple(issues), unknown_words=unknown)
-        options = [describe_intent(intent, self.catalog)]
-        options += [describe_intent(o, self.catalog) for o in others]
-        options = list(dict.fromkeys(options))[:3]
-        if parsed.junk:
-            message = self._junk_message(parsed.junk)
-        elif unknown:
-            message = self._unknown_message(unknown)
-        elif ignored:
-            words = ", ".join(f"'{w}'" for w in ignored[:4])
-            message = (f"I could not work {words} into a query, so I would be answering a different question. "
-                       "The closest I can compute is below; rephrase if it is not what you meant.")
-        elif others:
-            message = "The question can be read in more than one way. Did you mean one of these?"
-        else:
-            message = "I am not sure I understood the question. Did you mean this?"
-        return Plan(intent, None, sql, confidence, clarify=message, options=tuple(options),
-                    notes=tuple(issues), unknown_words=unknown)
-
-    def _junk_message(self, junk: list[str]) -> str:
-        """The clarifying message for characters that belong to no word or name."""
-        shown = ", ".join(repr(j) for j in junk[:5])
-        return (f"The question holds characters that are not part of any name or word I know ({shown}). "
-                "Values are matched as plain names, never as code; please rephrase in plain words.")
-
-    def _unknown_message(self, unknown: tuple[str, ...]) -> str:
-        words = ", ".join(f"'{w}'" for w in unknown[:5])
-        hints: list[str] = []
-        for word in unknown[:3]:
-            hints += self.catalog.values.suggestions(word)
-        hint = f" Close matches: {', '.join(dict.fromkeys(hints))}." if hints else ""
-        return f"I do not know {words} in this database.{hint} Did you mean one of these?"
-
-    def _nothing_understood(self, parsed: Parsed) -> Plan:
-        unknown = tuple(t.original for t in parsed.unknown)
-        tables = ", ".join(sorted(self.catalog.definitions.tables))
-        message = (
-            "I could not find anything I know in this question"
-            + (f" ({', '.join(repr(w) for w in unknown[:5])} are not names in this database)" if unknown else "")
-            + f". Ask about the data in: {tables}; for example 'latest close of AAPL' or "
-            "'how many trades were executed this month by desk'."
-        )
-        hints = []
-        for word in unknown[:3]:
-            hints += self.catalog.values.suggestions(word)
-        return Plan(None, None, None, 0.0, clarify=message, options=tuple(dict.fromkeys(hints))[:3],
-                    unknown_words=unknown)
-
-
-_ASKING = ("which", "what", "who", "top", "bottom", "list", "show")
-
-
-def _singular_ranked(parsed: Parsed, roles: Roles) -> bool:
+def singular_ranked(parsed: Parsed, roles: Roles) -> bool:
     """True when the ranked thing is named in the singular ("best performing stock"): one row."""
     if isinstance(roles.subject, Mention):
         return not roles.subject.text.lower().endswith("s")
@@ -714,32 +500,3 @@ def _singular_ranked(parsed: Parsed, roles: Roles) -> bool:
         return False
     after = next((m for m in parsed.mentions() if m.start > ranked_at), None)
     return after is not None and not after.text.lower().endswith("s")
-
-
-def question_shape(parsed: Parsed, roles: Roles, catalog: Catalog) -> dict:
-    """What any answer to the question must hold: the thing asked for, a count, a percentage."""
-    asks: dict = {}
-    subject = roles.subject
-    lows = [t.low for t in parsed.tokens]
-    if isinstance(subject, Mention) and subject.text != "who" and (
-        roles.order or any(w in lows[: subject.start + 1] for w in _ASKING)
-    ):
-        asks["thing"] = sorted(subject_columns(subject, catalog))
-        asks["thing_word"] = subject.text
-    elif subject is None:
-        # "the most recently opened account", "the smallest position": the thing itself, not a number
-        for i, token in enumerate(parsed.tokens):
-            if token.low not in SUPERLATIVES and token.low not in LATEST_WORDS and token.low not in ("first", "earliest"):
-                continue
-            thing = next((m for m in parsed.mentions() if i < m.start <= i + 3 and "table" in m.kinds()), None)
-            if thing is not None and "table" in thing.kinds() and not thing.values:
-                asks["thing"] = sorted(subject_columns(Mention(thing.start, thing.end, thing.text, [
-                    c for c in thing.concepts if c.kind == "table"]), catalog))
-                asks["thing_word"] = thing.text
-                break
-    asking_count = "how many" in " ".join(lows) or (parsed.text.lower().lstrip().startswith(("number of", "count ")))
-    if asking_count and (roles.count_tables or roles.count_distinct) and not roles.measures:
-        asks["count"] = True
-    if roles.percent:
-        asks["percent"] = True
-    return asks

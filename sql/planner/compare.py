@@ -13,9 +13,9 @@ A number compares with what names it. Read in this order:
 from __future__ import annotations
 
 from sql.catalog import Catalog
-from sql.parse_question import AGGREGATE_WORDS, DISTINCT_WORDS, SUPERLATIVES, Comparison, Mention, Parsed, Token
-from sql.planner_assemble import group_for, measure_for
-from sql.planner_intent import Filter
+from sql.planner.parse import AGGREGATE_WORDS, DISTINCT_WORDS, SUPERLATIVES, Comparison, Mention, Parsed, Token
+from sql.planner.link import group_for, measure_for
+from sql.planner.intent import Filter
 
 #: Words that make a number an amount of units, not money.
 UNIT_WORDS = frozenset({"coin", "coins", "token", "tokens", "share", "shares", "unit", "units", "contract",

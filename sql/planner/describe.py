@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sql.catalog import Catalog
-from sql.planner_intent import Filter, Intent, Measure
+from sql.planner.intent import Filter, Intent, Measure
 
 _AGG_WORDS = {"avg": "average", "sum": "total", "min": "minimum", "max": "maximum", "count": "number",
               "median": "median", "quantile": "percentile of", "calc": ""}
