@@ -36,7 +36,8 @@ def _chat_fixtures():
     return module
 
 
-start_chat_server, stop_chat_server = _chat_fixtures().start_chat_server, _chat_fixtures().stop_chat_server
+_FIXTURES = _chat_fixtures()
+start_chat_server, stop_chat_server = _FIXTURES.start_chat_server, _FIXTURES.stop_chat_server
 
 DB_PASSWORD = "S3cret-Export-7731"
 
@@ -429,6 +430,7 @@ document.addEventListener('securitypolicyviolation',
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_browser_page_under_policy_uploaded_html_inert_and_logout(server):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed")
