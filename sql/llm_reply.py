@@ -92,6 +92,6 @@ def missing_values(tree_sql: str, dialect: str, named: list[list[str]]) -> list[
         tree = sqlglot.parse_one(tree_sql, read=dialect)
     except (SqlglotError, ValueError):
         return [spellings[0] for spellings in named if spellings]
-    literals = {str(lit.this).lower() for lit in tree.find_all(exp.Literal) if lit.is_string}
+    literals = {str(lit.this).lower() for lit in tree.find_all(exp.Literal)}  # 'AAPL' or an account number
     return [spellings[0] for spellings in named
             if spellings and not any(str(value).lower() in literals for value in spellings)]
