@@ -104,10 +104,8 @@ def preferred_documents(question: str, documents: Sequence[DocumentInfo]) -> lis
             in_quarter = [doc for doc in in_year if (doc.meta or {}).get("fiscal_quarter") == quarter]
             if in_quarter:
                 tiers.append([doc.key for doc in in_quarter])
-        elif in_year:
-            annual = [doc for doc in in_year if not (doc.meta or {}).get("fiscal_quarter")]
-            if annual and len(annual) < len(in_year):
-                tiers.append([doc.key for doc in annual])
+        # No quarter named: the year's annual report and its fourth-quarter release alike (a
+        # release often states what the question asks more plainly than the 10-K).
         if in_year:
             tiers.append([doc.key for doc in in_year])
     tiers.append([doc.key for doc in mine])

@@ -19,7 +19,7 @@ from core.question import Question
 from retrieval.extractive import citation_label, defuse, quotes_markdown, select_quotes
 from retrieval.figures import asks_for_figure
 from retrieval.records import Hit
-from retrieval.text import keywords, question_focus
+from retrieval.text import expand_financial_terms, keywords, question_focus
 
 if TYPE_CHECKING:
     from core.settings import Settings
@@ -123,7 +123,7 @@ class DocsRoute:
         """Relevant hits: in the filings the question names first (period, then company), else all."""
         from retrieval.filings import preferred_documents
 
-        focus = question_focus(question.text)
+        focus = expand_financial_terms(question_focus(question.text))
         tables_first = asks_for_figure(focus)
         depth = 2 * SEARCH_K if tables_first else SEARCH_K
         tiers = preferred_documents(question.text, self.index.list_documents(user=question.user))
@@ -153,7 +153,8 @@ class DocsRoute:
         parts: list = []
         model = ModelInfo(method="extractive")
         markdown = None
-        quotes = select_quotes(question_focus(question.text), relevant, embed=self.index.embedder.embed)
+        focus = expand_financial_terms(question_focus(question.text))
+        quotes = select_quotes(focus, relevant, embed=self.index.embedder.embed)
         if self.writer is not None:
             try:
                 markdown, model = self.writer.write(question, writer_hits(quotes, relevant))

@@ -99,3 +99,29 @@ def question_focus(question: str) -> str:
     pieces = sentences(question)
     kept = [piece for piece in pieces if not _INSTRUCTION.match(piece.strip())]
     return " ".join(kept) if kept else question
+
+
+#: Abbreviations analysts write and the words filings print instead (searched beside them).
+FINANCIAL_TERMS = {
+    "cogs": "cost of goods sold cost of sales cost of revenue",
+    "capex": "capital expenditures purchases of property and equipment additions to property",
+    "pp&e": "property plant and equipment", "ppne": "property plant and equipment",
+    "ppe": "property plant and equipment",
+    "d&a": "depreciation and amortization", "sg&a": "selling general and administrative expenses",
+    "eps": "earnings per share", "ebit": "operating income earnings before interest and taxes",
+    "ebitda": "operating income depreciation and amortization",
+    "dpo": "accounts payable cost of sales", "dso": "accounts receivable",
+    "r&d": "research and development", "fcf": "free cash flow cash from operations capital expenditures",
+    "yoy": "year over year", "topline": "revenue net sales", "top line": "revenue net sales",
+    "p&l": "income statement", "opex": "operating expenses",
+}
+_TERM = re.compile(r"(?<![\w&])(" + "|".join(re.escape(k) for k in sorted(FINANCIAL_TERMS, key=len, reverse=True))
+                   + r")(?![\w&])", re.IGNORECASE)
+
+
+def expand_financial_terms(text: str) -> str:
+    """The text with the words filings use for the abbreviations it holds appended (once each)."""
+    found = dict.fromkeys(match.lower() for match in _TERM.findall(text))
+    if not found:
+        return text
+    return text + " (" + "; ".join(FINANCIAL_TERMS[term] for term in found) + ")"

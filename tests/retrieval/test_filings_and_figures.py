@@ -193,3 +193,11 @@ def test_grounded_writer_gets_the_figure_rows_first_and_search_prefers_the_named
     nothing = DocsRoute(Settings(home=tmp_path), index=index).answer(
         Question("What did the Federal Open Market Committee decide about the discount rate in 1994?"))
     assert nothing.text.startswith("Not found in your documents") and not nothing.citations
+
+
+def test_financial_abbreviations_are_searched_with_the_words_filings_print():
+    from retrieval.text import expand_financial_terms
+
+    assert "cost of revenue" in expand_financial_terms("What is the FY2016 COGS for Microsoft?")
+    assert "property plant and equipment" in expand_financial_terms("Did Pfizer grow its PP&E?")
+    assert expand_financial_terms("the stopline of Pepsi") == "the stopline of Pepsi"
