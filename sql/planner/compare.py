@@ -13,7 +13,7 @@ A number compares with what names it. Read in this order:
 from __future__ import annotations
 
 from sql.catalog import Catalog
-from sql.planner.parse import AGGREGATE_WORDS, DISTINCT_WORDS, SUPERLATIVES, Comparison, Mention, Parsed, Token
+from sql.planner.parse import AGGREGATE_WORDS, DISTINCT_WORDS, SINGLE_GRAINS, SUPERLATIVES, Comparison, Mention, Parsed, Token
 from sql.planner.link import group_for, measure_for
 from sql.planner.intent import Filter
 
@@ -28,8 +28,8 @@ def _agg_before(parsed: Parsed, mention: Mention) -> str | None:
     """The aggregate word right before a mention ("an *average* trade size"), if any."""
     at = parsed.items.index(mention)
     for item in reversed(parsed.items[:at]):
-        if isinstance(item, Token) and item.low in _SKIP:
-            continue
+        if isinstance(item, Token) and (item.low in _SKIP or item.low in SINGLE_GRAINS):
+            continue  # "an average daily volume": the adjective sits between the aggregate and its measure
         if isinstance(item, Token) and item.low in AGGREGATE_WORDS and item.low not in SUPERLATIVES:
             return AGGREGATE_WORDS[item.low]
         return None

@@ -26,6 +26,8 @@ from sql.planner.parse import LATEST_WORDS, RETURN_WORDS, SUPERLATIVES, Mention,
 from sql.timewords import compared_periods
 from sql.values import ValueRef
 
+_LOSS_WORDS = frozenset({"loss", "losses", "losing", "loser", "losers"})
+_PROFIT = re.compile(r"pnl|profit|gain|p_l", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9.\-]{0,9}")
 
 
@@ -328,6 +330,11 @@ class Composer:
             d.issues.append("two periods can only be compared for totals, counts and averages")
         if d.kind == "aggregate":
             d.groups = self._with_labels(d.groups)
+        if d.order and any(t.low in _LOSS_WORDS for t in parsed.tokens) and any(
+            m.metric and _PROFIT.search(m.column or "") for m in d.measures
+        ):
+            # "the biggest unrealised loss": the most negative profit, not the largest
+            d.order = "asc" if d.order == "desc" else "desc"
         if parsed.sort and d.order is None and d.measures and d.kind in ("aggregate", "rows"):
             d.order, d.order_by = parsed.sort, 0  # "largest first": an order, every row kept
         if d.compared and d.kind == "aggregate" and date_column:

@@ -169,10 +169,17 @@ def _question_roles(parsed: Parsed, roles: Roles, walk: _Walk) -> None:
         walk.subject_next = True
 
 
-def _subject_word(item: Token, nxt, catalog: Catalog, roles: Roles, walk: _Walk) -> None:
+def _subject_word(item: Token, nxt, items: list, catalog: Catalog, roles: Roles, walk: _Walk) -> None:
     """ "which X", "what X", "list the X", "who": the thing the answer is about."""
     w = item.norm
-    if w in ("which", "what") and nxt is not None and roles.subject is None:
+    noun = _next_item(items, items.index(nxt)) if isinstance(nxt, Mention) and nxt.values else None
+    if w in ("which", "what") and isinstance(noun, Mention) and roles.subject is None and not noun.values and any(
+        c.kind == "table" and noun.text.lower() in catalog.definitions.tables[c.table].synonyms for c in noun.concepts
+    ):
+        # "which crypto position": the position is the answer, "crypto" says which ones
+        roles.subject, walk.subject_next = noun, False
+        roles.filters.append(nxt)
+    elif w in ("which", "what") and nxt is not None and roles.subject is None:
         if isinstance(nxt, Mention) and _is_dimension(nxt, catalog) and not _is_measure(nxt, catalog):
             roles.subject, walk.subject_next = nxt, False
             if nxt.values:  # "which stocks": the subject and a filter at once
@@ -201,7 +208,7 @@ def _token_role(item: Token, index: int, parsed: Parsed, catalog: Catalog, roles
     items = parsed.items
     w = item.norm
     nxt = _next_item(items, index)
-    _subject_word(item, nxt, catalog, roles, walk)
+    _subject_word(item, nxt, items, catalog, roles, walk)
     if w in GROUP_MARKERS or (w == "and" and walk.last_was_group):
         walk.group_next, walk.group_word = True, w  # "per status and side": both group
         return

@@ -78,7 +78,8 @@ def _mention_used(m: Mention, intent: Intent, tables: set[str], columns: set[tup
     names = {c for _t, c in columns}
     filters = (*intent.filters, *intent.condition)
     for v in m.values:
-        if any(f.column == v.column and v.value in f.values for f in filters):
+        # the value itself, or the key it was linked through ("Nvidia" -> the ticker's id)
+        if any(v.value in f.values and (f.column == v.column or f.table in (intent.table, v.table)) for f in filters):
             return True
         if any(g.column == v.column for g in intent.groups):
             return True  # "each crypto": grouped by the entity the value belongs to

@@ -171,3 +171,17 @@ def test_a_number_without_the_thing_asks_back(planner):
 
     plan = planner.plan("smallest position")
     assert plan.asks.get("thing") and shape_problems(["min_quantity"], plan.asks, planner.catalog)
+
+
+@pytest.mark.parametrize("question, fragments", [
+    # "which <adjective value> <thing>": the thing is the answer, the value filters it
+    ("which crypto position has the biggest unrealised loss?", ['"asset_class" = \'crypto\'', "ASC", "LIMIT 1",
+                                                                 '"positions"."account_id"']),
+    # an adjective between the aggregate and its measure
+    ("symbols with an average daily volume above 10 million this year", ['HAVING AVG("volume") > 10000000']),
+])
+def test_adjectives_do_not_hide_the_thing_or_the_aggregate(planner, question, fragments):
+    plan = planner.plan(question)
+    assert plan.ok, plan.clarify
+    for fragment in fragments:
+        assert fragment in plan.sql, plan.sql
