@@ -251,7 +251,10 @@ class Composer:
         """ "which X had the highest Y" / "top N X by Y": group by X, order by Y, keep N."""
         catalog, fact = self.catalog, d.fact
         if not d.measures:
-            d.measures, d.superlative_aggs = [Measure("count")], [False]
+            column = self._amount_of_asset(parsed, fact)
+            # "who traded the most BTC": an amount of the asset; "the most orders": a count
+            d.measures = [Measure("sum", column)] if column else [Measure("count")]
+            d.superlative_aggs = [False]
         fixed = []
         for measure, from_superlative in zip(d.measures, d.superlative_aggs):
             if (measure.agg is None or from_superlative) and measure.agg != "calc":
@@ -268,6 +271,18 @@ class Composer:
         plural = isinstance(roles.subject, Mention) and roles.subject.text.lower().endswith("s")
         ranking = any(t.low in ("top", "bottom") for t in parsed.tokens)
         d.limit = d.limit or (10 if ranking else None if plural else 1)
+
+    def _amount_of_asset(self, parsed: Parsed, fact: str) -> str | None:
+        """The amount column when "most"/"least" is followed by one asset's code ("the most BTC")."""
+        for i, token in enumerate(parsed.tokens):
+            if token.low not in ("most", "least", "fewest"):
+                continue
+            after = next((m for m in parsed.mentions() if m.start == i + 1), None)
+            if after is not None and after.values and not after.concepts and all(
+                self.catalog.definitions.tables[v.table].subject == v.column for v in after.values[:1]
+            ):
+                return amount_column(fact, self.catalog, "units")
+        return None
 
     def _complete_kind(self, d: _Draft, roles: Roles, parsed: Parsed) -> None:
         """Columns shown beside latest/series rows; default aggregates, value and time buckets."""

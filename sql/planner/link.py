@@ -375,6 +375,11 @@ def _counted_mention(m: Mention, catalog: Catalog, roles: Roles, walk: _Walk) ->
         roles.cues.extend(c.table for c in m.concepts if c.kind == "verb")
         walk.agg, walk.distinct = None, False
         return True
+    if walk.agg == "count" and any(c.kind == "column" and catalog.kind(c.table, c.column) in ("date", "timestamp")
+                                   and catalog.definitions.tables[c.table].subject for c in m.concepts):
+        roles.count_distinct.append(m)  # "how many trading days": distinct dates, not rows of every symbol
+        walk.agg, walk.distinct = None, False
+        return True
     if walk.agg == "count":
         if "table" in m.kinds() or "verb" in m.kinds():
             roles.count_tables.extend(c.table for c in m.concepts if c.kind in ("table", "verb"))

@@ -259,7 +259,7 @@ def question_shape(parsed: Parsed, roles: Roles, catalog: Catalog) -> dict:
     ):
         asks["thing"] = sorted(subject_columns(subject, catalog))
         asks["thing_word"] = subject.text
-    elif subject is None:
+    elif subject is None and not roles.when:
         # "the most recently opened account", "the smallest position": the thing itself, not a number
         for i, token in enumerate(parsed.tokens):
             if token.low not in SUPERLATIVES and token.low not in LATEST_WORDS and token.low not in ("first", "earliest"):

@@ -185,3 +185,17 @@ def test_adjectives_do_not_hide_the_thing_or_the_aggregate(planner, question, fr
     assert plan.ok, plan.clarify
     for fragment in fragments:
         assert fragment in plan.sql, plan.sql
+
+
+@pytest.mark.parametrize("question, fragments", [
+    ("who traded the most BTC this year", ['SUM("trades"."quantity")', "'BTC'", "LIMIT 1"]),
+    ("how many trading days in 2025", ['COUNT(DISTINCT "date")']),
+    ("when was the last trade in DOGE", ['MAX("executed_at")', "'DOGE'"]),
+])
+def test_what_is_counted_or_summed(route, question, fragments):
+    from core.question import Question
+
+    answer = route.answer(Question(question))
+    assert not answer.needs_clarification, answer.notices
+    for fragment in fragments:
+        assert fragment in answer.sql.statement, answer.sql.statement
