@@ -76,7 +76,7 @@ class VannaSqlEngine:
         reply_tokens = min(self.settings.llm_max_tokens, SQL_REPLY_TOKENS) if window else None
         vanna = CatalogVanna(catalog, self._pairs(), today=self.settings.current_date().isoformat(),
                              prompt_tokens=prompt_budget(window, reply_tokens), compact=bool(window))
-        messages = self._messages(vanna, question, previous_sql)
+        messages = base = self._messages(vanna, question, previous_sql)
         corrections = max(0, min(2, self.settings.llm_sql_corrections))
         named = named_values(question.text, catalog, self.settings.current_date())
         tokens_in = tokens_out = 0
@@ -97,7 +97,10 @@ class VannaSqlEngine:
                 guarded = self._check(completion, catalog, named)
             except (UnsafeSqlError, DataSourceError) as exc:
                 last_error = exc
-                messages = [*messages, ("assistant", completion.text), ("user", _correction(exc, catalog.dialect))]
+                # Under a small window only the latest failed reply goes back: each round would
+                # otherwise add a whole reply and leave no room for the corrected one.
+                history = base if window else messages
+                messages = [*history, ("assistant", completion.text), ("user", _correction(exc, catalog.dialect))]
                 continue
             info = ModelInfo(method="llm", provider=model.provider, model=model.model, tokens_in=tokens_in,
                              tokens_out=tokens_out, latency_ms=round(latency, 1), cost_usd=round(cost, 8))

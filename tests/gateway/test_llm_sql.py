@@ -173,3 +173,15 @@ def test_current_date_becomes_the_products_date(sql_setup):
         generated = engine.generate(Question("AAPL closes with a correlation-adjusted trend"),
                                     route.engine()[1].catalog, None)
     assert "CURRENT_DATE" not in generated.upper() and "2026-11-20" in generated
+
+
+def test_under_a_small_window_only_the_latest_failed_reply_goes_back(sql_setup):
+    with LlmServer([Reply("first try: no SQL here"), Reply("second try: still none"), Reply(GOOD_SQL)]) as local:
+        route, engine = sql_setup(local=None, local_url=local.url, local_context_tokens=2048)
+        assert engine.generate(Question(UNPLANNABLE), route.engine()[1].catalog, None) is not None
+    calls = [r["body"] for r in local.requests if r["path"] != "/v1/models"]
+    last = calls[2]["messages"]
+    assert [m["content"] for m in last if m["role"] == "assistant"] == ["second try: still none"]
+    system = calls[0]["messages"][0]["content"]
+    assert "also called" not in system and "values include 'buy', 'sell'" in system  # compact definitions
+    assert calls[0]["max_tokens"] == 384  # room kept for the reply
