@@ -123,7 +123,8 @@ class Words:
         if named is None or not named.words:
             return None
         plain = getattr(self.catalog, "plain_name", None)
-        if plain is not None:  # the catalog's own words ("trade id" rather than a bare "id")
+        if plain is not None and tuple(named.words) in (("id",), ("number",), ("key",), ("code",)):
+            # A bare key word reads as the catalog says ("trade id"); "date" and "name" stay short.
             try:
                 return acronyms(plain(table, column))
             except (AttributeError, KeyError, TypeError):
