@@ -116,6 +116,9 @@ def read_comparison(comp: Comparison, fact: str, parsed: Parsed, catalog: Catalo
     target = _money_target(fact, catalog) if comp.money else None
     tdef = catalog.definitions.tables[fact]
     if target is None and tdef.measure and not comp.money:
+        money = _money_target(fact, catalog)
+        if money is not None and money[0] != tdef.measure:
+            return None, False  # "transactions over 10000": an amount or a value? neither is named
         target = (tdef.measure, False)
     if target is None:
         return None, False

@@ -26,6 +26,7 @@ from sql.planner.parse import LATEST_WORDS, RETURN_WORDS, SUPERLATIVES, Mention,
 from sql.timewords import compared_periods
 from sql.values import ValueRef
 
+_SIZES = {"largest": "desc", "biggest": "desc", "heaviest": "desc", "greatest": "desc", "smallest": "asc"}
 _LOSS_WORDS = frozenset({"loss", "losses", "losing", "loser", "losers"})
 _PROFIT = re.compile(r"pnl|profit|gain|p_l", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9.\-]{0,9}")
@@ -252,8 +253,9 @@ class Composer:
         catalog, fact = self.catalog, d.fact
         if not d.measures:
             column = self._amount_of_asset(parsed, fact)
-            # "who traded the most BTC": an amount of the asset; "the most orders": a count
-            d.measures = [Measure("sum", column)] if column else [Measure("count")]
+            # "who traded the most BTC": an amount of the asset; "the largest trade": its biggest value;
+            # "the most orders": a count
+            d.measures = [Measure("sum", column)] if column else [self._size_of_thing(parsed, fact) or Measure("count")]
             d.superlative_aggs = [False]
         fixed = []
         for measure, from_superlative in zip(d.measures, d.superlative_aggs):
@@ -271,6 +273,24 @@ class Composer:
         plural = isinstance(roles.subject, Mention) and roles.subject.text.lower().endswith("s")
         ranking = any(t.low in ("top", "bottom") for t in parsed.tokens)
         d.limit = d.limit or (10 if ranking else None if plural else 1)
+
+    def _size_of_thing(self, parsed: Parsed, fact: str) -> Measure | None:
+        """ "the largest trade": the fact's own value (money, else its size), at its maximum or minimum."""
+        tdef = self.catalog.definitions.tables[fact]
+        for i, token in enumerate(parsed.tokens):
+            if token.low not in _SIZES:
+                continue
+            thing = next((m for m in parsed.mentions() if i < m.start <= i + 2), None)
+            if thing is not None and any(c.kind == "table" and c.table == fact for c in thing.concepts):
+                money = next((n for (t, n), m in self.catalog.definitions.metrics.items() if t == fact and m.money
+                              and not is_aggregate_metric(self.catalog, fact, n)), None)
+                agg = "max" if _SIZES[token.low] == "desc" else "min"
+                if tdef.money:
+                    return Measure(agg, tdef.money)
+                if money:
+                    return Measure(agg, money, metric=True)
+                return Measure(agg, tdef.measure) if tdef.measure else None
+        return None
 
     def _amount_of_asset(self, parsed: Parsed, fact: str) -> str | None:
         """The amount column when "most"/"least" is followed by one asset's code ("the most BTC")."""

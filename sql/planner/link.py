@@ -196,7 +196,7 @@ def _subject_word(item: Token, nxt, items: list, catalog: Catalog, roles: Roles,
     if w in ("list", "show", "display", "enumerate") and isinstance(nxt, Mention) and roles.subject is None:
         if _is_dimension(nxt, catalog) and not _is_measure(nxt, catalog) and not nxt.values:
             roles.subject, walk.subject_next = nxt, False  # "list the desks": the desks are the answer
-    if w == "who" and roles.subject is None:
+    if w == "who" and roles.subject is None and item.index == 0:  # "customers who joined": a relative, not a question
         person = next((t for t, d in catalog.definitions.tables.items() if d.person), None)
         if person:  # "who holds ...": the table of people or accounts
             roles.subject = Mention(item.index, item.index + 1, "who", [Concept("table", person)])

@@ -171,7 +171,8 @@ class Planner:
 
     # ------------------------------------------------------------------ confidence
     def _confidence(self, parsed: Parsed, roles: Roles, issues: list[str]) -> float:
-        confidence = 1.0 - 0.3 * len(issues) - 0.5 * len(parsed.junk)
+        # every issue is a part of the question the plan does not honour: one is enough to ask back
+        confidence = 1.0 - 0.45 * len(issues) - 0.5 * len(parsed.junk)
         for token in parsed.unknown:
             if token.index in roles.used_numbers:
                 continue

@@ -199,3 +199,20 @@ def test_what_is_counted_or_summed(route, question, fragments):
     assert not answer.needs_clarification, answer.notices
     for fragment in fragments:
         assert fragment in answer.sql.statement, answer.sql.statement
+
+
+def test_a_bare_number_between_a_value_and_an_amount_asks_back(planner):
+    # trades have a value (notional) and a size (quantity): "over 1000" names neither
+    plan = planner.plan("how many trades over 1000")
+    assert not plan.ok and plan.options
+    assert planner.plan("how many trades over $1000").ok and planner.plan("how many trades over 1000 shares").ok
+
+
+def test_who_is_a_question_only_at_the_start(planner):
+    plan = planner.plan("accounts who opened this year")
+    assert plan.ok and plan.intent.table == "accounts" and plan.intent.kind == "rows", plan.sql
+
+
+def test_the_largest_thing_per_entity_is_its_biggest_value(planner):
+    plan = planner.plan("which account made the biggest trade this year")
+    assert plan.ok and 'MAX(("trades"."quantity" * "trades"."price"))' in plan.sql, plan.sql
