@@ -60,7 +60,7 @@ compared versus versus ours we our my their customers clients today's trading
 name names based via with without along whose whom level levels figure figures result results
 paid pay pays spent spend charged earned got gotten get gets having held hold see seen saw take took
 taken went go going come came generated produced recorded logged booked registered kind sort type
-right far marked priced mark valued need needs $ dollars dollar single individual sitting
+right far marked priced mark valued need needs $ dollars dollar single individual sitting instead
 """.split())
 #: "largest first", "biggest winner first": the order of the rows, not a limit.
 _SORT_FIRST = re.compile(r"\b(?:(?:the )?(?:biggest|largest|highest|best|top|most) (?:winners?|gainers?|ones?)?\s*first"

@@ -23,10 +23,12 @@ from sql.planner.compare import read_comparison
 from sql.planner.compose import Composer
 from sql.planner.describe import describe_intent
 from sql.planner.intent import GroupKey, Intent, Measure
-from sql.planner.link import Roles, additive, find_roles, group_for, score_tables
+from sql.planner.link import Roles, additive, find_roles, group_for, measure_for, score_tables
 from sql.planner.parse import LATEST_WORDS, SUPERLATIVES, UNSUPPORTED_AGGREGATES, Mention, Parsed, parse_question
 from sql.planner.verify import subject_columns, unaccounted_words
 
+#: Words that point back at the previous answer.
+_PRONOUNS = frozenset({"their", "them", "they", "its", "it", "those", "these", "that", "this"})
 #: Below this confidence the planner asks instead of answering.
 CONFIDENCE_THRESHOLD = 0.6
 _FOLLOW_UP_STARTS = ("and ", "what about", "how about", "same for", "same but", "now ", "only ", "just ",
@@ -76,8 +78,12 @@ class Planner:
         roles = find_roles(parsed, self.catalog)
         asks = question_shape(parsed, roles, self.catalog)
         if previous is not None and self._is_follow_up(text, parsed, roles):
-            intent = self._follow_up(previous, parsed, roles)
-            plan = self._finish(intent, min(0.9, self._confidence(parsed, roles, [])), parsed, [])
+            intent, issues = self._follow_up(previous, parsed, roles)
+            confidence = min(0.9, self._confidence(parsed, roles, issues))
+            ignored = unaccounted_words(parsed, intent, self.catalog, roles.absorbed)
+            if ignored:
+                confidence = min(confidence, CONFIDENCE_THRESHOLD - 0.1)
+            plan = self._finish(intent, confidence, parsed, [], issues, ignored)
             plan.asks = asks
             return plan
         plan = self._plan_fresh(parsed, roles)
@@ -129,11 +135,15 @@ class Planner:
         # A question that names what to compute stands alone, however it starts.
         has_what = bool(roles.measures or roles.count_tables or roles.count_distinct or roles.percent
                         or roles.returns or parsed.return_window or roles.how_much)
-        return low.startswith(_FOLLOW_UP_STARTS) and not has_what or (
+        # "what was their total value": a pronoun and nothing that names the data refers back
+        refers_back = any(t.low in _PRONOUNS for t in parsed.tokens) and not any(
+            m.values or "table" in m.kinds() for m in parsed.mentions())
+        return refers_back or low.startswith(_FOLLOW_UP_STARTS) and not has_what or (
             not has_what and not roles.cues and not isinstance(roles.subject, Mention) and len(parsed.tokens) <= 6
         )
 
-    def _follow_up(self, previous: Intent, parsed: Parsed, roles: Roles) -> Intent:
+    def _follow_up(self, previous: Intent, parsed: Parsed, roles: Roles) -> tuple[Intent, list[str]]:
+        """The previous intent edited by the new words: filters, groupings, period, order, measures."""
         catalog = self.catalog
         fact = previous.table
         filters = list(previous.filters)
@@ -158,16 +168,25 @@ class Planner:
         if groups and kind in ("series", "latest", "first", "rows"):
             kind = "aggregate"
         measures = previous.measures
+        if roles.measures:  # "what was their total value": the same rows, another measure
+            named = [measure_for(agg, m, fact, catalog, distinct) for agg, m, distinct, _s in roles.measures]
+            if any(m is None for m in named):
+                issues.append(f"the new measure is not one of {fact}")
+            else:
+                measures = tuple(named)
+                if kind in ("aggregate", "compare") or any(m.agg for m in previous.measures):
+                    kind = "aggregate" if kind not in ("compare",) else kind
         if kind == "aggregate":
             measures = tuple(m if m.agg else Measure("sum" if additive(catalog, fact, m) else "avg", m.column,
                                                       m.metric, m.distinct, m.table) for m in measures)
         show = previous.show
         if kind in ("series", "latest", "first"):
             show = tuple(f.column for f in filters if f.table == fact and len(f.values) > 1)
+        order = roles.order or previous.order
         return previous.with_changes(
             filters=tuple(filters), groups=tuple(groups), kind=kind, measures=measures, show=show,
-            period=parsed.period or previous.period, limit=parsed.limit or previous.limit,
-        )
+            period=parsed.period or previous.period, limit=parsed.limit or previous.limit, order=order,
+        ), issues
 
     # ------------------------------------------------------------------ confidence
     def _confidence(self, parsed: Parsed, roles: Roles, issues: list[str]) -> float:
@@ -187,7 +206,7 @@ class Planner:
             confidence -= 0.5 if name_like or slot or token.index == parsed.limit_token else 0.45
         if not (roles.measures or roles.count_tables or roles.count_distinct or roles.filters or roles.subject
                 or roles.cues or roles.percent or roles.groups or roles.grains or roles.group_values
-                or roles.key_filters or parsed.period or parsed.comparisons):
+                or roles.key_filters or parsed.period or parsed.comparisons or roles.order or parsed.limit):
             confidence -= 0.5
         return max(0.0, min(1.0, confidence))
 

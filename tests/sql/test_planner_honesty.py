@@ -216,3 +216,32 @@ def test_who_is_a_question_only_at_the_start(planner):
 def test_the_largest_thing_per_entity_is_its_biggest_value(planner):
     plan = planner.plan("which account made the biggest trade this year")
     assert plan.ok and 'MAX(("trades"."quantity" * "trades"."price"))' in plan.sql, plan.sql
+
+
+def _conversation(route, *questions):
+    from core.question import Question
+
+    asked = Question(questions[0])
+    answer = route.answer(asked)
+    for text in questions[1:]:
+        asked = asked.follow_up(text, answer)
+        answer = route.answer(asked)
+    return answer
+
+
+def test_a_pronoun_refers_back_and_a_new_measure_replaces_the_old(route):
+    answer = _conversation(route, "how many BTC transfers last week", "what was their total value")
+    assert not answer.needs_clarification, answer.notices
+    sql = answer.sql.statement
+    assert 'SUM("usd_value")' in sql and "'BTC'" in sql and "onchain_transfers" in sql
+
+
+def test_a_follow_up_may_turn_the_order(route):
+    answer = _conversation(route, "top 5 symbols by volume this month", "show me the bottom 5 instead")
+    assert not answer.needs_clarification, answer.notices
+    assert 'SUM("volume") ASC' in answer.sql.statement and "LIMIT 5" in answer.sql.statement
+
+
+def test_a_follow_up_with_a_word_it_cannot_use_asks_back(route):
+    answer = _conversation(route, "total notional by desk last month", "and excluding the Quant desk")
+    assert answer.needs_clarification
