@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -33,6 +34,12 @@ class FileResult:
 UPLOAD_OCR_BUDGET_S = 120.0
 
 
+def store_damaged_message(exc: BaseException) -> str:
+    """What to tell a person when the document store (a SQLite file under the home) cannot be read."""
+    return (f"the document store under TRADEASSIST_HOME is damaged or unreadable ({exc}); the uploaded "
+            "file was not the problem. Restore the store from a backup, or move it aside and ingest again.")
+
+
 def ingest_one(name: str, data: bytes, kind: str, settings: Settings, user: str) -> FileResult:
     """Ingest one file into ``user``'s uploads; a failure is reported, never raised."""
     if settings.ocr_budget_s is None:  # an upload is a request: its OCR time is bounded
@@ -45,6 +52,8 @@ def ingest_one(name: str, data: bytes, kind: str, settings: Settings, user: str)
         result = ingest_bytes(name, data, settings, user=user)
     except TradeAssistError as exc:
         return FileResult(name, kind, error=str(exc))
+    except sqlite3.DatabaseError as exc:  # the store is damaged, not the file: say so
+        return FileResult(name, kind, error=str(IngestError(store_damaged_message(exc))))
     except Exception as exc:  # a broken file must fail alone, never take the chat down
         return FileResult(name, kind, error=str(IngestError(f"{name} could not be read: {type(exc).__name__}")))
     if not result.ok:
