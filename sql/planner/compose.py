@@ -26,6 +26,8 @@ from sql.planner.parse import LATEST_WORDS, RETURN_WORDS, SUPERLATIVES, Mention,
 from sql.timewords import compared_periods
 from sql.values import ValueRef
 
+#: Words that rank by how many there are ("the most orders", "the busiest desk").
+_COUNTING = frozenset({"most", "least", "fewest", "busiest", "quietest", "often", "frequently", "active", "many"})
 _SIZES = {"largest": "desc", "biggest": "desc", "heaviest": "desc", "greatest": "desc", "smallest": "asc"}
 _LOSS_WORDS = frozenset({"loss", "losses", "losing", "loser", "losers"})
 _PROFIT = re.compile(r"pnl|profit|gain|p_l", re.IGNORECASE)
@@ -150,6 +152,8 @@ class Composer:
             column = amount_column(fact, catalog, parsed.unit)  # "how much BTC ... in coins": the amount
             if column is not None:
                 self._add_measure(d, Measure("sum", column))
+        if roles.how_much and not d.measures and self._amount_of_asset(parsed, fact, ("much",)):
+            self._add_measure(d, Measure("sum", self._amount_of_asset(parsed, fact, ("much",))))  # "how much ETH"
         if roles.how_much and not d.measures:
             money = next((n for (t, n), m in catalog.definitions.metrics.items() if t == fact and m.money), None)
             if money or tdef.measure:
@@ -255,7 +259,13 @@ class Composer:
             column = self._amount_of_asset(parsed, fact)
             # "who traded the most BTC": an amount of the asset; "the largest trade": its biggest value;
             # "the most orders": a count
-            d.measures = [Measure("sum", column)] if column else [self._size_of_thing(parsed, fact) or Measure("count")]
+            size = None if column else self._size_of_thing(parsed, fact)
+            counts = roles.often or any(t.low in _COUNTING for t in parsed.tokens) or any(
+                c.kind == "verb" and c.table == fact for m in parsed.mentions() for c in m.concepts
+            )  # "top 3 symbols traded by ...": the most traded, counted
+            if not column and size is None and not counts:
+                d.issues.append("nothing was named to rank by")  # "top 5 accounts": by what?
+            d.measures = [Measure("sum", column)] if column else [size or Measure("count")]
             d.superlative_aggs = [False]
         fixed = []
         for measure, from_superlative in zip(d.measures, d.superlative_aggs):
@@ -292,10 +302,10 @@ class Composer:
                 return Measure(agg, tdef.measure) if tdef.measure else None
         return None
 
-    def _amount_of_asset(self, parsed: Parsed, fact: str) -> str | None:
-        """The amount column when "most"/"least" is followed by one asset's code ("the most BTC")."""
+    def _amount_of_asset(self, parsed: Parsed, fact: str, words: tuple = ("most", "least", "fewest")) -> str | None:
+        """The amount column when "most"/"much" is followed by one asset's code ("the most BTC", "how much ETH")."""
         for i, token in enumerate(parsed.tokens):
-            if token.low not in ("most", "least", "fewest"):
+            if token.low not in words:
                 continue
             after = next((m for m in parsed.mentions() if m.start == i + 1), None)
             if after is not None and after.values and not after.concepts and all(

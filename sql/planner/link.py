@@ -62,6 +62,11 @@ class Roles:
     absorbed: list[Mention] = field(default_factory=list)
 
 
+def _names_a_measure(m: Mention) -> bool:
+    """True when a mention names a column or metric that could be ranked (not only a table or a value)."""
+    return any(c.kind in ("metric", "column") for c in m.concepts) and not m.values
+
+
 def _is_measure(m: Mention, catalog: Catalog) -> bool:
     for c in m.concepts:
         if c.kind == "metric":
@@ -144,6 +149,10 @@ def _question_roles(parsed: Parsed, roles: Roles, walk: _Walk) -> None:
             roles.order = "desc"
         elif any(w in ("loser", "losers", "laggards") for w in lows):
             roles.order = "asc"
+    if any(w in ("best", "worst") for w in lows) and not roles.returns and not any(
+        _names_a_measure(m) for m in parsed.mentions()
+    ):
+        roles.returns = "period"  # "the worst 3 stocks last month": ranked by how they performed
     if roles.percent and any(w in ("change", "changed", "move", "moved", "moves") for w in lows):
         roles.returns = "period"  # "percent change in ETH", "how much did QQQ move in %"
     if any(w in VOLATILITY_WORDS for w in lows) or (

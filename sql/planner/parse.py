@@ -139,7 +139,7 @@ class Comparison:
     at_token: int  # index of the first token after the number
 
 
-RETURN_WORDS = {"return", "returns", "performance", "performing", "performer", "performers", "gainer",
+RETURN_WORDS = {"return", "returns", "performance", "performing", "performed", "perform", "performs", "performer", "performers", "gainer",
                 "gainers", "loser", "losers", "gain", "gains", "mover", "movers"}
 _HOW_DID = re.compile(r"\bhow (?:did|does|has|have|is|are|was) .{1,40}? (?:do|done|doing|perform|performed|performing)\b")
 UNSUPPORTED_AGGREGATES = {"quartile", "variance", "mode", "skew", "kurtosis", "correlation", "beta", "sharpe"}

@@ -245,3 +245,18 @@ def test_a_follow_up_may_turn_the_order(route):
 def test_a_follow_up_with_a_word_it_cannot_use_asks_back(route):
     answer = _conversation(route, "total notional by desk last month", "and excluding the Quant desk")
     assert answer.needs_clarification
+
+
+@pytest.mark.parametrize("question, fragment", [
+    ("worst 3 stocks last month", '"period_return"'),  # best/worst things with no measure: how they performed
+    ("which stocks performed worst this quarter", '"period_return"'),
+    ("how much ETH did we sell last month", 'SUM("quantity")'),  # "how much <asset>": an amount of it
+])
+def test_performance_and_amount_words(planner, question, fragment):
+    plan = planner.plan(question)
+    assert plan.ok and fragment in plan.sql, (plan.clarify, plan.sql)
+
+
+def test_a_ranking_with_nothing_to_rank_by_asks_back(planner):
+    assert not planner.plan("top 5 accounts this year").ok
+    assert planner.plan("top 5 accounts by number of orders this year").ok
