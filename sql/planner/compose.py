@@ -211,6 +211,8 @@ class Composer:
         has_agg = any(m.agg for m in d.measures)
         if roles.percent and d.filters:
             d.kind, d.condition, d.filters, d.measures = "percentage", (d.filters[-1],), d.filters[:-1], []
+        elif not has_agg and not d.measures and not d.groups and roles.grains and date_column and not d.rows_subject:
+            d.kind, d.measures = "aggregate", [Measure("count")]  # "trades per day": how many each day
         elif d.rows_subject or (not has_agg and not d.measures and d.subject_key is None and not d.groups):
             self._rows_kind(d, roles, parsed)
         elif d.subject_key is not None and (roles.order or d.limit):
@@ -371,6 +373,11 @@ class Composer:
             d.measures = [Measure("sum" if additive(catalog, fact, m) else "avg", m.column, m.metric, m.distinct,
                                   m.table) for m in d.measures if m.agg is None] or [Measure("count")]
             d.kind, d.show, d.order, d.limit = "aggregate", (), None, None
+        grains = set(roles.grains) - {g.grain for g in d.groups if g.grain}
+        if grains and d.kind not in ("series", "returns", "volatility", "drawdown", "period_return") and not (
+            grains == {"day"} and date_column and catalog.kind(fact, date_column) == "date"
+        ):
+            d.issues.append(f"the {', '.join(sorted(grains))} buckets asked for are not in the plan")
         if d.compared and d.kind != "aggregate":
             d.issues.append("two periods can only be compared for totals, counts and averages")
         if d.kind == "aggregate":

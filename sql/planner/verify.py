@@ -122,7 +122,14 @@ def _function_word_used(token: Token, intent: Intent, catalog: Catalog) -> bool:
         return intent.kind == "drawdown"
     if low in OFTEN_WORDS:
         return "count" in aggs
-    if low in SINGLE_GRAINS or w in TIME_UNITS:
+    if low in SINGLE_GRAINS:
+        # "daily volume" of a table of daily rows is each row; "average daily notional" of trades is not
+        grain = SINGLE_GRAINS[low]
+        tdef = catalog.definitions.tables.get(intent.table)
+        daily_rows = grain == "day" and tdef is not None and tdef.date_column is not None and catalog.kind(
+            intent.table, tdef.date_column) == "date"
+        return any(g.grain == grain for g in intent.groups) or daily_rows or intent.kind in ("series", *RETURN_KINDS)
+    if w in TIME_UNITS:
         return any(g.grain for g in intent.groups) or intent.period is not None or intent.kind in ("series", *RETURN_KINDS)
     if low in ("many", "number"):
         return bool(aggs & {"count", "sum"}) or intent.kind == "percentage"

@@ -260,3 +260,11 @@ def test_performance_and_amount_words(planner, question, fragment):
 def test_a_ranking_with_nothing_to_rank_by_asks_back(planner):
     assert not planner.plan("top 5 accounts this year").ok
     assert planner.plan("top 5 accounts by number of orders this year").ok
+
+
+def test_time_buckets_are_used_or_asked_about(planner):
+    plan = planner.plan("trades per day last week")  # how many each day, not a listing
+    assert plan.ok and "COUNT(*)" in plan.sql and 'AS "day"' in plan.sql, plan.sql
+    # an average of daily totals over timestamped rows is not the average row: ask back
+    assert not planner.plan("average daily notional this year").ok
+    assert planner.plan("average daily volume of NVDA last month").ok  # daily rows already
