@@ -175,31 +175,34 @@ def create_api(
         return JSONResponse(body, status_code=200 if failed < len(results) else 422)
 
     if storage is not None:
-        from chainlit.auth import get_current_user
-
-        @api.get("/files/{object_key:path}", include_in_schema=False)
-        async def element_file(object_key: str, user=Depends(get_current_user)) -> FileResponse:
-            # Element files belong to the user whose thread they were sent in (key = "<user id>/...").
-            owner = object_key.split("/", 1)[0]
-            if user is None or owner != str(getattr(user, "id", "")):
-                raise _error(404, "NotFound", "No such file.")
-            try:
-                path = storage.path_for(object_key)
-            except BadInputError:
-                raise _error(404, "NotFound", "No such file.") from None
-            if not path.is_file():
-                raise _error(404, "NotFound", "No such file.")
-            mime_file = path.with_name(path.name + ".mime")
-            mime = mime_file.read_text().strip() if mime_file.exists() else ""
-            # Stored files (uploads included) are data, never a page of this site: only types a
-            # browser cannot run are named, everything is a download, and nothing may run in it.
-            safe = mime if is_safe_type(mime) else "application/octet-stream"
-            name = object_key.rsplit("/", 1)[-1] if object_key.count("/") >= 2 else "download"
-            return FileResponse(path, media_type=safe, content_disposition_type="attachment", filename=name,
-                                headers={"Content-Security-Policy": FILE_POLICY,
-                                         "X-Content-Type-Options": "nosniff"})
-
+        add_file_route(api, storage)
     return api
+
+
+def add_file_route(api: FastAPI, storage: LocalFileStorage) -> None:
+    """``GET /files/<key>``: an element file, to its owner only, always as an inert download."""
+    from chainlit.auth import get_current_user
+
+    @api.get("/files/{object_key:path}", include_in_schema=False)
+    async def element_file(object_key: str, user=Depends(get_current_user)) -> FileResponse:
+        # Element files belong to the user whose thread they were sent in (key = "<user id>/...").
+        owner = object_key.split("/", 1)[0]
+        if user is None or owner != str(getattr(user, "id", "")):
+            raise _error(404, "NotFound", "No such file.")
+        try:
+            path = storage.path_for(object_key)
+        except BadInputError:
+            raise _error(404, "NotFound", "No such file.") from None
+        if not path.is_file():
+            raise _error(404, "NotFound", "No such file.")
+        mime_file = path.with_name(path.name + ".mime")
+        mime = mime_file.read_text().strip() if mime_file.exists() else ""
+        # Stored files (uploads included) are data, never a page of this site: only types a
+        # browser cannot run are named, everything is a download, and nothing may run in it.
+        safe = mime if is_safe_type(mime) else "application/octet-stream"
+        name = object_key.rsplit("/", 1)[-1] if object_key.count("/") >= 2 else "download"
+        return FileResponse(path, media_type=safe, content_disposition_type="attachment", filename=name,
+                            headers={"Content-Security-Policy": FILE_POLICY, "X-Content-Type-Options": "nosniff"})
 
 
 class StateSigner:
