@@ -138,8 +138,11 @@ def _question_roles(parsed: Parsed, roles: Roles, walk: _Walk) -> None:
     words = [t.norm for t in parsed.tokens]
     lows = [t.low for t in parsed.tokens]
     text = " ".join(lows)
+    in_metric = {i for m in parsed.mentions() if any(c.kind == "metric" for c in m.concepts)
+                 for i in range(m.start, m.end)}  # "fill ratio" is a metric, not a percentage of rows
     roles.percent = any(
-        w in PERCENT_WORDS and (w != "share" or (parsed.tokens[i].low == "share" and words[i + 1: i + 2] == ["of"]))
+        w in PERCENT_WORDS and i not in in_metric
+        and (w != "share" or (parsed.tokens[i].low == "share" and words[i + 1: i + 2] == ["of"]))
         for i, w in enumerate(words)
     )
     roles.often = any(w in OFTEN_WORDS for w in words)

@@ -268,3 +268,8 @@ def test_time_buckets_are_used_or_asked_about(planner):
     # an average of daily totals over timestamped rows is not the average row: ask back
     assert not planner.plan("average daily notional this year").ok
     assert planner.plan("average daily volume of NVDA last month").ok  # daily rows already
+
+
+def test_fill_ratio_is_a_metric_not_a_percentage_of_rows(planner):
+    plan = planner.plan("fill ratio of TSLA orders last month")
+    assert plan.ok and 'SUM("filled_quantity") / SUM("quantity")' in plan.sql, plan.sql
