@@ -5,10 +5,10 @@ documentation, taught question-SQL pairs as examples); its ``ask``/plotting path
 (they ``exec`` model-written code), and its SQL extraction is replaced by ``sql.llm_reply``, which
 copes with what real models write. The model is reached through the gateway (local first;
 confidential questions stay local). Every statement passes the same guard as any other SQL, must
-filter on the data values the question names, and is then checked by the database itself on a
-zero-row probe; a refusal or a database error goes back to the model for at most two corrections.
-When it still fails the engine returns None and the route asks back, as it does offline: a model
-never turns a clarifying question into an unchecked answer.
+use a reading of every catalog phrase of the question (its table, column or value), and is then
+checked by the database itself on a zero-row probe; a refusal or a database error goes back to
+the model for at most two corrections. When it still fails the engine returns None and the route
+asks back, as it does offline: a model never turns a clarifying question into an unchecked answer.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class VannaSqlEngine:
                              prompt_tokens=prompt_budget(window, reply_tokens), compact=bool(window))
         messages = base = self._messages(vanna, question, previous_sql)
         corrections = max(0, min(2, self.settings.llm_sql_corrections))
-        named = named_values(question.text, catalog, self.settings.current_date())
+        named = question_mentions(question.text, catalog, self.settings.current_date())
         tokens_in = tokens_out = 0
         latency = cost = 0.0
         last_error: Exception | None = None
@@ -109,10 +109,10 @@ class VannaSqlEngine:
         log.warning("model SQL refused after %d corrections: %s", corrections, last_error)
         return None
 
-    def _check(self, completion: Completion, catalog: Catalog, named: list[list[str]]):
+    def _check(self, completion: Completion, catalog: Catalog, named: list[tuple[str, list[tuple]]]):
         """The reply's statement, guarded and probed; UnsafeSqlError or DataSourceError says what to correct."""
         from sql.guard import guard_sql
-        from sql.llm_reply import extract_query, missing_values
+        from sql.llm_reply import extract_query, uncovered
 
         if completion.truncated:
             raise UnsafeSqlError("The reply was cut off at the token limit before the statement ended.")
@@ -124,11 +124,11 @@ class VannaSqlEngine:
             raise UnsafeSqlError("The reply held no SELECT statement that parses.")
         guarded = guard_sql(sql, catalog.schema, catalog.dialect, default_limit=self.settings.sql_default_limit,
                             max_rows=self.settings.sql_max_rows)
-        missing = missing_values(guarded.sql, catalog.dialect, named)
+        missing = uncovered(guarded.sql, catalog.dialect, named)
         if missing:
-            # A statement that ignores a value the question names answers another question.
-            raise UnsafeSqlError(f"The statement does not filter on {', '.join(map(repr, missing))}, "
-                                 "which the question names.")
+            # A statement that ignores part of the question answers another question.
+            raise UnsafeSqlError(f"The statement ignores {', '.join(map(repr, missing))} from the question: use "
+                                 "the table, column or value each names.")
         self._probe(guarded.expression, catalog)
         return guarded
 
@@ -164,22 +164,32 @@ class VannaSqlEngine:
         database.query(probe.sql(dialect=catalog.dialect), timeout_s=self.settings.sql_timeout_s, max_rows=1)
 
 
-def named_values(question: str, catalog: Catalog, today) -> list[list[str]]:
-    """Data values the question names (a ticker, a side), each as its acceptable spellings."""
+def question_mentions(question: str, catalog: Catalog, today) -> list[tuple[str, list[tuple]]]:
+    """The catalog phrases of the question, each with its readings (see ``sql.llm_reply.uncovered``)."""
     from sql.parse_question import parse_question
 
     try:
         parsed = parse_question(question, catalog, today)
     except Exception:  # a question the parser cannot read names nothing it can check
         return []
-    named = []
+    found = []
     for mention in parsed.mentions():
-        # One value per mention only when the mention is unambiguous; several candidates are a
-        # guess the planner itself would ask about, so none of them is required.
-        spellings = sorted({str(ref.value) for ref in mention.values})
-        if len(spellings) == 1 and not mention.concepts:
-            named.append(spellings)
-    return named
+        readings: list[tuple] = []
+        for concept in mention.concepts:
+            if concept.kind == "metric":
+                readings = []  # a metric is an expression: any spelling of it may be right
+                break
+            if concept.kind in ("table", "verb"):
+                readings.append(("table", concept.table))
+            elif concept.kind == "column" and concept.column:
+                readings.append(("column", concept.column))
+            elif concept.kind == "value" and concept.column:
+                readings.append(("value", concept.column, concept.value))
+        else:
+            readings += [("value", ref.column, ref.value) for ref in mention.values]
+        if readings:
+            found.append((mention.text, readings))
+    return found
 
 
 def _correction(error: Exception, dialect: str) -> str:

@@ -86,12 +86,29 @@ def pin_clock(tree: exp.Expression, today: dt.date) -> exp.Expression:
     return tree.transform(swap)
 
 
-def missing_values(tree_sql: str, dialect: str, named: list[list[str]]) -> list[str]:
-    """Values the question names (each a list of acceptable spellings) that no literal of the SQL holds."""
+def uncovered(sql: str, dialect: str, mentions: list[tuple[str, list[tuple]]]) -> list[str]:
+    """The question's phrases that the statement leaves out, each given with its readings.
+
+    A reading is ``("table", t)``, ``("column", c)`` or ``("value", c, v)``; a phrase is covered when
+    the statement uses one of its readings: reads table ``t``, names column ``c``, or holds the
+    literal ``v`` and names its column ``c``. Measured with SmolLM2-135M: statements that passed
+    the guard and the database yet read ``accounts`` for "trades per desk", or compared
+    ``order_type = 'filled'`` for "filled orders"; each ran and answered another question.
+    """
     try:
-        tree = sqlglot.parse_one(tree_sql, read=dialect)
+        tree = sqlglot.parse_one(sql, read=dialect)
     except (SqlglotError, ValueError):
-        return [spellings[0] for spellings in named if spellings]
+        return [phrase for phrase, _readings in mentions]
+    tables = {table.name.lower() for table in tree.find_all(exp.Table)}
+    columns = {column.name.lower() for column in tree.find_all(exp.Column)}
     literals = {str(lit.this).lower() for lit in tree.find_all(exp.Literal)}  # 'AAPL' or an account number
-    return [spellings[0] for spellings in named
-            if spellings and not any(str(value).lower() in literals for value in spellings)]
+
+    def used(reading: tuple) -> bool:
+        kind, *rest = reading
+        if kind == "table":
+            return rest[0].lower() in tables
+        if kind == "column":
+            return rest[0].lower() in columns
+        return rest[0].lower() in columns and str(rest[1]).lower() in literals
+
+    return [phrase for phrase, readings in mentions if readings and not any(used(r) for r in readings)]

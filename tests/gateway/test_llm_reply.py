@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from sql.llm_reply import extract_query, missing_values
+from sql.llm_reply import extract_query, uncovered
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -29,11 +29,19 @@ def test_extract_query(reply, expected):
     assert extract_query(reply, "duckdb", TODAY) == expected
 
 
-@pytest.mark.parametrize(("sql", "named", "missing"), [
-    ("SELECT close FROM daily_bars WHERE symbol = 'AAPL'", [["AAPL"]], []),
-    ("SELECT close FROM daily_bars WHERE symbol = 'aapl'", [["AAPL"], ["MSFT"]], ["MSFT"]),
-    ("SELECT quantity FROM positions WHERE account_id = 3", [["3"]], []),
-    ("SELECT close FROM daily_bars", [["Information Technology", "Tech"]], ["Information Technology"]),
+TRADES_PER_DESK = [("trades", [("table", "trades")]), ("desk", [("column", "desk")])]
+FILLED_ORDERS = [("filled", [("value", "status", "filled")]), ("orders", [("table", "orders")])]
+
+
+@pytest.mark.parametrize(("sql", "mentions", "missing"), [
+    ("SELECT a.desk, COUNT(*) FROM trades t JOIN accounts a ON t.account_id = a.account_id GROUP BY a.desk",
+     TRADES_PER_DESK, []),
+    ("SELECT * FROM accounts WHERE account_id = 123456", TRADES_PER_DESK, ["trades", "desk"]),
+    ("SELECT COUNT(*) FROM orders WHERE status = 'filled'", FILLED_ORDERS, []),
+    ("SELECT COUNT(*) FROM orders WHERE order_type = 'filled'", FILLED_ORDERS, ["filled"]),  # the wrong column
+    ("SELECT close FROM daily_bars WHERE symbol = 'aapl'",
+     [("AAPL", [("value", "symbol", "AAPL")]), ("MSFT", [("value", "symbol", "MSFT")])], ["MSFT"]),
+    ("SELECT quantity FROM positions WHERE account_id = 3", [("account 3", [("value", "account_id", 3)])], []),
 ])
-def test_missing_values(sql, named, missing):
-    assert missing_values(sql, "duckdb", named) == missing
+def test_uncovered(sql, mentions, missing):
+    assert uncovered(sql, "duckdb", mentions) == missing
