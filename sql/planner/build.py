@@ -23,6 +23,7 @@ _SQLITE_TRUNC = {
 }
 
 
+_DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 _TYPES: dict[str, exp.DataType] = {}
 _PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -78,6 +79,9 @@ class SqlBuilder:
         kind = self.catalog.kind(key.table, key.column)
         if key.grain in ("hour", "weekday"):
             return self.time_part(column, key.grain)
+        if key.grain == "weekday_name":  # the same weekday, spelled out, in every dialect
+            return exp.Case(this=self.time_part(column, "weekday"), ifs=[
+                exp.If(this=exp.Literal.number(i), true=exp.Literal.string(day)) for i, day in enumerate(_DAY_NAMES)])
         if key.grain == "day":
             return column if kind == "date" else exp.cast(column, _type("DATE"))
         if self.dialect == "sqlite":
@@ -224,6 +228,8 @@ class SqlBuilder:
         return out
 
     def _aggregate(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
+        if intent.per:
+            return self._per_bucket(select, intent, qualify)
         keys = []
         for key in intent.groups:
             expression = self.bucket(key, qualify)
@@ -256,6 +262,29 @@ class SqlBuilder:
         if intent.limit:
             select = select.limit(exp.Literal.number(intent.limit), copy=False)
         return select
+
+    def _per_bucket(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
+        """Totals per bucket of ``intent.per`` (and per group), then their average per group."""
+        tdef = self.catalog.definitions.tables[intent.table]
+        bucket = GroupKey(intent.table, tdef.date_column or "date", intent.per)
+        inner_intent = intent.with_changes(per=None, groups=(*intent.groups, bucket), order=None, limit=None)
+        inner = self._aggregate(select, inner_intent, qualify)
+        inner.set("order", None)
+        names = [g.grain or g.column for g in intent.groups]
+        outer = exp.select(*[exp.column(n, table="b", quoted=True) for n in names]).from_(
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("b"))))
+        for measure in intent.measures:
+            name = self.alias(measure, intent)
+            outer = outer.select(exp.alias_(exp.Avg(this=exp.column(name, table="b", quoted=True)),
+                                            f"{name}_per_{intent.per}", quoted=True), copy=False)
+        for n in names:
+            outer = outer.group_by(exp.column(n, table="b", quoted=True), copy=False)
+        if intent.order and intent.measures:
+            first = f"{self.alias(intent.measures[0], intent)}_per_{intent.per}"
+            outer = outer.order_by(exp.Ordered(this=exp.column(first, quoted=True), desc=intent.order == "desc"), copy=False)
+        for n in names:
+            outer = outer.order_by(exp.column(n, table="b", quoted=True), copy=False)
+        return outer.limit(exp.Literal.number(intent.limit), copy=False) if intent.limit else outer
 
     def _compare(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
         """Each measure once per compared period (``SUM(CASE WHEN in period THEN x END)``), side by side."""

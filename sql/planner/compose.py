@@ -58,6 +58,7 @@ class _Draft:
     show: tuple[str, ...] = ()
     condition: tuple[Filter, ...] = ()
     compared: tuple = ()
+    per: str | None = None
 
 
 class Composer:
@@ -86,7 +87,7 @@ class Composer:
         intent = Intent(
             table=fact, kind=d.kind, measures=tuple(d.measures), filters=tuple(d.filters), groups=tuple(d.groups),
             period=None if d.kind == "compare" else parsed.period, order=d.order, order_by=d.order_by, limit=d.limit,
-            condition=d.condition, show=d.show, periods=d.compared if d.kind == "compare" else (),
+            condition=d.condition, show=d.show, periods=d.compared if d.kind == "compare" else (), per=d.per,
         )
         return intent, d.issues
 
@@ -286,6 +287,27 @@ class Composer:
         ranking = any(t.low in ("top", "bottom") for t in parsed.tokens)
         d.limit = d.limit or (10 if ranking else None if plural else 1)
 
+    def _per_grain(self, d: _Draft, roles: Roles) -> None:
+        """ "average daily notional", "average number of trades per day": totals per bucket, averaged,
+        when the rows are finer than the bucket (trades by the second, not daily bars)."""
+        grain = roles.per_grain or (next((g for g in roles.grains if g in ("day", "week", "month")), None)
+                                    if roles.avg_of_count else None)
+        date_column = d.tdef.date_column
+        if grain is None or d.kind != "aggregate" or not date_column:
+            return
+        if grain == "day" and self.catalog.kind(d.fact, date_column) == "date":
+            return  # rows are already daily: the plain average is the daily average
+        measures = []
+        for m in d.measures:
+            if m.agg in ("avg", None) and roles.per_grain:
+                m = Measure("sum" if additive(self.catalog, d.fact, m) else "avg", m.column, m.metric, m.distinct,
+                            m.table)
+            if m.agg not in ("sum", "count"):
+                d.issues.append("only totals and counts can be averaged per period")
+            measures.append(m)
+        d.measures, d.per = measures, grain
+        d.groups = [g for g in d.groups if g.grain != grain]
+
     def _size_of_thing(self, parsed: Parsed, fact: str) -> Measure | None:
         """ "the largest trade": the fact's own value (money, else its size), at its maximum or minimum."""
         tdef = self.catalog.definitions.tables[fact]
@@ -373,7 +395,8 @@ class Composer:
             d.measures = [Measure("sum" if additive(catalog, fact, m) else "avg", m.column, m.metric, m.distinct,
                                   m.table) for m in d.measures if m.agg is None] or [Measure("count")]
             d.kind, d.show, d.order, d.limit = "aggregate", (), None, None
-        grains = set(roles.grains) - {g.grain for g in d.groups if g.grain}
+        self._per_grain(d, roles)
+        grains = set(roles.grains) - {g.grain for g in d.groups if g.grain} - {d.per}
         if grains and d.kind not in ("series", "returns", "volatility", "drawdown", "period_return") and not (
             grains == {"day"} and date_column and catalog.kind(fact, date_column) == "date"
         ):
@@ -382,6 +405,9 @@ class Composer:
             d.issues.append("two periods can only be compared for totals, counts and averages")
         if d.kind == "aggregate":
             d.groups = self._with_labels(d.groups)
+            # a weekday is shown by its name beside its number (the number keeps the order)
+            named_days = [GroupKey(g.table, g.column, "weekday_name") for g in d.groups if g.grain == "weekday"]
+            d.groups += [g for g in named_days if g not in d.groups]
         if d.order and any(t.low in _LOSS_WORDS for t in parsed.tokens) and any(
             m.metric and _PROFIT.search(m.column or "") for m in d.measures
         ):

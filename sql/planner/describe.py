@@ -55,6 +55,8 @@ def describe_intent(intent: Intent, catalog: Catalog) -> str:
     parts = [head]
     if intent.filters:
         parts.append("for " + " and ".join(_filter(f) for f in intent.filters))
+    if intent.per:
+        parts.append(f"averaged per {intent.per}")
     if intent.periods:
         parts.append("in " + " and in ".join(p.label for p in intent.periods) + ", side by side")
     if intent.period:

@@ -69,6 +69,8 @@ class Intent:
     having: tuple[Filter, ...] = ()
     #: For "compare": the periods set side by side ("this month vs last month").
     periods: tuple[Period, ...] = ()
+    #: "average per day": the measures are totalled per bucket of this grain, then averaged over buckets.
+    per: str | None = None
     #: Ratios (returns) shown in percent rather than as fractions.
     percent: bool = False
     #: For period returns: measured from the period's first close instead of the close before it.
@@ -107,5 +109,6 @@ class Intent:
             having=tuple(Filter(**{**f, "values": tuple(f["values"])}) for f in data.get("having", ())),
             periods=tuple(Period.from_json(p) for p in data.get("periods", ())),
             percent=bool(data.get("percent", False)),
+            per=data.get("per"),
             from_first=bool(data.get("from_first", False)),
         )

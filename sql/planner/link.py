@@ -58,6 +58,9 @@ class Roles:
     how_much: bool = False  # "how much did we trade": the size of it
     when: bool = False  # "when did ...": the answer is a date
     ambiguous: list[str] = field(default_factory=list)
+    #: "average daily X": the grain whose totals are averaged; "average number of X per day" sets avg_of_count.
+    per_grain: str | None = None
+    avg_of_count: bool = False
     #: Mentions whose meaning another role carries ("across all accounts", the operands of "high minus low").
     absorbed: list[Mention] = field(default_factory=list)
 
@@ -234,6 +237,8 @@ def _token_role(item: Token, index: int, parsed: Parsed, catalog: Catalog, roles
         # "average daily volume" is an adjective; "daily volume" alone still a series grain
         if not (walk.agg and isinstance(nxt, Mention) and _is_measure(nxt, catalog)):
             roles.grains.append(SINGLE_GRAINS[w])
+        elif walk.agg == "avg":
+            roles.per_grain = SINGLE_GRAINS[w]  # "average daily notional": the average of daily totals
         return
     _aggregate_word(item, index, nxt, parsed, catalog, roles, walk)
     if w in DISTINCT_WORDS:
@@ -262,9 +267,11 @@ def _aggregate_word(item: Token, index: int, nxt, parsed: Parsed, catalog: Catal
         roles.how_much = True
         walk.agg = "sum"
     elif w == "number" and isinstance(nxt, Token | Mention):
+        roles.avg_of_count = roles.avg_of_count or walk.agg == "avg"  # "average number of trades per day"
         walk.agg = "count"
         walk.group_next = False  # "by number of trades": what orders the rows, not a grouping
     elif w == "count":
+        roles.avg_of_count = roles.avg_of_count or walk.agg == "avg"  # "average monthly trade count"
         before = items[index - 1] if index else None
         if isinstance(before, Mention) and "table" in before.kinds():  # "trade count"
             roles.count_tables.extend(c.table for c in before.concepts if c.kind == "table")

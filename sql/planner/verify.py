@@ -102,7 +102,7 @@ def _function_word_used(token: Token, intent: Intent, catalog: Catalog) -> bool:
             m.agg is None and m.metric for m in intent.measures)
     if low in AGGREGATE_WORDS and low not in SUPERLATIVES:
         agg = AGGREGATE_WORDS[low]
-        return agg in aggs or any(getattr(f, "agg", None) == agg for f in intent.filters)
+        return agg in aggs or (agg == "avg" and intent.per is not None) or any(getattr(f, "agg", None) == agg for f in intent.filters)
     if low in SUPERLATIVES or w in SUPERLATIVES:
         return ranked
     if low in LATEST_WORDS:
@@ -128,7 +128,8 @@ def _function_word_used(token: Token, intent: Intent, catalog: Catalog) -> bool:
         tdef = catalog.definitions.tables.get(intent.table)
         daily_rows = grain == "day" and tdef is not None and tdef.date_column is not None and catalog.kind(
             intent.table, tdef.date_column) == "date"
-        return any(g.grain == grain for g in intent.groups) or daily_rows or intent.kind in ("series", *RETURN_KINDS)
+        return any(g.grain == grain for g in intent.groups) or daily_rows or intent.per == grain or intent.kind in (
+            "series", *RETURN_KINDS)
     if w in TIME_UNITS:
         return any(g.grain for g in intent.groups) or intent.period is not None or intent.kind in ("series", *RETURN_KINDS)
     if low in ("many", "number"):

@@ -31,6 +31,9 @@ EXTRA = [
     "volatility of BTC over the last 60 days",
     "max drawdown of NVDA this year",
     "best performing stock last month",
+    "average number of trades per day this month",
+    "avg number of trades per day for each weekday",
+    "fill ratio by order type",
 ]
 
 

@@ -265,11 +265,25 @@ def test_a_ranking_with_nothing_to_rank_by_asks_back(planner):
 def test_time_buckets_are_used_or_asked_about(planner):
     plan = planner.plan("trades per day last week")  # how many each day, not a listing
     assert plan.ok and "COUNT(*)" in plan.sql and 'AS "day"' in plan.sql, plan.sql
-    # an average of daily totals over timestamped rows is not the average row: ask back
-    assert not planner.plan("average daily notional this year").ok
-    assert planner.plan("average daily volume of NVDA last month").ok  # daily rows already
+    # an average of daily totals over timestamped rows is not the average row
+    assert "AVG(\"b\".\"total_notional\")" in planner.plan("average daily notional this year").sql
+    assert "AVG(\"volume\")" in planner.plan("average daily volume of NVDA last month").sql  # daily rows already
+    assert not planner.plan("average daily median fee this year").ok  # a median per day, averaged: not done
 
 
 def test_fill_ratio_is_a_metric_not_a_percentage_of_rows(planner):
     plan = planner.plan("fill ratio of TSLA orders last month")
     assert plan.ok and 'SUM("filled_quantity") / SUM("quantity")' in plan.sql, plan.sql
+
+
+@pytest.mark.parametrize("question, fragments", [
+    ("average number of trades per day this month", ['AVG("b"."trade_count") AS "trade_count_per_day"',
+                                                     'GROUP BY CAST("executed_at" AS DATE)']),
+    ("average daily notional this year", ['AVG("b"."total_notional")', 'SUM(("quantity" * "price"))']),
+    ("avg number of trades per day for each weekday", ['"b"."weekday"', '"weekday_name"']),
+])
+def test_averages_per_period_average_the_totals(planner, question, fragments):
+    plan = planner.plan(question)
+    assert plan.ok, plan.clarify
+    for fragment in fragments:
+        assert fragment in plan.sql, plan.sql
