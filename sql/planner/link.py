@@ -580,4 +580,7 @@ def is_aggregate_metric(catalog: Catalog, table: str, name: str) -> bool:
 def additive(catalog: Catalog, fact: str, measure: Measure) -> bool:
     """True when summing the measure makes sense (volumes, quantities, fees), not for price levels."""
     name = measure.column or ""
+    metric = catalog.definitions.metrics.get((measure.table or fact, name)) if measure.metric else None
+    if metric is not None and metric.money:
+        return True  # money metrics (market value, cost basis, notional) add up, whatever their name says
     return not _LEVEL.search(name)

@@ -129,7 +129,7 @@ def test_held_out_demo_set_is_honest(route):
     report = evaluate(load_cases(HERE / "heldout" / "demo.jsonl"), route.settings, route)
     wrong = [(c.id, c.question, c.reason) for c in report.cases if c.outcome == "wrong"]
     assert len(wrong) <= 2, wrong
-    assert report.count("right") >= 26, report.summary()
+    assert report.count("right") >= 30, report.summary()  # the target: at least 75% right
 
 
 def test_held_out_unfamiliar_set_is_honest(tmp_path_factory):

@@ -287,3 +287,10 @@ def test_averages_per_period_average_the_totals(planner, question, fragments):
     assert plan.ok, plan.clarify
     for fragment in fragments:
         assert fragment in plan.sql, plan.sql
+
+
+def test_money_metrics_add_up(planner):
+    # "cost basis" is quantity x average cost: summed, although its name holds "cost"
+    plan = planner.plan("total cost basis by desk")
+    assert plan.ok and 'SUM(("positions"."quantity" * "positions"."avg_cost"))' in plan.sql, plan.sql
+    assert 'SUM(("quantity" * "avg_cost"))' in planner.plan("cost basis of AAPL positions").sql
