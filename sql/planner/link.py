@@ -141,8 +141,9 @@ def _question_roles(parsed: Parsed, roles: Roles, walk: _Walk) -> None:
     words = [t.norm for t in parsed.tokens]
     lows = [t.low for t in parsed.tokens]
     text = " ".join(lows)
-    in_metric = {i for m in parsed.mentions() if any(c.kind == "metric" for c in m.concepts)
-                 for i in range(m.start, m.end)}  # "fill ratio" is a metric, not a percentage of rows
+    # "fill ratio" is a metric and "the Rates desk" a value, not a percentage of rows
+    in_metric = {i for m in parsed.mentions() if m.values or any(c.kind == "metric" for c in m.concepts)
+                 for i in range(m.start, m.end)}
     roles.percent = any(
         w in PERCENT_WORDS and i not in in_metric
         and (w != "share" or (parsed.tokens[i].low == "share" and words[i + 1: i + 2] == ["of"]))

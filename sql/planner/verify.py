@@ -205,6 +205,9 @@ def subject_columns(subject: Mention, catalog: Catalog) -> set[str]:
             tdef = catalog.definitions.tables[c.table]
             names |= {n for n in (tdef.subject, tdef.label) if n}
             names |= set(catalog.schema.tables[c.table].primary_key or ())
+            # the columns of other tables that point at this one name it too ("trdSym" for instruments)
+            names |= {s.left_column for steps in catalog.links.values() for s in steps
+                      if s.right == c.table and s.right_column in names}
     for v in subject.values:
         names.add(v.column)
     if any(c.kind == "column" and catalog.kind(c.table, c.column) in ("date", "timestamp") for c in subject.concepts):

@@ -1,0 +1,43 @@
+"""The planner on small databases nobody described (prefixed camelCase names, abbreviations, no keys)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.settings import Settings
+
+TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from catalog_fixture_dbs import build_duckdb
+    from sql.route import SqlRoute
+
+    path = build_duckdb(tmp_path_factory.mktemp("broker") / "broker.duckdb", "broker")
+    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("broker_home"), today=TODAY, db_url=str(path)))
+    yield route.engine()[1]
+    route.close()
+
+
+@pytest.mark.parametrize("question, fragments", [
+    # "Rates" is a desk, not a rate: a count of accounts, not a percentage
+    ("how many accounts on the Rates desk", ['COUNT(*)', '"acctDesk" = \'Rates\'']),
+    # a thing named through the fact's own pointer column ("trdSym" names the instrument)
+    ("top 3 instruments by traded quantity", ['GROUP BY "trdSym"', "LIMIT 3"]),
+    ("which account paid the most fees", ['SUM("tblTrades"."trdFeeAmt")', '"tblAccounts"."acctNm"', "LIMIT 1"]),
+])
+def test_unfamiliar_names(broker, question, fragments):
+    plan = broker.plan(question)
+    assert plan.ok, plan.clarify
+    for fragment in fragments:
+        assert fragment in plan.sql, plan.sql
+
+
+def test_unfamiliar_words_ask_back(broker):
+    assert not broker.plan("total notional by asset class").ok  # nothing here is called notional
