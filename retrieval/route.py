@@ -55,6 +55,15 @@ _MEDIUM = re.compile(
 #: "what does the hedging policy say", "what the ops manual says about": a text speaking.
 _SAYS = re.compile(r"\bwhat\b(?: (?:does|do|did))? (?:the|my|our|this|that|its|their|[A-Z]{1,5}'s) "
                    r"[\w' -]{1,40}? (?:says?|said|states?|mentions?)\b", re.IGNORECASE)
+#: A filing's words: fiscal periods and financial statement lines.
+_FILING_WORDS = re.compile(
+    r"\b(FY\s?'?\d{2,4}|fiscal (?:year|quarter|\d{4})|balance sheet|income statement|statements? of|"
+    r"cash flows?|p&l|current assets|current liabilities|total assets|total liabilities|"
+    r"(?:share|stock)holders'? equity|inventor(?:y|ies)|cogs|capex|capital expenditures?|ebitda|ebit|"
+    r"operating income|net income|net earnings|gross margin|revenues?|net sales|segments?|dividends?|"
+    r"guidance|working capital|debt|liquidity|impairment|restructuring|acquisitions?|acquired)\b",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"[\"\u201c][^\"\u201d]{3,}[\"\u201d]")
 
 
@@ -101,8 +110,21 @@ class DocsRoute:
         elif _MEDIUM.search(text):
             score = 0.45
         if score < 0.8:
-            score = max(score, self._peek(question))
+            score = max(score, self._filing_claim(question), self._peek(question))
         return score
+
+    def _filing_claim(self, question: Question) -> float:
+        # A question naming a company whose filings are stored, in a filing's words (a fiscal
+        # period, a statement line) is about those filings, not about the trading data.
+        if not _FILING_WORDS.search(question.text):
+            return 0.0
+        from retrieval.filings import preferred_documents
+
+        try:
+            named = preferred_documents(question.text, self.index.list_documents(user=question.user))
+        except Exception:  # the claim must never fail the question
+            return 0.0
+        return 0.85 if named else 0.0
 
     def _peek(self, question: Question) -> float:
         # A cheap keyword-only look (no embedding): many of the question's words in one chunk.

@@ -201,3 +201,17 @@ def test_financial_abbreviations_are_searched_with_the_words_filings_print():
     assert "cost of revenue" in expand_financial_terms("What is the FY2016 COGS for Microsoft?")
     assert "property plant and equipment" in expand_financial_terms("Did Pfizer grow its PP&E?")
     assert expand_financial_terms("the stopline of Pepsi") == "the stopline of Pepsi"
+
+
+def test_a_question_in_a_filings_words_about_a_stored_company_is_claimed_by_docs(make_index, tmp_path):
+    from core.settings import Settings
+    from retrieval.route import DocsRoute
+
+    index = make_index()
+    doc = DocumentInfo(key="nike19", source="NIKE_2019_10K.pdf", path="/f/n.pdf", content_hash="h",
+                       meta={"company": "NIKE, Inc", "aliases": ["nike", "nke"], "fiscal_year": 2019})
+    index.replace_document(doc, [Chunk("Nike designs athletic footwear.", page=3)])
+    route = DocsRoute(Settings(home=tmp_path), index=index)
+    assert route.claim(Question("How much total current assets did Nike have at the end of FY2019?")) >= 0.85
+    assert route.claim(Question("latest close of NKE")) < 0.5  # a price: the trading data's question
+    assert route.claim(Question("What was Pfizer's FY2021 revenue?")) < 0.85  # no Pfizer filing stored
