@@ -20,6 +20,13 @@ _SHORT_FY = re.compile(r"\bFY\s?'?(\d{2})\b", re.IGNORECASE)
 _QUARTER = re.compile(r"\bQ([1-4])\b|\b(first|second|third|fourth)[ -]quarter\b|\bQ([1-4])'?\s?((?:19|20)\d{2})",
                       re.IGNORECASE)
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+#: Words naming a kind of filing, and the form ``ingest.filing`` stores for it.
+_FORMS = (
+    (re.compile(r"\b10-?K\b|\bannual report\b", re.IGNORECASE), "10-K"),
+    (re.compile(r"\b10-?Q\b|\bquarterly report\b", re.IGNORECASE), "10-Q"),
+    (re.compile(r"\b8-?K\b", re.IGNORECASE), "8-K"),
+    (re.compile(r"\b(?:earnings|press) release\b", re.IGNORECASE), "earnings release"),
+)
 _WORD = re.compile(r"[a-z0-9&]+")
 
 
@@ -95,6 +102,31 @@ def preferred_documents(question: str, documents: Sequence[DocumentInfo]) -> lis
     mine = [doc for doc in documents if any(
         {str(a).lower() for a in (doc.meta or {}).get("aliases") or ()} & aliases for aliases in named)]
     years, quarter = read_query(question)
+    form = _named_form(question)
+    # "this 10-K", "the earnings release": that kind of filing first, when the company has one.
+    of_form = [doc for doc in mine if form and (doc.meta or {}).get("form") == form]
+    if of_form and len(of_form) < len(mine):
+        return _unique([*preferred_tiers(of_form, years, quarter), [doc.key for doc in mine]])
+    return _unique(preferred_tiers(mine, years, quarter))
+
+
+def _named_form(question: str) -> str | None:
+    for pattern, form in _FORMS:
+        if pattern.search(question):
+            return form
+    return None
+
+
+def _unique(tiers: list[list[str]]) -> list[list[str]]:
+    unique: list[list[str]] = []
+    for tier in tiers:
+        if tier and tier not in unique:
+            unique.append(tier)
+    return unique
+
+
+def preferred_tiers(mine: Sequence[DocumentInfo], years: tuple[int, ...], quarter: int | None) -> list[list[str]]:
+    """Keys of ``mine`` to search first: the named quarter's, the named year's, then all."""
     tiers: list[list[str]] = []
     if years:
         # A filing reports its own year and the ones before: the latest year named is its year.
@@ -109,8 +141,4 @@ def preferred_documents(question: str, documents: Sequence[DocumentInfo]) -> lis
         if in_year:
             tiers.append([doc.key for doc in in_year])
     tiers.append([doc.key for doc in mine])
-    unique: list[list[str]] = []
-    for tier in tiers:
-        if tier and tier not in unique:
-            unique.append(tier)
-    return unique
+    return tiers

@@ -215,3 +215,11 @@ def test_a_question_in_a_filings_words_about_a_stored_company_is_claimed_by_docs
     assert route.claim(Question("How much total current assets did Nike have at the end of FY2019?")) >= 0.85
     assert route.claim(Question("latest close of NKE")) < 0.5  # a price: the trading data's question
     assert route.claim(Question("What was Pfizer's FY2021 revenue?")) < 0.85  # no Pfizer filing stored
+
+
+def test_a_named_kind_of_filing_comes_first():
+    filings = [*FILINGS, DocumentInfo(key="pep23q1-10q", source="PEP_2023Q1_10Q.pdf", path="/p.pdf", content_hash="h",
+                                      meta={"company": "PepsiCo, Inc", "aliases": ["pepsico"], "form": "10-Q",
+                                            "fiscal_year": 2023, "fiscal_quarter": 1})]
+    assert preferred_documents("What does PepsiCo's 10-Q say about Q1 2023 revenue?", filings)[0] == ["pep23q1-10q"]
+    assert preferred_documents("PepsiCo guidance in Q1 2023", filings)[0] == ["pep23q1", "pep23q1-10q"]
