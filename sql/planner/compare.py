@@ -55,6 +55,13 @@ def amount_column(fact: str, catalog: Catalog, unit: str) -> str | None:
     return None
 
 
+def _numeric(measure, fact: str, catalog: Catalog):
+    """The measure when a number can be compared with it (a metric or a numeric column), else None."""
+    if measure is None or measure.metric or catalog.is_numeric(measure.table or fact, measure.column):
+        return measure
+    return None
+
+
 def _names_an_asset(m: Mention, catalog: Catalog) -> bool:
     """True when a mention is one code of an entity's key ("BTC"): a unit when it follows a number."""
     return bool(m.values) and not m.concepts and all(
@@ -97,7 +104,7 @@ def read_comparison(comp: Comparison, fact: str, parsed: Parsed, catalog: Catalo
         used.add(id(after))  # "more than 100 trades": how many of them, per entity
         return Filter(fact, "*", comp.op, (value,), agg="count"), True
     if after is not None:
-        measure = measure_for(None, after, fact, catalog, False)
+        measure = _numeric(measure_for(None, after, fact, catalog, False), fact, catalog)
         if measure is not None and measure.table is None:
             used.add(id(after))
             return Filter(fact, measure.column, comp.op, (value,), metric=measure.metric), False
@@ -106,7 +113,7 @@ def read_comparison(comp: Comparison, fact: str, parsed: Parsed, catalog: Catalo
     for m in reversed(before):
         if any(c.kind == "table" and c.table == fact for c in m.concepts):
             break  # "trades over $1M": a condition on each trade's size
-        measure = measure_for(None, m, fact, catalog, False)
+        measure = _numeric(measure_for(None, m, fact, catalog, False), fact, catalog)
         if measure is not None and measure.table is None:
             used.add(id(m))
             agg = _agg_before(parsed, m)

@@ -106,7 +106,7 @@ class Composer:
         elif parsed.weekdays:
             d.issues.append(f"{d.fact} has no date to take a weekday from")
         # a unit or measure read with a number ("50M shares") is accounted for by that condition
-        roles.absorbed += [m for m in parsed.mentions() if id(m) in d.compared_mentions and m not in roles.absorbed]
+        roles.numbered += [m for m in parsed.mentions() if id(m) in d.compared_mentions and m not in roles.numbered]
         d.filters += d.conditions
 
     def _groupings(self, d: _Draft, roles: Roles) -> None:

@@ -63,6 +63,8 @@ class Roles:
     avg_of_count: bool = False
     #: Mentions whose meaning another role carries ("across all accounts", the operands of "high minus low").
     absorbed: list[Mention] = field(default_factory=list)
+    #: Mentions read with a number ("100 coins", "an average size above 500"): used by that condition.
+    numbered: list[Mention] = field(default_factory=list)
 
 
 def _names_a_measure(m: Mention) -> bool:

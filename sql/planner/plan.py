@@ -80,7 +80,7 @@ class Planner:
         if previous is not None and self._is_follow_up(text, parsed, roles):
             intent, issues = self._follow_up(previous, parsed, roles)
             confidence = min(0.9, self._confidence(parsed, roles, issues))
-            ignored = unaccounted_words(parsed, intent, self.catalog, roles.absorbed)
+            ignored = unaccounted_words(parsed, intent, self.catalog, roles.absorbed, roles.numbered)
             if ignored:
                 confidence = min(confidence, CONFIDENCE_THRESHOLD - 0.1)
             plan = self._finish(intent, confidence, parsed, [], issues, ignored)
@@ -106,7 +106,7 @@ class Planner:
         for score, table in candidates[:3]:
             intent, issues = self.composer.intent_for(table, roles, parsed)
             if intent is not None and score >= top - 3:
-                ignored = unaccounted_words(parsed, intent, self.catalog, roles.absorbed)
+                ignored = unaccounted_words(parsed, intent, self.catalog, roles.absorbed, roles.numbered)
                 readings.append((score, table, intent, issues, ignored))
         if not readings:
             return Plan(None, None, None, 0.0, clarify="I could not tell what to compute.")

@@ -49,8 +49,8 @@ def _used_columns(intent: Intent, catalog: Catalog) -> tuple[set[str], set[tuple
         tables.add(table)
         if m.column:
             columns.add((table, m.column))
-    for name in intent.show:
-        columns.add((intent.table, name))
+    if intent.kind != "rows":
+        columns |= {(intent.table, name) for name in intent.show}
     tdef = catalog.definitions.tables.get(intent.table)
     if tdef is not None and tdef.date_column and (intent.period or intent.periods
                                                   or intent.kind in ("latest", "first", "series", *RETURN_KINDS)):
@@ -59,8 +59,7 @@ def _used_columns(intent: Intent, catalog: Catalog) -> tuple[set[str], set[tuple
         columns.add((intent.table, tdef.measure or "close"))
         if tdef.subject:
             columns.add((intent.table, tdef.subject))
-    if intent.kind == "rows":
-        columns |= {(intent.table, c) for c in catalog.columns(intent.table)}
+    listed = {(intent.table, c) for c in catalog.columns(intent.table)} if intent.kind == "rows" else set()
     for m in intent.measures:
         tree = catalog.metric_trees.get((m.table or intent.table, m.column or "")) if m.metric else None
         if tree is not None:  # a metric reads its own columns, in subqueries too ("the latest close")
@@ -68,10 +67,12 @@ def _used_columns(intent: Intent, catalog: Catalog) -> tuple[set[str], set[tuple
                 tables.add(table.name)
                 columns |= {(table.name, c.name) for c in tree.find_all(exp.Column)}
     for step in catalog.links.get(intent.table, ()):
-        if (intent.table, step.left_column) in columns:  # grouping by account_id names the accounts
+        parent_key = tuple(catalog.schema.tables[step.right].primary_key or ()) == (step.right_column,)
+        if parent_key and (intent.table, step.left_column) in columns:  # grouping by account_id names the accounts
             tables.add(step.right)
             columns.add((step.right, step.right_column))
-    return tables, columns
+    # a listing shows every column of its rows, but names no other table by doing so
+    return tables, columns | listed
 
 
 def _mention_used(m: Mention, intent: Intent, tables: set[str], columns: set[tuple[str, str]]) -> bool:
@@ -152,15 +153,18 @@ def _marks_to_latest(intent: Intent, catalog: Catalog) -> bool:
                and tree.find(exp.Select) is not None for m in intent.measures)
 
 
-def unaccounted_words(parsed: Parsed, intent: Intent, catalog: Catalog, absorbed: Iterable[Mention] = ()) -> list[str]:
+def unaccounted_words(parsed: Parsed, intent: Intent, catalog: Catalog, absorbed: Iterable[Mention] = (),
+                      numbered: Iterable[Mention] = ()) -> list[str]:
     """Words of the question that carry meaning the intent does not use, in question order."""
     tables, columns = _used_columns(intent, catalog)
     out: list[str] = []
     unknown = {t.index for t in parsed.unknown}
     carried = {id(m) for m in absorbed}
+    compared = any(f.op in (">", ">=", "<", "<=") for f in (*intent.filters, *intent.having))
+    counted = {id(m) for m in numbered} if compared else set()
     for item in parsed.items:
         if isinstance(item, Mention):
-            if id(item) in carried and (intent.measures or intent.kind != "rows"):
+            if id(item) in carried and (intent.measures or intent.kind != "rows") or id(item) in counted:
                 continue
             if item.text.lower() in PERCENT_WORDS and intent.kind == "percentage":
                 continue  # "what share of orders": the percentage, not the shares column

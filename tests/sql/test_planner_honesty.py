@@ -294,3 +294,8 @@ def test_money_metrics_add_up(planner):
     plan = planner.plan("total cost basis by desk")
     assert plan.ok and 'SUM(("positions"."quantity" * "positions"."avg_cost"))' in plan.sql, plan.sql
     assert 'SUM(("quantity" * "avg_cost"))' in planner.plan("cost basis of AAPL positions").sql
+
+
+def test_a_number_is_never_compared_with_text(planner):
+    plan = planner.plan("transfers of more than 100 coins")
+    assert plan.ok and '"amount" > 100' in plan.sql and '"symbol" > 100' not in plan.sql, plan.sql

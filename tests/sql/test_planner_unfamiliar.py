@@ -41,3 +41,21 @@ def test_unfamiliar_names(broker, question, fragments):
 
 def test_unfamiliar_words_ask_back(broker):
     assert not broker.plan("total notional by asset class").ok  # nothing here is called notional
+
+
+@pytest.fixture(scope="module")
+def clearing(tmp_path_factory):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from catalog_fixture_dbs import build_duckdb
+    from sql.route import SqlRoute
+
+    path = build_duckdb(tmp_path_factory.mktemp("clearing") / "clearing.duckdb", "clearing")
+    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("clearing_home"), today=TODAY, db_url=str(path)))
+    yield route.engine()[1]
+    route.close()
+
+
+def test_a_listing_does_not_account_for_other_tables(clearing):
+    # listing clients shows their columns but says nothing about orders: the count per client wins
+    plan = clearing.plan("which client has the most orders")
+    assert plan.ok and "COUNT(*)" in plan.sql and 'FROM "T_ORD"' in plan.sql, (plan.clarify, plan.sql)
