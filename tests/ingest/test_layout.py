@@ -127,3 +127,19 @@ def test_filing_facts_from_cover_and_name():
                        "as specified in its charter)\n")
     assert jnj["form"] == "8-K" and {"jnj", "j&j", "johnson"} <= set(jnj["aliases"])
     assert filing_facts("notes.txt", "Desk notes") == {"aliases": []}
+
+
+def test_a_real_10k_parses_to_rows_facts_and_no_running_headers(shared_data, warm_parser):
+    from ingest.limits import Limits
+    from ingest.worker import ParseJob, parse_file
+
+    path = shared_data / "filings" / "NIKE_2019_10K.pdf"
+    if not path.is_file():
+        pytest.skip("the shared filings are absent")
+    parsed = parse_file(ParseJob(str(path), path.name, Limits()))
+    assert parsed.ok and parsed.pages == 104
+    assert parsed.meta["form"] == "10-K" and parsed.meta["fiscal_year"] == 2019 and "nke" in parsed.meta["aliases"]
+    rows = [line for chunk in parsed.chunks if chunk.page == 54 for line in chunk.text.split("\n")]
+    assert "Total current assets | 2019: 16,525 | 2018: 15,134" in rows
+    # "Table of Contents" heads every page of this filing: it is never indexed as content.
+    assert not any(line.strip() == "Table of Contents" for chunk in parsed.chunks for line in chunk.text.split("\n"))
