@@ -62,13 +62,20 @@ def find_model(home: Path | None, source: Path) -> Path | None:
 
 
 def ensure_model(home: Path | None, source: Path) -> Path:
-    """A current export's folder, built into ``home/models`` (once) when none exists yet."""
+    """A current export's folder, built into ``home/models`` (once) when none exists yet.
+
+    Without a home (a caller with no settings, such as the router's classifier) it is built into
+    the installation's share folder, as ``make install`` does.
+    """
     found = find_model(home, source)
     if found is not None:
         return found
-    if home is None:
-        raise ConfigError("The ONNX embedding model is not built; run `python -m retrieval.onnx_model`.")
-    return build_model(source, Path(home) / "models")
+    target = Path(home) / "models" if home is not None else installed_models_dir()
+    try:
+        return build_model(source, target)
+    except OSError as exc:
+        raise ConfigError(f"The ONNX embedding model is not built and cannot be written to {target} ({exc}); "
+                          "run `python -m retrieval.onnx_model`.") from exc
 
 
 def build_model(source: Path, models_dir: Path) -> Path:
