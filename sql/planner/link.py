@@ -67,6 +67,11 @@ class Roles:
     numbered: list[Mention] = field(default_factory=list)
 
 
+def _table_word(m: Mention, catalog: Catalog) -> bool:
+    """True when the mention is spelled exactly as one of its table's own words ("position", "holding")."""
+    return any(c.kind == "table" and m.text.lower() in catalog.definitions.tables[c.table].synonyms for c in m.concepts)
+
+
 def _names_a_measure(m: Mention) -> bool:
     """True when a mention names a column or metric that could be ranked (not only a table or a value)."""
     return any(c.kind in ("metric", "column") for c in m.concepts) and not m.values
@@ -288,7 +293,7 @@ def _aggregate_word(item: Token, index: int, nxt, parsed: Parsed, catalog: Catal
         if w == "most" and isinstance(nxt, Mention) and nxt.kinds() & {"table", "verb"} and not _is_measure(nxt, catalog):
             roles.often = True
         elif (w in _SIZE_SUPERLATIVES and roles.subject is None and isinstance(nxt, Mention)
-              and "table" in nxt.kinds() and not _is_measure(nxt, catalog) and not nxt.values):
+              and "table" in nxt.kinds() and not nxt.values and (not _is_measure(nxt, catalog) or _table_word(nxt, catalog))):
             walk.subject_next = True  # "the biggest trade by notional": the trade itself, ranked
 
 

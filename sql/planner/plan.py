@@ -285,7 +285,11 @@ def question_shape(parsed: Parsed, roles: Roles, catalog: Catalog) -> dict:
             if token.low not in SUPERLATIVES and token.low not in LATEST_WORDS and token.low not in ("first", "earliest"):
                 continue
             thing = next((m for m in parsed.mentions() if i < m.start <= i + 3 and "table" in m.kinds()), None)
-            if thing is not None and "table" in thing.kinds() and not thing.values:
+            measure_word = thing is not None and any(  # "the highest price": a measure, not a thing
+                c.kind == "metric" or (c.kind == "column" and catalog.is_numeric(c.table, c.column)
+                                       and not c.column.lower().endswith("id")) for c in thing.concepts
+            ) and thing.text.lower() not in {w for t in catalog.definitions.tables.values() for w in t.synonyms}
+            if thing is not None and "table" in thing.kinds() and not thing.values and not measure_word:
                 asks["thing"] = sorted(subject_columns(Mention(thing.start, thing.end, thing.text, [
                     c for c in thing.concepts if c.kind == "table"]), catalog))
                 asks["thing_word"] = thing.text

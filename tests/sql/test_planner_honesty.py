@@ -299,3 +299,10 @@ def test_money_metrics_add_up(planner):
 def test_a_number_is_never_compared_with_text(planner):
     plan = planner.plan("transfers of more than 100 coins")
     assert plan.ok and '"amount" > 100' in plan.sql and '"symbol" > 100' not in plan.sql, plan.sql
+
+
+def test_the_largest_holding_is_a_position_ranked_by_value(planner):
+    plan = planner.plan("what is our largest holding")
+    assert plan.ok and '"account_id", "symbol"' in plan.sql and "DESC" in plan.sql and "LIMIT 1" in plan.sql, plan.sql
+    measure = planner.plan("highest price TSLA traded at this year")  # a measure's superlative, no thing asked
+    assert measure.ok and 'MAX("price")' in measure.sql and not measure.asks
