@@ -113,8 +113,13 @@ def test_dense_index_is_persisted_and_refreshed_incrementally(tmp_path):
     third.close()
 
 
-def test_onnx_embedder_matches_the_torch_reference(embedder):
-    from retrieval.embeddings import Embedder
+def test_onnx_export_built_into_a_home_matches_the_torch_reference(tmp_path):
+    from retrieval.embeddings import Embedder, OnnxEmbedder, model_folder
+    from retrieval.onnx_model import MANIFEST_FILE, build_model, ensure_model
+
+    folder = build_model(model_folder(), tmp_path / "models")  # exported and quantised from the shipped weights
+    assert (folder / MANIFEST_FILE).is_file() and ensure_model(tmp_path, model_folder()) == folder  # found, not rebuilt
+    embedder = OnnxEmbedder(folder)
 
     texts = ["The Committee decided to raise the target range for the federal funds rate.",
              "Total current assets were $16,525 million at May 31, 2019.",
