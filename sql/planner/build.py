@@ -327,11 +327,15 @@ class SqlBuilder:
 
     def _percentage(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
         matched = exp.and_(*[self.condition(f, qualify) for f in intent.condition])
-        case = exp.Case(ifs=[exp.If(this=matched, true=exp.Literal.number(1))], default=exp.Literal.number(0))
-        ratio = exp.Div(
-            this=exp.Mul(this=exp.Literal.number("100.0"), expression=exp.Sum(this=case)),
-            expression=exp.Count(this=exp.Star()),
-        )
+        if intent.measures:  # a share of a measure: the matching rows' total over the whole total
+            weight = self.column_or_metric(intent.measures[0].table or intent.table, intent.measures[0].column or "",
+                                           intent.measures[0].metric, qualify)
+            case = exp.Case(ifs=[exp.If(this=matched, true=weight)], default=exp.Literal.number(0))
+            whole: exp.Expression = exp.Sum(this=weight.copy())
+        else:
+            case = exp.Case(ifs=[exp.If(this=matched, true=exp.Literal.number(1))], default=exp.Literal.number(0))
+            whole = exp.Count(this=exp.Star())
+        ratio = exp.Div(this=exp.Mul(this=exp.Literal.number("100.0"), expression=exp.Sum(this=case)), expression=whole)
         label = "_".join(str(v) for f in intent.condition for v in f.values)[:40] or "matching"
         for key in intent.groups:
             expression = self.bucket(key, qualify)

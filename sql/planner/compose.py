@@ -22,7 +22,7 @@ from sql.planner.intent import Filter, GroupKey, Intent, Measure
 from sql.planner.link import (
     ANNUAL_WORDS, Roles, additive, filter_for, group_for, is_aggregate_metric, measure_for, resolve_value,
 )
-from sql.planner.parse import LATEST_WORDS, RETURN_WORDS, SUPERLATIVES, Mention, Parsed
+from sql.planner.parse import LATEST_WORDS, PERCENT_WORDS, RETURN_WORDS, SUPERLATIVES, Mention, Parsed
 from sql.timewords import compared_periods
 from sql.values import ValueRef
 
@@ -211,7 +211,11 @@ class Composer:
         catalog, fact, date_column = self.catalog, d.fact, d.tdef.date_column
         has_agg = any(m.agg for m in d.measures)
         if roles.percent and d.filters:
-            d.kind, d.condition, d.filters, d.measures = "percentage", (d.filters[-1],), d.filters[:-1], []
+            # "what share of notional was crypto": weighted by the measure named; else a share of rows
+            named = [measure_for(None, m, fact, catalog, False) for agg, m, _d, _s in roles.measures
+                     if agg in (None, "sum") and m.text.lower() not in PERCENT_WORDS]  # not "share" itself
+            weight = [m for m in named if m is not None and m.column and additive(catalog, fact, m)][:1]
+            d.kind, d.condition, d.filters, d.measures = "percentage", (d.filters[-1],), d.filters[:-1], weight
         elif not has_agg and not d.measures and not d.groups and roles.grains and date_column and not d.rows_subject:
             d.kind, d.measures = "aggregate", [Measure("count")]  # "trades per day": how many each day
         elif d.rows_subject or (not has_agg and not d.measures and d.subject_key is None and not d.groups):

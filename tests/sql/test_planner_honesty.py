@@ -306,3 +306,10 @@ def test_the_largest_holding_is_a_position_ranked_by_value(planner):
     assert plan.ok and '"account_id", "symbol"' in plan.sql and "DESC" in plan.sql and "LIMIT 1" in plan.sql, plan.sql
     measure = planner.plan("highest price TSLA traded at this year")  # a measure's superlative, no thing asked
     assert measure.ok and 'MAX("price")' in measure.sql and not measure.asks
+
+
+def test_a_share_of_a_measure_is_weighted_by_it(planner):
+    plan = planner.plan("what percentage of notional traded last month was crypto")
+    assert plan.ok and 'SUM(("trades"."quantity" * "trades"."price"))' in plan.sql, plan.sql
+    rows = planner.plan("What share of orders were filled, in percent?")  # "share" itself is no weight
+    assert rows.ok and "COUNT(*)" in rows.sql, rows.sql
