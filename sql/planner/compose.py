@@ -246,6 +246,10 @@ class Composer:
         d.show = tuple(catalog.columns(fact))  # a listing shows whole rows
         money_metric = next((n for (t, n), m in catalog.definitions.metrics.items() if t == fact and m.money
                              and not is_aggregate_metric(catalog, fact, n)), None)
+        if roles.order and not d.measures and not (roles.latest or roles.first) and not any(
+            t.low in _SIZES or t.low in ("top", "bottom", "highest", "lowest") for t in parsed.tokens
+        ):
+            d.issues.append("'most' of rows says neither what to count nor what to rank by")
         if roles.order and not d.measures and (tdef.money or money_metric or tdef.measure):
             # "largest 5 transfers", "the biggest trade": ranked by the table's own value, else its size
             d.measures = [Measure(None, tdef.money) if tdef.money else Measure(None, money_metric, metric=True)

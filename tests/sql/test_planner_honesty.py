@@ -313,3 +313,7 @@ def test_a_share_of_a_measure_is_weighted_by_it(planner):
     assert plan.ok and 'SUM(("trades"."quantity" * "trades"."price"))' in plan.sql, plan.sql
     rows = planner.plan("What share of orders were filled, in percent?")  # "share" itself is no weight
     assert rows.ok and "COUNT(*)" in rows.sql, rows.sql
+
+
+def test_most_of_rows_asks_what_is_counted(planner):
+    assert not planner.plan("what did the Quant desk trade most this month").ok
