@@ -216,6 +216,8 @@ class Composer:
                      if agg in (None, "sum") and m.text.lower() not in PERCENT_WORDS]  # not "share" itself
             weight = [m for m in named if m is not None and m.column and additive(catalog, fact, m)][:1]
             d.kind, d.condition, d.filters, d.measures = "percentage", (d.filters[-1],), d.filters[:-1], weight
+        elif not d.measures and d.multi and any(t.low in ("vs", "versus", "against") for t in parsed.tokens):
+            d.kind, d.measures = "aggregate", [Measure("count")]  # "sells vs buys": how many of each
         elif not has_agg and not d.measures and not d.groups and roles.grains and date_column and not d.rows_subject:
             d.kind, d.measures = "aggregate", [Measure("count")]  # "trades per day": how many each day
         elif d.rows_subject or (not has_agg and not d.measures and d.subject_key is None and not d.groups):

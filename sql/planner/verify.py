@@ -12,6 +12,7 @@ Two checks keep a plausible table over the wrong SQL from being shown as right:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import sqlglot.expressions as exp
@@ -92,6 +93,21 @@ def _mention_used(m: Mention, intent: Intent, tables: set[str], columns: set[tup
     return False
 
 
+_MONEY_VERBS = frozenset({"spend", "spends", "spent", "spending", "pay", "pays", "paid", "paying", "charged",
+                          "earned", "earn", "earns", "cost", "costs"})
+_MONEY_NAME = re.compile(r"fee|amount|amt|value|cost|notional|price|px|usd|pnl|commission|spend|proceeds", re.IGNORECASE)
+
+
+def _is_money(m, intent: Intent, catalog: Catalog) -> bool:
+    """True when a measure is an amount of money (a money metric, the table's money column, or named so)."""
+    table = m.table or intent.table
+    if m.metric:
+        metric = catalog.definitions.metrics.get((table, m.column or ""))
+        return bool(metric and metric.money)
+    tdef = catalog.definitions.tables.get(table)
+    return bool(m.column) and (tdef is not None and tdef.money == m.column or bool(_MONEY_NAME.search(m.column)))
+
+
 def _function_word_used(token: Token, intent: Intent, catalog: Catalog) -> bool:
     w, low = token.norm, token.low
     aggs = {m.agg for m in intent.measures}
@@ -137,6 +153,9 @@ def _function_word_used(token: Token, intent: Intent, catalog: Catalog) -> bool:
         return bool(aggs & {"count", "sum"}) or intent.kind == "percentage"
     if low == "much":
         return bool(aggs & {"sum", None}) or intent.kind in RETURN_KINDS
+    if low in _MONEY_VERBS:  # "which tier spends the most": money must be what is measured
+        return any(_is_money(m, intent, catalog) for m in intent.measures) or any(
+            f.column and _MONEY_NAME.search(f.column) for f in intent.having)
     if intent.kind == "compare" and low in ("vs", "versus", "compared", "against", "or", "more", "less", "than",
                                             "between", "and"):
         return True  # the periods set side by side

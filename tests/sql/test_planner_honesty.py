@@ -317,3 +317,14 @@ def test_a_share_of_a_measure_is_weighted_by_it(planner):
 
 def test_most_of_rows_asks_what_is_counted(planner):
     assert not planner.plan("what did the Quant desk trade most this month").ok
+
+
+def test_money_verbs_need_money(planner):
+    # "spends" is about money: a count of accounts is not an answer
+    assert not planner.plan("which desk spends the most").ok
+    assert planner.plan("how much did we pay in fees last quarter").ok
+
+
+def test_values_side_by_side_are_counted(planner):
+    plan = planner.plan("buys vs sells this month")
+    assert plan.ok and "COUNT(*)" in plan.sql and 'GROUP BY "side"' in plan.sql, plan.sql
