@@ -41,8 +41,11 @@ class AuthFirst:
         headers = {name.lower(): value for name, value in scope.get("headers") or []}
         scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         if scheme.lower() != "bearer" or not token.strip() or not self.token_ok(token.strip()):
-            await _answer(send, 401, "Unauthorized", "Send 'Authorization: Bearer <token>' with a valid token.",
-                          [(b"www-authenticate", b"Bearer")])
+            # A token that was sent but refused gets a different message from a missing one,
+            # so that a client can tell "log in again" from "you forgot the header".
+            message = ("The API token is not valid." if scheme.lower() == "bearer" and token.strip()
+                       else "Send 'Authorization: Bearer <token>' with a valid token.")
+            await _answer(send, 401, "Unauthorized", message, [(b"www-authenticate", b"Bearer")])
             return
         cap = self.caps.get(path, self.default_cap)
         length = headers.get(b"content-length")
