@@ -357,6 +357,10 @@ def _match(tokens: list[Token], catalog: Catalog) -> tuple[list[Token | Mention]
                 elif code is None and span[0].original.isupper() and len(span[0].original) <= 2:
                     # "IT", "A": capital short words are not values unless they are known codes
                     values = [v for v in values if v.via != "value"]
+            if values and all(v.via == "name_word" for v in values) and not any(
+                ch.isupper() for t in span for ch in t.original
+            ):
+                values = []  # one lower-case word of a longer name ("rate" of "Rates and Indices") is no name
             if concepts and values:
                 values = _table_word_wins(span, concepts, values, catalog)
             if concepts or values:

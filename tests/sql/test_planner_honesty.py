@@ -328,3 +328,10 @@ def test_money_verbs_need_money(planner):
 def test_values_side_by_side_are_counted(planner):
     plan = planner.plan("buys vs sells this month")
     assert plan.ok and "COUNT(*)" in plan.sql and 'GROUP BY "side"' in plan.sql, plan.sql
+
+
+def test_a_lower_case_word_of_a_longer_name_is_no_name(planner):
+    # "rate" is one word of the account "Rates and Indices": no filter on that account
+    plan = planner.plan("what is the fee rate of trades")
+    assert not plan.ok and "account_id" not in (plan.sql or "")
+    assert '"account_id" = 8' in planner.plan("trades of the global macro book").sql  # the whole name links
