@@ -159,7 +159,12 @@ class Composer:
             money = next((n for (t, n), m in catalog.definitions.metrics.items() if t == fact and m.money), None)
             if money or tdef.measure:
                 self._add_measure(d, Measure("sum", money or tdef.measure, metric=bool(money)))
-        if roles.count_tables or (roles.often and not d.measures) or (roles.count_pending and not d.measures):
+        entities = [t for t in dict.fromkeys(roles.count_tables) if t != fact and catalog.link_column(fact, t)]
+        if entities and fact in roles.cues and fact not in roles.count_tables:
+            # "how many accounts traded BTC": the distinct accounts among the trades, not the trades
+            for table in entities:
+                self._add_measure(d, Measure("count", catalog.link_column(fact, table), distinct=True), first=True)
+        elif roles.count_tables or (roles.often and not d.measures) or (roles.count_pending and not d.measures):
             self._add_measure(d, Measure("count"), first=True)
         date_column = tdef.date_column
         if (roles.first or roles.latest) and not d.measures and date_column and (roles.when or any(

@@ -335,3 +335,9 @@ def test_a_lower_case_word_of_a_longer_name_is_no_name(planner):
     plan = planner.plan("what is the fee rate of trades")
     assert not plan.ok and "account_id" not in (plan.sql or "")
     assert '"account_id" = 8' in planner.plan("trades of the global macro book").sql  # the whole name links
+
+
+def test_how_many_entities_did_something_counts_distinct_entities(planner):
+    plan = planner.plan("how many accounts traded BTC this year")
+    assert plan.ok and 'COUNT(DISTINCT "account_id")' in plan.sql and "FROM trades" in plan.sql, plan.sql
+    assert 'COUNT(*)' in planner.plan("how many accounts are on the Quant desk").sql
