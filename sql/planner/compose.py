@@ -401,12 +401,16 @@ class Composer:
             d.measures = [Measure(None, date_column)]
             d.order, d.order_by = ("desc" if roles.latest else "asc"), 0
             d.limit = parsed.limit or (10 if named.text.lower().endswith("s") else 1)
-        d.compared = compared_periods(parsed.periods)
+        joined = any(t.low in ("vs", "versus", "compared", "against", "or", "and", "to") for t in parsed.tokens)
+        d.compared = compared_periods(parsed.periods) if joined else ()  # "in 2025 since March" narrows, it compares nothing
         period = parsed.period
         if period and period.start and period.end and period.start >= period.end and not d.compared:
             d.issues.append(f"the periods named ({period.label}) do not overlap")
         if d.compared and d.kind in ("series", "latest", "first", "rows") and not d.groups:
-            # "notional this month and last month": a total per period, not rows of an empty overlap
+            # "notional this month and last month": a total per period, not rows of an empty overlap;
+            # a level ("close in 2025 and 2024") has no one value per period to set side by side
+            if any(m.agg is None and not additive(catalog, fact, m) for m in d.measures):
+                d.issues.append("a level such as a price has no single value per period; say average, last or highest")
             d.measures = [Measure("sum" if additive(catalog, fact, m) else "avg", m.column, m.metric, m.distinct,
                                   m.table) for m in d.measures if m.agg is None] or [Measure("count")]
             d.kind, d.show, d.order, d.limit = "aggregate", (), None, None

@@ -341,3 +341,9 @@ def test_how_many_entities_did_something_counts_distinct_entities(planner):
     plan = planner.plan("how many accounts traded BTC this year")
     assert plan.ok and 'COUNT(DISTINCT "account_id")' in plan.sql and "FROM trades" in plan.sql, plan.sql
     assert 'COUNT(*)' in planner.plan("how many accounts are on the Quant desk").sql
+
+
+def test_periods_are_compared_only_when_the_question_sets_them_side_by_side(planner):
+    assert not planner.plan("average close of AAPL in 2025 since March").ok  # narrows to nothing: ask
+    assert not planner.plan("close of AAPL in 2025 and 2024").ok  # a level per period: which one?
+    assert planner.plan("average close of AAPL in 2025 vs 2024").ok
