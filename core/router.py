@@ -12,6 +12,7 @@ from core.classifier import RESCUE_SIMILARITY, SEPARATION
 from core.errors import BadInputError, NoRouteError, TradeAssistError, UnknownNameError
 from core.question import Question
 from core.route import Route
+from core.route_evidence import weigh_claims
 
 if TYPE_CHECKING:  # the classifier's model loads only when a tie needs it
     from core.classifier import RouteClassifier
@@ -67,6 +68,7 @@ class Router:
         if not question.text:
             raise BadInputError("The question is empty. Ask something like: 'latest close of AAPL'.")
         claims = {route.name: float(route.claim(question)) for route in self.routes}
+        claims = weigh_claims(question, claims, self.routes)  # words only the documents explain
         follow = self._follow_up_route(question, claims)
         if follow is not None:
             return RouteChoice(follow, claims, "follow-up of the previous answer")

@@ -32,6 +32,22 @@ CLAIM_WORDS: tuple[tuple[str, float], ...] = (
     (r"ema\s*(12|26)|\bema cross", 0.7),
     (r"strongest", 0.5),
 )
+#: Words that also name products and themes ("Breakout Momentum Basket", "momentum crashes").
+SOFT_CLAIM_WORDS = frozenset({r"breakout", r"momentum", r"\bsignals?\b", r"strongest"})
+#: Their claim when the question asks nothing of instruments: below a document's evidence.
+SOFT_CLAIM = 0.5
+#: A ticker (NVDA, BTC), instruments by kind, or a ranking: what a signal answer is about.
+_TICKER = re.compile(r"\b(?!US\b)[A-Z]{2,5}\b")
+_INSTRUMENTS = re.compile(
+    r"\b(stocks?|tickers?|symbols?|coins?|equities|shares|crypto|assets|sectors?|universe|today|this week|"
+    r"strongest|top|rank\w*|best|leaders?|highest|lowest|flagged|breaking out)\b", re.IGNORECASE)
+
+
+def asks_of_instruments(text: str) -> bool:
+    """Whether a question asks about instruments (a ticker, stocks, coins) or for a ranking."""
+    return bool(_TICKER.search(text) or _INSTRUMENTS.search(text))
+
+
 _INTENTS = (
     ("backtest", r"backtest|back-test|back test"),
     ("why", r"\bwhy\b|\bexplain|\bshap\b|flagged|driv(es|ing)"),
@@ -89,9 +105,17 @@ class SignalsRoute:
         self.settings = settings
 
     def claim(self, question: Question) -> float:
-        """Strong for signal words (breakout, signals, flagged, backtest, RSI, MACD, SHAP...)."""
+        """Strong for signal words (breakout, signals, flagged, backtest, RSI, MACD, SHAP...); the
+        words a product or a text may also use (breakout, momentum) count fully only when the
+        question asks for scores of instruments or a ranking."""
         lower = question.text.lower()
-        return max((weight for pattern, weight in CLAIM_WORDS if re.search(pattern, lower)), default=0.0)
+        matched = [(pattern, weight) for pattern, weight in CLAIM_WORDS if re.search(pattern, lower)]
+        if not matched:
+            return 0.0
+        best = max(weight for _pattern, weight in matched)
+        if all(pattern in SOFT_CLAIM_WORDS for pattern, _weight in matched) and not asks_of_instruments(question.text):
+            return min(best, SOFT_CLAIM)
+        return best
 
     def engine(self) -> SignalEngine:
         """The cached engine for the configured database."""
