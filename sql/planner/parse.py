@@ -237,7 +237,7 @@ def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
         fraction = int(m_pct.group(1)) / 100
         low = _blank(low, (m_pct.start(), m_pct.end() - len("percentile")))
     low = re.sub(r"\b(year|month|quarter) to date\b", lambda m: m.group(0).replace(" ", "-"), low)
-    low = low.replace("year-to-date", "year to date ").replace("month-to-date", "month to date")
+    low = low.replace("year-to-date", "year to date").replace("month-to-date", "month to date")  # same length: offsets hold
 
     matches = find_periods(low, today)
     period = combine([m.period for m in matches])
