@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from core.answer import Answer, Citation, ModelInfo, Notice, Text
 from core.errors import ModelUnavailableError
 from core.question import Question
+from retrieval.answerable import unanswered
 from retrieval.extractive import citation_label, defuse, quotes_markdown, select_quotes
 from retrieval.figures import asks_for_figure
 from retrieval.records import Hit
@@ -162,12 +163,14 @@ class DocsRoute:
         """Quote the most relevant sentences with citations, or say plainly that nothing matched."""
         started = time.perf_counter()
         relevant = self._search(question)
+        # Passages that do not name what is asked would read like an answer once quoted.
+        missing = unanswered(question.text, relevant) if relevant else None
         searched = time.perf_counter()
         timings = {"search": (searched - started) * 1000}
-        if not relevant:
+        if not relevant or missing:
             return Answer(
                 route=self.name,
-                parts=(Text(_nothing_found(self.index, question)),),
+                parts=(Text(_nothing_found(self.index, question, missing)),),
                 model=ModelInfo(method="extractive"),
                 timings_ms={**timings, "answer": (time.perf_counter() - searched) * 1000},
                 state={"hits": 0},
@@ -272,13 +275,13 @@ def _hit_list(hits: Sequence[Hit]) -> str:
     return "\n>\n".join(lines)
 
 
-def _nothing_found(index: DocumentIndex, question: Question) -> str:
+def _nothing_found(index: DocumentIndex, question: Question, why: str | None = None) -> str:
     if not index.list_documents(user=question.user):
         return (
             "There are no documents to search yet. Add some with `tradeassist ingest PATH` "
             "(or upload them in the chat), then ask again."
         )
     return (
-        "Not found in your documents: nothing in them answers this question. "
+        f"Not found in your documents: {why or 'nothing in them answers this question'}. "
         "Try other words, or check with `tradeassist docs list` that the document is there."
     )
