@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from contextlib import contextmanager
+from typing import Iterator
 
 BROKER_DDL = (
     'CREATE TABLE "tblAccounts" ("acctNo" INTEGER PRIMARY KEY, "acctNm" VARCHAR, "acctDesk" VARCHAR, '
@@ -154,3 +156,31 @@ def build_sqlalchemy(url: str, name: str, *, comments: bool = True) -> str:
     finally:
         engine.dispose()
     return url
+
+
+def build_all(folder) -> dict[str, str]:
+    """broker and payments as DuckDB files, clearing as SQLite, all in ``folder``: name -> path or URL."""
+    return {
+        "broker": build_duckdb(folder / "broker.duckdb", "broker"),
+        "payments": build_duckdb(folder / "payments.duckdb", "payments"),
+        "clearing": build_sqlalchemy(f"sqlite:///{folder / 'clearing.sqlite'}", "clearing"),
+    }
+
+
+@contextmanager
+def broker_in_postgres(postgres_url: str, schema: str) -> Iterator[str]:
+    """The broker database (with its comments) in a fresh PostgreSQL ``schema``, dropped afterwards; yields its URL."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{postgres_url}?options=-csearch_path%3D{schema}"
+        build_sqlalchemy(url.replace("postgresql://", "postgresql+psycopg://", 1), "broker")
+        yield url
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        admin.dispose()

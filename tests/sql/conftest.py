@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import pytest
 
+from core.settings import Settings
+
 DIALECTS = ("duckdb", "sqlite", "postgres")
+TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 
 
 @pytest.fixture(scope="module")
@@ -26,3 +30,13 @@ def db_url(request, private_dbs):
     if request.param == "postgres":
         return request.getfixturevalue("demo_postgres")
     return private_dbs[request.param]
+
+
+@pytest.fixture(scope="module")
+def route(demo_duckdb, tmp_path_factory):
+    """The SQL route over the demo DuckDB file, with a home of its own for each test module."""
+    from sql.route import SqlRoute
+
+    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("route"), today=TODAY, db_url=str(demo_duckdb)))
+    yield route
+    route.close()

@@ -15,7 +15,7 @@ import pytest
 import sqlglot
 from typer.testing import CliRunner
 
-from catalog_fixture_dbs import build_duckdb, build_sqlalchemy
+from catalog_fixture_dbs import broker_in_postgres, build_all
 from sql.database import Database
 from sql.evaluate import execution_match
 
@@ -28,30 +28,14 @@ ASKED = ("b3", "b4", "b5", "b6", "b13", "p1", "p5", "p10", "c2", "c4")
 @pytest.fixture(scope="module")
 def urls(tmp_path_factory) -> dict[str, str]:
     """The three fixture databases: broker and payments in DuckDB, clearing in SQLite."""
-    folder = tmp_path_factory.mktemp("ask")
-    return {
-        "broker": build_duckdb(folder / "broker.duckdb", "broker"),
-        "payments": build_duckdb(folder / "payments.duckdb", "payments"),
-        "clearing": build_sqlalchemy(f"sqlite:///{folder / 'clearing.sqlite'}", "clearing"),
-    }
+    return build_all(tmp_path_factory.mktemp("ask"))
 
 
 @pytest.fixture(scope="module")
 def broker_pg(postgres_url):
     """The broker database in a PostgreSQL schema of this test process."""
-    import sqlalchemy as sa
-
-    schema = f"tradeassist_ask_{os.getpid()}"
-    admin = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{postgres_url}?options=-csearch_path%3D{schema}"
-    build_sqlalchemy(url.replace("postgresql://", "postgresql+psycopg://", 1), "broker")
-    yield url
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    with broker_in_postgres(postgres_url, f"tradeassist_ask_{os.getpid()}") as url:
+        yield url
 
 
 def _gold(url: str, gold_sql: str) -> pd.DataFrame:

@@ -10,38 +10,23 @@ import os
 
 import pytest
 
-from catalog_fixture_dbs import build_duckdb, build_sqlalchemy
+from catalog_fixture_dbs import broker_in_postgres, build_all
 from sql.catalog import Catalog
 from sql.database import Database
 from sql.values import phrase_key
 
+
 @pytest.fixture(scope="module")
 def unknown_dbs(tmp_path_factory) -> dict[str, str]:
     """broker and payments as DuckDB files, clearing as SQLite: name -> URL or path."""
-    folder = tmp_path_factory.mktemp("unknown")
-    return {
-        "broker": build_duckdb(folder / "broker.duckdb", "broker"),
-        "payments": build_duckdb(folder / "payments.duckdb", "payments"),
-        "clearing": build_sqlalchemy(f"sqlite:///{folder / 'clearing.sqlite'}", "clearing"),
-    }
+    return build_all(tmp_path_factory.mktemp("unknown"))
 
 
 @pytest.fixture(scope="module")
 def broker_postgres(postgres_url):
     """The broker database (with its comments) in a PostgreSQL schema of this test process."""
-    import sqlalchemy as sa
-
-    schema = f"tradeassist_catalog_{os.getpid()}"
-    admin = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{postgres_url}?options=-csearch_path%3D{schema}"
-    build_sqlalchemy(url.replace("postgresql://", "postgresql+psycopg://", 1), "broker")
-    yield url
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    with broker_in_postgres(postgres_url, f"tradeassist_catalog_{os.getpid()}") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

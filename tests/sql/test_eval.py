@@ -42,15 +42,6 @@ def test_bad_question_file(tmp_path):
         load_cases(tmp_path / "missing.jsonl")
 
 
-@pytest.fixture(scope="module")
-def route(demo_duckdb, tmp_path_factory):
-    from sql.route import SqlRoute
-
-    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("eval"), today=TODAY, db_url=str(demo_duckdb)))
-    yield route
-    route.close()
-
-
 def test_dev_set_score(route, shared_data):
     from sql.evaluate import evaluate, load_cases
 

@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from core.settings import Settings
-
-TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
-
-
-@pytest.fixture(scope="module")
-def route(demo_duckdb, tmp_path_factory):
-    from sql.route import SqlRoute
-
-    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("honesty"), today=TODAY, db_url=str(demo_duckdb)))
-    yield route
-    route.close()
+from plan_checks import assert_planned
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +41,7 @@ def test_an_ignored_catalog_word_is_named_back(planner):
     ("total notional of trades over $1M", 'SUM(("quantity" * "price"))'),
 ])
 def test_numbers_compare_with_what_names_them(planner, question, fragment):
-    plan = planner.plan(question)
-    assert plan.ok, plan.clarify
-    assert fragment in plan.sql, plan.sql
+    plan = assert_planned(planner, question, [fragment])
     assert "asset_class" not in plan.sql  # "coins" as a unit is no filter on crypto
 
 
@@ -91,10 +76,7 @@ def test_a_result_without_the_asked_thing_asks_back(planner, route):
     ("percent change in ETH over the last 30 days", ["AS \"period_return_pct\"", "'ETH'"]),
 ])
 def test_breadth_by_general_methods(planner, question, fragments):
-    plan = planner.plan(question)
-    assert plan.ok, plan.clarify
-    for fragment in fragments:
-        assert fragment in plan.sql, plan.sql
+    assert_planned(planner, question, fragments)
 
 
 def test_a_period_return_starts_from_the_close_before_the_period(route):
@@ -117,10 +99,7 @@ def test_a_period_return_starts_from_the_close_before_the_period(route):
     ("how many different coins has the crypto desk traded?", ['COUNT(DISTINCT "trades"."symbol")', "FROM trades"]),
 ])
 def test_the_reading_that_uses_the_whole_question_wins(planner, question, fragments):
-    plan = planner.plan(question)
-    assert plan.ok, plan.clarify
-    for fragment in fragments:
-        assert fragment in plan.sql, plan.sql
+    assert_planned(planner, question, fragments)
 
 
 @pytest.mark.parametrize("question, columns", [
@@ -145,10 +124,7 @@ def test_two_periods_are_set_side_by_side_never_an_empty_overlap(route, question
     ("number of trades by day of the week", ['AS "weekday"', 'GROUP BY CAST(EXTRACT(DAYOFWEEK']),
 ])
 def test_time_parts(planner, question, fragments):
-    plan = planner.plan(question)
-    assert plan.ok, plan.clarify
-    for fragment in fragments:
-        assert fragment in plan.sql, plan.sql
+    assert_planned(planner, question, fragments)
 
 
 @pytest.mark.parametrize("question, fragments", [
@@ -160,10 +136,7 @@ def test_time_parts(planner, question, fragments):
     ("accounts whose total fees exceed 1000 this year", ['HAVING SUM("trades"."fee") > 1000']),
 ])
 def test_superlatives_about_things_return_the_things(planner, question, fragments):
-    plan = planner.plan(question)
-    assert plan.ok, plan.clarify
-    for fragment in fragments:
-        assert fragment in plan.sql, plan.sql
+    assert_planned(planner, question, fragments)
 
 
 def test_a_number_without_the_thing_asks_back(planner):
@@ -181,10 +154,7 @@ def test_a_number_without_the_thing_asks_back(planner):
     ("symbols with an average daily volume above 10 million this year", ['HAVING AVG("volume") > 10000000']),
 ])
 def test_adjectives_do_not_hide_the_thing_or_the_aggregate(planner, question, fragments):
-    plan = planner.plan(question)
-    assert plan.ok, plan.clarify
-    for fragment in fragments:
-        assert fragment in plan.sql, plan.sql
+    assert_planned(planner, question, fragments)
 
 
 @pytest.mark.parametrize("question, fragments", [
@@ -283,10 +253,7 @@ def test_fill_ratio_is_a_metric_not_a_percentage_of_rows(planner):
     ("avg number of trades per day for each weekday", ['"b"."weekday"', '"weekday_name"']),
 ])
 def test_averages_per_period_average_the_totals(planner, question, fragments):
-    plan = planner.plan(question)
-    assert plan.ok, plan.clarify
-    for fragment in fragments:
-        assert fragment in plan.sql, plan.sql
+    assert_planned(planner, question, fragments)
 
 
 def test_money_metrics_add_up(planner):

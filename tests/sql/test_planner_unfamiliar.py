@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pytest
 
+from catalog_fixture_dbs import build_duckdb
 from core.settings import Settings
+from plan_checks import assert_planned
 
 TODAY = dt.date(2026, 11, 20)
 
 
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    sys.path.insert(0, str(Path(__file__).parent))
-    from catalog_fixture_dbs import build_duckdb
+def _planner_over(tmp_path_factory, name: str):
+    """Yields the planner of a route over fixture database ``name`` (a DuckDB file), closing the route after."""
     from sql.route import SqlRoute
 
-    path = build_duckdb(tmp_path_factory.mktemp("broker") / "broker.duckdb", "broker")
-    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("broker_home"), today=TODAY, db_url=str(path)))
+    path = build_duckdb(tmp_path_factory.mktemp(name) / f"{name}.duckdb", name)
+    route = SqlRoute(Settings(home=tmp_path_factory.mktemp(f"{name}_home"), today=TODAY, db_url=str(path)))
     yield route.engine()[1]
     route.close()
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    yield from _planner_over(tmp_path_factory, "broker")
 
 
 @pytest.mark.parametrize("question, fragments", [
@@ -33,10 +36,7 @@ def broker(tmp_path_factory):
     ("which account paid the most fees", ['SUM("tblTrades"."trdFeeAmt")', '"tblAccounts"."acctNm"', "LIMIT 1"]),
 ])
 def test_unfamiliar_names(broker, question, fragments):
-    plan = broker.plan(question)
-    assert plan.ok, plan.clarify
-    for fragment in fragments:
-        assert fragment in plan.sql, plan.sql
+    assert_planned(broker, question, fragments)
 
 
 def test_unfamiliar_words_ask_back(broker):
@@ -45,14 +45,7 @@ def test_unfamiliar_words_ask_back(broker):
 
 @pytest.fixture(scope="module")
 def clearing(tmp_path_factory):
-    sys.path.insert(0, str(Path(__file__).parent))
-    from catalog_fixture_dbs import build_duckdb
-    from sql.route import SqlRoute
-
-    path = build_duckdb(tmp_path_factory.mktemp("clearing") / "clearing.duckdb", "clearing")
-    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("clearing_home"), today=TODAY, db_url=str(path)))
-    yield route.engine()[1]
-    route.close()
+    yield from _planner_over(tmp_path_factory, "clearing")
 
 
 def test_a_listing_does_not_account_for_other_tables(clearing):

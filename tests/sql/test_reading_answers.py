@@ -20,15 +20,6 @@ from sql.reading import read_sql
 TODAY = dt.date(2026, 11, 20)
 
 
-@pytest.fixture(scope="module")
-def route(demo_duckdb, tmp_path_factory):
-    from sql.route import SqlRoute
-
-    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("reading"), today=TODAY, db_url=str(demo_duckdb)))
-    yield route
-    route.close()
-
-
 def test_planner_answer_carries_the_reading_of_its_sql(route):
     answer = route.answer(Question("Top 5 symbols by total volume in the last 7 days"))
     assert answer.model.method == "planner"

@@ -15,15 +15,6 @@ from core.settings import Settings
 TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 
 
-@pytest.fixture(scope="module")
-def route(demo_duckdb, tmp_path_factory):
-    from sql.route import SqlRoute
-
-    route = SqlRoute(Settings(home=tmp_path_factory.mktemp("route"), today=TODAY, db_url=str(demo_duckdb)))
-    yield route
-    route.close()
-
-
 def test_answer_has_text_sql_table_timings_and_state(route):
     answer = route.answer(Question("Top 5 symbols by total volume in the last 7 days"))
     assert answer.route == "sql" and answer.error is None

@@ -17,6 +17,14 @@ def cli_env(demo_duckdb, monkeypatch, tmp_path):
     return app
 
 
+def _cases_file(folder, *cases: tuple[str, str]):
+    """An evaluation file of (question, gold SQL) cases, with ids a, b, c, ...; returns its path."""
+    path = folder / "q.jsonl"
+    path.write_text("".join(json.dumps({"id": chr(ord("a") + i), "question": question, "gold_sql": gold}) + "\n"
+                            for i, (question, gold) in enumerate(cases)))
+    return path
+
+
 def test_sql_prints_the_sql(cli_env):
     result = CliRunner().invoke(cli_env, ["sql", "Average closing price of MSFT over the last 30 days"])
     assert result.exit_code == 0, result.output
@@ -57,12 +65,11 @@ def test_teach_refuses_unsafe_sql(cli_env):
 
 
 def test_eval_sql_writes_a_report(cli_env, tmp_path):
-    questions = tmp_path / "q.jsonl"
-    questions.write_text(
-        json.dumps({"id": "a", "question": "How many orders were cancelled?",
-                    "gold_sql": "SELECT COUNT(*) FROM orders WHERE status='cancelled'"}) + "\n"
-        + json.dumps({"id": "b", "question": "Total volume of SPY last year",
-                      "gold_sql": "SELECT SUM(volume) FROM daily_bars WHERE symbol='SPY' AND year(date) = year(DATE '{today}') - 1"}) + "\n"
+    questions = _cases_file(
+        tmp_path,
+        ("How many orders were cancelled?", "SELECT COUNT(*) FROM orders WHERE status='cancelled'"),
+        ("Total volume of SPY last year",
+         "SELECT SUM(volume) FROM daily_bars WHERE symbol='SPY' AND year(date) = year(DATE '{today}') - 1"),
     )
     report = tmp_path / "report.json"
     result = CliRunner().invoke(cli_env, ["eval", "sql", str(questions), "--report", str(report)])
@@ -73,12 +80,10 @@ def test_eval_sql_writes_a_report(cli_env, tmp_path):
 
 
 def test_eval_sql_json_gives_per_question_detail(cli_env, tmp_path):
-    questions = tmp_path / "q.jsonl"
-    questions.write_text(
-        json.dumps({"id": "a", "question": "How many orders were cancelled?",
-                    "gold_sql": "SELECT COUNT(*) * 2 FROM orders WHERE status='cancelled'"}) + "\n"
-        + json.dumps({"id": "b", "question": "average quantity for TSLA",
-                      "gold_sql": "SELECT AVG(quantity) FROM trades WHERE symbol = 'TSLA'"}) + "\n"
+    questions = _cases_file(
+        tmp_path,
+        ("How many orders were cancelled?", "SELECT COUNT(*) * 2 FROM orders WHERE status='cancelled'"),
+        ("average quantity for TSLA", "SELECT AVG(quantity) FROM trades WHERE symbol = 'TSLA'"),
     )
     result = CliRunner().invoke(cli_env, ["eval", "sql", str(questions), "--json"])
     assert result.exit_code == 0, result.output
