@@ -17,8 +17,11 @@ from retrieval.text import STOP_WORDS, keywords
 #: The planner's note for a word its plan leaves out (see sql.planner.plan).
 _UNUSED = re.compile(r"'([^']+)' is not used by the plan")
 #: Words that name signals, indicators and backtests: the signals route explains them.
+#: Instruments by kind, strategies and what drives a score are the signals route's words too.
 SIGNAL_TERMS = re.compile(r"^(breakouts?|momentum|signals?|scores?|backtests?|shap|rsi|macd|adx|bollinger|ema"
-                          r"|strongest|flagged|indicators?)$")
+                          r"|strongest|flagged|indicators?|stocks?|tickers?|symbols?|coins?|shares|sectors?"
+                          r"|strateg(?:y|ies)|features?|drivers?|drives?|driving|explanations?|explain|moving"
+                          r"|averages?|crossovers?|ranks?|ranking)$")
 #: Question words that carry no topic beyond STOP_WORDS (so they never count as evidence).
 _FILLER = frozenset("use used get got make made may might must need needs new large small kind".split())
 #: How many chunks the keyword probe reads.
@@ -32,6 +35,8 @@ class DocumentEvidence:
     terms: tuple[str, ...]
     found: tuple[str, ...]
     phrase: str | None
+    #: Two question words that name a section of a document ("position limit": "Position limits").
+    heading: str | None = None
 
     @property
     def share(self) -> float:
@@ -41,9 +46,15 @@ class DocumentEvidence:
     @property
     def docs_claim(self) -> float:
         """How strongly this evidence says the documents answer the question (0..0.95)."""
+        from_heading = 0.8 if self.heading else 0.0
         if not self.found:
-            return 0.0
-        return min(0.95, 0.45 + 0.35 * self.share + (0.15 if self.phrase else 0.0))
+            return from_heading
+        return max(from_heading, min(0.95, 0.45 + 0.35 * self.share + (0.15 if self.phrase else 0.0)))
+
+    @property
+    def sql_penalty(self) -> float:
+        """How much to lower the SQL claim: per word only the documents explain, or for a heading."""
+        return min(0.6, 0.3 * len(self.found) + (0.3 if self.heading else 0.0))
 
 
 def planner_leftovers(plan) -> list[str]:
@@ -74,26 +85,31 @@ def _holds(text_words: set[str], word: str) -> bool:
 
 
 def shared_phrase(question: str, texts: Sequence[str]) -> str | None:
-    """A run of two content words of the question found together in one of the texts."""
+    """A run of two content words of the question (no signal words) found together in a text."""
     words = [w for w in keywords(question) if len(w) > 2]
     for text in texts:
         lower = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
         for first, second in zip(words, words[1:]):
+            if SIGNAL_TERMS.match(first) or SIGNAL_TERMS.match(second):
+                continue
             if re.search(rf"\b{re.escape(_stem(first))}\w* {re.escape(_stem(second))}\w*", lower):
                 return f"{first} {second}"
     return None
 
 
-def document_evidence(question: str, leftovers: Sequence[str], index, user: str) -> DocumentEvidence:
-    """Probe the user's documents (keyword search) for the question's distinctive terms."""
+def document_evidence(question: str, leftovers: Sequence[str], index, user: str, *,
+                      headings: bool = False) -> DocumentEvidence:
+    """Probe the user's documents (keyword search) for the question's distinctive terms; with
+    ``headings`` (the SQL plan is unsure), also for section headings the question names."""
     terms = distinctive_terms(leftovers)
-    if not terms:
+    if not terms and not headings:
         return DocumentEvidence((), (), None)
     hits = index.search(" ".join([*terms, question]), user=user, k=PROBE_K, mode="keyword")
     texts = [f"{hit.chunk.section}\n{hit.chunk.text}" for hit in hits]
     words = {w for text in texts for w in re.findall(r"[a-z0-9]+", text.lower())}
     found = tuple(term for term in terms if _holds(words, term))
-    return DocumentEvidence(tuple(terms), found, shared_phrase(question, texts) if found else None)
+    heading = shared_phrase(question, [hit.chunk.section for hit in hits if hit.chunk.section]) if headings else None
+    return DocumentEvidence(tuple(terms), found, shared_phrase(question, texts) if found else None, heading)
 
 
 def weigh_claims(question, claims: dict[str, float], routes: Sequence) -> dict[str, float]:
@@ -104,15 +120,45 @@ def weigh_claims(question, claims: dict[str, float], routes: Sequence) -> dict[s
     if sql is None or docs is None or not hasattr(sql, "engine") or not hasattr(docs, "index"):
         return claims
     try:
+        from sql.planner.parse import parse_question
+
         _database, planner = sql.engine()
-        leftovers = planner_leftovers(planner.plan(question.text))
-        evidence = document_evidence(question.text, leftovers, docs.index, question.user)
+        parsed = parse_question(question.text, planner.catalog, planner.today)
+        plan = planner.plan(question.text)
+        # Words the catalog does not know, and words the plan leaves out that name no catalog thing.
+        named = {word for mention in parsed.mentions() for word in keywords(mention.text)}
+        leftovers = [token.original for token in parsed.unknown]
+        leftovers += [word for word in planner_leftovers(plan) if not set(keywords(word)) & named]
+        evidence = document_evidence(question.text, leftovers, docs.index, question.user, headings=not plan.ok)
     except Exception:  # evidence only re-ranks routes; it must never fail the question
         return claims
-    if not evidence.found:
+    if not evidence.found and not evidence.heading:
         return claims
     weighed = dict(claims)
     weighed["docs"] = max(weighed["docs"], evidence.docs_claim)
     # Each word only the documents explain is a word the SQL answer would silently drop.
-    weighed["sql"] = max(0.0, weighed["sql"] - min(0.6, 0.3 * len(evidence.found)))
+    weighed["sql"] = max(0.0, weighed["sql"] - evidence.sql_penalty)
     return weighed
+
+
+#: What each route answers from, for the notice that names the route taken and the one beside it.
+ROUTE_SOURCES = {"sql": "the trading database", "docs": "your documents", "signals": "the signal engine"}
+
+
+def close_call_notice(picked: str, claims: dict[str, float], margin: float, floor: float):
+    """A Notice naming the route that answered and offering the runner-up, when their claims
+    are within ``margin`` (and the runner-up claims at least ``floor``); None otherwise."""
+    from core.answer import Notice
+
+    if picked not in claims:
+        return None
+    others = sorted(((claim, name) for name, claim in claims.items() if name != picked), reverse=True)
+    if not others:
+        return None
+    claim, other = others[0]
+    if claim < floor or claims[picked] - claim > margin:
+        return None
+    where = ROUTE_SOURCES.get(picked, f"the {picked} route")
+    there = ROUTE_SOURCES.get(other, f"the {other} route")
+    return Notice(f"Answered from {where}; this question could also be about {there}. "
+                  f"To ask there, repeat it with the route set to '{other}' (`--route {other}`).", "info")

@@ -12,7 +12,7 @@ from core.classifier import RESCUE_SIMILARITY, SEPARATION
 from core.errors import BadInputError, NoRouteError, TradeAssistError, UnknownNameError
 from core.question import Question
 from core.route import Route
-from core.route_evidence import weigh_claims
+from core.route_evidence import close_call_notice, weigh_claims
 
 if TYPE_CHECKING:  # the classifier's model loads only when a tie needs it
     from core.classifier import RouteClassifier
@@ -150,6 +150,10 @@ class Router:
         state = dict(answer.state)
         state.setdefault("route_reason", choice.reason)
         state.setdefault("claims", choice.claims)
+        # Two routes claiming it about equally: say which answered and offer the other.
+        notice = close_call_notice(choice.route.name, choice.claims, TIE_MARGIN, MIN_CLAIM)
+        if notice is not None and answer.error is None:
+            answer = answer.replace(parts=(*answer.parts, notice))
         return answer.replace(state=state).with_timing(route=routed_ms)
 
     def _answer_parts(self, question: Question, split: list[tuple[Question, Route]], routed_ms: float) -> Answer:
