@@ -48,9 +48,14 @@ def flag_test(node: exp.Expression, left: exp.Expression | None = None) -> tuple
 
 def is_zero(node: exp.Expression) -> bool:
     """True for the literal 0."""
+    return _is_number(node, 0)
+
+
+def _is_number(node: exp.Expression, value: float) -> bool:
+    """True for a numeric literal equal to ``value``, inside any parentheses."""
     inner = unparen(node)
     try:
-        return isinstance(inner, exp.Literal) and not inner.is_string and float(inner.this) == 0
+        return isinstance(inner, exp.Literal) and not inner.is_string and float(inner.this) == value
     except ValueError:
         return False
 
@@ -64,11 +69,7 @@ def unparen(node: exp.Expression) -> exp.Expression:
 
 def is_one(node: exp.Expression) -> bool:
     """True for the literal 1."""
-    inner = unparen(node)
-    try:
-        return isinstance(inner, exp.Literal) and not inner.is_string and float(inner.this) == 1
-    except ValueError:
-        return False
+    return _is_number(node, 1)
 
 
 def fraction_change(node: exp.Expression) -> tuple[exp.Expression, exp.Expression] | None:

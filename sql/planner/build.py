@@ -343,15 +343,16 @@ class SqlBuilder:
             select = select.order_by(exp.Ordered(this=expression.copy()), copy=False)
         return select.select(exp.alias_(ratio, f"pct_{label}".lower().replace(" ", "_"), quoted=True), copy=False)
 
+    def _price_series(self, intent: Intent, qualify: bool) -> tuple[tuple[str, str, str], tuple[exp.Column, ...]]:
+        """The names and the columns of the date, the subject and the close of the intent's price table."""
+        tdef = self.catalog.definitions.tables[intent.table]
+        names = (tdef.date_column or "date", tdef.subject or "symbol", intent.measures[0].column or "close")
+        return names, tuple(self.col(intent.table, name, qualify) for name in names)
+
     def _returns(self, select: exp.Select, intent: Intent, qualify: bool) -> exp.Select:
         """Returns from closing prices with window functions, computed before the period filter
         (so the first day of a period still has its previous close)."""
-        tdef = self.catalog.definitions.tables[intent.table]
-        date_name, subject = tdef.date_column or "date", tdef.subject or "symbol"
-        close_name = intent.measures[0].column or "close"
-        date = self.col(intent.table, date_name, qualify)
-        key = self.col(intent.table, subject, qualify)
-        close = self.col(intent.table, close_name, qualify)
+        (date_name, subject, close_name), (date, key, close) = self._price_series(intent, qualify)
         window = exp.Window(this=exp.Anonymous(this="ROW_NUMBER"), partition_by=[key.copy()],
                             order=exp.Order(expressions=[exp.Ordered(this=date.copy(), desc=True)]))
         inner = select.select(exp.alias_(date, date_name, quoted=True), exp.alias_(key, subject, quoted=True),
@@ -441,12 +442,7 @@ class SqlBuilder:
         """Volatility (sample standard deviation of daily returns, each return from the close before it,
         so the period's first day counts) or maximum drawdown (close over its running maximum within the
         period, minus one, at its lowest) per subject."""
-        tdef = self.catalog.definitions.tables[intent.table]
-        date_name, subject = tdef.date_column or "date", tdef.subject or "symbol"
-        close_name = intent.measures[0].column or "close"
-        date = self.col(intent.table, date_name, qualify)
-        key = self.col(intent.table, subject, qualify)
-        close = self.col(intent.table, close_name, qualify)
+        (date_name, subject, close_name), (date, key, close) = self._price_series(intent, qualify)
         order = exp.Order(expressions=[exp.Ordered(this=date.copy())])
 
         def rc(name: str) -> exp.Column:
