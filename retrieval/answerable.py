@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from retrieval.records import Hit
+from retrieval.text import FINANCIAL_TERMS, STOP_WORDS
 
 #: "What is the custody fee charged by ...", "Who is the portfolio manager of ...": the subject is
 #: the words between the question word and the first linking word.
@@ -31,7 +32,10 @@ _NOT_NOUNS = frozenset("did does do was were is are has have can could may might
                        "kind sort type one ones".split())
 #: Words of a subject that qualify the measure but name no thing of their own.
 _GENERIC = frozenset("maximum minimum max min total average typical current exact main number amount "
-                     "level size share percentage part".split())
+                     "level size share percentage part".split()
+                    # Kinds of thing, answered by the thing's name ("which business segment": "Consumer Health").
+                    + "business segment segments region regions type kind category division unit company".split())
+_PERIOD = re.compile(r"^(?:fy|q[1-4])?'?\d{2,4}$")
 _HOW_MUCH = re.compile(r"^(?:according to [^,]+,\s*)?how (?:much|many|large|big|long|high|low)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|half)\b", re.IGNORECASE)
 
@@ -57,15 +61,32 @@ def _mentions(text: str, word: str) -> bool:
 
 
 def missing_subject(question: str, hits: Sequence[Hit]) -> str | None:
-    """The subject phrase when no passage names all of its words (two or more), else None."""
-    words = subject_words(question)
+    """The subject phrase when no passage names all of its words (two or more), else None.
+
+    Linking words ("segment of JnJ"), fiscal periods ("FY2016") and words naming the passage's
+    own document (its company, an alias such as JnJ, its file name) need not be in the passage;
+    an analyst's abbreviation ("COGS") is named by the words filings print ("cost of revenue").
+    """
+    words = [w for w in subject_words(question) if w not in STOP_WORDS and not _PERIOD.match(w)]
     if len(words) < 2:
         return None  # one word ("what range") is too vague to demand verbatim
     for hit in hits:
         text = f"{hit.chunk.section}\n{hit.chunk.text}".lower()
-        if all(_mentions(text, word) for word in words):
+        names = _document_names(hit)
+        if all(word in names or _mentions(text, word) or _abbreviation_named(text, word) for word in words):
             return None
     return " ".join(words)
+
+
+def _document_names(hit: Hit) -> set[str]:
+    meta = hit.document.meta if isinstance(hit.document.meta, dict) else {}
+    names = " ".join([hit.document.source, str(meta.get("company") or ""), *map(str, meta.get("aliases") or ())])
+    return set(re.findall(r"[a-z0-9&]+", names.lower().replace("_", " ")))
+
+
+def _abbreviation_named(text: str, word: str) -> bool:
+    expansion = FINANCIAL_TERMS.get(word)
+    return bool(expansion) and any(_mentions(text, part) for part in expansion.split() if len(part) >= 4)
 
 
 def unanswered(question: str, hits: Sequence[Hit]) -> str | None:

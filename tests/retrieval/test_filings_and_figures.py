@@ -228,3 +228,19 @@ def test_a_named_kind_of_filing_comes_first():
                                             "fiscal_year": 2023, "fiscal_quarter": 1})]
     assert preferred_documents("What does PepsiCo's 10-Q say about Q1 2023 revenue?", filings)[0] == ["pep23q1-10q"]
     assert preferred_documents("PepsiCo guidance in Q1 2023", filings)[0] == ["pep23q1", "pep23q1-10q"]
+
+
+def test_answerability_accepts_a_filings_own_names_and_printed_words():
+    from retrieval.answerable import missing_subject
+    from retrieval.records import Hit
+
+    jnj = DocumentInfo(key="j", source="JOHNSON_JOHNSON_2023_8K.pdf", path="/j.pdf", content_hash="h",
+                       meta={"company": "Johnson & Johnson", "aliases": ["jnj", "j&j", "johnson"]})
+    passage = Hit("1", jnj, Chunk("Johnson & Johnson will present its Consumer Health business as discontinued "
+                                  "operations.", page=4), 1.0)
+    assert missing_subject("Which business segment of JnJ will be treated as a discontinued operation?", [passage]) is None
+    msft = DocumentInfo(key="m", source="MICROSOFT_2016_10K.pdf", path="/m.pdf", content_hash="h")
+    row = Hit("2", msft, Chunk("INCOME STATEMENTS\nTotal cost of revenue | 2016: 32,780", page=52,
+                               element_types=("Table",)), 1.0)
+    assert missing_subject("What is the FY2016 COGS for Microsoft?", [row]) is None
+    assert missing_subject("Who is the portfolio manager of the fund?", [row]) == "portfolio manager"
