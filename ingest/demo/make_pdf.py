@@ -47,15 +47,16 @@ PAGES: tuple[tuple[tuple[str, str], ...], ...] = (
 )
 
 
-def _escape(text: str) -> str:
+def escape_text(text: str) -> str:
+    """Text made safe inside a PDF string literal (backslashes and parentheses escaped)."""
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
 def _page_stream(sections: tuple[tuple[str, str], ...], number: int, total: int) -> bytes:
     ops = ["BT", "14 TL", "72 740 Td"]
     for heading, body in sections:
-        ops += ["/F2 13 Tf", f"({_escape(heading)}) Tj T*", "/F1 11 Tf"]
-        ops += [f"({_escape(line)}) Tj T*" for line in textwrap.wrap(body, 88)]
+        ops += ["/F2 13 Tf", f"({escape_text(heading)}) Tj T*", "/F1 11 Tf"]
+        ops += [f"({escape_text(line)}) Tj T*" for line in textwrap.wrap(body, 88)]
         ops.append("T*")
     ops += ["/F1 9 Tf", f"(Page {number} of {total}) Tj", "ET"]
     return "\n".join(ops).encode("latin-1")
@@ -75,8 +76,18 @@ def product_sheet_pdf() -> bytes:
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font "
                        f"<< /F1 3 0 R /F2 4 0 R >> >> /Contents {page_ids[index] + 1} 0 R >>".encode())
         stream = _page_stream(sections, index + 1, n_pages)
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    out = bytearray(b"%PDF-1.4\n")
+        objects.append(stream_object(stream))
+    return pdf_file(objects)
+
+
+def stream_object(stream: bytes) -> bytes:
+    """A PDF stream object's body: its length, then the content stream."""
+    return b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"
+
+
+def pdf_file(objects: list[bytes], header: bytes = b"%PDF-1.4\n") -> bytes:
+    """A whole PDF from its numbered objects (object 1 the catalog), with a correct cross-reference table."""
+    out = bytearray(header)
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+from ingest.demo.make_pdf import escape_text, pdf_file, stream_object
 
 
 def make_pdf(pages: list[list[str]]) -> bytes:
@@ -24,18 +22,9 @@ def make_pdf(pages: list[list[str]]) -> bytes:
         )
         ops = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"]
         for line in lines:
-            ops.append(f"({_escape(line)}) Tj T*")
+            ops.append(f"({escape_text(line)}) Tj T*")
         ops.append("ET")
         stream = "\n".join(ops).encode("latin-1")
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+        objects.append(stream_object(stream))
+    # The binary comment line marks the file as binary to tools that sniff it.
+    return pdf_file(objects, header=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")

@@ -7,11 +7,9 @@ password (trust authentication ignores it), with small limits so that each one i
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import stat
-import sys
 import time
 from pathlib import Path
 
@@ -22,22 +20,8 @@ from nbclient import NotebookClient
 
 from chat.users import UserStore
 from chat.wsclient import ChatClient, login_cookie
+from chat_servers import start_chat_server, stop_chat_server
 from core.settings import Settings
-
-
-def _chat_fixtures():
-    # Loaded by path: several test folders have a conftest.py, so ``import conftest`` is ambiguous.
-    spec = importlib.util.spec_from_file_location("chat_server_fixtures", Path(__file__).with_name("conftest.py"))
-    module = sys.modules.get(spec.name)
-    if module is None:
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # its dataclasses look their module up by name
-        spec.loader.exec_module(module)
-    return module
-
-
-_FIXTURES = _chat_fixtures()
-start_chat_server, stop_chat_server = _FIXTURES.start_chat_server, _FIXTURES.stop_chat_server
 
 DB_PASSWORD = "S3cret-Export-7731"
 

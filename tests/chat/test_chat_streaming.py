@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -13,22 +12,10 @@ import pytest
 
 from chat.wsclient import ChatClient, login_cookie
 from chat_pdf import make_pdf
+from chat_servers import start_chat_server, stop_chat_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gateway"))
 from llm_server import LlmServer, Reply  # noqa: E402
-
-
-def _chat_fixtures():
-    # Loaded by path: several test folders have a conftest.py, so ``import conftest`` is ambiguous.
-    spec = importlib.util.spec_from_file_location("chat_server_fixtures", Path(__file__).with_name("conftest.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-_FIXTURES = _chat_fixtures()
-start_chat_server, stop_chat_server = _FIXTURES.start_chat_server, _FIXTURES.stop_chat_server
 
 _LABEL = re.compile(r"^\[ops_manual\.pdf p\.\d+\]$", re.MULTILINE)
 

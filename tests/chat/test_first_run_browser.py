@@ -14,34 +14,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from chat_servers import ROOT, free_port, server_env, wait_until_healthy
+
 ARTIFACTS = ROOT / "tests" / "artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ARTIFACTS / "first_run"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEASSIST_")}
-    env.update(TRADEASSIST_HOME=str(home), TRADEASSIST_TODAY="2026-11-20", TRADEASSIST_OFFLINE_ONLY="true",
-               DO_NOT_TRACK="true", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -55,20 +38,11 @@ def first_run(tmp_path_factory):
     # -o: the installed environment is taken as it is (this test must not reinstall packages).
     command = ["make", "-o", f"{venv}/.installed", "run", f"PORT={port}", "HOST=127.0.0.1", f"VENV={venv}"]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=_env(home), stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=ROOT, env=server_env(home), stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            assert process.poll() is None, f"make run exited:\n{log_path.read_text(errors='replace')[-3000:]}"
-            assert time.monotonic() < deadline, f"no server:\n{log_path.read_text(errors='replace')[-3000:]}"
-            try:
-                if httpx.get(url + "/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
+        wait_until_healthy(url, process, log_path, seconds=300, poll_s=1)
         printed = log_path.read_text(errors="replace")
         password = re.search(r"password: (\S+)", printed)
         assert password, printed[-3000:]
@@ -119,7 +93,7 @@ def test_make_run_serves_on_the_port_asked_for_and_names_it_when_taken(first_run
     assert (home / "demo.duckdb").is_file()
     assert "Demo documents: 3 ingested" in printed
     busy = subprocess.run([str(Path(sys.executable).with_name("tradeassist")), "chat", "--port", str(port),
-                           "--headless"], env=_env(home), capture_output=True, text=True, timeout=120)
+                           "--headless"], env=server_env(home), capture_output=True, text=True, timeout=120)
     assert busy.returncode == 1
     assert f"Port {port} on 127.0.0.1 is already in use" in busy.stderr and f"PORT={port + 100}" in busy.stderr
 
