@@ -17,6 +17,7 @@ from sqlglot import exp
 from core.errors import DataSourceError
 from sql.demo_schema import create_table_ddl, metadata
 from sql.demo_schema import table as contract_table
+from sql.import_target import duckdb_path, sqlalchemy_url
 
 WriteProgress = Callable[[int, str], None]
 SQLITE_BATCH = 50_000
@@ -25,8 +26,6 @@ SQLITE_BATCH = 50_000
 def write_clean(work, db_url: str, table: str, columns: list[str], keys: list[str],
                 with_instruments: bool, progress: WriteProgress) -> tuple[int, int]:
     """Upsert ``clean`` into ``table`` at ``db_url``; returns (new rows, instruments added)."""
-    from sql.importer import duckdb_path
-
     path = duckdb_path(db_url)
     if path is not None:
         return _write_duckdb(work, path, table, columns, keys, with_instruments, progress)
@@ -122,8 +121,6 @@ def _tables_to_create(table: str, with_instruments: bool) -> list:
 def _write_sqlalchemy(work, db_url: str, table: str, columns: list[str], keys: list[str],
                       with_instruments: bool, progress: WriteProgress) -> tuple[int, int]:
     import sqlalchemy as sa
-
-    from sql.importer import sqlalchemy_url
 
     url = sa.engine.make_url(sqlalchemy_url(db_url))
     backend = url.get_backend_name()

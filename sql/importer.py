@@ -20,6 +20,7 @@ from sqlglot import exp
 from core.errors import BadInputError, DataSourceError, UnknownNameError
 from sql.demo_schema import TABLE_ORDER
 from sql.demo_schema import table as contract_table
+from sql.import_target import sqlalchemy_url  # noqa: F401  (kept importable here: sql.data_cli names it from this module)
 
 #: progress(done_rows, total_rows, message)
 ImportProgress = Callable[[int, int, str], None]
@@ -109,24 +110,6 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
             raise BadInputError(f"--map takes Source=target (a file column and a table column), got {pair!r}")
         mapping[source.strip()] = target.strip()
     return mapping
-
-
-def sqlalchemy_url(db_url: str) -> str:
-    """A SQLAlchemy URL for a DuckDB path or any URL (``postgresql://`` gets the psycopg driver)."""
-    if "://" not in db_url:
-        return f"duckdb:///{Path(db_url).expanduser()}"
-    if db_url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + db_url.split("://", 1)[1]
-    return db_url
-
-
-def duckdb_path(db_url: str) -> Path | None:
-    """The file of a DuckDB target (a plain path or ``duckdb:///path``), else None."""
-    if "://" not in db_url:
-        return Path(db_url).expanduser()
-    if db_url.startswith("duckdb:///"):
-        return Path(db_url.removeprefix("duckdb:///")).expanduser()
-    return None
 
 
 def sniff_format(path: Path) -> str:
