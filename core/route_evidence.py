@@ -23,7 +23,9 @@ SIGNAL_TERMS = re.compile(r"^(breakouts?|momentum|signals?|scores?|backtests?|sh
                           r"|strateg(?:y|ies)|features?|drivers?|drives?|driving|explanations?|explain|moving"
                           r"|averages?|crossovers?|ranks?|ranking)$")
 #: Question words that carry no topic beyond STOP_WORDS (so they never count as evidence).
-_FILLER = frozenset("use used get got make made may might must need needs new large small kind".split())
+_FILLER = frozenset("use used get got make made might need needs new large small kind".split())
+#: Words of permission and duty ("may", "must"): rules are written in documents, never in trade rows.
+_NORMATIVE = re.compile(r"\b(may|must|allowed|permitted|prohibited|forbidden|mandatory)\b", re.IGNORECASE)
 #: How many chunks the keyword probe reads.
 PROBE_K = 5
 
@@ -129,6 +131,7 @@ def weigh_claims(question, claims: dict[str, float], routes: Sequence) -> dict[s
         named = {word for mention in parsed.mentions() for word in keywords(mention.text)}
         leftovers = [token.original for token in parsed.unknown]
         leftovers += [word for word in planner_leftovers(plan) if not set(keywords(word)) & named]
+        leftovers += _NORMATIVE.findall(question.text)
         evidence = document_evidence(question.text, leftovers, docs.index, question.user, headings=not plan.ok)
     except Exception:  # evidence only re-ranks routes; it must never fail the question
         return claims

@@ -59,6 +59,9 @@ def test_a_desk_limit_is_read_from_the_policy_not_summed_from_trades(backend):
     assert answer.route == "docs"
     assert "40 million" in answer.text
     assert any(c.source == "trading_policy.md" for c in answer.citations)
+    # A rule ("may trade") is written in the policy; counting trades per asset would answer another question.
+    allowed = backend.ask("Which crypto assets may the Crypto desk trade?")
+    assert allowed.route == "docs" and "approved list" in allowed.text
     # A question the database answers stays with SQL, even while those documents are there.
     counted = backend.ask("How many orders were cancelled on the Crypto desk?")
     assert counted.route == "sql" and counted.table is not None
