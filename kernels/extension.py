@@ -1,21 +1,12 @@
-"""The IPython extension: one NotebookSession per shell, and the magics registered on it."""
+"""The IPython extension: the magics registered on a shell, with the shell's one NotebookSession."""
 
 from __future__ import annotations
 
 from typing import Any
 
-#: The session the loaded extension uses, per shell (the kernel and magics share it).
-_SESSIONS: dict[int, Any] = {}
+from kernels.shell_sessions import forget_session, session_for, use_session
 
-
-def session_for(shell: Any) -> Any:
-    """The NotebookSession of a shell, created with settings from the environment on first use."""
-    from kernels.session import NotebookSession
-
-    key = id(shell)
-    if key not in _SESSIONS:
-        _SESSIONS[key] = NotebookSession()
-    return _SESSIONS[key]
+__all__ = ["load_ipython_extension", "session_for", "unload_ipython_extension"]
 
 
 def load_ipython_extension(shell: Any, session: Any = None) -> None:
@@ -25,7 +16,7 @@ def load_ipython_extension(shell: Any, session: Any = None) -> None:
 
     quiet_libraries()  # answers in cells, not library progress bars
     if session is not None:
-        _SESSIONS[id(shell)] = session
+        use_session(shell, session)
     shell.register_magics(TradeAssistMagics(shell, session_for(shell)))
     if protect_question_marks not in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.append(protect_question_marks)
@@ -35,6 +26,6 @@ def unload_ipython_extension(shell: Any) -> None:
     """``%unload_ext tradeassist``: forget this shell's session."""
     from kernels.magics import protect_question_marks
 
-    _SESSIONS.pop(id(shell), None)
+    forget_session(shell)
     if protect_question_marks in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(protect_question_marks)

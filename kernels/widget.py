@@ -63,7 +63,7 @@ class ChatPanel:
         if session is None:
             from IPython import get_ipython
 
-            from kernels.extension import session_for
+            from kernels.shell_sessions import session_for
 
             session = session_for(get_ipython())
         self.session = session
