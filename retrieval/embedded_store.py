@@ -17,6 +17,7 @@ Layout::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
 import threading
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import BadInputError, ConfigError
+from core.errors import BadInputError, ConfigError, DataSourceError
 from retrieval.dense import DenseIndex
 from retrieval.fusion import FUSION, collapse_duplicates, fuse
 from retrieval.records import SHARED_COLLECTION, Chunk, DocumentInfo, Hit
@@ -72,6 +73,27 @@ CANDIDATES = 50
 BM25_WEIGHTS = (1.0, 0.35)
 
 
+def damaged_store_message(path: Path, exc: BaseException) -> str:
+    """What to tell a person when the store's SQLite file cannot be read (damaged, truncated, not a store)."""
+    return (f"The document store at {path} is damaged or unreadable ({exc}). Your trading data and "
+            "uploaded files are not affected: restore the store from a backup, or move it aside and "
+            "ingest your documents again.")
+
+
+def _store_errors(method):
+    """SQLite errors raised by a store method become one clear DataSourceError naming the file,
+    instead of a traceback from deep inside a search (the file is the problem, not the question)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise DataSourceError(damaged_store_message(self.path, exc)) from exc
+
+    return wrapper
+
+
 class EmbeddedStore:
     """Documents, chunks and vectors in one SQLite file, with in-memory dense search."""
 
@@ -86,8 +108,11 @@ class EmbeddedStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self.dense = dense or DenseIndex(dimensions, snapshot=self.path.with_name(DENSE_SNAPSHOT))
-        with self._connect() as conn:
-            conn.executescript(SCHEMA)
+        try:
+            with self._connect() as conn:
+                conn.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise DataSourceError(damaged_store_message(self.path, exc)) from exc
 
     # --- connections -----------------------------------------------------------------------
 
@@ -112,6 +137,7 @@ class EmbeddedStore:
             conn.close()
             self._local.conn = None
 
+    @_store_errors
     def generation(self) -> int:
         """A number that grows with every committed write (caches compare it)."""
         row = self._connect().execute("SELECT value FROM state WHERE name='generation'").fetchone()
@@ -119,6 +145,7 @@ class EmbeddedStore:
 
     # --- writing ---------------------------------------------------------------------------
 
+    @_store_errors
     def has(self, key: str, content_hash: str) -> bool:
         """True when ``key`` is stored with exactly ``content_hash``."""
         row = self._connect().execute(
@@ -126,6 +153,7 @@ class EmbeddedStore:
         ).fetchone()
         return row is not None
 
+    @_store_errors
     def replace_document(self, doc: DocumentInfo, chunks: Sequence[Chunk], vectors: np.ndarray) -> int:
         """Put ``doc`` and its chunks in place of any earlier version, in one transaction."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -168,6 +196,7 @@ class EmbeddedStore:
             raise
         return len(chunks)
 
+    @_store_errors
     def remove(self, key: str, *, user: str | None = None) -> bool:
         """Delete one document and its chunks; with ``user``, only a document that user owns."""
         conn = self._connect()
@@ -202,6 +231,7 @@ class EmbeddedStore:
 
     # --- reading ---------------------------------------------------------------------------
 
+    @_store_errors
     def documents(self, *, user: str | None = None) -> list[StoredDocument]:
         """Stored documents (those visible to ``user`` when given), ordered by source."""
         sql = (
@@ -212,6 +242,11 @@ class EmbeddedStore:
             sql += " WHERE d.collection = ? OR d.user = ?"
             params = (SHARED_COLLECTION, user)
         conn = self._connect()
+        # The listing is where a person looks at the store: a damaged page can read back as a blank
+        # row rather than an error, so check the file first (milliseconds for thousands of chunks).
+        problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if problem != "ok":
+            raise sqlite3.DatabaseError(problem.replace("*** in database main ***", "").strip())
         conn.row_factory = sqlite3.Row
         try:
             rows = conn.execute(sql + " ORDER BY d.source, d.key", params).fetchall()
@@ -219,6 +254,7 @@ class EmbeddedStore:
             conn.row_factory = None
         return [StoredDocument(_doc_info(row), int(row["n"]), row["ingested_at"]) for row in rows]
 
+    @_store_errors
     def search(
         self, query: str, vector: np.ndarray, scope: Scope, *, k: int = 10, mode: str = "hybrid"
     ) -> list[Hit]:
@@ -271,6 +307,7 @@ class EmbeddedStore:
             ).fetchall()
             keyword.update((int(r[0]), float(r[1])) for r in rows)
 
+    @_store_errors
     def dense_search(self, vector: np.ndarray, allowed_docs: np.ndarray, k: int):
         """Nearest chunks among the allowed documents (exact, or the IVF index when large)."""
         conn = self._connect()
