@@ -96,6 +96,15 @@ class DocsRoute:
             self._index = DocumentIndex.open(self.settings)
         return self._index
 
+    def document_evidence(self, text: str, unknown, unused, named, user: str, *, headings: bool = False):
+        """Which of the words another route could not explain the user's documents hold (for the
+        router): ``unknown`` words always count, ``unused`` ones unless they name a catalog thing."""
+        from retrieval.route_evidence import document_evidence
+
+        named_words = {word for mention in named for word in keywords(mention)}
+        leftovers = [*unknown, *(word for word in unused if not set(keywords(word)) & named_words)]
+        return document_evidence(text, leftovers, self.index, user, headings=headings)
+
     # --- claim -------------------------------------------------------------------------------
 
     def claim(self, question: Question) -> float:

@@ -6,12 +6,25 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from core.answer import Answer, ModelInfo, Notice, Sql, Table, Text
 from core.errors import DataSourceError
 from core.question import Question
 from core.settings import Settings
+
+#: The planner's note for a word its plan leaves out (see sql.planner).
+_UNUSED_NOTE = re.compile(r"'([^']+)' is not used by the plan")
+
+
+class PlanLeftovers(NamedTuple):
+    """Words of a question the SQL plan could not link (``unknown``) or did not use (``unused``),
+    the catalog things it named, and whether the plan is confident."""
+
+    unknown: tuple[str, ...]
+    unused: tuple[str, ...]
+    named: tuple[str, ...]
+    confident: bool
 
 #: Words that make a question look like one about tabular trading data.
 _DATA_WORDS = frozenset("""
@@ -105,6 +118,22 @@ class SqlRoute:
             pass
         score -= 0.35 * len(words & _DOC_WORDS) + 0.4 * len(words & _SIGNAL_WORDS)
         return max(0.0, min(1.0, score))
+
+    def unexplained_words(self, text: str) -> PlanLeftovers:
+        """What the plan for ``text`` could not link or use, and what it named (for the router,
+        which asks the documents about these words: see ``core.route_evidence``)."""
+        from sql.planner.parse import parse_question
+
+        _database, planner = self.engine()
+        parsed = parse_question(text, planner.catalog, planner.today)
+        plan = planner.plan(text)
+        unused = [word for note in getattr(plan, "notes", ()) for word in _UNUSED_NOTE.findall(note)]
+        return PlanLeftovers(
+            unknown=tuple(token.original for token in parsed.unknown),
+            unused=(*getattr(plan, "unknown_words", ()), *unused),
+            named=tuple(mention.text for mention in parsed.mentions()),
+            confident=bool(plan.ok),
+        )
 
     def answer(self, question: Question) -> Answer:
         """Plan, guard, run and present; a clarifying Notice instead of a guess when unsure."""

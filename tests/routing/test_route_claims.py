@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core.question import Question
-from core.route_evidence import DocumentEvidence, close_call_notice, distinctive_terms, shared_phrase
+from core.route_evidence import close_call_notice
+from retrieval.route_evidence import DocumentEvidence, distinctive_terms, shared_phrase
 from retrieval.answerable import missing_subject, subject_words, unanswered
 from retrieval.records import Chunk, DocumentInfo, Hit
 
