@@ -147,6 +147,9 @@ def test_a_starter_of_each_route_answers_on_a_fresh_install(first_run, offline_p
     money = [c for c in cells if re.fullmatch(r"[\d,]+\.\d\d", c)]
     assert money and all("," in c for c in money if float(c.replace(",", "")) >= 1000), cells
     page.screenshot(path=str(SHOTS / "04_sql_answer.png"))
+    # The footer points at what makes an answer checkable, not at a model that may not have run.
+    assert page.get_by_text("Check the Computed line and the cited pages").count() == 1
+    assert page.get_by_text("LLMs can make mistakes").count() == 0
     # The chart follows the chat's light/dark setting: its text is light on dark, dark on light.
     chart = page.locator(".js-plotly-plot").last
     chart.scroll_into_view_if_needed()
