@@ -32,7 +32,7 @@ def _database_has_tables(url: str) -> bool:
     """Whether a SQLAlchemy database already holds the demo's ``instruments`` table."""
     import sqlalchemy as sa
 
-    from sql.importer import sqlalchemy_url
+    from sql.import_target import sqlalchemy_url
 
     engine = sa.create_engine(sqlalchemy_url(url))
     try:

@@ -20,7 +20,6 @@ from sqlglot import exp
 from core.errors import BadInputError, DataSourceError, UnknownNameError
 from sql.demo_schema import TABLE_ORDER
 from sql.demo_schema import table as contract_table
-from sql.import_target import sqlalchemy_url  # noqa: F401  (kept importable here: sql.data_cli names it from this module)
 
 #: progress(done_rows, total_rows, message)
 ImportProgress = Callable[[int, int, str], None]
