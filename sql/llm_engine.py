@@ -166,7 +166,7 @@ class VannaSqlEngine:
 
 def question_mentions(question: str, catalog: Catalog, today) -> list[tuple[str, list[tuple]]]:
     """The catalog phrases of the question, each with its readings (see ``sql.llm_reply.uncovered``)."""
-    from sql.parse_question import parse_question
+    from sql.planner.parse import parse_question
 
     try:
         parsed = parse_question(question, catalog, today)
