@@ -13,16 +13,9 @@ import re
 
 import sqlglot.expressions as exp
 
-from sql.identifiers import ABBREVIATIONS as IDENTIFIER_WORDS
-from sql.identifiers import TABLE_MARKERS, split_identifier
+from sql.identifiers import ABBREVIATIONS, TABLE_MARKERS, split_identifier
 
-#: Abbreviations common in trading schemas, expanded when names are humanised.
-ABBREVIATIONS = {
-    "cust": "customer", "tx": "transaction", "txn": "transaction", "qty": "quantity", "px": "price",
-    "amt": "amount", "ccy": "currency", "dt": "date", "ts": "timestamp", "acct": "account",
-    "sym": "symbol", "vol": "volume", "avg": "average", "pct": "percent", "num": "number",
-    "cnt": "count", "desc": "description", "addr": "address", "usd": "USD", "pnl": "P&L",
-}
+#: Words shown in upper case (or as written) once an identifier is humanised.
 ACRONYMS = {"usd": "USD", "eur": "EUR", "gbp": "GBP", "jpy": "JPY", "pnl": "P&L", "vwap": "VWAP", "etf": "ETF",
             "fx": "FX", "id": "id"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -44,7 +37,7 @@ def humanise(name: str, table: bool = False) -> str:
     words = []
     for part in parts:
         lowered = part.lower()
-        expanded = ABBREVIATIONS.get(lowered) or (IDENTIFIER_WORDS.get(lowered) or (None,))[0]
+        expanded = (ABBREVIATIONS.get(lowered) or (None,))[0]
         words.append(expanded or (part if part.isupper() and len(part) <= 4 and not shouting else lowered))
     return acronyms(" ".join(words)) or str(name)
 
@@ -63,7 +56,7 @@ def is_time_name(name: str) -> bool:
     if len(parts) < 2:
         return False
     last = parts[-1]
-    expanded = ABBREVIATIONS.get(last) or (IDENTIFIER_WORDS.get(last) or (last,))[0]
+    expanded = ABBREVIATIONS.get(last, (last,))[0]
     return expanded in _TIME_WORDS or last in ("at", "on")
 
 
