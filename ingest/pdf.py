@@ -8,7 +8,6 @@ the paragraphs with unstructured's own text partitioner, and it needs ``unstruct
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from ingest.ocr import OCR_DPI, ocr_image
 
 #: A page whose text layer holds fewer visible characters than this is treated as scanned.
 MIN_TEXT_CHARS = 16
-_END_OF_SENTENCE = re.compile(r"[.:;!?)\]\"”’]$")
 
 
 @dataclass(frozen=True)
@@ -83,37 +81,3 @@ def _ocr_page(page: object, number: int, limits: Limits) -> str:
         return ocr_image(image, timeout_s=limits.ocr_timeout_s, what=f"page {number}")
     finally:
         bitmap.close()
-
-
-def lines_to_paragraphs(text: str) -> str:
-    """Join the wrapped lines of a text layer back into paragraphs separated by blank lines.
-
-    pdfium gives one line per visual line. A line that reaches (nearly) the page's usual line
-    length and does not end a sentence was wrapped, so the next line continues it; short lines
-    (headings, table rows, list items) stay on their own and are classified separately.
-    """
-    lines = [line.strip() for line in text.split("\n")]
-    lengths = sorted(len(line) for line in lines if line)
-    if not lengths:
-        return ""
-    # The 80th percentile line length approximates the column width.
-    full = lengths[int(len(lengths) * 0.8)]
-    paragraphs: list[str] = []
-    current: list[str] = []
-    for line in lines:
-        if not line:
-            if current:
-                paragraphs.append(" ".join(current))
-                current = []
-            continue
-        if current:
-            previous = current[-1]
-            wrapped = len(previous) >= 0.75 * full and not _END_OF_SENTENCE.search(previous)
-            continues = wrapped or (previous.endswith((",", "-")) and line[:1].islower())
-            if not continues:
-                paragraphs.append(" ".join(current))
-                current = []
-        current.append(line)
-    if current:
-        paragraphs.append(" ".join(current))
-    return "\n\n".join(paragraphs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest_corpus import docx_bytes, email_bytes, pptx_bytes, text_pdf, xlsx_bytes
 
-from ingest.pdf import lines_to_paragraphs
+from ingest.layout import join_wrapped
 
 
 def test_text_pdf_keeps_pages_and_titles(parse):
@@ -74,7 +74,7 @@ def test_wrapped_lines_join_but_headings_stay():
             "Revenue rose sharply in the quarter as volumes improved across\n"
             "every region and pricing held.\n"
             "Outlook\n")
-    paragraphs = lines_to_paragraphs(text).split("\n\n")
+    paragraphs = join_wrapped(text.split("\n"))
     assert paragraphs[0] == "Results"
     assert paragraphs[1].startswith("Revenue rose") and paragraphs[1].endswith("pricing held.")
     assert paragraphs[2] == "Outlook"
