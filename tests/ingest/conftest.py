@@ -14,21 +14,7 @@ def warm_parser():
 
 
 @pytest.fixture
-def one_torch_thread():
-    """One intra-op torch thread for the test's embeddings, restored afterwards.
-
-    On a shared CI machine torch's spinning threads made each small embed call ~10x slower.
-    """
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture
-def index(settings, one_torch_thread):
+def index(settings):
     """The real document index (embedded store + MiniLM) under the test's private home."""
     from retrieval.index import DocumentIndex
 

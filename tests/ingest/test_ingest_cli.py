@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 WORDS = ["copper", "nickel", "zinc", "cobalt", "lithium", "silver", "gold", "platinum", "iron", "tin"]
 
 
-def test_cli_exit_code_counts_failures(tmp_path, warm_parser, one_torch_thread):
+def test_cli_exit_code_counts_failures(tmp_path, warm_parser):
     from core.cli import app
 
     folder = tmp_path / "docs"
