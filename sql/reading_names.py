@@ -14,6 +14,7 @@ import re
 import sqlglot.expressions as exp
 
 from sql.identifiers import ABBREVIATIONS, TABLE_MARKERS, split_identifier
+from sql.timewords import _add_months
 
 #: Words shown in upper case (or as written) once an identifier is humanised.
 ACRONYMS = {"usd": "USD", "eur": "EUR", "gbp": "GBP", "jpy": "JPY", "pnl": "P&L", "vwap": "VWAP", "etf": "ETF",
@@ -99,14 +100,10 @@ def _shift(base: dt.date, amount: int, unit: str) -> dt.date | None:
     if unit in ("day", "week"):
         return base + dt.timedelta(days=amount * (7 if unit == "week" else 1))
     if unit in ("month", "quarter", "year"):
-        months = amount * {"month": 1, "quarter": 3, "year": 12}[unit]
-        index = base.year * 12 + base.month - 1 + months
-        year, month = divmod(index, 12)
-        for day in (base.day, 30, 29, 28):
-            try:
-                return dt.date(year, month + 1, day)
-            except ValueError:
-                continue
+        try:
+            return _add_months(base, amount * {"month": 1, "quarter": 3, "year": 12}[unit])
+        except ValueError:  # past the calendar's years
+            return None
     return None
 
 
