@@ -8,9 +8,10 @@ alone and 413 from ``Content-Length`` before a byte of the body is read.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+
+from chat.headers import send_json
 
 #: Endpoints (relative to the API's mount) that need no token.
 OPEN_PATHS = ("/health", "/docs", "/openapi.json")
@@ -61,8 +62,6 @@ class AuthFirst:
         await self.app(scope, receive, send)
 
 
+
 async def _answer(send, status: int, kind: str, message: str, extra: list | None = None) -> None:
-    raw = json.dumps({"error": {"type": kind, "message": message}}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()), *(extra or [])]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": raw})
+    await send_json(send, status, {"error": {"type": kind, "message": message}}, extra)

@@ -8,6 +8,7 @@ Responses that already set their own policy (uploaded files, which get a stricte
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -112,3 +113,12 @@ def as_download(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]
             continue
         out.append((name, value))
     return [*out, (b"content-disposition", b"attachment"), (b"content-security-policy", FILE_POLICY.encode())]
+
+
+async def send_json(send: Callable[[dict], Awaitable[None]], status: int, body: dict[str, Any],
+                    extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer an ASGI request with ``body`` as JSON (the middlewares' refusals: 401, 413, 429...)."""
+    raw = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()), *(extra or [])]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": raw})

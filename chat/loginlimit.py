@@ -7,11 +7,11 @@ account or address before any password is checked, and counts the answer Chainli
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from chat.headers import send_json
 from chat.ratelimit import FailureLimiter
 
 #: A login form is a name and a password; anything larger is not one.
@@ -74,8 +74,6 @@ class LoginLimiter:
             self.per_user.reset(user_key)
 
 
+
 async def _answer(send, status: int, detail: str, extra: list | None = None) -> None:
-    raw = json.dumps({"detail": detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()), *(extra or [])]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": raw})
+    await send_json(send, status, {"detail": detail}, extra)

@@ -15,11 +15,11 @@ metadata; ``SessionGuard`` checks it on every HTTP request and every websocket f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
 
+from chat.headers import send_json
 from chat.users import UserStore
 
 #: Chainlit's cookie name (``CHAINLIT_AUTH_COOKIE_NAME`` may rename it; chunks add ``_0``, ``_1``...).
@@ -104,11 +104,11 @@ class SessionGuard:
         if scope["type"] == "http" and scope.get("method") == "POST" and path.rstrip("/").endswith("/project/file"):
             # Chainlit reads (spools) an upload before it checks who sent it: check both first.
             if token is None or not self.is_live(token) or self.session_of(token)[0] is None:
-                await _json(send, 401, {"detail": "Log in to upload files."})
+                await send_json(send, 401, {"detail": "Log in to upload files."})
                 return
             length = dict(scope.get("headers") or []).get(b"content-length", b"")
             if not length.isdigit() or int(length) > self.max_upload_bytes:
-                await _json(send, 413, {"detail": f"Uploads are limited to {self.max_upload_bytes} bytes, "
+                await send_json(send, 413, {"detail": f"Uploads are limited to {self.max_upload_bytes} bytes, "
                                                   "sent with a Content-Length."})
                 return
         if token is None:
@@ -128,7 +128,7 @@ class SessionGuard:
             await self.app(scope, self._checked_receive(token, receive, send), send)
             return
         if not live and "/ws/" in path:  # Socket.IO polling: an ended session gets no chat
-            await _json(send, 401, {"detail": "Your session has ended; log in again."})
+            await send_json(send, 401, {"detail": "Your session has ended; log in again."})
             return
         if not live:
             scope = {**scope, "headers": self._without_session(scope)}
@@ -171,9 +171,3 @@ class SessionGuard:
 
         return sending
 
-
-async def _json(send: Send, status: int, body: dict[str, Any]) -> None:
-    raw = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]})
-    await send({"type": "http.response.body", "body": raw})
