@@ -209,10 +209,6 @@ def _ratio_after(parsed: Parsed, token: Token, intent: Intent, catalog: Catalog)
     return numeric and not grouped
 
 
-def _name_words(name: str) -> set[str]:
-    return {w for w in name.lower().replace("-", "_").split("_") if w}
-
-
 def _has_column(columns: Iterable[str], wanted: Iterable[str]) -> bool:
     have = [c.lower() for c in columns]
     return any(w.lower() in have for w in wanted)
