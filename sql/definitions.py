@@ -13,7 +13,7 @@ from typing import Any
 
 from core.errors import ConfigError
 from sql.definition_types import ColumnDef, Definitions, MetricDef, TableDef
-from sql.generated_definitions import generate_definitions as generate
+from sql.generated_definitions import generate_definitions
 
 DEMO_DEFINITIONS = Path(__file__).with_name("demo_definitions.yaml")
 #: Tables and columns of the demo schema contract; a database having all of them is the demo.
@@ -123,11 +123,6 @@ def _joins(entries, schema, path) -> tuple[tuple[str, str, str, str], ...]:
         if schema.column(lt, lc) is not None and schema.column(rt, rc) is not None:
             joins.append((lt, lc, rt, rc))
     return tuple(joins)
-
-
-def generate_definitions(schema, *, key_stems: bool = False) -> Definitions:
-    """Definitions derived from names, types, keys and comments, for a database nobody described."""
-    return generate(schema, key_stems=key_stems)
 
 
 def is_demo_schema(schema) -> bool:
