@@ -179,11 +179,11 @@ def select_quotes(question: str, hits: Sequence[Hit], embed=None) -> list[Quote]
     idf = _idf(unit_terms)
     default_idf = math.log(1 + (len(units) + 0.5) / 0.5)
     query_weight = sum(idf.get(t, default_idf) for t in query_terms) or 1.0
+    overlaps = [sum(idf.get(t, 0.0) for t in query_terms & terms) for terms in unit_terms]
     similarities = [0.0] * len(units)
     if embed is not None:
         # Only the units sharing most of the question's terms are embedded: embedding every
         # sentence of six long chunks cost most of an answer's time, for units that lose anyway.
-        overlaps = [sum(idf.get(t, 0.0) for t in query_terms & terms) for terms in unit_terms]
         chosen = sorted(range(len(units)), key=lambda i: (-overlaps[i], units[i][2]))[:MAX_EMBEDDED_UNITS]
         vectors = embed([question, *(units[i][0] for i in chosen)])
         for i, vector in zip(chosen, vectors[1:]):
@@ -192,8 +192,8 @@ def select_quotes(question: str, hits: Sequence[Hit], embed=None) -> list[Quote]
     wants_figure = asks_for_figure(question)
     years = {str(year) for year in read_query(question)[0]}
     scored = []
-    for (unit, hit, _rank), terms, similarity in zip(units, unit_terms, similarities):
-        overlap = sum(idf.get(t, 0.0) for t in query_terms & terms) / query_weight
+    for (unit, hit, _rank), terms, similarity, raw_overlap in zip(units, unit_terms, similarities, overlaps):
+        overlap = raw_overlap / query_weight
         # Long sentences match more words by chance; damp them gently (BM25's length idea).
         length_norm = 1.0 / (1.0 + 0.25 * max(0.0, len(terms) / 25.0 - 1.0))
         # The chunk's own retrieval score is a prior: the best chunk's sentences start ahead.
