@@ -123,15 +123,19 @@ class Catalog:
                 self._add(word, Concept("metric", table, name))
         self.longest_phrase = max(self.longest_phrase, self.values.longest)
 
-    def _build_links(self) -> None:
-        tables = self.schema.tables
+    def all_joins(self) -> list[tuple[str, str, str, str]]:
+        """Every join the catalog uses, sorted: declared single-column foreign keys and those in the definitions."""
         # Declared keys always hold; the definitions add joins read from names (or written by a person).
         found: set[tuple[str, str, str, str]] = set(self.definitions.joins)
-        for name, table in tables.items():
+        for name, table in self.schema.tables.items():
             for fk in table.foreign_keys or ():
-                if len(fk.columns) == 1 and fk.ref_table in tables and fk.ref_columns:
+                if len(fk.columns) == 1 and fk.ref_columns:
                     found.add((name, fk.columns[0], fk.ref_table, fk.ref_columns[0]))
-        for left, lcol, right, rcol in sorted(found):
+        return sorted(found)
+
+    def _build_links(self) -> None:
+        tables = self.schema.tables
+        for left, lcol, right, rcol in self.all_joins():
             if left not in tables or right not in tables:
                 continue
             self.links.setdefault(left, []).append(JoinStep(left, lcol, right, rcol))

@@ -140,10 +140,8 @@ def _columns_view(catalog, name: str):
 def _joins_view(catalog, names: list[str]):
     from rich.table import Table
 
-    from sql.definitions_yaml import all_joins
-
     view = Table("from", "to", "declared", title="Joins")
-    for lt, lc, rt, rc in all_joins(catalog):
+    for lt, lc, rt, rc in catalog.all_joins():
         if lt in names or rt in names:
             declared = any(fk.columns == (lc,) and fk.ref_table == rt for fk in catalog.schema.tables[lt].foreign_keys)
             view.add_row(f"{lt}.{lc}", f"{rt}.{rc}", "yes" if declared else "from names")

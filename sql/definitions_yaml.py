@@ -78,20 +78,10 @@ def definitions_document(catalog) -> dict[str, Any]:
         },
         "values": {f"{t}.{c}": {str(v): list(words) for v, words in mapping.items()}
                    for (t, c), mapping in definitions.value_synonyms.items()},
-        "joins": [f"{lt}.{lc} -> {rt}.{rc}" for lt, lc, rt, rc in all_joins(catalog)],
+        "joins": [f"{lt}.{lc} -> {rt}.{rc}" for lt, lc, rt, rc in catalog.all_joins()],
         "metrics": {f"{t}.{n}": {"expression": m.expression, "synonyms": list(m.synonyms), "money": m.money}
                     for (t, n), m in definitions.metrics.items()},
     }
-
-
-def all_joins(catalog) -> list[tuple[str, str, str, str]]:
-    """Every join the catalog uses: declared foreign keys and those in the definitions."""
-    found = set(catalog.definitions.joins)
-    for name, table in catalog.schema.tables.items():
-        for fk in table.foreign_keys or ():
-            if len(fk.columns) == 1 and fk.ref_columns:
-                found.add((name, fk.columns[0], fk.ref_table, fk.ref_columns[0]))
-    return sorted(found)
 
 
 def definitions_yaml(catalog, database: str) -> str:
