@@ -232,6 +232,15 @@ class EmbeddedStore:
     # --- reading ---------------------------------------------------------------------------
 
     @_store_errors
+    def check(self) -> None:
+        """Check the file's integrity (a damaged page can read back as a blank row, not an error).
+        It reads the whole file, so it runs where a person looks at the store (``docs list``),
+        never on the question path."""
+        problem = self._connect().execute("PRAGMA quick_check(1)").fetchone()[0]
+        if problem != "ok":
+            raise sqlite3.DatabaseError(problem.replace("*** in database main ***", "").strip())
+
+    @_store_errors
     def documents(self, *, user: str | None = None) -> list[StoredDocument]:
         """Stored documents (those visible to ``user`` when given), ordered by source."""
         sql = (
@@ -242,11 +251,6 @@ class EmbeddedStore:
             sql += " WHERE d.collection = ? OR d.user = ?"
             params = (SHARED_COLLECTION, user)
         conn = self._connect()
-        # The listing is where a person looks at the store: a damaged page can read back as a blank
-        # row rather than an error, so check the file first (milliseconds for thousands of chunks).
-        problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
-        if problem != "ok":
-            raise sqlite3.DatabaseError(problem.replace("*** in database main ***", "").strip())
         conn.row_factory = sqlite3.Row
         try:
             rows = conn.execute(sql + " ORDER BY d.source, d.key", params).fetchall()

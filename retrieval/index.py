@@ -105,7 +105,11 @@ class DocumentIndex:
         return [stored.info for stored in self.store.documents(user=user)]
 
     def stored_documents(self, *, user: str | None = None) -> list[StoredDocument]:
-        """Like ``list_documents`` with chunk counts and ingestion times (for ``docs list``)."""
+        """Like ``list_documents`` with chunk counts and ingestion times (for ``docs list``), after
+        checking the store's file where the store is a local file that can be damaged."""
+        check = getattr(self.store, "check", None)
+        if check is not None:
+            check()
         return self.store.documents(user=user)
 
     def find(self, name_or_key: str, *, user: str | None = None) -> list[DocumentInfo]:

@@ -38,10 +38,10 @@ def damaged_home(tmp_path):
     return tmp_path / "home", store_path
 
 
-def test_listing_a_damaged_store_raises_a_clear_error(damaged_home):
+def test_checking_a_damaged_store_raises_a_clear_error(damaged_home):
     _, store_path = damaged_home
     with pytest.raises(DataSourceError, match="document store at .* is damaged or unreadable"):
-        EmbeddedStore(store_path, dimensions=4).documents()
+        EmbeddedStore(store_path, dimensions=4).check()
 
 
 def test_docs_list_names_the_damaged_store_without_a_traceback(damaged_home):
