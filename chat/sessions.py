@@ -90,7 +90,9 @@ class SessionGuard:
 
     def is_live(self, token: str) -> bool:
         """True when the JWT names a live session of the user it was issued to."""
-        user, session = self.session_of(token)
+        return self._live(*self.session_of(token))
+
+    def _live(self, user: str | None, session: str | None) -> bool:
         if user is None:
             return True  # unsigned or expired tokens get no further than Chainlit's own check
         return session is not None and self.users.session_user(session) == user
@@ -103,7 +105,8 @@ class SessionGuard:
         path = scope.get("path", "")
         if scope["type"] == "http" and scope.get("method") == "POST" and path.rstrip("/").endswith("/project/file"):
             # Chainlit reads (spools) an upload before it checks who sent it: check both first.
-            if token is None or not self.is_live(token) or self.session_of(token)[0] is None:
+            user, session = self.session_of(token) if token is not None else (None, None)
+            if user is None or not self._live(user, session):  # the token is decoded once
                 await send_json(send, 401, {"detail": "Log in to upload files."})
                 return
             length = dict(scope.get("headers") or []).get(b"content-length", b"")
