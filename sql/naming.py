@@ -65,7 +65,7 @@ def _table_reading(name: str, database_prefix: list[str]) -> TableName:
     return TableName(name, tuple(words), tuple(raw))
 
 
-def _column_prefix(table: TableName, column_words: list[list[str]], database_prefix: list[str]) -> list[str]:
+def _column_prefix(column_words: list[list[str]], database_prefix: list[str]) -> list[str]:
     prefix = shared_prefix(column_words)
     if prefix:
         return prefix
@@ -84,7 +84,7 @@ def read_names(schema) -> SchemaNames:
     for name, table in schema.tables.items():
         reading = _table_reading(name, database_prefix)
         split_columns = {column: split_identifier(column) for column in table.columns}
-        prefix = _column_prefix(reading, list(split_columns.values()), database_prefix)
+        prefix = _column_prefix(list(split_columns.values()), database_prefix)
         tables[name] = TableName(reading.table, reading.words, reading.raw, tuple(prefix))
         for column, parts in split_columns.items():
             raw = strip_prefix(parts, prefix)
