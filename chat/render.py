@@ -13,7 +13,7 @@ import chainlit as cl
 
 from core.answer import Answer, Citation, Explanation, Notice
 from core.chart_theme import themed_spec
-from core.table_format import markdown_table, sortable_frame
+from core.table_format import markdown_literal, markdown_table, sortable_frame
 
 from chat.export import light_json
 from chat.safety import strip_remote_images
@@ -27,7 +27,6 @@ METADATA_KEY = "tradeassist"
 #: The side element that lists a document answer's citations (the panel's title when it opens).
 SOURCES_ELEMENT = "Sources of this answer"
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_. -]+")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 def display_frame(frame):
@@ -66,7 +65,7 @@ def reading_markdown(answer: Answer) -> str | None:
     if sql is None or not sql.reading:
         return None
     # The reading quotes values from the SQL, which a model or a person wrote: shown as plain text.
-    return "**Computed:** " + _MARKDOWN_SPECIAL.sub(r"\\\1", strip_remote_images(sql.reading))
+    return "**Computed:** " + markdown_literal(strip_remote_images(sql.reading))
 
 
 def _notice_markdown(notice: Notice) -> str:

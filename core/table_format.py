@@ -170,6 +170,15 @@ def numeric_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c, fmt in column_formats(frame).items() if fmt.kind in NUMERIC_KINDS]
 
 
+#: What turns prose into Markdown markup (emphasis, code, links, images, HTML, headings).
+_MARKUP_IN_TEXT = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def markdown_literal(text: str) -> str:
+    """Text shown as written in Markdown prose (a reading that quotes values from SQL, say)."""
+    return _MARKUP_IN_TEXT.sub(r"\\\1", text)
+
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from core.answer import Answer, Citation, Explanation, Notice
 from core.chart_theme import themed_spec
 from core.jsonform import answer_to_json, json_value
-from core.table_format import column_formats, format_frame, markdown_table
+from core.table_format import column_formats, format_frame, markdown_literal, markdown_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,7 +25,6 @@ MAX_TEXT_ROWS = 15
 #: A mime bundle: (data, metadata), as IPython's display formatter returns it.
 Bundle = tuple[dict[str, Any], dict[str, Any]]
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _NOTICE_COLOURS = {"info": "#1f6feb", "warning": "#b08800", "clarify": "#8250df"}
 
 
@@ -138,7 +136,7 @@ def answer_markdown(answer: Answer) -> str:
     if answer.error is not None:
         return f"**Error:** {answer.error}"
     reading = _reading(answer)
-    pieces = ["**Computed:** " + _MARKDOWN_SPECIAL.sub(r"\\\1", reading)] if reading else []
+    pieces = ["**Computed:** " + markdown_literal(reading)] if reading else []
     pieces += [f"> **{n.level}:** {n.message}" for n in answer.notices]
     if answer.text:
         pieces.append(answer.text)
