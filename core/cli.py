@@ -53,6 +53,12 @@ def subgroup(parent: typer.Typer, name: str, help: str) -> typer.Typer:
     return group
 
 
+#: Options ``ask`` and ``shell`` share.
+RouteOption = Annotated[Optional[str], typer.Option(help="Force a route: sql, docs or signals.")]
+DbOption = Annotated[Optional[str], typer.Option(help="Trading database (DuckDB path or SQLAlchemy URL).")]
+UserOption = Annotated[str, typer.Option(help="Who is asking (selects their documents).")]
+
+
 def _settings(db: str | None = None):
     from core.settings import load_settings
 
@@ -63,9 +69,9 @@ def _settings(db: str | None = None):
 def ask(
     question: Annotated[str, typer.Argument(help="The question, or '-' to read one per line from stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON form of the answer.")] = False,
-    route: Annotated[Optional[str], typer.Option(help="Force a route: sql, docs or signals.")] = None,
-    db: Annotated[Optional[str], typer.Option(help="Trading database (DuckDB path or SQLAlchemy URL).")] = None,
-    user: Annotated[str, typer.Option(help="Who is asking (selects their documents).")] = "local",
+    route: RouteOption = None,
+    db: DbOption = None,
+    user: UserOption = "local",
     keep_going: Annotated[bool, typer.Option(
         "--continue", "-c", help="A follow-up: continue the last conversation of this terminal user.")] = False,
 ) -> None:
@@ -120,9 +126,9 @@ def ask(
 
 @app.command()
 def shell(
-    route: Annotated[Optional[str], typer.Option(help="Force a route: sql, docs or signals.")] = None,
-    db: Annotated[Optional[str], typer.Option(help="Trading database (DuckDB path or SQLAlchemy URL).")] = None,
-    user: Annotated[str, typer.Option(help="Who is asking (selects their documents).")] = "local",
+    route: RouteOption = None,
+    db: DbOption = None,
+    user: UserOption = "local",
     keep_going: Annotated[bool, typer.Option(
         "--continue", "-c", help="Start from the last conversation of this terminal user.")] = False,
 ) -> None:
