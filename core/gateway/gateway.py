@@ -159,9 +159,7 @@ class Gateway:
                              tokens_in=tokens_in,
                              tokens_out=tokens_out, latency_ms=round(deadline_ms(deadline), 1),
                              cost_usd=round(provider.cost(tokens_in, tokens_out), 8))
-            metadata = getattr(message, "response_metadata", None) or {}
-            finish = metadata.get("finish_reason") or metadata.get("stop_reason")
-            return Completion(text, info, tuple(call.attempts), str(finish) if finish else None)
+            return Completion(text, info, tuple(call.attempts), _finish_reason(message))
 
     # ------------------------------------------------------------------ streams
     def stream(self, messages: Messages, *, task: str = "simple", confidential: bool = False,
@@ -330,8 +328,7 @@ class ModelStream:
         metadata = getattr(chunk, "response_metadata", None) or {}
         if metadata.get("model_name") and self._provider is not None:
             self._served = served_model(self._provider, chunk)
-        finish = metadata.get("finish_reason") or metadata.get("stop_reason")
-        self.finish_reason = str(finish) if finish else self.finish_reason
+        self.finish_reason = _finish_reason(chunk) or self.finish_reason
         piece = _text_of(chunk)
         self.text += piece
         self._pieces += bool(piece)
@@ -413,6 +410,13 @@ def _limits(provider: Provider, task: str, requested: int | None) -> dict[str, i
     if cap is None:
         return {}
     return {"max_tokens": cap, "extra_body": {"max_tokens": cap}} if provider.legacy_max_tokens else {"max_tokens": cap}
+
+
+def _finish_reason(message: Any) -> str | None:
+    """Why the model stopped, as OpenAI-compatible ("finish_reason") or Anthropic ("stop_reason") APIs say it."""
+    metadata = getattr(message, "response_metadata", None) or {}
+    finish = metadata.get("finish_reason") or metadata.get("stop_reason")
+    return str(finish) if finish else None
 
 
 def _as_messages(messages: Messages) -> list:
