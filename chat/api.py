@@ -19,12 +19,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from core.errors import BadInputError, TradeAssistError
-from core.jsonform import answer_from_json, answer_to_json, error_json
+from core.jsonform import answer_from_json, answer_to_json, error_json, json_safe_state
 from core.question import Turn
 
 from chat.api_docs import add_offline_docs
 from chat.bodylimit import AuthFirst
-from chat.export import json_safe_state
 from chat.headers import FILE_POLICY, is_safe_type
 from chat.history import LocalFileStorage
 from chat.safety import UploadLimits, screen_upload

@@ -149,7 +149,7 @@ def settings_secrets(settings) -> list[str]:
 
 def light_json(question: str, answer) -> dict[str, Any]:
     """An answer's JSON form without rows or figure: what history, feedback and export keep."""
-    from core.jsonform import answer_to_json
+    from core.jsonform import answer_to_json, json_safe_state
 
     data = answer_to_json(answer)
     data["question"] = question
@@ -159,18 +159,6 @@ def light_json(question: str, answer) -> dict[str, Any]:
     data["chart"] = None
     data["state"] = json_safe_state(answer.state)
     return data
-
-
-def json_safe_state(state) -> dict[str, Any]:
-    """The route state entries that survive JSON (follow-ups after a resume or over HTTP reuse them)."""
-    kept = {}
-    for key, value in dict(state).items():
-        try:
-            json.dumps(value)
-        except (TypeError, ValueError):
-            continue
-        kept[key] = value
-    return kept
 
 
 @dataclass(frozen=True)

@@ -27,22 +27,11 @@ def conversation_path(home: Path, user: str) -> Path:
     return home / "conversations" / f"cli-{_UNSAFE.sub('_', user)[:80] or 'local'}.json"
 
 
-def _safe_state(state: Any) -> dict[str, Any]:
-    kept = {}
-    for key, value in dict(state or {}).items():
-        try:
-            json.dumps(value)
-        except (TypeError, ValueError):
-            continue  # a live object (a DataFrame, a model) cannot be kept; follow-ups do without it
-        kept[key] = value
-    return kept
-
-
 def _turn_json(question: str, answer: Answer) -> dict[str, Any]:
-    from core.jsonform import answer_to_json
+    from core.jsonform import answer_to_json, json_safe_state
 
     data = answer_to_json(answer)
-    data.update(question=question, rows=[], chart=None, state=_safe_state(answer.state))
+    data.update(question=question, rows=[], chart=None, state=json_safe_state(answer.state))
     return data
 
 

@@ -123,6 +123,18 @@ def dumps(answer: Answer) -> str:
     return json.dumps(answer_to_json(answer), ensure_ascii=False)
 
 
+def json_safe_state(state) -> dict[str, Any]:
+    """The route state entries that survive JSON (follow-ups after a resume or over HTTP reuse them)."""
+    kept = {}
+    for key, value in dict(state or {}).items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue  # a live object (a DataFrame, a model) cannot be kept; follow-ups do without it
+        kept[key] = value
+    return kept
+
+
 class RemoteError(TradeAssistError):
     """An error reported by a remote backend, re-raised locally with its original type name."""
 
