@@ -42,7 +42,7 @@ Examples:
 
 def _open(db: str | None):
     from core.settings import load_settings
-    from sql.database import Database
+    from sql.db.database import Database
 
     settings = load_settings(db_url=db)
     return settings, Database.connect(settings.resolved_db_url(), settings)
@@ -54,9 +54,9 @@ def init_command(
     db: DbOption = None,
 ) -> None:
     """Write the definitions read from the database as YAML, for you to edit."""
-    from sql.catalog import Catalog
-    from sql.definitions import generate_definitions
-    from sql.definitions_yaml import definitions_yaml
+    from sql.catalog.catalog import Catalog
+    from sql.catalog.definitions import generate_definitions
+    from sql.catalog.definitions_yaml import definitions_yaml
 
     if out is not None and out.exists() and not force:
         raise BadInputError(f"{out} exists already: pass --force to overwrite it, or choose another --out.")
@@ -86,7 +86,7 @@ def show_command(
     """Print what the planner knows: tables, columns with words and roles, joins and values."""
     from rich.console import Console
 
-    from sql.catalog import Catalog
+    from sql.catalog.catalog import Catalog
 
     settings, database = _open(db)
     try:

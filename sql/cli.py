@@ -60,7 +60,7 @@ def _sql(route, question_obj, run: bool, as_json: bool, console) -> None:
         for option in plan.options:
             console.print(f"  - {option}")
         raise typer.Exit(2)
-    from sql.executor import Executor
+    from sql.db.executor import Executor
 
     guarded = Executor(database, route.settings).guard(plan.sql)
     pretty = sqlglot.transpile(guarded.sql, read=database.dialect, write=database.dialect, pretty=True)[0]

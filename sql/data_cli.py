@@ -32,7 +32,7 @@ def _database_has_tables(url: str) -> bool:
     """Whether a SQLAlchemy database already holds the demo's ``instruments`` table."""
     import sqlalchemy as sa
 
-    from sql.import_target import sqlalchemy_url
+    from sql.data.target import sqlalchemy_url
 
     engine = sa.create_engine(sqlalchemy_url(url))
     try:
@@ -119,7 +119,7 @@ def _ingest_demo_documents(console, settings) -> None:
 def _build_with_progress(console, build_path: Path, target: str, today, scale: int, seed: int):
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from sql.demo import build_demo, export_database
+    from sql.demo.build import build_demo, export_database
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
@@ -167,7 +167,7 @@ def data_import(
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from core.settings import load_settings
-    from sql.importer import import_file, parse_mapping
+    from sql.data.importer import import_file, parse_mapping
 
     settings = load_settings(db_url=db)
     target = settings.resolved_db_url()

@@ -93,7 +93,7 @@ def evaluate_model(cases: list[dict], settings: Settings) -> ModelEvalReport:
 def _model_case(case: dict, settings: Settings, route, engine):
     """(outcome, reason, sql, model name, ms) for the model writing this case's SQL."""
     from sql.evaluate import execution_match, run_gold
-    from sql.executor import Executor
+    from sql.db.executor import Executor
 
     started = time.perf_counter()
     try:

@@ -176,7 +176,7 @@ def load_cases(path: Path) -> list[dict]:
 
 def run_gold(route, gold_sql: str, settings: Settings):
     """Run one gold statement on the route's database (guarded, not planned)."""
-    from sql.guard import guard_sql
+    from sql.db.guard import guard_sql
 
     database, _planner = route.engine()
     text = gold_sql.replace("{today}", settings.current_date().isoformat())

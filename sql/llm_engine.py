@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from core.gateway import Completion, Gateway
     from core.question import Question
     from core.settings import Settings
-    from sql.catalog import Catalog
-    from sql.database import Database
+    from sql.catalog.catalog import Catalog
+    from sql.db.database import Database
     from sql.teach import Teacher
 
 #: Taught pairs shown to the model as examples, most similar first.
@@ -111,7 +111,7 @@ class VannaSqlEngine:
 
     def _check(self, completion: Completion, catalog: Catalog, named: list[tuple[str, list[tuple]]]):
         """The reply's statement, guarded and probed; UnsafeSqlError or DataSourceError says what to correct."""
-        from sql.guard import guard_sql
+        from sql.db.guard import guard_sql
         from sql.llm_reply import extract_query, uncovered
 
         if completion.truncated:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import sqlglot
 import sqlglot.expressions as exp
 
-from sql.identifiers import split_identifier
+from sql.catalog.identifiers import split_identifier
 from sql.reading_names import fold_date, humanise, is_time_name, strip_cast
 from sql.reading_patterns import join_words
 from sql.reading_words import Words
@@ -106,14 +106,14 @@ def _tables(tree: exp.Expression | None) -> tuple[str, ...]:
 
 
 def _schema_names(catalog):
-    """The catalog's reading of its schema's names (``sql.naming.read_names``), or None without one."""
+    """The catalog's reading of its schema's names (``sql.catalog.naming.read_names``), or None without one."""
     known = getattr(catalog, "names", None)
     if getattr(known, "tables", None) and getattr(known, "columns", None) is not None:
         return known  # read once when the catalog was built
     schema = getattr(catalog, "schema", None)
     if schema is None or not hasattr(schema, "tables"):
         return None
-    from sql.naming import read_names
+    from sql.catalog.naming import read_names
 
     try:
         return read_names(schema)

@@ -13,7 +13,7 @@ import re
 
 import sqlglot.expressions as exp
 
-from sql.identifiers import ABBREVIATIONS, TABLE_MARKERS, split_identifier
+from sql.catalog.identifiers import ABBREVIATIONS, TABLE_MARKERS, split_identifier
 from sql.timewords import _add_months
 
 #: Words shown in upper case (or as written) once an identifier is humanised.

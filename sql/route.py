@@ -62,7 +62,7 @@ class SqlRoute:
 
     # ------------------------------------------------------------------ connections
     def _connect(self):
-        from sql.database import Database
+        from sql.db.database import Database
 
         url = self.settings.resolved_db_url()
         if not self.settings.db_url and not Path(url).exists():
@@ -76,7 +76,7 @@ class SqlRoute:
         """The connected database and its planner, built once per route (thread-safe)."""
         with self._lock:
             if self._planner is None:
-                from sql.catalog import Catalog
+                from sql.catalog.catalog import Catalog
                 from sql.planner import Planner
 
                 database = self._connect()
@@ -143,9 +143,9 @@ class SqlRoute:
         return self.answer_with(question, database, planner, self.teacher())
 
     def _answer_frames(self, question: Question) -> Answer:
-        from sql.catalog import Catalog
-        from sql.database import Database
-        from sql.definitions import generate_definitions
+        from sql.catalog.catalog import Catalog
+        from sql.db.database import Database
+        from sql.catalog.definitions import generate_definitions
         from sql.planner import Planner
 
         database = Database.from_frames(dict(question.frames))
@@ -159,7 +159,7 @@ class SqlRoute:
 
     def answer_with(self, question: Question, database, planner, teacher) -> Answer:
         """Answer over a given database and planner (the notebook path passes its own)."""
-        from sql.executor import Executor
+        from sql.db.executor import Executor
         from sql.planner.describe import describe_intent
         from sql.planner.intent import Intent
         from sql.planner.verify import shape_problems

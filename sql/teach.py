@@ -18,7 +18,7 @@ import sqlglot.expressions as exp
 
 from core.errors import BadInputError
 from core.settings import Settings
-from sql.values import STOPWORDS, phrase_key
+from sql.catalog.values import STOPWORDS, phrase_key
 
 #: How similar (Jaccard of content tokens) a question must be to reuse a taught pair.
 MIN_SIMILARITY = 0.8
@@ -97,14 +97,14 @@ class Teacher:
 
         ``database`` defaults to the settings' trading database.
         """
-        from sql.guard import guard_sql
+        from sql.db.guard import guard_sql
 
         question = question.strip()
         if not question:
             raise BadInputError("The question to teach is empty.")
         own = database is None
         if own:
-            from sql.database import Database
+            from sql.db.database import Database
 
             database = Database.connect(self.settings.resolved_db_url(), self.settings)
         try:

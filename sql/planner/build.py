@@ -11,7 +11,7 @@ import re
 
 import sqlglot.expressions as exp
 
-from sql.catalog import Catalog, JoinStep
+from sql.catalog.catalog import Catalog, JoinStep
 from sql.planner.intent import Filter, GroupKey, Intent, Measure
 
 AGG_NAMES = {"avg": "avg", "sum": "total", "min": "min", "max": "max", "count": "count", "median": "median"}

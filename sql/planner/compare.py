@@ -12,7 +12,7 @@ A number compares with what names it. Read in this order:
 
 from __future__ import annotations
 
-from sql.catalog import Catalog
+from sql.catalog.catalog import Catalog
 from sql.planner.parse import AGGREGATE_WORDS, DISTINCT_WORDS, SINGLE_GRAINS, SUPERLATIVES, Comparison, Mention, Parsed, Token
 from sql.planner.link import group_for, measure_for
 from sql.planner.intent import Filter

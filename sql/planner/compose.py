@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sql.catalog import Catalog
+from sql.catalog.catalog import Catalog
 from sql.planner.build import having_measure
 from sql.planner.compare import amount_column, read_comparison
 from sql.planner.intent import Filter, GroupKey, Intent, Measure
@@ -24,7 +24,7 @@ from sql.planner.link import (
 )
 from sql.planner.parse import LATEST_WORDS, PERCENT_WORDS, RETURN_WORDS, SUPERLATIVES, Mention, Parsed
 from sql.timewords import compared_periods
-from sql.values import ValueRef
+from sql.catalog.values import ValueRef
 
 #: Words that rank by how many there are ("the most orders", "the busiest desk").
 _COUNTING = frozenset({"most", "least", "fewest", "busiest", "quietest", "often", "frequently", "active", "many"})

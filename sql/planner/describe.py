@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sql.catalog import Catalog
+from sql.catalog.catalog import Catalog
 from sql.planner.intent import Filter, Intent, Measure
 
 _AGG_WORDS = {"avg": "average", "sum": "total", "min": "minimum", "max": "maximum", "count": "number",

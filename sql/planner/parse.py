@@ -14,9 +14,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from sql.catalog import Catalog, Concept
+from sql.catalog.catalog import Catalog, Concept
 from sql.timewords import _NUMBER_WORDS, GRAIN_WORDS, Period, combine, find_periods
-from sql.values import STOPWORDS, ValueRef, normalize_word
+from sql.catalog.values import STOPWORDS, ValueRef, normalize_word
 
 AGGREGATE_WORDS = {
     "average": "avg", "avg": "avg", "mean": "avg", "typical": "avg",

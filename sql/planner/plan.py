@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import sqlglot.expressions as exp
 
 from core.errors import UnsafeSqlError
-from sql.catalog import Catalog
+from sql.catalog.catalog import Catalog
 from sql.planner.build import SqlBuilder
 from sql.planner.compare import read_comparison
 from sql.planner.compose import Composer

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import sqlglot.expressions as exp
 
-from sql.catalog import Catalog
+from sql.catalog.catalog import Catalog
 from sql.planner.parse import (
     AGGREGATE_WORDS, DISTINCT_WORDS, FIRST_WORDS, LATEST_WORDS, OFTEN_WORDS, PERCENT_WORDS, RETURN_WORDS,
     SINGLE_GRAINS, SUPERLATIVES, TIME_UNITS, Mention, Parsed, Token,

@@ -8,7 +8,7 @@ import pytest
 
 from core.gateway import Gateway
 from core.question import Question
-from sql.guard import guard_sql
+from sql.db.guard import guard_sql
 from sql.llm_engine import VannaSqlEngine
 from sql.route import SqlRoute
 

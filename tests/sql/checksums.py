@@ -21,8 +21,8 @@ import sqlglot
 import sqlglot.expressions as exp
 from sqlalchemy.engine import make_url
 
-from sql.backends import libpq_params
-from sql.database import open_duckdb_readonly
+from sql.db.backends import libpq_params
+from sql.db.database import open_duckdb_readonly
 
 def database_checksum(url: str | Path) -> str:
     """SHA-256 over the catalog and all rows of the database at ``url`` (path or URL)."""

@@ -16,7 +16,7 @@ import sqlglot
 from typer.testing import CliRunner
 
 from catalog_fixture_dbs import broker_in_postgres, build_all
-from sql.database import Database
+from sql.db.database import Database
 from sql.evaluate import execution_match
 
 QUESTIONS = {case["id"]: case for case in map(json.loads, Path(__file__).with_name("catalog_questions.jsonl")

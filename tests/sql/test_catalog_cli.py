@@ -10,8 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from catalog_fixture_dbs import build_duckdb
-from sql.database import Database
-from sql.definitions import generate_definitions, load_definitions
+from sql.db.database import Database
+from sql.catalog.definitions import generate_definitions, load_definitions
 from sql.evaluate import execution_match
 
 

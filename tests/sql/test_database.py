@@ -19,8 +19,8 @@ from checksums import database_checksum, file_digest, files_under, leftover_obje
 from hostile_sql import hostile_statements
 
 from core.errors import ConfigError, DataSourceError
-from sql.database import Database
-from sql.schema import ForeignKey
+from sql.db.database import Database
+from sql.catalog.schema import ForeignKey
 
 SECRET = "ta-sentinel-4b1e-connection-level"
 PROBE = "ta_hostile_probe"

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import BadInputError, ConfigError
-from sql.database import open_duckdb_readonly
-from sql.demo import build_demo, export_database, table_checksums
+from sql.db.database import open_duckdb_readonly
+from sql.demo.build import build_demo, export_database, table_checksums
 TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 
 CONTRACT = {

@@ -16,8 +16,8 @@ from hostile_sql import hostile_statements
 
 from core.errors import DataSourceError, UnsafeSqlError
 from core.settings import Settings
-from sql.database import Database
-from sql.executor import Executor, QueryResult
+from sql.db.database import Database
+from sql.db.executor import Executor, QueryResult
 
 
 

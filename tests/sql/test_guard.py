@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.errors import UnsafeSqlError
-from sql.guard import GuardedSql, guard_sql
-from sql.schema import ColumnSchema, ForeignKey, Schema, TableSchema, kind_of
+from sql.db.guard import GuardedSql, guard_sql
+from sql.catalog.schema import ColumnSchema, ForeignKey, Schema, TableSchema, kind_of
 
 COLUMNS = {
     "instruments": ["symbol", "name", "asset_class", "sector", "exchange", "currency"],

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from core.errors import BadInputError, DataSourceError, UnknownNameError
-from sql.demo import table_checksums
-from sql.importer import import_file, parse_mapping
+from sql.demo.build import table_checksums
+from sql.data.importer import import_file, parse_mapping
 
 BARS_CSV = """Date,Ticker,Open,High,Low,Close,Volume
 2024-01-02,ACME,10.0,11.0,9.5,10.5,1000

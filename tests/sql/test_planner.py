@@ -99,8 +99,8 @@ CLARIFY = [
 @pytest.fixture(scope="module")
 def planner(demo_duckdb):
     """A planner over the demo database (catalog built once)."""
-    from sql.catalog import Catalog
-    from sql.database import Database
+    from sql.catalog.catalog import Catalog
+    from sql.db.database import Database
     from core.settings import Settings
 
     database = Database.connect(str(demo_duckdb))
@@ -223,8 +223,8 @@ def test_generated_definitions_for_another_database(tmp_path):
     import pandas as pd
 
     from core.settings import Settings
-    from sql.catalog import Catalog
-    from sql.database import Database
+    from sql.catalog.catalog import Catalog
+    from sql.db.database import Database
     from sql.planner import Planner
 
     path = tmp_path / "shop.duckdb"

@@ -53,7 +53,7 @@ def _route(url: str, home: Path):
 
 def _run(route, question: str):
     """Plan, guard and run one question (the route's path without presentation)."""
-    from sql.executor import Executor
+    from sql.db.executor import Executor
 
     database, planner = route.engine()
     plan = planner.plan(question)

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.answer import Chart
-from sql.database import open_duckdb_readonly
+from sql.db.database import open_duckdb_readonly
 from sql.present import (
     choose_chart,
     classify_columns,

@@ -6,9 +6,9 @@ import pytest
 
 from core.errors import UnsafeSqlError
 from core.settings import Settings
-from sql.database import ResultTooLargeError
-from sql.executor import Database, Executor
-from sql.guard import MAX_PAD_WIDTH
+from sql.db.database import ResultTooLargeError
+from sql.db.executor import Database, Executor
+from sql.db.guard import MAX_PAD_WIDTH
 
 #: (statement, the refusal's words); each would build values of megabytes per row.
 REFUSED = [

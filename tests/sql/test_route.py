@@ -101,7 +101,7 @@ def test_notebook_frames_are_answered_with_a_generated_catalog(route):
 
 
 def test_taught_pair_is_reused_and_rebound(demo_duckdb, tmp_path):
-    from sql.database import Database
+    from sql.db.database import Database
     from sql.route import SqlRoute
     from sql.teach import Teacher
 
@@ -137,7 +137,7 @@ def test_running_route_sees_pairs_taught_elsewhere(demo_duckdb, tmp_path):
 
 
 def test_teaching_unsafe_sql_is_refused(demo_duckdb, tmp_path):
-    from sql.database import Database
+    from sql.db.database import Database
     from sql.teach import Teacher
 
     database = Database.connect(str(demo_duckdb))

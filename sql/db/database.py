@@ -14,7 +14,7 @@
 
 It is safe to share one ``Database`` between threads: DuckDB and SQLite hand each thread its own
 connection; PostgreSQL and other servers use a connection pool. The per-database connection code
-lives in ``sql.backends``.
+lives in ``sql.db.backends``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from core.errors import ConfigError, DataSourceError
-from sql.backends import (
+from sql.db.backends import (
     DUCKDB_CONFIG,
     Backend,
     DuckDBBackend,
@@ -41,7 +41,7 @@ from sql.backends import (
     open_duckdb_readonly,
     timeout_message,
 )
-from sql.schema import Schema
+from sql.catalog.schema import Schema
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from core.settings import Settings
@@ -215,7 +215,7 @@ class Database:
 
         A result holding a value over ``max_cell_bytes``, or weighing over ``max_result_bytes``,
         is refused rather than returned. Low level: callers pass SQL that the guard produced
-        (``sql.executor.Executor`` does).
+        (``sql.db.executor.Executor`` does).
         """
         timeout = float(timeout_s) if timeout_s is not None else _DEFAULT_TIMEOUT_S
         cap = int(max_rows) if max_rows is not None else _DEFAULT_MAX_ROWS

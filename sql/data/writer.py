@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlglot import exp
 
 from core.errors import DataSourceError
-from sql.demo_schema import create_table_ddl, metadata
-from sql.demo_schema import table as contract_table
-from sql.import_target import duckdb_path, sqlalchemy_url
+from sql.data.contract import create_table_ddl, metadata
+from sql.data.contract import table as contract_table
+from sql.data.target import duckdb_path, sqlalchemy_url
 
 WriteProgress = Callable[[int, str], None]
 SQLITE_BATCH = 50_000
@@ -47,8 +47,8 @@ def _write_duckdb(work, path: Path, table: str, columns: list[str], keys: list[s
                   with_instruments: bool, progress: WriteProgress) -> tuple[int, int]:
     import duckdb
 
-    from sql.demo import quiet
-    from sql.demo_schema import create_contract_tables
+    from sql.demo.build import quiet
+    from sql.data.contract import create_contract_tables
 
     is_new = not path.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,7 +169,7 @@ def _upsert_statement(backend: str, target, keys: list[str], update: bool):
 def _upsert_rows(conn, backend: str, work, source: str, table: str, keys: list[str], *,
                  update: bool, progress: WriteProgress | None = None) -> None:
     """executemany of an upsert in batches, dates and timestamps as ISO text (SQLite's form)."""
-    from sql.demo import iso_text_select
+    from sql.demo.build import iso_text_select
 
     target = contract_table(table)
     statement = _upsert_statement(backend, target, keys, update)
@@ -197,7 +197,7 @@ def _copy_upsert_postgres(conn, work, table: str, columns: list[str], keys: list
     import sqlalchemy as sa
     from psycopg import sql as pgsql
 
-    from sql.demo import iso_text_select
+    from sql.demo.build import iso_text_select
 
     cursor = conn.connection.driver_connection.cursor()
     staging = f"incoming_{table}"

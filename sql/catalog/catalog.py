@@ -16,9 +16,9 @@ from typing import Any
 import sqlglot
 import sqlglot.expressions as exp
 
-from sql.definitions import Definitions, choose_definitions
-from sql.naming import SchemaNames, read_names
-from sql.values import ValueIndex, ValueRef, build_value_index, phrase_key
+from sql.catalog.definitions import Definitions, choose_definitions
+from sql.catalog.naming import SchemaNames, read_names
+from sql.catalog.values import ValueIndex, ValueRef, build_value_index, phrase_key
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class Catalog:
 
     @classmethod
     def for_database(cls, database, settings=None, definitions: Definitions | None = None) -> Catalog:
-        """The catalog of a connected ``sql.database.Database`` (cached per database object).
+        """The catalog of a connected ``sql.db.database.Database`` (cached per database object).
 
         ``definitions`` replaces the settings' choice (``catalog init`` passes generated ones);
         such a catalog is built fresh and not cached.

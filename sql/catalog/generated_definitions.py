@@ -7,12 +7,12 @@ comment gives its values ("B = buy"); joins come from declared keys or from name
 
 from __future__ import annotations
 
-from sql.column_roles import column_role, infer_joins, table_key
-from sql.comment_hints import comment_phrases, value_hints
-from sql.definition_types import ColumnDef, Definitions, TableDef
-from sql.identifiers import alternative_phrases, expand_words, plural, singular, table_words
-from sql.naming import ColumnName, SchemaNames, TableName, read_names
-from sql.values import STOPWORDS
+from sql.catalog.column_roles import column_role, infer_joins, table_key
+from sql.catalog.comment_hints import comment_phrases, value_hints
+from sql.catalog.definition_types import ColumnDef, Definitions, TableDef
+from sql.catalog.identifiers import alternative_phrases, expand_words, plural, singular, table_words
+from sql.catalog.naming import ColumnName, SchemaNames, TableName, read_names
+from sql.catalog.values import STOPWORDS
 
 #: Verbs people use for the rows of a table with this noun ("what was traded").
 TABLE_VERBS: dict[str, tuple[str, ...]] = {

@@ -1,7 +1,7 @@
 """The business-definition records: tables, columns, metrics and the whole set for one database.
 
-Plain frozen dataclasses, shared by the YAML loader (``sql.definitions``) and the generator for
-undescribed databases (``sql.generated_definitions``).
+Plain frozen dataclasses, shared by the YAML loader (``sql.catalog.definitions``) and the generator for
+undescribed databases (``sql.catalog.generated_definitions``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class ColumnDef:
     name: str
     description: str = ""
     synonyms: tuple[str, ...] = ()
-    #: What the column is for: one of ``sql.column_roles.ROLES`` ("" when unknown).
+    #: What the column is for: one of ``sql.catalog.column_roles.ROLES`` ("" when unknown).
     role: str = ""
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.errors import UnsafeSqlError
-from sql.database import Database, QueryResult
-from sql.guard import GuardedSql, guard_sql
+from sql.db.database import Database, QueryResult
+from sql.db.guard import GuardedSql, guard_sql
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from core.settings import Settings

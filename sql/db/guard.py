@@ -32,7 +32,7 @@ from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
 
 from core.errors import UnsafeSqlError
-from sql.schema import Schema
+from sql.catalog.schema import Schema
 
 MAX_SQL_CHARS = 100_000
 

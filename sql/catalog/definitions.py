@@ -1,6 +1,6 @@
 """Business definitions: what tables and columns mean, their synonyms, metrics and defaults.
 
-Loaded from a YAML file (the demo ships ``sql/demo_definitions.yaml``) or generated from the
+Loaded from a YAML file (the demo ships ``sql/demo/definitions.yaml``) or generated from the
 schema alone for any other database: identifiers read as words (``sbTxAmt`` -> amount), column
 comments and the values they list, roles from names and types, joins from keys and names.
 """
@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
-from sql.definition_types import ColumnDef, Definitions, MetricDef, TableDef
-from sql.generated_definitions import generate_definitions
+from sql.catalog.definition_types import ColumnDef, Definitions, MetricDef, TableDef
+from sql.catalog.generated_definitions import generate_definitions
 
-DEMO_DEFINITIONS = Path(__file__).with_name("demo_definitions.yaml")
+DEMO_DEFINITIONS = Path(__file__).parents[1] / "demo" / "definitions.yaml"
 #: Tables and columns of the demo schema contract; a database having all of them is the demo.
 DEMO_CONTRACT = {
     "instruments": {"symbol", "name", "asset_class", "sector"},

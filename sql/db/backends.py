@@ -1,4 +1,4 @@
-"""The connections behind ``sql.database.Database``: one class per kind of database.
+"""The connections behind ``sql.db.database.Database``: one class per kind of database.
 
 Each backend opens its database so that it cannot write, runs one statement under a time limit,
 and returns at most the rows asked for as a DataFrame:
@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from core.errors import ConfigError, DataSourceError
-from sql.schema import Schema
+from sql.catalog.schema import Schema
 
 DUCKDB_CONFIG = {
     "enable_external_access": False,
@@ -60,7 +60,7 @@ def timeout_message(timeout_s: float) -> str:
 
 
 class Backend:
-    """What each kind of database provides to ``sql.database.Database``."""
+    """What each kind of database provides to ``sql.db.database.Database``."""
 
     def introspect(self) -> Schema:  # pragma: no cover - interface
         """Tables, views, columns and keys of the database."""
@@ -139,7 +139,7 @@ class DuckDBBackend(Backend):
 
     def introspect(self) -> Schema:
         """See ``Backend.introspect``."""
-        from sql.schema import introspect_duckdb
+        from sql.catalog.schema import introspect_duckdb
 
         return introspect_duckdb(self._cursor())
 
@@ -246,7 +246,7 @@ class SQLiteBackend(Backend):
         import sqlalchemy as sa
         from sqlalchemy.pool import NullPool
 
-        from sql.schema import introspect_sqlalchemy
+        from sql.catalog.schema import introspect_sqlalchemy
 
         # Introspection needs PRAGMA table_info, so it uses its own connection without the
         # authorizer (still mode=ro and query_only).
@@ -338,7 +338,7 @@ class PostgresBackend(Backend):
         import sqlalchemy as sa
         from sqlalchemy.pool import NullPool
 
-        from sql.schema import introspect_sqlalchemy
+        from sql.catalog.schema import introspect_sqlalchemy
 
         engine = sa.create_engine("postgresql+psycopg://", creator=self._new_connection, poolclass=NullPool)
         try:
@@ -416,7 +416,7 @@ class SqlAlchemyBackend(Backend):
 
     def introspect(self) -> Schema:
         """See ``Backend.introspect``."""
-        from sql.schema import introspect_sqlalchemy
+        from sql.catalog.schema import introspect_sqlalchemy
 
         return introspect_sqlalchemy(self._engine, SQLGLOT_DIALECTS.get(self._engine.dialect.name, ""))
 

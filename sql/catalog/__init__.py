@@ -1,0 +1,1 @@
+"""What the planner knows of a database: its schema, definitions, value index and naming rules."""

@@ -1,0 +1,1 @@
+"""The trading database's schema contract, and importing user files into it."""
