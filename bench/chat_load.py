@@ -172,7 +172,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from core.settings import Settings
-    from sql.demo import build_demo
+    from sql.demo.build import build_demo
 
     today = dt.date(2026, 11, 20)
     with tempfile.TemporaryDirectory(prefix="tradeassist-chat-bench-") as tmp:

@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sql.demo import build_demo, export_database  # noqa: E402
-from sql.demo_schema import TABLE_ORDER  # noqa: E402
-from sql.importer import import_file  # noqa: E402
+from sql.demo.build import build_demo, export_database  # noqa: E402
+from sql.data.contract import TABLE_ORDER  # noqa: E402
+from sql.data.importer import import_file  # noqa: E402
 
 TODAY = dt.date(2026, 11, 20)
 MARKET = ROOT.parent / "shared" / "data" / "market"

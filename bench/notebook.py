@@ -139,7 +139,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from core.settings import Settings
-    from sql.demo import build_demo
+    from sql.demo.build import build_demo
 
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder) / "home"

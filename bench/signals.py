@@ -25,7 +25,7 @@ SP500 = ROOT.parent / "shared" / "data" / "market"
 
 def build_sp500(path: Path) -> Path:
     """Import the real S&P 500 daily file (and GICS sectors) into a DuckDB file with the product's importer."""
-    from sql.importer import import_file
+    from sql.data.importer import import_file
 
     import_file(SP500 / "sp500_daily_2013_2018.csv.gz", table="daily_bars", db_url=str(path),
                 mapping={"Name": "symbol"}, instruments_file=SP500 / "sp500_constituents_2018.csv")
@@ -36,7 +36,7 @@ def build_demo_db(path: Path) -> Path:
     """The synthetic demo database, when the real history is absent."""
     import datetime as dt
 
-    from sql.demo import build_demo
+    from sql.demo.build import build_demo
 
     build_demo(path, today=dt.date(2026, 11, 20))
     return path

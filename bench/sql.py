@@ -46,11 +46,11 @@ def bench_database(path: Path, questions: list[str], repeat: int) -> dict[str, l
 
     from core.question import Question
     from core.settings import Settings
-    from sql.database import open_duckdb_readonly
-    from sql.executor import Executor
+    from sql.db.database import open_duckdb_readonly
+    from sql.db.executor import Executor
     from sql.route import SqlRoute
 
-    from sql.catalog import Catalog
+    from sql.catalog.catalog import Catalog
     from sql.route import _fetcher
 
     settings = Settings(home=Path(tempfile.mkdtemp()), today=TODAY, db_url=str(path))
@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     args = parser.parse_args()
     os.environ.setdefault("DO_NOT_TRACK", "true")
-    from sql.demo import build_demo
+    from sql.demo.build import build_demo
 
     questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "

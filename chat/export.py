@@ -31,7 +31,7 @@ def run_sql(statement: str) -> pd.DataFrame:
     """Run one SELECT through tradeassist's guard on a read-only connection; returns a DataFrame."""
     try:
         from core.settings import Settings
-        from sql.executor import Database, Executor
+        from sql.db.executor import Database, Executor
     except ImportError:  # tradeassist is not installed in this kernel: plain read-only access
         return _run_plain(statement)
     database = Database.connect(DB_URL)

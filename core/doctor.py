@@ -120,7 +120,7 @@ def _database_check(settings: Settings) -> Check:
         return Check("data", "trading database", False, f"{url} does not exist: run `tradeassist demo`")
     started = time.perf_counter()
     try:
-        from sql.database import Database
+        from sql.db.database import Database
 
         with Database.connect(url, settings) as database:
             tables = len(database.schema().tables)

@@ -254,7 +254,7 @@ class NotebookSession:
 
     def _sql_executor(self) -> Any:
         if self._executor is None:
-            from sql.executor import Database, Executor
+            from sql.db.executor import Database, Executor
 
             self._executor = Executor(Database.connect(self.settings.resolved_db_url(), self.settings), self.settings)
         return self._executor

@@ -53,7 +53,7 @@ class BarReader:
         if self._conn is None:
             import duckdb
 
-            from sql.database import open_duckdb_readonly
+            from sql.db.database import open_duckdb_readonly
 
             try:
                 self._conn = open_duckdb_readonly(_duckdb_file(self.db_url))
