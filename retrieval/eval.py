@@ -6,6 +6,8 @@ answer text. Figure in answer: for a question whose gold ``answer`` holds a figu
 (its first one, dates and years aside) appears in the answer text, thousands separators and
 units allowed. Each question is also counted right (cited the evidence and, where checked,
 holds the expected text and figure), clarified (the answer says it found nothing) or wrong.
+A question whose answer is in none of the documents (``"kind": "absent"``, no sources) is right
+when the answer says so and wrong when it presents anything as found.
 """
 
 from __future__ import annotations
@@ -35,12 +37,16 @@ class DocsCase:
     answer_contains: tuple[str, ...] = ()
     #: The gold answer in words (filings sets); its first figure is checked in the answer.
     answer: str = ""
+    #: The answer is in none of the documents: the right answer says "not found".
+    absent: bool = False
 
     @property
     def gold_figure(self) -> float | None:
         """The first figure of the gold answer (dates and years aside), or None."""
         from retrieval.figures import figures_in
 
+        if self.absent:
+            return None
         values = figures_in(self.answer) if self.answer else []
         return values[0] if values else None
 
@@ -62,6 +68,8 @@ class DocsResult:
     @property
     def outcome(self) -> str:
         """right, clarified (said it found nothing) or wrong."""
+        if self.case.absent:
+            return "right" if self.not_found else "wrong"
         if self.not_found:
             return "clarified"
         return "right" if self.hit and self.answer_match and self.figure is not False else "wrong"
@@ -74,14 +82,21 @@ class DocsReport:
     results: list[DocsResult] = field(default_factory=list)
 
     @property
+    def _answerable(self) -> list[DocsResult]:
+        """Results of questions whose answer is in the documents (hit@5 means nothing for the rest)."""
+        return [r for r in self.results if not r.case.absent]
+
+    @property
     def hit_rate(self) -> float:
-        """Share of questions with an expected source among the first five citations."""
-        return sum(r.hit for r in self.results) / len(self.results) if self.results else 0.0
+        """Share of answerable questions with an expected source among the first five citations."""
+        results = self._answerable
+        return sum(r.hit for r in results) / len(results) if results else 0.0
 
     @property
     def answer_rate(self) -> float:
-        """Share of questions whose answer text contains every expected string."""
-        return sum(r.answer_match for r in self.results) / len(self.results) if self.results else 0.0
+        """Share of answerable questions whose answer text contains every expected string."""
+        results = self._answerable
+        return sum(r.answer_match for r in results) / len(results) if results else 0.0
 
     @property
     def figure_questions(self) -> int:
@@ -130,6 +145,7 @@ def load_cases(path: Path) -> list[DocsCase]:
                     pages=tuple(int(p) for p in row.get("pages") or ()),
                     answer_contains=tuple(str(s) for s in row.get("answer_contains") or ()),
                     answer=str(row.get("answer") or ""),
+                    absent=row.get("kind") == "absent" or not row["sources"],
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -158,6 +174,8 @@ def score(case: DocsCase, answer: Answer) -> DocsResult:
     gold = case.gold_figure
     figure = None if gold is None else figure_matches(gold, text)
     not_found = not answer.citations and NOT_FOUND_MARK in text
+    if case.absent:
+        hit = match = not_found
     return DocsResult(case, hit, match, labels, figure=figure, not_found=not_found)
 
 

@@ -149,3 +149,16 @@ def test_eval_docs_reports_per_question(cli, tmp_path):
     assert as_ann["hit_at_5"] == 1.0 and as_ann["answer_match"] == 1.0
     table = CliRunner().invoke(cli, ["eval", "docs", str(questions)])
     assert "hit@5 50%" in table.output and "d1" in table.output and "right" in table.output
+
+
+def test_absent_questions_are_right_only_when_the_answer_says_not_found():
+    """A question whose answer is in no document: "not found" is right, any found answer is wrong."""
+    from retrieval.eval import NOT_FOUND_MARK, DocsCase, DocsReport, score
+
+    case = DocsCase(id="a", question="Coca-Cola's 2022 revenue?", sources=(), answer="not in the documents", absent=True)
+    said_not_found = score(case, _answer(f"{NOT_FOUND_MARK}: nothing names Coca-Cola."))
+    quoted = score(case, _answer("Revenue was $43.0 billion.", ("PEPSICO_2022_10K.pdf", 3)))
+    assert said_not_found.outcome == "right" and quoted.outcome == "wrong"
+    report = DocsReport([said_not_found, quoted])
+    assert report.outcomes() == {"right": 1, "clarified": 0, "wrong": 1}
+    assert report.hit_rate == 0.0 and report.figure_questions == 0
