@@ -17,7 +17,7 @@ from sqlglot import exp
 from core.errors import DataSourceError
 from sql.data.contract import create_table_ddl, metadata
 from sql.data.contract import table as contract_table
-from sql.data.target import duckdb_path, sqlalchemy_url
+from sql.db.urls import duckdb_file, parse_url, sqlalchemy_url
 
 WriteProgress = Callable[[int, str], None]
 SQLITE_BATCH = 50_000
@@ -26,7 +26,7 @@ SQLITE_BATCH = 50_000
 def write_clean(work, db_url: str, table: str, columns: list[str], keys: list[str],
                 with_instruments: bool, progress: WriteProgress) -> tuple[int, int]:
     """Upsert ``clean`` into ``table`` at ``db_url``; returns (new rows, instruments added)."""
-    path = duckdb_path(db_url)
+    path = duckdb_file(db_url)
     if path is not None:
         return _write_duckdb(work, path, table, columns, keys, with_instruments, progress)
     return _write_sqlalchemy(work, db_url, table, columns, keys, with_instruments, progress)
@@ -122,7 +122,7 @@ def _write_sqlalchemy(work, db_url: str, table: str, columns: list[str], keys: l
                       with_instruments: bool, progress: WriteProgress) -> tuple[int, int]:
     import sqlalchemy as sa
 
-    url = sa.engine.make_url(sqlalchemy_url(db_url))
+    url = parse_url(sqlalchemy_url(db_url))
     backend = url.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise DataSourceError(f"Import supports DuckDB, SQLite and PostgreSQL targets, not {backend}")

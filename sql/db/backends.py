@@ -29,6 +29,7 @@ import pandas as pd
 
 from core.errors import ConfigError, DataSourceError
 from sql.catalog.schema import Schema
+from sql.db.urls import hide_password
 
 DUCKDB_CONFIG = {
     "enable_external_access": False,
@@ -524,19 +525,6 @@ def libpq_params(url: Any) -> dict[str, Any]:
     for key, value in url.query.items():
         params[key] = value if isinstance(value, str) else value[-1]
     return params
-
-
-def hide_password(text: str) -> str:
-    """``text`` with any password in a URL replaced by ***."""
-    if "://" not in text or "@" not in text:
-        return text
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(text).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is shown without its credentials part
-        scheme, rest = text.split("://", 1)
-        return f"{scheme}://***@{rest.rsplit('@', 1)[-1]}"
 
 
 def first_line(exc: BaseException) -> str:

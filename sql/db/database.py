@@ -37,10 +37,10 @@ from sql.db.backends import (
     SqlAlchemyBackend,
     SQLiteBackend,
     first_line,
-    hide_password,
     open_duckdb_readonly,
     timeout_message,
 )
+from sql.db.urls import existing_database_file, hide_password, is_url, parse_url
 from sql.catalog.schema import Schema
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -110,9 +110,9 @@ class Database:
         text = str(url_or_path).strip()
         if not text:
             raise ConfigError("No database given: pass a DuckDB file path or a database URL.")
-        if "://" not in text:
+        if not is_url(text):
             return cls._connect_file(Path(text).expanduser(), text)
-        url = _parse_url(text)
+        url = parse_url(text)
         driver = url.get_backend_name()
         if driver == "duckdb":
             return cls._connect_duckdb_url(url, text)
@@ -133,8 +133,8 @@ class Database:
     def _connect_file(cls, path: Path, text: str) -> Database:
         if not path.exists():
             raise DataSourceError(
-                f"No database file at {path}: check the path, or build the demo database with "
-                "`tradeassist demo`."
+                f"No database file at {path}: the path does not exist. Check it, or build the demo "
+                "database with `tradeassist demo`."
             )
         if not path.is_file():
             raise DataSourceError(f"{path} is a folder, not a database file.")
@@ -148,37 +148,12 @@ class Database:
 
     @classmethod
     def _connect_duckdb_url(cls, url: Any, text: str) -> Database:
-        path = _database_file(url, text, "DuckDB", "duckdb:///path/to/file.duckdb")
+        path = existing_database_file(url, text, "DuckDB", "duckdb:///path/to/file.duckdb")
         return cls(DuckDBBackend.open_file(path), text, "duckdb")
 
     @classmethod
     def _connect_sqlite_url(cls, url: Any, text: str) -> Database:
-        path = _database_file(url, text, "SQLite", "sqlite:///path/to/file.sqlite")
-        return cls(SQLiteBackend(path), text, "sqlite")
-        raise DataSourceError(f"{path} is neither a DuckDB nor a SQLite database file.")
-
-    @classmethod
-    def _connect_duckdb_url(cls, url: Any, text: str) -> Database:
-        if not url.database or url.database == ":memory:":
-            raise ConfigError(
-                f"{text!r} names an empty in-memory DuckDB database; give a file path "
-                "(duckdb:///path/to/file.duckdb)."
-            )
-        path = Path(url.database).expanduser()
-        if not path.is_file():
-            raise DataSourceError(f"No DuckDB database file at {path}.")
-        return cls(DuckDBBackend.open_file(path), text, "duckdb")
-
-    @classmethod
-    def _connect_sqlite_url(cls, url: Any, text: str) -> Database:
-        if not url.database or url.database == ":memory:":
-            raise ConfigError(
-                f"{text!r} names an empty in-memory SQLite database; give a file path "
-                "(sqlite:///path/to/file.sqlite)."
-            )
-        path = Path(url.database).expanduser()
-        if not path.is_file():
-            raise DataSourceError(f"No SQLite database file at {path}.")
+        path = existing_database_file(url, text, "SQLite", "sqlite:///path/to/file.sqlite")
         return cls(SQLiteBackend(path), text, "sqlite")
 
     # ------------------------------------------------------------------ use
@@ -278,22 +253,6 @@ def check_result_weight(frame: pd.DataFrame, max_cell_bytes: int, max_result_byt
             "(TRADEASSIST_SQL_MAX_RESULT_MB): select fewer columns or rows")
 
 
-def _parse_url(text: str) -> Any:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        url = make_url(text)
-    except (ArgumentError, ValueError) as exc:
-        raise ConfigError(
-            f"Malformed database URL {hide_password(text)!r}: expected a DuckDB file path or a URL "
-            "like sqlite:///data.sqlite or postgresql://user@host:5432/dbname."
-        ) from exc
-    if not url.drivername:
-        raise ConfigError(f"Malformed database URL {hide_password(text)!r}: it names no database kind.")
-    return url
-
-
 def _decimals_to_float(frame: pd.DataFrame) -> pd.DataFrame:
     """NUMERIC/DECIMAL values arrive as ``decimal.Decimal``; tables and charts want floats."""
     for position, dtype in enumerate(frame.dtypes):
@@ -305,12 +264,3 @@ def _decimals_to_float(frame: pd.DataFrame) -> pd.DataFrame:
             frame.isetitem(position, pd.to_numeric(column, errors="coerce").astype("float64"))
     return frame
 
-
-def _database_file(url: Any, text: str, kind: str, example: str) -> Path:
-    """The existing database file a file-based URL names; never creates one."""
-    if not url.database or url.database == ":memory:":
-        raise ConfigError(f"{text!r} names an empty in-memory {kind} database; give a file path ({example}).")
-    path = Path(url.database).expanduser()
-    if not path.is_file():
-        raise DataSourceError(f"No {kind} database file at {path}.")
-    return path

@@ -22,9 +22,16 @@ __all__ = ["Database", "Executor", "QueryResult"]
 class Executor:
     """Runs guarded statements on one database with the limits from settings."""
 
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(self, database: Database, settings: Settings, *, row_cap: int | None = None) -> None:
+        """``row_cap`` replaces the configured default LIMIT and row cap (engines reading whole tables)."""
         self.database = database
         self.settings = settings
+        self.row_cap = row_cap
+
+    @property
+    def max_rows(self) -> int:
+        """The most rows one statement may return."""
+        return self.row_cap if self.row_cap is not None else self.settings.sql_max_rows
 
     def guard(self, sql: str) -> GuardedSql:
         """Check ``sql`` against this database's schema and dialect with the configured limits."""
@@ -32,15 +39,15 @@ class Executor:
             sql,
             self.database.schema(),
             self.database.dialect,
-            default_limit=self.settings.sql_default_limit,
-            max_rows=self.settings.sql_max_rows,
+            default_limit=self.row_cap if self.row_cap is not None else self.settings.sql_default_limit,
+            max_rows=self.max_rows,
         )
 
     def run(self, guarded: GuardedSql) -> QueryResult:
         """Run a guarded statement: at most ``limit`` rows (never more than the row cap), timed."""
         if not isinstance(guarded, GuardedSql):
             raise UnsafeSqlError("only SQL checked by the guard may run; pass the result of guard_sql")
-        cap = max(1, min(guarded.limit, self.settings.sql_max_rows))
+        cap = max(1, min(guarded.limit, self.max_rows))
         return self.database.query(
             guarded.run_sql,
             timeout_s=self.settings.sql_timeout_s,

@@ -176,17 +176,15 @@ def _present_tables(conn) -> list[str]:
 
 def export_database(src_duckdb_path: str | Path, url: str, *, schema: str | None = None) -> None:
     """Copy every contract table of a DuckDB file into SQLite or PostgreSQL, replacing them there."""
-    import sqlalchemy as sa
-
     from sql.db.database import open_duckdb_readonly
+    from sql.db.urls import hide_password, is_url, parse_url
 
     src = Path(src_duckdb_path).expanduser()
     if not src.is_file():
         raise BadInputError(f"No DuckDB database at {src}")
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise ConfigError(f"Not a database URL: {url!r}") from exc
+    if not is_url(url):
+        raise ConfigError(f"Not a database URL: {hide_password(url)!r}; export takes a sqlite:// or postgresql:// URL")
+    parsed = parse_url(url)
     backend = parsed.get_backend_name()
     with open_duckdb_readonly(str(src)) as conn:
         names = _present_tables(conn)
