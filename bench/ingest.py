@@ -131,7 +131,7 @@ def run_pipeline(files: list[Path], home: Path, workers: int | None):
     from rich.console import Console
 
     from core.settings import Settings
-    from ingest.cli import ProgressBar
+    from cli.ingest_view import ProgressBar
     from ingest.pipeline import ingest_paths
 
     settings = Settings(home=home)

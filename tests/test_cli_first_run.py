@@ -8,8 +8,8 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from core.cli import app
-from core.cli_examples import command_paths
+from cli.app import app
+from cli.examples import command_paths
 
 runner = CliRunner()
 

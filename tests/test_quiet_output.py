@@ -24,8 +24,8 @@ def _stderr(code: str) -> str:
 @pytest.mark.slow
 def test_the_cli_edge_silences_the_model_loading_bars():
     # Left alone, transformers prints "Loading weights: 100%|###|" on stderr for this load; the
-    # product's front-end edge (core.cli, imported by the `tradeassist` command) stops it.
-    assert "Loading weights" not in _stderr("import core.cli; " + LOAD_MODEL)
+    # product's front-end edge (cli.app, imported by the `tradeassist` command) stops it.
+    assert "Loading weights" not in _stderr("import cli.app; " + LOAD_MODEL)
 
 
 def test_quiet_defaults_never_override_a_person_s_own_setting():

@@ -62,7 +62,7 @@ def test_first_user_and_auth_secret_are_created_once(settings):
 
 
 def test_users_cli(settings, monkeypatch):
-    from core.cli import app
+    from cli.app import app
 
     monkeypatch.setenv("TRADEASSIST_HOME", str(settings.home))
     runner = CliRunner()

@@ -7,7 +7,7 @@ import json
 from llm_server import LlmServer, Reply, closed_port_url
 from typer.testing import CliRunner
 
-from core.cli import app
+from cli.app import app
 
 
 def test_doctor_reports_reachable_and_unreachable_providers(monkeypatch, demo_duckdb):

@@ -7,7 +7,7 @@ import json
 from llm_server import LlmServer, Reply, Status, closed_port_url
 from typer.testing import CliRunner
 
-from core.cli import app
+from cli.app import app
 from core.gateway import Gateway
 
 

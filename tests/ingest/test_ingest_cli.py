@@ -18,7 +18,7 @@ WORDS = ["copper", "nickel", "zinc", "cobalt", "lithium", "silver", "gold", "pla
 
 
 def test_cli_exit_code_counts_failures(tmp_path, warm_parser):
-    from core.cli import app
+    from cli.app import app
 
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -54,7 +54,7 @@ def test_kill_9_mid_run_then_rerun_leaves_no_duplicates_and_nothing_missing(tmp_
     # One torch thread: the test machine is shared, and spinning threads only slow embedding there.
     env = dict(os.environ, TRADEASSIST_HOME=str(home), DO_NOT_TRACK="true", HF_HUB_OFFLINE="1",
                OMP_NUM_THREADS="1")
-    command = [sys.executable, "-m", "core.cli", "ingest", str(folder), "--workers", "1"]
+    command = [sys.executable, "-m", "cli.app", "ingest", str(folder), "--workers", "1"]
     settings = Settings(home=home)
 
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -52,7 +52,7 @@ def test_install_and_uninstall_the_kernelspec(tmp_path, monkeypatch):
 def test_cli_installs_under_a_prefix(tmp_path):
     from typer.testing import CliRunner
 
-    from core.cli import app
+    from cli.app import app
 
     result = CliRunner().invoke(app, ["jupyter", "install", "--prefix", str(tmp_path)])
     assert result.exit_code == 0, result.output

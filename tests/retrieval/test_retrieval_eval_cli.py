@@ -91,7 +91,7 @@ def test_load_cases_names_the_bad_line(tmp_path):
 def cli(monkeypatch, tmp_path, embedder):
     """A typer app with this package's commands, over a home holding two documents."""
     from core.settings import Settings
-    from retrieval.cli import register
+    from cli.docs import register
     from retrieval.index import DocumentIndex
 
     home = tmp_path / "cli-home"

@@ -46,7 +46,7 @@ def _gold(url: str, gold_sql: str) -> pd.DataFrame:
 
 
 def _ask(url: str, question: str, *options: str) -> dict:
-    from core.cli import app
+    from cli.app import app
 
     result = CliRunner().invoke(app, ["ask", question, "--json", "--db", url, *options])
     assert result.exit_code == 0, result.output

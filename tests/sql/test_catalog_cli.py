@@ -23,7 +23,7 @@ def broker(tmp_path_factory) -> str:
 
 @pytest.fixture
 def app():
-    from core.cli import app
+    from cli.app import app
 
     return app
 

@@ -278,7 +278,7 @@ def test_sp500_file_imports_in_one_call(shared_data, tmp_path):
 
 
 def test_cli_import_and_demo(tmp_path, bars_csv, monkeypatch):
-    from core.cli import app
+    from cli.app import app
 
     runner = CliRunner()
     db = tmp_path / "cli.duckdb"

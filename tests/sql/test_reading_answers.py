@@ -62,7 +62,7 @@ def cli_env(demo_duckdb, monkeypatch, tmp_path):
     monkeypatch.setenv("TRADEASSIST_DB_URL", str(demo_duckdb))
     monkeypatch.setenv("TRADEASSIST_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TRADEASSIST_OFFLINE_ONLY", "true")
-    from core.cli import app
+    from cli.app import app
 
     return app
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 def cli_env(demo_duckdb, monkeypatch, tmp_path):
     monkeypatch.setenv("TRADEASSIST_DB_URL", str(demo_duckdb))
     monkeypatch.setenv("TRADEASSIST_HOME", str(tmp_path / "home"))
-    from core.cli import app
+    from cli.app import app
 
     return app
 

@@ -1,4 +1,4 @@
-"""Command-line commands of the sql package for building and importing data (registered by core.cli).
+"""``tradeassist demo`` and ``tradeassist data import``: build the demo database, load your own data.
 
 ``tradeassist demo`` builds the demo trading database; ``tradeassist data import`` loads a CSV or
 Parquet file into the trading database.
@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli.groups import subgroup
 from core.errors import BadInputError
 
 #: Progress steps of a demo build: two simulation stages, then one per table written.
@@ -32,7 +33,7 @@ def _database_has_tables(url: str) -> bool:
     """Whether a SQLAlchemy database already holds the demo's ``instruments`` table."""
     import sqlalchemy as sa
 
-    from sql.data.target import sqlalchemy_url
+    from sql.db.urls import sqlalchemy_url
 
     engine = sa.create_engine(sqlalchemy_url(url))
     try:
@@ -188,9 +189,7 @@ def data_import(
 
 
 def register(app: typer.Typer) -> None:
-    """Add this package's commands to the tradeassist CLI."""
-    from core.cli import subgroup
-
+    """Add ``demo`` and the ``data`` group to the tradeassist CLI."""
     app.command("demo")(demo)
     group = subgroup(app, "data", "Import your own trading data (CSV, Parquet).")
     group.command("import")(data_import)

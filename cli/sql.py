@@ -1,4 +1,4 @@
-"""Command-line commands of the sql package: ``sql``, ``teach`` and ``eval sql`` (registered by core.cli)."""
+"""``tradeassist sql``, ``teach`` and ``eval sql``: the SQL planner from the terminal."""
 
 from __future__ import annotations
 
@@ -9,20 +9,15 @@ from typing import Annotated, Optional
 
 import typer
 
-DbOption = Annotated[Optional[str], typer.Option("--db", help="Trading database (DuckDB path or SQLAlchemy URL).")]
-
-
-def _settings(db: str | None):
-    from core.settings import load_settings
-
-    return load_settings(db_url=db)
+from cli.groups import subgroup
+from cli.options import DbOption, JsonOption, settings_for
 
 
 def sql_command(
     question: Annotated[str, typer.Argument(help="The question in plain English.")],
     run: Annotated[bool, typer.Option("--run", help="Also run the SQL and show the table.")] = False,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON form of the answer.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Show the SQL the offline planner writes for a question (``--run`` also runs it)."""
     from rich.console import Console
@@ -31,7 +26,7 @@ def sql_command(
     from sql.route import SqlRoute
 
     console = Console()
-    route = SqlRoute(_settings(db))
+    route = SqlRoute(settings_for(db))
     try:
         _sql(route, Question(question), run, as_json, console)
     finally:
@@ -78,7 +73,7 @@ def teach_command(
 
     from sql.teach import Teacher
 
-    settings = _settings(db)
+    settings = settings_for(db)
     pair = Teacher(settings).teach(question, sql)
     Console().print(f"Taught: [bold]{pair.question}[/] -> {pair.sql}\n[dim]stored in {settings.home / 'taught_sql.jsonl'}[/]")
 
@@ -97,7 +92,7 @@ def eval_sql_command(
     from sql.evaluate import evaluate, load_cases
 
     console = Console()
-    settings = _settings(db)
+    settings = settings_for(db)
     if model:
         from sql.eval_model import run_model_eval
 
@@ -120,9 +115,7 @@ def eval_sql_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add this package's commands to the tradeassist CLI."""
-    from core.cli import subgroup
-
+    """Add ``sql``, ``teach`` and ``eval sql`` to the tradeassist CLI."""
     app.command("sql")(sql_command)
     app.command("teach")(teach_command)
     subgroup(app, "eval", "Score the product on question sets.").command("sql")(eval_sql_command)

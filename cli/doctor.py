@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.options import settings_for
+
 if TYPE_CHECKING:
     from core.gateway.providers import Provider
     from core.settings import Settings
@@ -147,38 +149,37 @@ def _documents_check(settings: Settings) -> Check:
     return Check("documents", settings.vector_store, True, f"{count} documents visible to {settings.user}", latency)
 
 
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+) -> None:
+    """Show which models, database and document store are configured and reachable."""
+    import json
+    import sys
+
+    checks = run_checks(settings_for())
+    if as_json:
+        sys.stdout.write(json.dumps([asdict(check) for check in checks]) + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="tradeassist doctor")
+        for column in ("kind", "name", "status", "latency", "detail"):
+            table.add_column(column, overflow="fold")  # never cut a path or URL short
+        for check in checks:
+            latency = f"{check.latency_ms:.0f} ms" if check.latency_ms is not None else ""
+            table.add_row(check.kind, check.name, "[green]ok[/]" if check.ok else "[red]FAIL[/]", latency,
+                          check.detail)
+        console = Console()
+        console.print(table)
+        # Paths in full on lines of their own, so they can be copied whatever the terminal's width.
+        for check in checks:
+            if check.kind == "data":
+                console.print(f"{check.name}: {check.detail}", soft_wrap=True, markup=False, highlight=False)
+    if any(not check.ok and check.kind == "model" for check in checks):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add the doctor command to the tradeassist CLI."""
-
-    @app.command()
-    def doctor(
-        as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
-    ) -> None:
-        """Show which models, database and document store are configured and reachable."""
-        import json
-        import sys
-
-        from core.settings import load_settings
-
-        checks = run_checks(load_settings())
-        if as_json:
-            sys.stdout.write(json.dumps([asdict(check) for check in checks]) + "\n")
-        else:
-            from rich.console import Console
-            from rich.table import Table
-
-            table = Table(title="tradeassist doctor")
-            for column in ("kind", "name", "status", "latency", "detail"):
-                table.add_column(column, overflow="fold")  # never cut a path or URL short
-            for check in checks:
-                latency = f"{check.latency_ms:.0f} ms" if check.latency_ms is not None else ""
-                table.add_row(check.kind, check.name, "[green]ok[/]" if check.ok else "[red]FAIL[/]", latency,
-                              check.detail)
-            console = Console()
-            console.print(table)
-            # Paths in full on lines of their own, so they can be copied whatever the terminal's width.
-            for check in checks:
-                if check.kind == "data":
-                    console.print(f"{check.name}: {check.detail}", soft_wrap=True, markup=False, highlight=False)
-        if any(not check.ok and check.kind == "model" for check in checks):
-            raise typer.Exit(1)
+    app.command("doctor")(doctor)

@@ -1,10 +1,8 @@
-"""Command-line commands of the ingest package (registered by core.cli)."""
+"""How ``tradeassist ingest`` shows a run: progress bars while it works, a summary table at the end."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
-
-import typer
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -15,38 +13,6 @@ if TYPE_CHECKING:
 MAX_EXIT_CODE = 100
 #: Above this many files the summary lists only failures and totals.
 DETAIL_LIMIT = 40
-
-
-def register(app: typer.Typer) -> None:
-    """Add this package's commands to the tradeassist CLI."""
-    app.command(name="ingest")(ingest)
-
-
-def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders (searched recursively).")],
-    collection: Annotated[Optional[str], typer.Option(help="Collection to store into (default: shared).")] = None,
-    user: Annotated[str, typer.Option(help="Owner of the documents.")] = "local",
-    workers: Annotated[Optional[int], typer.Option(min=1, help="Parser processes (default: all cores).")] = None,
-    details: Annotated[bool, typer.Option("--details", help="List every file in the summary.")] = False,
-) -> None:
-    """Ingest documents (PDF, DOCX, PPTX, XLSX, HTML, TXT, Markdown, e-mail, images) for questions.
-
-    The exit code is the number of files that failed (capped at 100).
-    """
-    from rich.console import Console
-
-    from core.settings import load_settings
-    from ingest.offline import set_offline_environment
-    from ingest.pipeline import ingest_paths
-
-    set_offline_environment()
-    console = Console(stderr=True)
-    settings = load_settings()
-    with ProgressBar(console) as on_progress:
-        report = ingest_paths(paths, settings, user=user, collection=collection,
-                              progress=on_progress, workers=workers)
-    print_summary(report, Console(), details=details)
-    raise typer.Exit(min(report.failures, MAX_EXIT_CODE))
 
 
 class ProgressBar:

@@ -3,7 +3,7 @@
 ``init`` writes the definitions read from a database nobody described (names, comments, keys,
 values) as the YAML file ``TRADEASSIST_DEFINITIONS`` loads, for a person to edit; ``show``
 prints the tables, columns, words, roles, joins and indexed values the planner links
-questions to. Registered by ``core.cli``.
+questions to.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli.groups import subgroup
+from cli.options import DbOption, settings_for
 from core.errors import BadInputError
 
-DbOption = Annotated[Optional[str], typer.Option("--db", help="Trading database (DuckDB path or SQLAlchemy URL).")]
 _SHOWN = 6  # synonyms and example values per cell of ``catalog show``
 
 INIT_HELP = """Write the definitions read from the database as YAML, for you to edit.
@@ -41,10 +42,9 @@ Examples:
 
 
 def _open(db: str | None):
-    from core.settings import load_settings
     from sql.db.database import Database
 
-    settings = load_settings(db_url=db)
+    settings = settings_for(db)
     return settings, Database.connect(settings.resolved_db_url(), settings)
 
 
@@ -150,8 +150,6 @@ def _joins_view(catalog, names: list[str]):
 
 def register(app: typer.Typer) -> None:
     """Add ``catalog init`` and ``catalog show`` to the tradeassist CLI."""
-    from core.cli import subgroup
-
     group = subgroup(app, "catalog", "What the SQL planner knows about a database; write definitions to edit.")
     group.command("init", help=INIT_HELP)(init_command)
     group.command("show", help=SHOW_HELP)(show_command)

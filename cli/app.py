@@ -1,0 +1,61 @@
+"""The ``tradeassist`` command line: the root app, every area's commands, and the entry point.
+
+Each area (``cli.ask``, ``cli.sql`` ...) adds its commands with ``register(app)``, in help order.
+The areas import typer and rich only; engines load inside the commands that use them, so
+``tradeassist --help`` and a first question start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+from cli import ask, catalog, chat, data, docs, doctor, notebook, signals, sql
+from cli.console import err_console
+from cli.examples import attach_examples
+from core.errors import TradeAssistError
+from core.quiet import quiet_libraries
+
+# Before any command imports a library (the areas import none at their top): their progress bars
+# and notices stay out of the output.
+quiet_libraries()
+
+app = typer.Typer(
+    name="tradeassist",
+    help="Ask questions about trading data, documents and signals in plain English.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    # Help texts are Markdown: `code` shows as code, indented example lines keep their layout.
+    rich_markup_mode="markdown",
+)
+
+ask.register(app)
+data.register(app)
+sql.register(app)
+catalog.register(app)
+docs.register(app)
+signals.register(app)
+chat.register(app)
+notebook.register(app)
+doctor.register(app)
+attach_examples(app)
+
+
+def main() -> None:
+    """Entry point: run the CLI and turn TradeAssistErrors into clear messages (exit 1)."""
+    try:
+        app()
+    except TradeAssistError as exc:
+        if "--json" in sys.argv:
+            from core.jsonform import error_json
+
+            sys.stdout.write(json.dumps({"error": error_json(exc)}) + "\n")
+        err_console.print(f"[bold red]Error:[/] {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
