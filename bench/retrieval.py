@@ -171,9 +171,9 @@ def main() -> None:
         ("hybrid, one user's scope", t_scoped, None),
     ]
     if args.embed:
-        from retrieval.embeddings import shared_embedder
+        from retrieval.embeddings import LazyEmbedder
 
-        embedder = shared_embedder()
+        embedder = LazyEmbedder()
         embedder.embed_query("warm up")
         _, t_embed = timed(embedder.embed_query, [q[0] for q in qs[:50]])
         rows.append(("MiniLM query embedding", t_embed, None))

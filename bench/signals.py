@@ -75,12 +75,12 @@ def main() -> None:
 
     from core.question import Question
     from core.settings import Settings
-    from signals.engine import get_engine
+    from signals.engine import SignalEngines
     from signals.features import FEATURES
     from signals.route import SignalsRoute
 
     settings = Settings(home=Path(args.home) if args.home else work / "home", db_url=db)
-    engine = get_engine(settings)
+    engine = SignalEngines().get(settings)
     load_started = time.perf_counter()
     engine.frame()
     features_s = time.perf_counter() - load_started

@@ -33,20 +33,19 @@ from chat.offline_page import LocalAssetsOnly
 from chat.ratelimit import TokenBucketLimiter, make_limiter
 from chat.render import METADATA_KEY, send_answer
 from chat.safety import UploadLimits, plain_name, screen_upload, strip_remote_images
-from chat.service import ROUTE_CHOICES, BackendPool, TextRelay, build_question, chat_settings
+from chat.service import ROUTE_CHOICES, BackendPool, TextRelay, build_question
 from chat.upload import FileResult, ingest_files
 from chat.sessions import SESSION_KEY
 from chat.users import UserStore, ensure_auth_secret
 
 quiet_libraries()  # also when started with `chainlit run` rather than `tradeassist chat`
 SETTINGS = load_settings()
-CHAT = chat_settings()
 os.environ.setdefault("CHAINLIT_AUTH_SECRET", ensure_auth_secret(SETTINGS))
 USERS = UserStore(SETTINGS)
-POOL = BackendPool(SETTINGS, CHAT.chat_routes, workers=CHAT.ask_workers, per_user=CHAT.ask_per_user,
-                   ingest_workers=CHAT.ingest_workers)
-UPLOAD_LIMITS = UploadLimits(CHAT.upload_max_files, int(CHAT.upload_max_mb * 1024 * 1024))
-MESSAGE_LIMIT = TokenBucketLimiter(CHAT.ws_rate_per_minute, CHAT.ws_burst)
+POOL = BackendPool(SETTINGS, SETTINGS.chat_routes, workers=SETTINGS.ask_workers, per_user=SETTINGS.ask_per_user,
+                   ingest_workers=SETTINGS.ingest_workers)
+UPLOAD_LIMITS = UploadLimits(SETTINGS.upload_max_files, int(SETTINGS.upload_max_mb * 1024 * 1024))
+MESSAGE_LIMIT = TokenBucketLimiter(SETTINGS.ws_rate_per_minute, SETTINGS.ws_burst)
 MODEL_CHOICES = {"auto (local model, cloud, then offline)": "auto", "offline only": "offline"}
 
 mount_api(
@@ -54,14 +53,14 @@ mount_api(
     create_api(
         POOL,
         USERS,
-        make_limiter(CHAT.api_rate_per_minute, CHAT.api_burst, CHAT.redis_url),
-        service_token=CHAT.api_token,
+        make_limiter(SETTINGS.api_rate_per_minute, SETTINGS.api_burst, SETTINGS.redis_url),
+        service_token=SETTINGS.api_token,
         storage=storage_for(SETTINGS),
         upload_limits=UPLOAD_LIMITS,
         state_key=os.environ["CHAINLIT_AUTH_SECRET"].encode(),
     ),
 )
-install_guards(server_app, USERS, CHAT, os.environ["CHAINLIT_AUTH_SECRET"])
+install_guards(server_app, USERS, SETTINGS, os.environ["CHAINLIT_AUTH_SECRET"])
 
 # Chainlit's page links web fonts and a stylesheet on CDNs: dropped, so no page load leaves the server.
 server_app.add_middleware(LocalAssetsOnly)

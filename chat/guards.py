@@ -5,9 +5,9 @@ from __future__ import annotations
 from chat.headers import SecurityHeaders
 from chat.loginlimit import LoginLimiter
 from chat.ratelimit import FailureLimiter
-from chat.service import ChatSettings
 from chat.sessions import SessionGuard
 from chat.users import UserStore
+from core.settings import Settings
 
 
 def serving_origins(configured: list[str], host: str, port: int) -> list[str]:
@@ -32,7 +32,7 @@ def set_cors_origins(server_app, origins: list[str]) -> None:
             middleware.kwargs["allow_origins"] = list(origins)
 
 
-def install_guards(server_app, users: UserStore, chat: ChatSettings, secret: str) -> None:
+def install_guards(server_app, users: UserStore, chat: Settings, secret: str) -> None:
     """Add session revocation, the failed-login limit and security headers to Chainlit's server.
 
     Starlette runs the last middleware added first: headers wrap everything (a 401 or 429 carries

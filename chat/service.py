@@ -1,22 +1,19 @@
-"""What the chat and its HTTP API share: their settings, one Backend per model choice, asking in a thread."""
+"""What the chat and its HTTP API share: one Backend per model choice, asking in a thread."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import importlib
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from core.answer import Answer, error_answer
 from core.backend import Backend
 from core.errors import ConfigError, TradeAssistError
 from core.question import Question, Turn
+from core.services import Services
 from core.settings import Settings
 
 logger = logging.getLogger("tradeassist.chat")
@@ -25,35 +22,6 @@ logger = logging.getLogger("tradeassist.chat")
 CONTEXT_TURNS = 6
 #: Route override choices shown in the chat settings ("auto" lets the router decide).
 ROUTE_CHOICES = ("auto", "sql", "docs", "signals")
-
-
-class ChatSettings(BaseSettings):
-    """Knobs of the chat server and its HTTP API (env prefix ``TRADEASSIST_``)."""
-
-    model_config = SettingsConfigDict(env_prefix="TRADEASSIST_", env_file=None, extra="ignore")
-
-    redis_url: str | None = Field(default=None, description="Rate limits shared through Redis.")
-    api_token: str | None = Field(default=None, description="A token accepted for the user 'api'.")
-    api_rate_per_minute: float = Field(default=120.0, gt=0, description="Sustained API calls per user.")
-    api_burst: int = Field(default=30, ge=1, description="API calls a user may make at once.")
-    ask_workers: int = Field(default=4, ge=1, description="Threads that answer questions, for everyone.")
-    ask_per_user: int = Field(default=2, ge=1, description="Questions one user may have running at once.")
-    ingest_workers: int = Field(default=1, ge=1, description="Threads that ingest uploads (OCR), for everyone.")
-    login_max_failures: int = Field(default=5, ge=1, description="Failed logins per account per window.")
-    login_max_failures_per_address: int = Field(default=20, ge=1, description="Failed logins per address.")
-    login_window_s: float = Field(default=300.0, gt=0, description="Window of the failed-login limits.")
-    ws_rate_per_minute: float = Field(default=30.0, gt=0, description="Chat messages per user per minute.")
-    ws_burst: int = Field(default=10, ge=1, description="Chat messages a user may send at once.")
-    upload_max_files: int = Field(default=10, ge=1)
-    upload_max_mb: float = Field(default=50.0, gt=0)
-    #: ``module:function`` returning the routes, for deployments that add or replace routes.
-    chat_routes: str | None = None
-
-
-@functools.cache
-def chat_settings() -> ChatSettings:
-    """The chat's settings, read once from the environment."""
-    return ChatSettings()
 
 
 def _routes_from(spec: str, settings: Settings) -> Sequence:
@@ -85,6 +53,8 @@ class BackendPool:
         self.routes_spec = routes_spec
         self.per_user = per_user
         self._backends: dict[str, Backend] = {}
+        #: The services of each model choice; "offline" shares the embedder and signal engines of "auto".
+        self._services: dict[str, Services] = {}
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tradeassist-ask")
         self._running: dict[str, int] = {}
@@ -96,11 +66,15 @@ class BackendPool:
         key = "offline" if model == "offline" else "auto"
         with self._lock:
             if key not in self._backends:
+                from core.routes import build_services
+
                 settings = self.settings
                 if key == "offline":
                     settings = settings.model_copy(update={"offline_only": True})
                 routes = _routes_from(self.routes_spec, settings) if self.routes_spec else None
-                self._backends[key] = Backend(settings, routes=routes)
+                shared = next(iter(self._services.values()), None)
+                self._services[key] = build_services(settings, routes=routes, shared=shared)
+                self._backends[key] = Backend(self._services[key])
             return self._backends[key]
 
     def ask(self, question: Question, model: str = "auto") -> Answer:

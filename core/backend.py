@@ -1,4 +1,4 @@
-"""The shared backend: settings + the ordered routes + the router, answering Questions."""
+"""The shared backend: the services (settings, routes, models) + the router, answering Questions."""
 
 from __future__ import annotations
 
@@ -10,17 +10,30 @@ from core.errors import TradeAssistError
 from core.question import Question
 from core.route import Route
 from core.router import Router
+from core.services import Services
 from core.settings import Settings
 
 
 class Backend:
-    """One question in, one Answer out; every front end (CLI, chat, Jupyter, HTTP) uses this."""
+    """One question in, one Answer out; every front end (CLI, chat, Jupyter, HTTP) uses this.
 
-    def __init__(self, settings: Settings, routes: Sequence[Route] | None = None):
-        from core.routes import default_routes, router_options  # explicit tuple of routes, built on demand
+    Give it the services a front end built at its edge. Given plain settings instead, it builds
+    services of its own (a convenience for scripts and tests); given ``routes`` only, with no
+    settings, it routes among them with no classifier or model.
+    """
 
-        self.settings = settings
-        self.router = Router(routes if routes is not None else default_routes(settings), **router_options(settings))
+    def __init__(self, services: Services | Settings | None, routes: Sequence[Route] | None = None):
+        if isinstance(services, Settings):
+            from core.routes import build_services  # the wiring imports the engines, on demand
+
+            services = build_services(services, routes=routes)
+        #: None only for a backend over bare ``routes`` (no settings, no models).
+        self.services = services
+        self.settings = services.settings if services is not None else None
+        if services is None:
+            self.router = Router(routes or ())
+        else:
+            self.router = Router(routes if routes is not None else services.routes, **services.router_options())
 
     def ask(self, question: Question | str, **fields: object) -> Answer:
         """Answer one question; raises TradeAssistError with a clear message on bad input."""

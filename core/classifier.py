@@ -2,7 +2,7 @@
 
 Each route has a handful of labelled example questions (written for this product, in the words
 people use). A question's score for a route is the mean cosine similarity of its three nearest
-examples of that route, with the vectors from ``retrieval.embeddings`` (all-MiniLM-L6-v2, offline).
+examples of that route, with the vectors of the embedder the wiring hands it (all-MiniLM-L6-v2, offline).
 The router uses these scores only to break near-ties of the routes' own catalog cues, and to rescue
 a question no route claimed when the similarity is high; a language model, when reachable, breaks
 the ties the classifier itself cannot separate.
@@ -17,7 +17,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,6 +80,14 @@ _TICKER = re.compile(r"\b([A-Z]{2,5}(?:[-.][A-Z]{1,3})?)(?:'s)?\b")
 _POSSESSIVE = re.compile(r"\b(its|their)\b", re.IGNORECASE)
 
 
+class TextEmbedder(Protocol):
+    """What the classifier needs of an embedding model: unit vectors for texts."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """An (n, d) float32 array of L2-normalised vectors."""
+        ...
+
+
 @dataclass(frozen=True)
 class RouteGuess:
     """The classifier's pick: the route, its score, and its lead over the runner-up."""
@@ -94,7 +102,7 @@ class RouteGuess:
 class RouteClassifier:
     """Nearest-example classifier over MiniLM vectors (examples embedded once, on first use)."""
 
-    def __init__(self, examples: Mapping[str, Sequence[str]] = EXAMPLES, embedder=None):
+    def __init__(self, examples: Mapping[str, Sequence[str]] = EXAMPLES, *, embedder: TextEmbedder):
         self.examples = {name: tuple(texts) for name, texts in examples.items() if texts}
         self._embedder = embedder
         self._vectors: dict[str, np.ndarray] | None = None
@@ -107,10 +115,6 @@ class RouteClassifier:
     def _load(self) -> dict[str, np.ndarray]:
         with self._lock:
             if self._vectors is None:
-                if self._embedder is None:
-                    from retrieval.embeddings import shared_embedder
-
-                    self._embedder = shared_embedder()
                 self._vectors = {name: self._embedder.embed(list(texts)) for name, texts in self.examples.items()}
             return self._vectors
 

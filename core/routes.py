@@ -1,63 +1,93 @@
-"""The explicit, ordered tuple of routes the backend uses. No import-time registration."""
+"""The wiring: the one core module that imports engines. It builds the services and their routes.
+
+Front ends call ``build_services(settings)`` once at their edge and hand the result to
+``core.backend.Backend``; each route receives what it needs in its constructor. No import-time
+registration and no module-level state: every call builds new objects.
+"""
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from core.route import Route
+from core.services import Services
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.gateway import Gateway
+    from retrieval.embeddings import LazyEmbedder
+    from signals.engine import SignalEngines
+
+
+def build_services(settings: Settings, *, routes: Sequence[Route] | None = None,
+                   shared: Services | None = None) -> Services:
+    """The services for ``settings``: a new gateway, the embedder, the signal engines, the routes.
+
+    ``routes`` replaces the product's routes (deployments that add their own). ``shared`` lends its
+    embedder and signal engines, which do not depend on the model settings (the chat's "offline"
+    choice shares them with its "auto" one instead of loading the model twice).
+    """
+    from core.classifier import ModelTieBreaker, RouteClassifier
+    from retrieval.embeddings import LazyEmbedder
+    from signals.engine import SignalEngines
+
+    gateway = model_gateway(settings)
+    embedder = shared.embedder if shared is not None else LazyEmbedder(settings.home)
+    signal_engines = shared.signal_engines if shared is not None else SignalEngines()
+    if routes is None:
+        routes = _product_routes(settings, gateway, embedder, signal_engines)
+    return Services(
+        settings=settings,
+        gateway=gateway,
+        embedder=embedder,
+        signal_engines=signal_engines,
+        routes=tuple(routes),
+        classifier=RouteClassifier(embedder=embedder),
+        tie_breaker=ModelTieBreaker(gateway) if gateway is not None else None,
+    )
 
 
 def default_routes(settings: Settings) -> tuple[Route, ...]:
+    """The product's routes for ``settings`` (sql, docs, signals), with new services of their own."""
+    return build_services(settings).routes
+
+
+def _product_routes(settings: Settings, gateway: Gateway | None, embedder: LazyEmbedder,
+                    signal_engines: SignalEngines) -> tuple[Route, ...]:
     """The product's routes, in priority order for ties: sql, docs, signals.
 
     When a language model is configured, the SQL route gets the LLM engine and the docs route the
-    grounded writer, both through one gateway; otherwise both answer with their offline methods.
+    grounded writer, both through the one gateway; otherwise both answer with their offline methods.
     """
     from retrieval.route import DocsRoute
     from signals.route import SignalsRoute
     from sql.route import SqlRoute
+    from sql.teach import Teacher
 
-    gateway = model_gateway(settings)
+    signals = SignalsRoute(settings, engines=signal_engines)
+    teacher = Teacher(settings)
     if gateway is None:
-        return (SqlRoute(settings), DocsRoute(settings), SignalsRoute(settings))
+        return (SqlRoute(settings, teacher=teacher), DocsRoute(settings, embedder=embedder), signals)
     from retrieval.grounded import GroundedWriter
     from sql.llm_engine import VannaSqlEngine
 
-    sql_route = SqlRoute(settings)
-    sql_route.llm_engine = VannaSqlEngine(gateway, settings, teacher=sql_route.teacher(),
-                                          database=lambda: sql_route.engine()[0])
-    return (sql_route, DocsRoute(settings, writer=GroundedWriter(gateway, settings)), SignalsRoute(settings))
+    # The model's SQL is probed on the route's own connection, which the route opens on its first
+    # question: the engine asks for it when it runs, after the route below exists.
+    llm_engine = VannaSqlEngine(gateway, settings, teacher=teacher, database=lambda: sql_route.engine()[0])
+    sql_route = SqlRoute(settings, teacher=teacher, llm_engine=llm_engine)
+    docs = DocsRoute(settings, writer=GroundedWriter(gateway, settings), embedder=embedder)
+    return (sql_route, docs, signals)
 
 
-_GATEWAYS: dict[int, tuple[Settings, object]] = {}
-_GATEWAYS_LOCK = threading.Lock()
+def model_gateway(settings: Settings) -> Gateway | None:
+    """A new model gateway for these settings (its routes share its breakers and concurrency caps),
+    or None when no model is configured (offline)."""
+    from core.gateway.providers import build_providers
 
+    providers = build_providers(settings)
+    if not providers:
+        return None
+    from core.gateway import Gateway, Policy
 
-def model_gateway(settings: Settings):
-    """The model gateway for these settings (one per settings object, so routes share breakers
-    and concurrency caps), or None when no model is configured (offline)."""
-    with _GATEWAYS_LOCK:
-        cached = _GATEWAYS.get(id(settings))
-        if cached is not None and cached[0] is settings:
-            return cached[1]
-        from core.gateway.providers import build_providers
-
-        providers = build_providers(settings)
-        gateway = None
-        if providers:
-            from core.gateway import Gateway, Policy
-
-            gateway = Gateway(providers, Policy.from_settings(settings))
-        _GATEWAYS[id(settings)] = (settings, gateway)
-        return gateway
-
-
-def router_options(settings: Settings | None) -> dict:
-    """The router's classifier (MiniLM, loaded on first tie) and, with a model, its tie-breaker."""
-    if settings is None:
-        return {}
-    from core.classifier import ModelTieBreaker, RouteClassifier
-
-    gateway = model_gateway(settings)
-    return {"classifier": RouteClassifier(), "tie_breaker": ModelTieBreaker(gateway) if gateway else None}
+    return Gateway(providers, Policy.from_settings(settings))

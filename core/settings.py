@@ -106,9 +106,27 @@ class Settings(BaseSettings):
 
     # Front ends.
     server_url: str | None = Field(default=None, description="Use a shared /api/ask backend.")
-    api_token: str | None = None
+    api_token: str | None = Field(default=None, description="A token accepted for the user 'api' (and sent to a shared server).")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+
+    # The chat server and its HTTP API (their variables keep their names: TRADEASSIST_REDIS_URL, ...).
+    redis_url: str | None = Field(default=None, description="Rate limits shared through Redis.")
+    api_rate_per_minute: float = Field(default=120.0, gt=0, description="Sustained API calls per user.")
+    api_burst: int = Field(default=30, ge=1, description="API calls a user may make at once.")
+    ask_workers: int = Field(default=4, ge=1, description="Threads that answer questions, for everyone.")
+    ask_per_user: int = Field(default=2, ge=1, description="Questions one user may have running at once.")
+    ingest_workers: int = Field(default=1, ge=1, description="Threads that ingest uploads (OCR), for everyone.")
+    login_max_failures: int = Field(default=5, ge=1, description="Failed logins per account per window.")
+    login_max_failures_per_address: int = Field(default=20, ge=1, description="Failed logins per address.")
+    login_window_s: float = Field(default=300.0, gt=0, description="Window of the failed-login limits.")
+    ws_rate_per_minute: float = Field(default=30.0, gt=0, description="Chat messages per user per minute.")
+    ws_burst: int = Field(default=10, ge=1, description="Chat messages a user may send at once.")
+    upload_max_files: int = Field(default=10, ge=1, description="Files one chat or API upload request may hold.")
+    upload_max_mb: float = Field(default=50.0, gt=0, description="Megabytes one chat or API upload request may hold.")
+    chat_routes: str | None = Field(
+        default=None, description="``module:function`` returning the routes, for deployments that add or replace routes."
+    )
 
     @field_validator("home", mode="before")
     @classmethod

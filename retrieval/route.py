@@ -24,6 +24,7 @@ from retrieval.text import expand_financial_terms, keywords, question_focus
 
 if TYPE_CHECKING:
     from core.settings import Settings
+    from retrieval.embeddings import Embedder
     from retrieval.index import DocumentIndex
 
 #: How many chunks are retrieved for one question, and how many become citations.
@@ -82,10 +83,13 @@ class DocsRoute:
     name = "docs"
     description = "Questions about your documents (statements, filings, reports), answered with citations."
 
-    def __init__(self, settings: Settings, *, writer: GroundedWriter | None = None, index: DocumentIndex | None = None):
+    def __init__(self, settings: Settings, *, writer: GroundedWriter | None = None, index: DocumentIndex | None = None,
+                 embedder: Embedder | None = None):
         self.settings = settings
         self.writer = writer
         self._index = index
+        #: The embedding model the index opened here uses (the services' shared one, or the index's own).
+        self.embedder = embedder
 
     @property
     def index(self) -> DocumentIndex:
@@ -93,7 +97,7 @@ class DocsRoute:
         if self._index is None:
             from retrieval.index import DocumentIndex
 
-            self._index = DocumentIndex.open(self.settings)
+            self._index = DocumentIndex.open(self.settings, embedder=self.embedder)
         return self._index
 
     def document_evidence(self, text: str, unknown, unused, named, user: str, *, headings: bool = False):

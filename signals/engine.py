@@ -1,7 +1,7 @@
 """The signal engine: bars -> features -> model and rule scores, SHAP, training and backtests.
 
-One engine per (database, home) is cached per process, holding the feature frame and the loaded
-model, so scoring a symbol after the first question costs milliseconds.
+A ``SignalEngines`` (owned by the product's services) keeps one engine per (database, home), holding
+the feature frame and the loaded model, so scoring a symbol after the first question costs milliseconds.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class SignalEngine:
         self._loaded: tuple[Any, ModelRecord, Any] | None = None  # (registry stamp, record, booster)
         self._explainers: dict[str, Any] = {}
         self._lock = threading.Lock()
-        #: The database file's modification time when this engine was made (see get_engine).
+        #: The database file's modification time when this engine was made (see SignalEngines).
         self.database_stamp: int | None = None
 
     # Data ---------------------------------------------------------------------------------
@@ -381,22 +381,30 @@ class SignalEngine:
         return run_backtest(scores, bars[bars["symbol"].isin(set(universe))], config), result
 
 
-_ENGINES: dict[tuple[str, str], SignalEngine] = {}
-_ENGINES_LOCK = threading.Lock()
+class SignalEngines:
+    """One engine per (database, home folder), kept while the database file is unchanged."""
 
+    def __init__(self):
+        self._engines: dict[tuple[str, str], SignalEngine] = {}
+        self._lock = threading.Lock()
 
-def get_engine(settings: Settings, db_url: str | None = None) -> SignalEngine:
-    """The process-wide engine for this database and home folder (features and model cached)."""
-    key = (db_url or settings.resolved_db_url(), str(settings.home))
-    stamp = _database_stamp(key[0])
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(key)
-        if (engine is None or engine.settings.current_date() != settings.current_date()
-                or getattr(engine, "database_stamp", None) != stamp):
-            engine = SignalEngine(settings, key[0])
-            engine.database_stamp = stamp
-            _ENGINES[key] = engine
-        return engine
+    def get(self, settings: Settings, db_url: str | None = None) -> SignalEngine:
+        """The engine for this database and home folder (features and model kept between questions)."""
+        key = (db_url or settings.resolved_db_url(), str(settings.home))
+        stamp = _database_stamp(key[0])
+        with self._lock:
+            engine = self._engines.get(key)
+            if (engine is None or engine.settings.current_date() != settings.current_date()
+                    or engine.database_stamp != stamp):
+                engine = SignalEngine(settings, key[0])
+                engine.database_stamp = stamp
+                self._engines[key] = engine
+            return engine
+
+    def clear(self) -> None:
+        """Forget every engine (after the database changed)."""
+        with self._lock:
+            self._engines.clear()
 
 
 def _database_stamp(db_url: str) -> int | None:
@@ -408,9 +416,3 @@ def _database_stamp(db_url: str) -> int | None:
         return os.stat(os.path.expanduser(path)).st_mtime_ns if "://" not in path else None
     except OSError:
         return None
-
-
-def clear_engines() -> None:
-    """Forget every cached engine (after the database changed)."""
-    with _ENGINES_LOCK:
-        _ENGINES.clear()

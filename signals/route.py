@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from core.settings import Settings
-    from signals.engine import SignalEngine
+    from signals.engine import SignalEngine, SignalEngines
 
 #: Words that make a question ours, with how strongly.
 CLAIM_WORDS: tuple[tuple[str, float], ...] = (
@@ -101,8 +101,12 @@ class SignalsRoute:
     description = ("Technical signals: breakout scores, the strongest signals today, why a ticker is "
                    "flagged (SHAP), and walk-forward backtests of the breakout strategy.")
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, engines: SignalEngines | None = None):
+        from signals.engine import SignalEngines
+
         self.settings = settings
+        #: The engines this route reads (the services' shared ones, or its own).
+        self.engines = engines if engines is not None else SignalEngines()
 
     def claim(self, question: Question) -> float:
         """Strong for signal words (breakout, signals, flagged, backtest, RSI, MACD, SHAP...); the
@@ -118,10 +122,8 @@ class SignalsRoute:
         return best
 
     def engine(self) -> SignalEngine:
-        """The cached engine for the configured database."""
-        from signals.engine import get_engine
-
-        return get_engine(self.settings)
+        """The kept engine for the configured database."""
+        return self.engines.get(self.settings)
 
     def answer(self, question: Question) -> Answer:
         """Score, rank, explain or backtest, as the question asks."""

@@ -52,13 +52,14 @@ class SqlRoute:
     name = "sql"
     description = "Questions about trading data: prices, volumes, trades, orders, positions, transfers."
 
-    def __init__(self, settings: Settings, *, llm_engine: LlmSqlEngine | None = None):
+    def __init__(self, settings: Settings, *, llm_engine: LlmSqlEngine | None = None, teacher=None):
         self.settings = settings
         self.llm_engine = llm_engine
         self._lock = threading.Lock()
         self._database = None
         self._planner = None
-        self._teacher = None
+        #: The taught pairs (``sql.teach.Teacher``); made on first use when not given.
+        self._teacher = teacher
 
     # ------------------------------------------------------------------ connections
     def _connect(self):

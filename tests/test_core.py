@@ -92,7 +92,7 @@ def test_json_value_handles_numpy_and_decimal():
 
 def test_router_picks_strongest_claim_and_override():
     prices, docs = KeywordRoute("sql", "price"), KeywordRoute("docs", "statement")
-    backend = Backend(settings=None, routes=(prices, docs))  # type: ignore[arg-type]
+    backend = Backend(None, routes=(prices, docs))
     assert backend.ask("latest price of AAPL").route == "sql"
     assert backend.ask("what did the statement say").route == "docs"
     assert backend.ask("price in the statement", route="docs").route == "docs"
@@ -101,7 +101,7 @@ def test_router_picks_strongest_claim_and_override():
 
 
 def test_router_errors_are_clear():
-    backend = Backend(settings=None, routes=(KeywordRoute("sql", "price"),))  # type: ignore[arg-type]
+    backend = Backend(None, routes=(KeywordRoute("sql", "price"),))
     with pytest.raises(NoRouteError, match="could not tell"):
         backend.ask("hello there")
     with pytest.raises(UnknownNameError, match="choose one of: sql"):
@@ -114,7 +114,7 @@ def test_router_errors_are_clear():
 
 def test_follow_up_goes_to_previous_route():
     prices, docs = KeywordRoute("sql", "price"), KeywordRoute("docs", "statement")
-    backend = Backend(settings=None, routes=(docs, prices))  # type: ignore[arg-type]
+    backend = Backend(None, routes=(docs, prices))
     first = Question("price of AAPL")
     answer = backend.ask(first)
     follow = first.follow_up("and for MSFT?", answer)

@@ -8,7 +8,6 @@ foreign keys, and parsed metric expressions. Planning then needs no database rou
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,22 +82,13 @@ class Catalog:
 
     @classmethod
     def for_database(cls, database, settings=None, definitions: Definitions | None = None) -> Catalog:
-        """The catalog of a connected ``sql.db.database.Database`` (cached per database object).
+        """The catalog of a connected ``sql.db.database.Database``, built now; the caller keeps it
+        (the SQL route keeps it in its planner for as long as it holds the connection).
 
-        ``definitions`` replaces the settings' choice (``catalog init`` passes generated ones);
-        such a catalog is built fresh and not cached.
+        ``definitions`` replaces the settings' choice (``catalog init`` passes generated ones).
         """
-        if definitions is None:
-            with _CACHE_LOCK:
-                cached = _CACHE.get(id(database))
-                if cached is not None and cached[0] is database:
-                    return cached[1]
         fetch = database_fetcher(database, getattr(settings, "sql_timeout_s", 20.0))
-        catalog = cls.build(database.schema(), database.dialect, fetch, settings, definitions)
-        if definitions is None:
-            with _CACHE_LOCK:
-                _CACHE[id(database)] = (database, catalog)
-        return catalog
+        return cls.build(database.schema(), database.dialect, fetch, settings, definitions)
 
     def _add(self, words: str, concept: Concept) -> None:
         key = phrase_key(words)
@@ -249,6 +239,3 @@ def database_fetcher(database, timeout_s: float):
 
     return fetch
 
-
-_CACHE: dict[int, tuple[Any, Catalog]] = {}
-_CACHE_LOCK = threading.Lock()

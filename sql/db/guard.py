@@ -413,7 +413,9 @@ def _check_columns(root: exp.Expression, schema: Schema, dialect: str, tables: s
     for identifier in copy.find_all(exp.Identifier):
         identifier.set("this", identifier.name.lower())
         identifier.set("quoted", True)
-    mapping = _lowered_schema(schema, dialect)
+    # Built per query, not cached: 0.04 ms for the demo's 7 tables, about 3 ms for 300 tables of
+    # 25 columns, small beside parsing and running the query, and no state outlives the call.
+    mapping = MappingSchema(_lower_mapping(schema), dialect=dialect, normalize=False)
     try:
         qualify(
             copy,
@@ -427,25 +429,6 @@ def _check_columns(root: exp.Expression, schema: Schema, dialect: str, tables: s
         raise UnsafeSqlError(_column_message(str(exc), schema, tables)) from None
     except Exception as exc:  # noqa: BLE001 - a query that cannot be checked is refused
         raise UnsafeSqlError(f"the columns of this query could not be checked: {_first_line(exc)}") from None
-
-
-#: Lower-cased sqlglot schemas by (id of the Schema, dialect). Each entry keeps its Schema alive,
-#: so the id cannot be reused by another object while the entry exists; Schema is frozen data.
-_LOWERED_SCHEMAS: dict[tuple[int, str], tuple[Schema, MappingSchema]] = {}
-_LOWERED_SCHEMAS_MAX = 16
-
-
-def _lowered_schema(schema: Schema, dialect: str) -> MappingSchema:
-    """The schema as sqlglot's lower-cased MappingSchema, built once per schema and dialect."""
-    key = (id(schema), dialect)
-    cached = _LOWERED_SCHEMAS.get(key)
-    if cached is not None and cached[0] is schema:
-        return cached[1]
-    mapping = MappingSchema(_lower_mapping(schema), dialect=dialect, normalize=False)
-    if len(_LOWERED_SCHEMAS) >= _LOWERED_SCHEMAS_MAX:
-        _LOWERED_SCHEMAS.clear()
-    _LOWERED_SCHEMAS[key] = (schema, mapping)
-    return mapping
 
 
 def _lower_mapping(schema: Schema) -> dict[str, dict[str, str]]:

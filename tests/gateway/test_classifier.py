@@ -31,8 +31,15 @@ class WordRoute:
 
 
 @pytest.fixture(scope="module")
-def classifier():
-    return RouteClassifier()
+def embedder():
+    from retrieval.embeddings import LazyEmbedder
+
+    return LazyEmbedder()
+
+
+@pytest.fixture(scope="module")
+def classifier(embedder):
+    return RouteClassifier(embedder=embedder)
 
 
 @pytest.mark.parametrize("text, route", [
@@ -89,9 +96,9 @@ def test_classifier_breaks_near_ties_and_rescues(classifier):
         Router(routes, classifier=classifier).choose(Question("hello there"))
 
 
-def test_model_breaks_ties_the_classifier_cannot(model_settings):
+def test_model_breaks_ties_the_classifier_cannot(model_settings, embedder):
     same = ("a question about things",)
-    undecided = RouteClassifier({"sql": same, "docs": same})
+    undecided = RouteClassifier({"sql": same, "docs": same}, embedder=embedder)
     routes = (WordRoute("sql", "price"), WordRoute("docs", "statement"))
     with LlmServer([Reply("docs")]) as local:
         gateway = Gateway.from_settings(model_settings(local=local))

@@ -65,13 +65,14 @@ class TiedRoute:
 def test_router_tie_break_copes_with_free_text(real_settings):
     from core.classifier import ModelTieBreaker, RouteClassifier
     from core.router import Router
+    from retrieval.embeddings import LazyEmbedder
     from retrieval.route import DocsRoute
     from signals.route import SignalsRoute
     from sql.route import SqlRoute
 
     routes = tuple(TiedRoute(cls.name, cls.description) for cls in (SqlRoute, DocsRoute, SignalsRoute))
     same = ("a question about things",)  # the classifier cannot separate them either: the model is asked
-    undecided = RouteClassifier({route.name: same for route in routes})
+    undecided = RouteClassifier({route.name: same for route in routes}, embedder=LazyEmbedder())
     breaker = ModelTieBreaker(Gateway.from_settings(real_settings()))
     router = Router(routes, classifier=undecided, tie_breaker=breaker)
     for text in ("average closing price of AAPL last week", "what does the breakout model say about the report"):

@@ -26,9 +26,9 @@ def store(tmp_path):
 @pytest.fixture(scope="session")
 def embedder():
     """The real all-MiniLM-L6-v2 embedder, loaded once for the whole session."""
-    from retrieval.embeddings import shared_embedder
+    from retrieval.embeddings import LazyEmbedder
 
-    return shared_embedder()
+    return LazyEmbedder()
 
 
 @pytest.fixture

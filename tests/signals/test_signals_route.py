@@ -170,13 +170,14 @@ def test_engine_cache_is_reused_until_the_database_changes(tmp_path):
     import os
 
     from core.settings import Settings
-    from signals.engine import get_engine
+    from signals.engine import SignalEngines
     from signals_synthetic import synthetic_bars, write_duckdb
 
     db = write_duckdb(synthetic_bars(n_symbols=2, n_days=60), tmp_path / "cache.duckdb")
     settings = Settings(home=tmp_path / "home", db_url=str(db))
-    first = get_engine(settings)
-    assert get_engine(settings) is first  # features and model stay cached per process
+    engines = SignalEngines()
+    first = engines.get(settings)
+    assert engines.get(settings) is first  # features and model stay kept by their owner
     stat = os.stat(db)
     os.utime(db, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # the file was rebuilt
-    assert get_engine(settings) is not first
+    assert engines.get(settings) is not first
