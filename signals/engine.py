@@ -84,9 +84,10 @@ class SignalEngine:
     def bars(self) -> pd.DataFrame:
         """Every daily bar of the database (loaded once)."""
         if self._bars is None:
-            from signals.data import load_bars
+            from signals.data import BarReader, load_bars
 
-            self._bars = load_bars(self.db_url)
+            with BarReader.open(self.db_url, self.settings) as reader:
+                self._bars = load_bars(reader)
             if self._bars.empty:
                 raise SignalError(f"The database {self.db_url} has no daily bars to compute signals from.")
         return self._bars
@@ -101,18 +102,20 @@ class SignalEngine:
     def instruments(self) -> pd.DataFrame:
         """The instruments table (symbol, name, sector, asset_class), empty when absent."""
         if self._instruments is None:
-            from signals.data import load_instruments
+            from signals.data import BarReader, load_instruments
 
-            self._instruments = load_instruments(self.db_url)
+            with BarReader.open(self.db_url, self.settings) as reader:
+                self._instruments = load_instruments(reader)
         return self._instruments
 
     def onchain_daily(self) -> pd.DataFrame:
         """Daily on-chain flow measures for crypto symbols (empty when the table is absent)."""
         if self._onchain is None:
-            from signals.data import load_table
+            from signals.data import BarReader, load_table
             from signals.onchain import daily_flows
 
-            self._onchain = daily_flows(load_table(self.db_url, "onchain_transfers"))
+            with BarReader.open(self.db_url, self.settings) as reader:
+                self._onchain = daily_flows(load_table(reader, "onchain_transfers"))
         return self._onchain
 
     def providers(self) -> list:
@@ -409,10 +412,10 @@ class SignalEngines:
 
 def _database_stamp(db_url: str) -> int | None:
     """A DuckDB or SQLite file's modification time, so a rebuilt database is read afresh."""
-    import os
+    from sql.db.urls import local_file
 
-    path = db_url.removeprefix("duckdb:///").removeprefix("sqlite:///")
+    path = local_file(db_url)
     try:
-        return os.stat(os.path.expanduser(path)).st_mtime_ns if "://" not in path else None
+        return path.stat().st_mtime_ns if path is not None else None
     except OSError:
         return None
