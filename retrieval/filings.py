@@ -17,9 +17,14 @@ from retrieval.records import DocumentInfo
 
 _YEAR = re.compile(r"(?<![\d.$,])(?:FY\s?'?|fiscal\s+(?:year\s+)?)?((?:19|20)\d{2})(?![\d,%])", re.IGNORECASE)
 _SHORT_FY = re.compile(r"\bFY\s?'?(\d{2})\b", re.IGNORECASE)
-_QUARTER = re.compile(r"\bQ([1-4])\b|\b(first|second|third|fourth)[ -]quarter\b|\bQ([1-4])'?\s?((?:19|20)\d{2})",
+#: "Q2", "Q2 2023", "Q2'2023", "Q22023", "FY2023Q1", "second (fiscal) quarter", and half years
+#: ("H1", "first half": the six months a second-quarter report covers).
+_QUARTER = re.compile(r"(?<![A-Za-z])Q([1-4])(?:'?\s?((?:19|20)\d{2}))?(?!\d)"
+                      r"|\b(first|second|third|fourth)(?:[ -]fiscal)?[ -]quarter\b"
+                      r"|(?<![A-Za-z])H([12])(?![\dA-Za-z])|\b(first|second) half\b",
                       re.IGNORECASE)
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_HALVES = {"1": 2, "2": 4, "first": 2, "second": 4}
 #: Words naming a kind of filing, and the form ``ingest.filing`` stores for it.
 _FORMS = (
     (re.compile(r"\b10-?K\b|\bannual report\b", re.IGNORECASE), "10-K"),
@@ -40,17 +45,19 @@ class FilingQuery:
 
 
 def read_query(question: str) -> tuple[tuple[int, ...], int | None]:
-    """Years ("FY2019", "fiscal 2020", "FY21", "2023") and a quarter ("Q2", "second quarter")."""
+    """Years ("FY2019", "fiscal 2020", "FY21", "2023") and a quarter ("Q2", "second quarter", "H1")."""
     years = {int(m[1]) for m in _YEAR.finditer(question)}
     years |= {2000 + int(m[1]) for m in _SHORT_FY.finditer(question)}
     quarter = None
     for match in _QUARTER.finditer(question):
-        if match[1] or match[3]:
-            quarter = int(match[1] or match[3])
-        elif match[2]:
-            quarter = _ORDINALS[match[2].lower()]
-        if match[4]:
-            years.add(int(match[4]))
+        if match[1]:
+            quarter = int(match[1])
+        elif match[3]:
+            quarter = _ORDINALS[match[3].lower()]
+        elif match[4] or match[5]:
+            quarter = _HALVES[(match[4] or match[5]).lower()]
+        if match[2]:
+            years.add(int(match[2]))
     return tuple(sorted(years)), quarter
 
 
@@ -77,7 +84,8 @@ def company_aliases(documents: Sequence[DocumentInfo]) -> dict[str, set[str]]:
     return groups
 
 
-def _mentions(question: str, aliases: set[str]) -> bool:
+def mentions_company(question: str, aliases: set[str]) -> bool:
+    """Whether the question names a company by one of its aliases (a word, or a phrase of them)."""
     words = _WORD.findall(question.lower().replace("'s", ""))
     text = " ".join(words)
     squashed = "".join(words)
@@ -96,7 +104,7 @@ def preferred_documents(question: str, documents: Sequence[DocumentInfo]) -> lis
     Empty when the question names no stored company.
     """
     groups = company_aliases(documents)
-    named = [aliases for aliases in groups.values() if _mentions(question, aliases)]
+    named = [aliases for aliases in groups.values() if mentions_company(question, aliases)]
     if not named:
         return []
     mine = [doc for doc in documents if any(

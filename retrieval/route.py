@@ -172,12 +172,35 @@ class DocsRoute:
                 return relevant
         return []
 
+    def _uncovered(self, question: Question) -> str | None:
+        """Why the stored filings cannot cover the company or the period the question names, or None."""
+        from retrieval.coverage import uncovered
+        from retrieval.filings import read_query
+
+        text = question.text
+        if not (_FILING_WORDS.search(text) or _STRONG.search(text) or read_query(text)[0]):
+            return None  # not a question about a company's filings
+
+        def names_word(word: str) -> bool:
+            if not keywords(word):
+                return True  # a stop word names nothing to look for
+            return bool(self.index.search(word, user=question.user, k=1, mode="keyword"))
+
+        def company_hits(keys: list[str]) -> list[Hit]:
+            focus = expand_financial_terms(question_focus(text))
+            return self.index.search(focus, user=question.user, k=2 * SEARCH_K, documents=keys)
+
+        return uncovered(text, self.index.list_documents(user=question.user),
+                         names_word=names_word, company_hits=company_hits)
+
     def answer(self, question: Question) -> Answer:
         """Quote the most relevant sentences with citations, or say plainly that nothing matched."""
         started = time.perf_counter()
-        relevant = self._search(question)
+        # A company or a period that no stored filing covers: no passage can answer.
+        missing = self._uncovered(question)
+        relevant = [] if missing else self._search(question)
         # Passages that do not name what is asked would read like an answer once quoted.
-        missing = unanswered(question.text, relevant) if relevant else None
+        missing = missing or (unanswered(question.text, relevant) if relevant else None)
         searched = time.perf_counter()
         timings = {"search": (searched - started) * 1000}
         if not relevant or missing:
