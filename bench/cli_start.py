@@ -1,0 +1,118 @@
+"""Benchmark of the command line's start: ``tradeassist --help`` and a first question, fresh processes.
+
+Figures (medians over ``--repeat`` rounds, each command a new process, as a person runs it):
+
+- ``tradeassist --help``: Python, typer and every command's definition, no engine;
+- ``tradeassist ask "latest close of AAPL"``: the whole first answer in a fresh process (imports,
+  settings, routing, the catalog read from the database, plan, guard, run, chart), on the demo
+  database in a temporary TRADEASSIST_HOME;
+- anchors in the same rounds: ``python -c pass`` (the interpreter's own start) and
+  ``python -c "import pandas"`` (one library every SQL answer needs).
+
+``--before DIR`` adds the same two commands run from another checkout (e.g. ``git worktree add
+/tmp/cli_before <commit>``) through its entry point (``--before-entry``, default ``core.cli:main``),
+in the same rounds, so both see the same machine load.
+
+Run: ``.venv/bin/python bench/cli_start.py [--repeat 5] [--before DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TODAY = dt.date(2026, 11, 20)
+QUESTION = "latest close of AAPL"
+
+
+def entry_command(entry: str) -> list[str]:
+    """A command line that runs ``module:function`` as the ``tradeassist`` script would."""
+    module, _, function = entry.partition(":")
+    code = f"import sys; sys.argv[0] = 'tradeassist'; from {module} import {function}; sys.exit({function}())"
+    return [sys.executable, "-c", code]
+
+
+def installed_command() -> list[str]:
+    """The ``tradeassist`` script installed beside this interpreter (what a person types)."""
+    script = Path(sys.executable).with_name("tradeassist")
+    if not script.exists():
+        raise SystemExit(f"{script} is missing: run `make install` first.")
+    return [str(script)]
+
+
+def timed_run(command: list[str], env: dict[str, str], expect: str, cwd: Path) -> float:
+    """Wall seconds of one run; fails loudly when the command fails or prints something else."""
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=cwd)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0 or expect not in done.stdout:
+        raise SystemExit(f"{' '.join(command)[:200]} failed ({done.returncode}):\n{done.stdout[-1000:]}\n"
+                         f"{done.stderr[-2000:]}")
+    return seconds
+
+
+def figures(before: Path | None, before_entry: str) -> list[tuple[str, list[str], Path, str]]:
+    """(label, command, working folder, text the output must hold) of every measured command."""
+    after = installed_command()
+    rows = [
+        ("anchor: python -c pass", [sys.executable, "-c", "pass"], ROOT, ""),
+        ("anchor: python -c 'import pandas'", [sys.executable, "-c", "import pandas"], ROOT, ""),
+        ("tradeassist --help", [*after, "--help"], ROOT, "Usage"),
+        (f"tradeassist ask '{QUESTION}'", [*after, "ask", QUESTION], ROOT, "route: sql"),
+    ]
+    if before is not None:
+        # Run from inside the other checkout: its folder comes first on sys.path (before the
+        # editable install's finder, which maps the packages to this checkout).
+        old = [*entry_command(before_entry)]
+        rows += [
+            ("before: tradeassist --help", [*old, "--help"], before.resolve(), "Usage"),
+            (f"before: tradeassist ask '{QUESTION}'", [*old, "ask", QUESTION], before.resolve(), "route: sql"),
+        ]
+    return rows
+
+
+def main() -> None:
+    """Build the demo database in a temporary home, time each command in turn, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="Rounds (default 5); each runs every command once.")
+    parser.add_argument("--before", type=Path, help="Another checkout to time beside this one.")
+    parser.add_argument("--before-entry", default="core.cli:main", help="Its entry point (module:function).")
+    args = parser.parse_args()
+
+    from sql.demo.build import build_demo
+
+    with tempfile.TemporaryDirectory(prefix="tradeassist-cli-start-") as folder:
+        home = Path(folder)
+        build_demo(home / "demo.duckdb", today=TODAY, scale=1)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEASSIST_") and k != "PYTHONPATH"}
+        env.update(TRADEASSIST_HOME=str(home), TRADEASSIST_TODAY=TODAY.isoformat(), TRADEASSIST_OFFLINE_ONLY="true",
+                   DO_NOT_TRACK="true", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", COLUMNS="100")
+        rows = figures(args.before, args.before_entry)
+        samples: list[list[float]] = [[] for _ in rows]
+        for _, command, cwd, expect in rows:  # warm-up: file caches, compiled bytecode
+            timed_run(command, env, expect, cwd)
+        for _ in range(args.repeat):
+            for index, (_, command, cwd, expect) in enumerate(rows):
+                samples[index].append(timed_run(command, env, expect, cwd))
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"machine: {platform.machine()} {platform.system()}, {os.cpu_count()} CPUs, load avg {load:.1f}; "
+          f"python {platform.python_version()}; {args.repeat} rounds, each command a fresh process")
+    print(f"{'figure':<52} {'p50 s':>7} {'min s':>7}")
+    for (label, *_), values in zip(rows, samples):
+        print(f"{label:<52} {statistics.median(values):>7.2f} {min(values):>7.2f}")
+
+
+if __name__ == "__main__":
+    main()
