@@ -1,0 +1,458 @@
+"""The lead of an answer that asks for a statement figure: looked up or computed, inputs shown.
+
+"What is the FY2016 COGS?" leads with the row's value for that year; "What is the FY2021
+inventory turnover?" with "Computed: inventory turnover FY2021 = cost of sales FY2021 9,842
+(p.59) / average(inventories FY2021 ..., inventories FY2020 ...) = 3.46". A figure is computed
+only when every input row is found, unambiguously, for the asked year, in the searched filing,
+in one unit; otherwise the lead says which input is missing and quotes the rows it found.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from retrieval.filings import read_query
+from retrieval.metrics import (LINES, STATEMENT_LINES, Line, Metric, Term, definition_formula, evaluate, find_growth, find_metric,
+                               lookup_line, number_of_years, parse_formula, render, stated_definition, terms_of,
+                               years_averaged)
+from retrieval.records import Hit
+from retrieval.statements import SCALES, StatementRow, rows_of
+
+#: Rows holding these words show which statement a chunk belongs to.
+STATEMENT_ANCHORS = {
+    "balance": ("total current assets", "total assets", "total current liabilities", "total liabilities"),
+    "income": ("net income", "operating income", "gross profit", "income before income taxes", "net earnings",
+               "operating profit", "per share"),
+    "cash": ("operating activities", "investing activities", "financing activities"),
+}
+_DECIMALS = re.compile(r"\bround(?:ed)?(?: your answer| the answer| it)? to (?:the nearest )?(\w+) decimal",
+                       re.IGNORECASE)
+_UNIT_ASKED = re.compile(r"\b(?:usd|us\$|\$|dollars)?\s*(thousands|millions|billions)\b", re.IGNORECASE)
+_WORD_NUMBERS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4}
+_PERCENT_ASKED = re.compile(r"\bpercent(?:s|age)?\b|%", re.IGNORECASE)
+#: Questions asking which, why or what drove a figure: the answer is not the figure itself.
+_NOT_A_FIGURE = re.compile(r"^\s*(?:which|who|why|when|where)\b|\b(?:drove|drive|drivers?|reasons?|caused?)\b",
+                           re.IGNORECASE)
+_NORMALISE = re.compile(r"[^a-z0-9]+")
+_NOTE = re.compile(r"\((?:see )?notes? [^)]*\)|\(\d\)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FigureRequest:
+    """What a question asks for: a formula (one line for a lookup) at a fiscal year, and how to show it."""
+
+    name: str
+    formula: str
+    year: int
+    #: Years averaged ("3 year average"): the formula at year, year-1, ...
+    years: int = 1
+    percent: bool = False
+    amount: bool = False
+    lookup: bool = False
+    decimals: int | None = None
+    unit: str = ""  # "in millions" etc. as asked
+
+
+@dataclass
+class FigureAnswer:
+    """The lead text, the rows it rests on (evidence first), and whether a figure was computed."""
+
+    lead: str
+    rows: list[StatementRow] = field(default_factory=list)
+    value: float | None = None
+    #: Rows of other pages stating the same input values, cited after ``rows``.
+    agreeing: list[StatementRow] = field(default_factory=list)
+
+    @property
+    def computed(self) -> bool:
+        """Whether the lead states a figure (looked up or computed)."""
+        return self.value is not None
+
+
+def read_request(question: str) -> FigureRequest | None:
+    """The figure a question asks for, or None (no year, a quarter, or nothing this module knows)."""
+    years, quarter = read_query(question)
+    if not years or quarter is not None or _NOT_A_FIGURE.search(question):
+        return None
+    year = max(years)
+    decimals = _decimals(question)
+    unit_match = _UNIT_ASKED.search(question)
+    unit = f"in {unit_match[1].lower()}" if unit_match else ""
+    averaged = years_averaged(question)
+    growth = find_growth(question)
+    metric = find_metric(question)
+    definition = stated_definition(question)
+    if growth and metric is None:
+        key, kind = growth
+        span = max(years) - min(years) if len(years) > 1 else _growth_years(question)
+        if span < 1:
+            return None
+        if kind == "cagr":
+            formula = f"({key}[0] / {key}[-{span}]) ^ (1 / {span}) - 1"
+            name = f"{span}-year {LINES[key].name} CAGR"
+        else:
+            formula = f"{key}[0] / {key}[-{span}] - 1"
+            name = f"{LINES[key].name} growth"
+        return FigureRequest(name, formula, year, percent=True, decimals=decimals, unit=unit)
+    if metric is not None or definition is not None:
+        formula = _formula(metric, definition, year)
+        if formula is None:
+            return None
+        name = metric.name if metric else definition.name
+        percent = metric.percent if metric else bool(_PERCENT_ASKED.search(question))
+        amount = metric.amount if metric else False
+        return FigureRequest(name, formula, year, years=averaged, percent=percent, amount=amount,
+                             decimals=decimals, unit=unit)
+    line = lookup_line(question)
+    if line is None or not re.search(r"\b(?:what|how much|amount|total|value)\b", question, re.IGNORECASE):
+        return None
+    return FigureRequest(line.name, f"{line.key}[0]", year, amount=True, lookup=True, decimals=decimals, unit=unit)
+
+
+def _decimals(question: str) -> int | None:
+    match = _DECIMALS.search(question)
+    if not match:
+        return None
+    word = match[1].lower()
+    return int(word) if word.isdigit() else _WORD_NUMBERS.get(word)
+
+
+def _growth_years(question: str) -> int:
+    match = re.search(r"\b(\d+|one|two|three|four|five)[- ]years?\b", question, re.IGNORECASE)
+    return number_of_years(match[1]) if match else 1
+
+
+def _formula(metric: Metric | None, definition, year: int) -> str | None:
+    """The formula to compute: the question's own definition when it reads as one, else the metric's.
+
+    A definition of a part ("Define EBITDA as ...", asked for the EBITDA margin) replaces that part
+    of the metric's formula.
+    """
+    stated = definition_formula(definition.body, year) if definition else None
+    if stated is None:
+        return metric.formula if metric else None
+    defined = find_metric(definition.name)
+    if metric is None or defined is metric:
+        return stated
+    if defined is not None and defined.formula in metric.formula:
+        return metric.formula.replace(defined.formula, f"({stated})")
+    return metric.formula
+
+
+# --- finding the rows --------------------------------------------------------------------------
+
+
+def normalise_label(label: str) -> str:
+    """A row label for comparing with a line's labels: "Operating income/(loss)" -> "operating income loss"."""
+    text = _NOTE.sub(" ", label.lower().replace("&", " and ").replace("\u2019", "'"))
+    text = text.replace("'s", "s").replace("'", "")
+    return " ".join(_NORMALISE.sub(" ", text).split())
+
+
+def _anchors(row: StatementRow, statement: str) -> int:
+    """How like the statement the row's chunk reads: the lines of that statement its rows are, less
+    those of other statements (selected financial data mixes all three; a segment table holds few)."""
+    return _statement_likeness(row.context, statement)
+
+
+@lru_cache(maxsize=2048)
+def _statement_likeness(context: str, statement: str) -> int:
+    same = other = 0
+    for text in context.split("\n"):
+        label = text.split(" | ", 1)[0] if " | " in text else ""
+        if not label:
+            continue
+        kinds = {line.statement for line in STATEMENT_LINES if label_rank(line, label) is not None}
+        same += statement in kinds
+        other += bool(kinds - {statement})
+    return same - other
+
+
+@dataclass(frozen=True)
+class Found:
+    """The row chosen for a line and year, or why none could be chosen (and the rows seen)."""
+
+    row: StatementRow | None
+    why: str = ""
+    seen: tuple[StatementRow, ...] = ()
+    #: Other rows (other tables, other pages) stating the same value: more evidence to cite.
+    agreeing: tuple[StatementRow, ...] = ()
+
+
+def label_rank(line: Line, label: str) -> int | None:
+    """The position of a row label among the line's labels ("Capital expenditures, net of ..." counts
+    as "capital expenditures"), None when it is not one of them."""
+    text = normalise_label(label)
+    for rank, known in enumerate(line.labels):
+        if text == known or text == f"{known} net" or text.startswith(f"{known} net of "):
+            return rank
+    return None
+
+
+def _statement_caption(row: StatementRow) -> bool:
+    caption = row.context.split("\n", 1)[0]
+    return any(word in caption for word in ("consolidated", "balance sheet", "statements of", "statement of"))
+
+
+def find_row(line: Line, year: str, rows: Sequence[StatementRow], chosen: Sequence[StatementRow] = ()) -> Found:
+    """The one row giving ``line`` for ``year`` among ``rows``, else none and why.
+
+    A row already chosen for the line (another year of it) first; then, among rows with one of the
+    line's labels and a value for the year, those in chunks most like the line's statement, the
+    line's best label, and the value most rows agree on. Two values with equal support: ambiguous.
+    """
+    for row in chosen:
+        if year in row.values and label_rank(line, row.label) is not None:
+            return Found(row)
+    matches = [row for row in rows if label_rank(line, row.label) is not None]
+    if not matches:
+        return Found(None, f"no row for {line.name}")
+    dated = [row for row in matches if year in row.values
+             and (line.signed or line.magnitude or row.values[year] >= 0)]
+    if not dated:
+        return Found(None, f"no {year} column for {line.name}", tuple(matches[:2]))
+    most = max(_anchors(row, line.statement) for row in dated)
+    anchored = [row for row in dated if _anchors(row, line.statement) == most]
+    best_label = min(label_rank(line, row.label) for row in anchored)
+    labelled = [row for row in anchored if label_rank(line, row.label) == best_label]
+    by_value: dict[float, list[StatementRow]] = {}
+    for row in labelled:
+        by_value.setdefault(row.values[year], []).append(row)
+    ranked = sorted(by_value.items(), key=lambda item: -len(item[1]))
+    if len(ranked) > 1 and len(ranked[0][1]) == len(ranked[1][1]):
+        values = ", ".join(f"{value:,.0f}" for value, _ in ranked[:3])
+        return Found(None, f"{line.name} {year} differs between tables ({values})",
+                     tuple(group[0] for _, group in ranked[:3]))
+    # Rows agreeing on the value: cite the statement itself (its caption says so), the latest page
+    # (statements follow the selected data and the discussion in a 10-K).
+    best = sorted(ranked[0][1], key=lambda row: (not _statement_caption(row), -(row.page or 0)))
+    return Found(best[0], agreeing=tuple(best[1:]))
+
+
+def gather_rows(lines: Sequence[Line], search: Callable[[str], Sequence[Hit]]) -> list[StatementRow]:
+    """Statement rows of the chunks that ``search`` finds for each line's best labels."""
+    hits: list[Hit] = []
+    for line in lines:
+        for label in line.labels:
+            hits.extend(search(label))
+    # The statements' key lines find the other pieces of their pages (their captions hold the years).
+    for statement in dict.fromkeys(line.statement for line in lines):
+        for anchor in STATEMENT_ANCHORS[statement][:2]:
+            hits.extend(search(anchor))
+    return rows_of(hits)
+
+
+# --- composing the lead ------------------------------------------------------------------------
+
+
+def figure_answer(question: str, search: Callable[[str], Sequence[Hit]]) -> FigureAnswer | None:
+    """The lead for a figure question, from the rows ``search`` finds (in the filing it names); None when
+    the question asks for no statement figure."""
+    request = read_request(question)
+    if request is None:
+        return None
+    tree = parse_formula(request.formula)
+    terms = terms_of(tree)
+    lines = [LINES[key] for key in dict.fromkeys(term.key for term in terms)]
+    rows = gather_rows(lines, search)
+    years = [request.year - back for back in range(request.years)]
+    chosen: dict[tuple[str, int], StatementRow] = {}
+    agreeing: list[StatementRow] = []
+    absent: set[str] = set()
+    for at in years:
+        for term in terms:
+            year = str(at + term.offset)
+            same_line = [row for (key, _), row in chosen.items() if key == term.key]
+            found = find_row(LINES[term.key], year, rows, same_line)
+            if found.row is None and term.optional and not found.seen:
+                absent.add(term.key)  # the filing has no such row at all: it counts 0
+                continue
+            if found.row is None:
+                return _not_computed(request, found, [*chosen.values()])
+            chosen[(term.key, at + term.offset)] = found.row
+            agreeing.extend(found.agreeing)
+    evidence = list(dict.fromkeys(chosen.values()))
+    unit = _common_unit(evidence)
+    if unit is None:
+        units = ", ".join(sorted({row.unit or "unit not stated" for row in evidence}))
+        return FigureAnswer(f"Not computed: the rows for {request.name} are in different units ({units}).",
+                            evidence)
+
+    def value(term: Term, at: int) -> float:
+        if term.key in absent:
+            return 0.0
+        amount = chosen[(term.key, at + term.offset)].values[str(at + term.offset)]
+        return abs(amount) if LINES[term.key].magnitude else amount
+
+    results = []
+    try:
+        for at in years:
+            results.append(evaluate(tree, lambda term, at=at: value(term, at)))
+    except (ZeroDivisionError, ValueError):
+        return FigureAnswer(f"Not computed: {request.name} {_fy(request.year)} divides by zero.", evidence)
+    figure = sum(results) / len(results)
+    shown = _show_value(figure, request, unit)
+    labels = " ".join(dict.fromkeys(_label(row) for row in evidence))
+    if request.lookup:
+        row = evidence[0]
+        lead = f"{display_label(row)} {_fy(request.year)} ({row.source}): {shown} {labels}"
+        return FigureAnswer(lead, evidence, figure, agreeing)
+    steps = []
+    for at, result in zip(years, results):
+        text = render(tree, lambda term, at=at: _show_term(term, at, chosen, value))
+        steps.append(f"{request.name} {_fy(at)} = {text} = {_show_value(result, request, unit)}")
+    if len(years) > 1:
+        lead = ("Computed: " + "; ".join(steps) + f". {len(years)}-year average {request.name} "
+                f"{_fy(years[-1])}\u2013{_fy(years[0])} = {shown} {labels}")
+    else:
+        lead = "Computed: " + steps[0].rsplit(" = ", 1)[0] + f" = {shown} {labels}"
+    return FigureAnswer(lead, evidence, figure, agreeing)
+
+
+def _common_unit(rows: Sequence[StatementRow]) -> str | None:
+    """The unit all rows share; a row whose caption states none takes the others' ("" when none
+    states one). None when two stated units differ."""
+    stated = {row.unit for row in rows if row.unit}
+    if len(stated) > 1:
+        return None
+    return stated.pop() if stated else ""
+
+
+def _fy(year: int) -> str:
+    return f"FY{year}"
+
+
+def _label(row: StatementRow) -> str:
+    return f"[{row.source} p.{row.page}]" if row.page else f"[{row.source}]"
+
+
+def _show_term(term: Term, at: int, chosen, value) -> str:
+    year = at + term.offset
+    row = chosen.get((term.key, year))
+    page = f", p.{row.page}" if row and row.page else ""
+    amount = value(term, at)
+    if row is None:
+        return f"{LINES[term.key].name} {_fy(year)} 0 (no such row in the filing)"
+    return f"{display_label(row)} {_fy(year)} {_number(amount, 0 if float(amount).is_integer() else 2)} ({row.source}{page})"
+
+
+def display_label(row: StatementRow) -> str:
+    """A row's label without the signs some tables put before it ("+ Depreciation and amortization")."""
+    return row.label.lstrip("+-\u2013\u2212=* ").strip() or row.label
+
+
+def _number(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def _show_value(value: float, request: FigureRequest, unit: str) -> str:
+    """The figure as asked: a percent, a ratio, or an amount converted to the unit asked for."""
+    if request.percent:
+        decimals = 1 if request.decimals is None else request.decimals
+        return f"{_number(value * 100, decimals)}%"
+    if not request.amount:
+        return _number(value, 2 if request.decimals is None else request.decimals)
+    if request.unit and unit and request.unit != unit:
+        converted = value * SCALES[unit] / SCALES[request.unit]
+        decimals = 2 if request.decimals is None else request.decimals
+        return (f"{_number(value, 0)} {unit.removeprefix('in ')} = {_number(converted, decimals)} "
+                f"{request.unit.removeprefix('in ')} (USD)")
+    decimals = 0 if request.decimals is None else request.decimals
+    stated = unit.removeprefix("in ") if unit else "as stated in the table"
+    return f"{_number(value, decimals)} ({stated})"
+
+
+def _not_computed(request: FigureRequest, found: Found, chosen: Sequence[StatementRow]) -> FigureAnswer:
+    """The lead when an input is missing: what was found and what was not."""
+    what = "found" if request.lookup else "computed"
+    lead = f"Not {what}: {request.name} {_fy(request.year)} \u2014 {found.why} in the filing searched."
+    return FigureAnswer(lead, [*chosen, *found.seen])
+
+
+def row_line(row: StatementRow) -> str:
+    """A row as quoted under the lead: its label and cells, with the table's unit."""
+    cells = " | ".join(f"{year}: {cell}" for year, cell in row.cells.items())
+    unit = f" ({row.unit})" if row.unit else ""
+    return f"{row.label} | {cells}{unit}"
+
+
+# --- the answer's parts --------------------------------------------------------------------------
+
+#: Rows of other pages that state the same inputs, cited after the inputs' own rows.
+MAX_AGREEING_CITATIONS = 2
+#: Chunks read per label searched in the filing.
+HITS_PER_SEARCH = 8
+
+
+def filing_figure(question: str, index, user: str, relevant: Sequence[Hit]) -> FigureAnswer | None:
+    """The figure lead for ``question`` from the filing it names (else the filing of the best hit);
+    None when the question asks for no statement figure or no filing is in view."""
+    if read_request(question) is None:
+        return None
+    from retrieval.filings import preferred_documents
+
+    tiers = preferred_documents(question, index.list_documents(user=user))
+    keys = tiers[0] if tiers else ([relevant[0].document.key] if relevant else [])
+    if not keys:
+        return None
+
+    def search(query: str) -> list[Hit]:
+        return index.search(query, user=user, k=HITS_PER_SEARCH, mode="keyword", documents=keys)
+
+    return figure_answer(question, search)
+
+
+def figure_markdown(figure: FigureAnswer) -> str:
+    """The lead, then the rows it rests on quoted with their citations (so each input can be checked)."""
+    from retrieval.extractive import defuse
+
+    quoted = [f"> {defuse(row_line(row))} {defuse(_label(row))}" for row in dict.fromkeys(figure.rows)]
+    return defuse(figure.lead) + ("\n\n" + "\n>\n".join(quoted) if quoted else "")
+
+
+def evidence_rows(figure: FigureAnswer) -> list[StatementRow]:
+    """The rows to cite first: the inputs' rows, then a few other pages stating the same values."""
+    rows = list(dict.fromkeys(figure.rows))
+    pages = {(row.source, row.page) for row in rows}
+    for row in figure.agreeing:
+        if len(rows) >= len(figure.rows) + MAX_AGREEING_CITATIONS:
+            break
+        if (row.source, row.page) not in pages:
+            pages.add((row.source, row.page))
+            rows.append(row)
+    return rows
+
+
+def writer_evidence(figure: FigureAnswer, hits: Sequence[Hit]) -> list[Hit]:
+    """The hits for a grounded writer: the input rows' chunks first, the first one opening with the
+    computed lead and each with its input rows on top, then the other hits."""
+    from dataclasses import replace
+
+    first: list[Hit] = []
+    for row in dict.fromkeys(figure.rows):
+        if any(hit.chunk_id == row.hit.chunk_id for hit in first):
+            continue
+        lines = [row_line(other) for other in figure.rows if other.hit.chunk_id == row.hit.chunk_id]
+        if not first:
+            lines.insert(0, figure.lead)
+        first.append(replace(row.hit, chunk=replace(row.hit.chunk, text="\n".join([*lines, row.hit.chunk.text]))))
+    used = {hit.chunk_id for hit in first}
+    return first + [hit for hit in hits if hit.chunk_id not in used]
+
+
+def figure_citations(figure: FigureAnswer, others: Sequence) -> list:
+    """Citations of the evidence rows first (their pages are the evidence), then ``others`` not
+    already citing the same page."""
+    from core.answer import Citation
+    from retrieval.extractive import defuse
+
+    first: list = []
+    seen: set[tuple[str, int | None]] = set()
+    for row in evidence_rows(figure):
+        if (row.source, row.page) not in seen:  # one citation per page: the first row on it is the snippet
+            seen.add((row.source, row.page))
+            first.append(Citation(row.source, row.page, defuse(row_line(row)), 1.0))
+    return first + [citation for citation in others if (citation.source, citation.page) not in seen]

@@ -1,0 +1,167 @@
+"""The figure lead: a statement line looked up, or a metric computed with every input shown; and
+nothing computed when an input is missing, ambiguous or in another unit."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.answer import Citation
+from retrieval.figure_answer import (figure_answer, figure_citations, figure_markdown, filing_figure, read_request,
+                                     writer_evidence)
+from retrieval.records import Chunk, DocumentInfo, Hit
+
+DOC = DocumentInfo(key="acme21", source="ACME_2021_10K.pdf", path="/f/ACME_2021_10K.pdf", content_hash="h",
+                   meta={"company": "Acme Corp", "aliases": ["acme"], "fiscal_year": 2021, "form": "10-K"})
+
+INCOME = ("Consolidated Statements of Income (in millions, except per share data) 2021 2020 2019\n"
+          "Revenues | 2021: 44,538 | 2020: 37,403 | 2019: 39,117\n"
+          "Cost of sales | 2021: 24,576 | 2020: 21,162 | 2019: 21,643\n"
+          "Gross profit | 2021: 19,962 | 2020: 16,241 | 2019: 17,474\n"
+          "Operating income | 2021: 6,937 | 2020: 3,115 | 2019: 4,850\n"
+          "Net income | 2021: 5,727 | 2020: 2,539 | 2019: 4,029")
+BALANCE = ("Consolidated Balance Sheets (in millions) May 31, 2021 2020 ASSETS\n"
+           "Inventories | 2021: 6,854 | 2020: 7,367\n"
+           "Total current assets | 2021: 26,291 | 2020: 20,556\n"
+           "Total assets | 2021: 37,740 | 2020: 31,342\n"
+           "Accounts payable | 2021: 2,836 | 2020: 2,248\n"
+           "Total current liabilities | 2021: 9,674 | 2020: 8,284")
+CASH = ("Consolidated Statements of Cash Flows (in millions) 2021 2020 2019 Operating activities\n"
+        "Net income | 2021: 5,727 | 2020: 2,539 | 2019: 4,029\n"
+        "Depreciation and amortization | 2021: 744 | 2020: 721 | 2019: 705\n"
+        "Inventories | 2021: 507 | 2020: (1,854) | 2019: (490)\n"
+        "Net cash provided by operating activities | 2021: 6,657 | 2020: 2,485 | 2019: 5,903\n"
+        "Additions to property, plant and equipment | 2021: (695) | 2020: (1,086) | 2019: (1,119)")
+
+
+def hit(text: str, page: int, chunk_id: str, doc: DocumentInfo = DOC) -> Hit:
+    """A table chunk of the filing."""
+    return Hit(chunk_id, doc, Chunk(text=text, page=page, element_types=("Table",)), 1.0)
+
+
+def searcher(hits):
+    """Keyword search over ``hits``: every word of the query in the chunk."""
+    def search(query: str):
+        words = query.lower().split()
+        return [h for h in hits if all(word in h.chunk.text.lower() for word in words)]
+    return search
+
+
+FILING = [hit(INCOME, 59, "inc"), hit(BALANCE, 61, "bal"), hit(CASH, 63, "cash")]
+
+
+def test_lookup_leads_with_the_row_for_the_asked_year_and_its_citation():
+    answer = figure_answer("What is Acme's FY2020 COGS? Answer in USD millions.", searcher(FILING))
+    assert answer.computed and answer.value == 21162
+    assert "Cost of sales FY2020" in answer.lead and "21,162" in answer.lead
+    assert "[ACME_2021_10K.pdf p.59]" in answer.lead
+
+
+def test_lookup_converts_millions_to_the_billions_asked_and_shows_both():
+    answer = figure_answer("What is the FY2021 capital expenditure amount (in USD billions) for Acme?",
+                           searcher(FILING))
+    assert "695 millions = 0.69 billions" in answer.lead or "695 millions = 0.70 billions" in answer.lead
+    assert answer.rows[0].page == 63
+
+
+def test_computed_metric_shows_every_input_with_year_value_and_page():
+    answer = figure_answer("What is Acme's FY2021 inventory turnover ratio? Round your answer to two decimal places.",
+                           searcher(FILING))
+    assert answer.computed
+    assert answer.lead.startswith("Computed: inventory turnover FY2021 = Cost of sales FY2021 24,576")
+    # The balance sheet's inventories, not the cash flow statement's change in them.
+    assert "Inventories FY2020 7,367" in answer.lead and "Inventories FY2021 6,854" in answer.lead
+    assert answer.lead.split(" [")[0].endswith(f"= {24576 / ((6854 + 7367) / 2):.2f}")
+    assert [row.page for row in answer.rows] == [59, 61]
+
+
+def test_stated_definition_and_percent_rounding():
+    question = ("What is the FY2021 unadjusted EBITDA % margin for Acme? Define unadjusted EBITDA as unadjusted "
+                "operating income + depreciation and amortization [from cash flow statement]. Answer in percents, "
+                "round to one decimal place.")
+    answer = figure_answer(question, searcher(FILING))
+    assert answer.lead.split(" [")[0].endswith(f"= {(6937 + 744) / 44538 * 100:.1f}%")
+
+
+def test_ratio_of_current_assets_and_a_multi_year_average():
+    ratio = figure_answer("What is Acme's FY2021 current ratio?", searcher(FILING))
+    assert "Total current assets FY2021 26,291" in ratio.lead and "= 2.72" in ratio.lead
+    average = figure_answer("What is Acme's FY2019 - FY2021 3 year average gross margin? Round to one decimal place.",
+                            searcher(FILING))
+    margins = [19962 / 44538, 16241 / 37403, 17474 / 39117]
+    assert f"= {sum(margins) / 3 * 100:.1f}%" in average.lead and "3-year average" in average.lead
+
+
+def test_a_missing_year_is_said_and_nothing_is_computed():
+    answer = figure_answer("What is Acme's FY2019 inventory turnover ratio?", searcher(FILING))
+    assert not answer.computed
+    assert answer.lead.startswith("Not computed: inventory turnover FY2019")
+    assert "no 2018 column for inventories" in answer.lead or "2019" in answer.lead
+
+
+def test_a_note_table_loses_to_the_statement_but_two_statements_disagreeing_compute_nothing():
+    note = "Assets held for sale (in millions) 2021 2020\nTotal current assets | 2021: 310 | 2020: 290"
+    answer = figure_answer("What is Acme's FY2021 current ratio?", searcher([*FILING, hit(note, 90, "note")]))
+    assert answer.computed and "26,291" in answer.lead
+
+    # An equally complete balance sheet elsewhere in the filing states another total.
+    other = BALANCE.replace("26,291", "27,000")
+    answer = figure_answer("What is Acme's FY2021 current ratio?", searcher([*FILING, hit(other, 80, "restated")]))
+    assert not answer.computed and "differs between tables" in answer.lead
+    assert {row.page for row in answer.rows} >= {61, 80}  # both rows quoted for the reader to judge
+
+
+def test_inputs_in_different_units_compute_nothing():
+    thousands = BALANCE.replace("(in millions)", "(in thousands)")
+    answer = figure_answer("What is Acme's FY2021 inventory turnover ratio?",
+                           searcher([hit(INCOME, 59, "inc"), hit(thousands, 61, "bal")]))
+    assert not answer.computed and "different units" in answer.lead
+
+
+@pytest.mark.parametrize("question", [
+    "Which segment had the highest operating income in FY2021?",
+    "What drove the increase in inventories in FY2021?",
+    "What was Acme's net income in Q2 of FY2021?",
+    "What is Acme's current ratio?",
+    "Has Acme paid dividends in FY2021?",
+])
+def test_questions_that_ask_no_statement_figure_get_no_lead(question):
+    assert read_request(question) is None
+
+
+def test_markdown_citations_and_writer_evidence_put_the_input_rows_first():
+    answer = figure_answer("What is Acme's FY2021 current ratio?", searcher(FILING))
+    markdown = figure_markdown(answer)
+    assert markdown.startswith("Computed: current ratio FY2021")
+    assert "> Total current assets | 2021: 26,291 | 2020: 20,556 (in millions) [ACME_2021_10K.pdf p.61]" in markdown
+    others = [Citation("ACME_2021_10K.pdf", 12, "text", 0.5), Citation("ACME_2021_10K.pdf", 61, "dup", 0.4)]
+    citations = figure_citations(answer, others)
+    assert [(c.page, c.snippet[:5]) for c in citations] == [(61, "Total"), (12, "text")]
+    prose = Hit("p", DOC, Chunk(text="Liquidity was strong.", page=30), 0.9)
+    evidence = writer_evidence(answer, [prose])
+    assert evidence[0].chunk.text.startswith("Computed: current ratio FY2021") and evidence[-1] is prose
+
+
+class FakeIndex:
+    """The two calls filing_figure makes of a DocumentIndex, over fixed hits."""
+
+    def __init__(self, documents, hits):
+        self.documents = documents
+        self.hits = hits
+        self.searched_in = []
+
+    def list_documents(self, *, user):
+        return self.documents
+
+    def search(self, query, *, user, k, mode, documents):
+        self.searched_in.append(tuple(documents))
+        return [h for h in searcher(self.hits)(query) if h.document.key in documents][:k]
+
+
+def test_filing_figure_reads_only_the_filing_the_question_names():
+    other_doc = DocumentInfo(key="zeta21", source="ZETA_2021_10K.pdf", path="/f/z.pdf", content_hash="h",
+                             meta={"company": "Zeta Inc", "aliases": ["zeta"], "fiscal_year": 2021, "form": "10-K"})
+    zeta = hit(BALANCE.replace("26,291", "1,000"), 10, "zeta-bal", other_doc)
+    index = FakeIndex([DOC, other_doc], [*FILING, zeta])
+    answer = filing_figure("What is Zeta's FY2021 total current assets?", index, "local", [])
+    assert answer.value == 1000 and {keys for keys in index.searched_in} == {("zeta21",)}
+    assert filing_figure("What did the committee say about inflation in 2021?", index, "local", []) is None
