@@ -315,6 +315,5 @@ async def _on_feedback(feedback) -> None:
         return
     for exchange in exchanges:
         if feedback.forId in (exchange.get("message_id"), exchange.get("run_id")) and exchange.get("sql"):
-            await asyncio.to_thread(teach_from_feedback, SETTINGS, exchange["question"], exchange["sql"],
-                                    _user_name())
+            await asyncio.to_thread(teach_from_feedback, POOL.backend(), exchange["question"], exchange["sql"])
             return

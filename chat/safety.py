@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from io import BytesIO
 
-from core.errors import BadInputError
+from core.errors import BadInputError, IngestError
 
 #: ``![alt](url)`` and ``![alt][ref]`` images, and raw ``<img>`` tags.
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\((?:<[^>]*>|[^)])*\)")
@@ -16,14 +15,17 @@ _HTML_IMG = re.compile(r"<\s*img\b[^>]*>", re.IGNORECASE)
 #: Reference definitions (``[ref]: http://...``) may feed image references; they are shown as text.
 _REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
 
-#: File kinds the ingest pipeline reads, by the type sniffed from content.
-ALLOWED_KINDS = {"pdf", "docx", "pptx", "xlsx", "png", "jpg", "tif", "txt", "md", "html", "csv"}
-#: Extensions that mean "text" when the content is text.
-TEXT_EXTENSIONS = {"txt": "txt", "md": "md", "markdown": "md", "html": "html", "htm": "html", "csv": "csv"}
-_EXTENSION_ALIASES = {"jpeg": "jpg", "tiff": "tif"}
 #: Sum of uncompressed sizes a DOCX/XLSX/PPTX may expand to, and the largest ratio allowed.
 MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
 MAX_ZIP_RATIO = 200
+#: Content kinds read as text; a file of one of them may carry any text extension.
+_TEXT_KINDS = frozenset({"txt", "md", "html", "eml"})
+#: What each file extension promises about the content (as ``ingest.sniff`` names kinds).
+_EXTENSION_KINDS = {
+    "pdf": {"pdf"}, "docx": {"docx"}, "pptx": {"pptx"}, "xlsx": {"xlsx"}, "png": {"png"},
+    "jpg": {"jpeg"}, "jpeg": {"jpeg"}, "tif": {"tiff"}, "tiff": {"tiff"},
+    **{text: _TEXT_KINDS for text in ("txt", "md", "markdown", "html", "htm", "csv", "eml")},
+}
 
 
 def strip_remote_images(markdown: str) -> str:
@@ -57,61 +59,27 @@ class UploadLimits:
 
 
 def sniff_kind(name: str, data: bytes) -> str:
-    """The file's kind from its content (magic bytes), cross-checked with its extension.
+    """The file's kind from its content (``ingest.sniff``), cross-checked with its extension.
 
-    Raises BadInputError for unknown content or a name that disguises another type
-    (for example an executable renamed ``report.pdf``).
+    Raises BadInputError for content ingest cannot read, an Office file that would inflate into
+    far more data than it holds, or a name that disguises another type (for example an
+    executable renamed ``report.pdf``).
     """
-    import filetype
+    from ingest.limits import Limits, check_zip_package
+    from ingest.sniff import sniff_kind as content_kind
 
+    try:
+        kind = content_kind(data, name=name)
+        if kind.is_ooxml:
+            check_zip_package(BytesIO(data), Limits(max_unzipped_bytes=MAX_UNZIPPED_BYTES, max_zip_ratio=MAX_ZIP_RATIO))
+    except IngestError as exc:
+        raise BadInputError(f"{name} cannot be ingested: {exc}.") from exc
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    guessed = filetype.guess(data[:8192])
-    if guessed is not None:
-        kind = {"jpeg": "jpg", "tiff": "tif"}.get(guessed.extension, guessed.extension)
-        if kind == "zip" or kind in {"docx", "xlsx", "pptx"}:
-            kind = _office_kind(data, extension)
-        if kind not in ALLOWED_KINDS:
-            raise BadInputError(f"{name}: files of type {guessed.mime} cannot be ingested.")
-        if extension and _EXTENSION_ALIASES.get(extension, extension) != kind:
-            raise BadInputError(
-                f"{name}: the name says .{extension} but the content is {guessed.mime}; "
-                "rename it or upload the real file."
-            )
-        return kind
-    if _looks_like_text(data):
-        if extension and extension not in TEXT_EXTENSIONS:
-            raise BadInputError(f"{name}: the name says .{extension} but the content is plain text.")
-        return TEXT_EXTENSIONS.get(extension, "txt")
-    raise BadInputError(f"{name}: the content is not a document type tradeassist can read.")
-
-
-def _looks_like_text(data: bytes) -> bool:
-    sample = data[:8192]
-    if b"\x00" in sample:
-        return False
-    try:
-        sample.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sample is still text.
-        if exc.start < len(sample) - 4:
-            return False
-    return True
-
-
-def _office_kind(data: bytes, extension: str) -> str:
-    try:
-        archive = zipfile.ZipFile(BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise BadInputError("The file looks like an Office document but is not a valid one.") from exc
-    names = set(archive.namelist())
-    total = sum(info.file_size for info in archive.infolist())
-    packed = max(1, sum(info.compress_size for info in archive.infolist()))
-    if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO:
-        raise BadInputError("The document expands to far more data than it holds (a zip bomb?).")
-    for prefix, kind in (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx")):
-        if any(n.startswith(prefix) for n in names):
-            return kind
-    raise BadInputError(f"A .{extension or 'zip'} archive is not a document tradeassist can read.")
+    if extension and kind.value not in _EXTENSION_KINDS.get(extension, ()):
+        content = "plain text" if kind.value in _TEXT_KINDS else kind.value.upper()
+        raise BadInputError(
+            f"{name}: the name says .{extension} but the content is {content}; rename it or upload the real file.")
+    return kind.value
 
 
 def check_upload(files: list[tuple[str, bytes]], limits: UploadLimits) -> list[str]:

@@ -55,6 +55,10 @@ class Backend:
                 {"total": (time.perf_counter() - started) * 1000},
             )
 
+    def teach(self, question: str, sql: str) -> object:
+        """Store an approved question-SQL pair with the sql route, which guards the SQL first; returns the pair."""
+        return self.router.by_name("sql").teach(question, sql)
+
     def route_names(self) -> list[str]:
         """Names of the routes, in order."""
         return [route.name for route in self.router.routes]

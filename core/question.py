@@ -35,6 +35,9 @@ class Question:
     confidential: bool = False
     #: Extra tables supplied by the front end (e.g. a notebook DataFrame), name -> DataFrame.
     frames: dict = field(default_factory=dict, compare=False, hash=False)
+    #: SQL the person wrote, to run as written (the notebook's ``%sql``): the question goes to the
+    #: sql route, which guards and runs this statement instead of planning one.
+    sql: str | None = None
     #: Receives pieces of model-written text as they arrive (front ends stream them); called from
     #: the thread that answers, so it must be thread-safe. None: nothing streams.
     on_text: Callable[[str], None] | None = field(default=None, compare=False, hash=False, repr=False)
@@ -46,6 +49,12 @@ class Question:
             raise BadInputError("The question must be text.")
         object.__setattr__(self, "text", self.text.strip())
         object.__setattr__(self, "context", tuple(self.context))
+        if self.sql is not None:
+            if not self.sql.strip():
+                raise BadInputError("There is no SQL to run: write a SELECT.")
+            if self.route not in (None, "sql"):
+                raise BadInputError(f"SQL to run is answered by the sql route, not {self.route!r}.")
+            object.__setattr__(self, "route", "sql")
         if len(self.text) > MAX_QUESTION_CHARS:
             raise BadInputError(
                 f"The question is {len(self.text)} characters long; the limit is {MAX_QUESTION_CHARS}."
@@ -60,4 +69,5 @@ class Question:
         """The next question in the same conversation, remembering this one and its answer."""
         from dataclasses import replace
 
-        return replace(self, text=text, context=(*self.context, Turn(self.text, answer)), **changes)
+        # The SQL written for this question is not the next question's: it plans afresh.
+        return replace(self, text=text, context=(*self.context, Turn(self.text, answer)), **{"sql": None, **changes})

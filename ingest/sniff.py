@@ -84,7 +84,8 @@ def sniff_kind(data_head: bytes, *, name: str = "", zip_source: object | None = 
         raise IngestError(f"unsupported file type ({guessed})")
     text = _as_text(head)
     if text is None:
-        raise IngestError("unknown binary content (not PDF, Office, HTML, text, e-mail or an image)")
+        raise IngestError("unknown binary content, not a document type tradeassist can read "
+                          "(PDF, Office, HTML, text, e-mail or an image)")
     raw = head.lstrip(b"\xef\xbb\xbf")
     if _HTML_START.match(raw) or len(_HTML_TAGS.findall(raw[:4096])) >= 3:
         return FileKind.HTML
@@ -101,7 +102,7 @@ def _sniff_zip(source: object) -> FileKind:
         with zipfile.ZipFile(source) as archive:  # type: ignore[arg-type]
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise IngestError(f"damaged zip/Office file: {exc}") from exc
+        raise IngestError(f"damaged zip/Office file (it looks like an Office document but is not a valid one): {exc}") from exc
     if "[Content_Types].xml" in names:
         for part, kind in _OOXML_MAIN_PARTS.items():
             if part in names:

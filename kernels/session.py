@@ -3,7 +3,8 @@
 The magics, the chat panel and the TradeAssist kernel all talk to a ``NotebookSession``; it keeps
 the conversation so that follow-ups ("and for MSFT?") work, and picks where questions go:
 
-- in-process (default): ``core.backend.Backend(settings)``;
+- in-process (default): ``core.backend.Backend(settings)``; SQL typed with ``%sql`` always runs
+  here, through the same backend's sql route;
 - shared: with ``TRADEASSIST_SERVER_URL`` set, ``POST {url}/api/ask`` with the JSON body
   ``{question, route, user, context}`` and the JSON form of an answer back.
 """
@@ -15,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.answer import Answer, Chart, Sql, Table, Text, error_answer
+from core.answer import Answer, error_answer
 from core.errors import BadInputError, DataSourceError, IngestError, TradeAssistError
 from core.question import Question, Turn
 from core.settings import Settings, load_settings
@@ -173,7 +174,6 @@ class NotebookSession:
         self._local: LocalSource | None = source if isinstance(source, LocalSource) else None
         if backend is not None and self._local is None:
             self._local = LocalSource(self.settings, backend)
-        self._executor: Any = None
 
     @property
     def local(self) -> LocalSource:
@@ -221,43 +221,18 @@ class NotebookSession:
     # -- SQL typed by the person -------------------------------------------------------------
 
     def run_sql(self, statement: str) -> Answer:
-        """Run SQL through the guard and the read-only executor; an Answer with SQL, table, chart."""
+        """Ask the backend's sql route to guard and run SQL as written; an Answer with SQL, table, chart.
+
+        Answered in this process (the SQL names this notebook's database), and not remembered as a
+        turn: a follow-up question plans from the conversation, not from hand-written SQL.
+        """
         started = time.perf_counter()
         try:
-            answer = self._run_sql(statement)
+            if not statement.strip():
+                raise BadInputError("There is no SQL to run. Write a SELECT after %sql.")
+            return self.local.ask(Question("", sql=statement, user=self.user))
         except TradeAssistError as exc:
             return error_answer("sql", exc, {"total": (time.perf_counter() - started) * 1000})
-        return answer.with_timing(total=(time.perf_counter() - started) * 1000)
-
-    def _run_sql(self, statement: str) -> Answer:
-        if not statement.strip():
-            raise BadInputError("There is no SQL to run. Write a SELECT after %sql.")
-        executor = self._sql_executor()
-        guarded, result = executor.run_sql(statement)
-        from sql.reading import describe_sql
-
-        # What the person's SQL computes, in words (a LIMIT the guard added is not theirs).
-        reading = describe_sql(guarded.expression, executor.database.dialect,
-                               imposed_limit=guarded.limit if guarded.limit_imposed else None)
-        frame = result.frame
-        rows = f"{len(frame)} row{'s' if len(frame) != 1 else ''}"
-        more = " (more exist; the row cap or LIMIT cut the rest)" if result.truncated else ""
-        parts: list[Any] = [
-            Text(f"{rows}{more} in {result.elapsed_ms:.0f} ms."),
-            Sql(guarded.sql, executor.database.dialect, reading.text),
-            Table(frame, truncated=result.truncated),
-        ]
-        chart = _chart_for(frame, statement, reading)
-        if chart is not None:
-            parts.append(chart)
-        return Answer(route="sql", parts=tuple(parts))
-
-    def _sql_executor(self) -> Any:
-        if self._executor is None:
-            from sql.db.executor import Database, Executor
-
-            self._executor = Executor(Database.connect(self.settings.resolved_db_url(), self.settings), self.settings)
-        return self._executor
 
     # -- documents --------------------------------------------------------------------------
 
@@ -303,11 +278,3 @@ def _file_result(data: dict[str, Any]) -> Any:
         kind=data.get("kind") or "", pages=int(data.get("pages") or 0), chunks=int(data.get("chunks") or 0),
     )
 
-
-def _chart_for(frame: pd.DataFrame, question: str, reading: Any = None) -> Chart | None:
-    """The chart the SQL route's rules choose for a result (None when nothing fits)."""
-    try:
-        from sql.present import choose_chart
-    except ImportError:  # the presentation rules are optional; the table still shows
-        return None
-    return choose_chart(frame, question, reading=reading)

@@ -100,6 +100,11 @@ class SqlRoute:
             self._teacher = Teacher(self.settings)
         return self._teacher
 
+    def teach(self, question: str, sql: str):
+        """Guard ``sql`` against this route's database and store it as the answer to ``question``."""
+        database, _planner = self.engine()
+        return self.teacher().teach(question, sql, database)
+
     # ------------------------------------------------------------------ route protocol
     def claim(self, question: Question) -> float:
         """0..1 from catalog cues (names, values, aggregates, time words) in the question."""
@@ -160,11 +165,12 @@ class SqlRoute:
 
     def answer_with(self, question: Question, database, planner, teacher) -> Answer:
         """Answer over a given database and planner (the notebook path passes its own)."""
-        from sql.db.executor import Executor
         from sql.planner.describe import describe_intent
         from sql.planner.intent import Intent
         from sql.planner.verify import shape_problems
 
+        if question.sql is not None:
+            return self._answer_written(question, database, planner.catalog)
         timings: dict[str, float] = {}
         started = time.perf_counter()
         previous, previous_sql = _previous_plan(question)
@@ -186,13 +192,7 @@ class SqlRoute:
             return Answer(route=self.name, parts=(Text(plan.clarify or "Please rephrase."), *notices),
                           model=ModelInfo(method="planner"), timings_ms=timings,
                           state={"plan": None, "sql": None, "confidence": plan.confidence})
-        executor = Executor(database, self.settings)
-        t = time.perf_counter()
-        guarded = executor.guard(sql_text)
-        timings["guard"] = (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        result = executor.run(guarded)
-        timings["execute"] = (time.perf_counter() - t) * 1000
+        guarded, result = self._guard_and_run(sql_text, database, timings)
         problems = [] if method == "sql" else shape_problems(list(result.frame.columns), plan.asks, planner.catalog)
         if problems:
             # A table that does not have the asked shape is never shown as the answer.
@@ -215,6 +215,29 @@ class SqlRoute:
         return Answer(route=self.name, parts=tuple(parts), model=model or ModelInfo(method=method),
                       timings_ms=timings, state=state)
 
+    def _answer_written(self, question: Question, database, catalog) -> Answer:
+        """Guard and run the SQL the person wrote (``Question.sql``), presented like any answer."""
+        timings: dict[str, float] = {}
+        guarded, result = self._guard_and_run(question.sql, database, timings)
+        t = time.perf_counter()
+        parts = self._present(question, guarded, result, database.dialect, [], catalog)
+        timings["present"] = (time.perf_counter() - t) * 1000
+        return Answer(route=self.name, parts=tuple(parts), model=ModelInfo(method="sql"), timings_ms=timings,
+                      state={"plan": None, "sql": guarded.sql, "confidence": None})
+
+    def _guard_and_run(self, sql_text: str, database, timings: dict[str, float]):
+        """The guarded statement and its read-only result, timing both into ``timings``."""
+        from sql.db.executor import Executor
+
+        executor = Executor(database, self.settings)
+        t = time.perf_counter()
+        guarded = executor.guard(sql_text)
+        timings["guard"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        result = executor.run(guarded)
+        timings["execute"] = (time.perf_counter() - t) * 1000
+        return guarded, result
+
     def _present(self, question: Question, guarded, result, dialect: str, notices: list[Notice],
                  catalog=None) -> list:
         from sql.present import choose_chart
@@ -222,6 +245,7 @@ class SqlRoute:
         from sql.summary import summarize
 
         frame = result.frame
+        words = question.text or question.sql or ""  # written SQL: its own words choose the chart
         # What the SQL computes, read from its tree whoever wrote it (a LIMIT the guard added is not the author's).
         # The model's SQL arrives already guarded, so the default limit in it is the guard's too.
         imposed = guarded.limit if guarded.limit_imposed or guarded.limit == self.settings.sql_default_limit else None
@@ -231,9 +255,9 @@ class SqlRoute:
             notices.append(Notice(
                 f"The result was capped at {len(frame):,} rows (the limit for one answer); "
                 "narrow the question to see the rest.", "warning"))
-        parts: list = [Text(summarize(frame, question.text, result.truncated, reading=reading)),
+        parts: list = [Text(summarize(frame, words, result.truncated, reading=reading)),
                        Sql(guarded.sql, dialect, reading.text), Table(frame, truncated=result.truncated)]
-        chart = choose_chart(frame, question.text, reading=reading)
+        chart = choose_chart(frame, words, reading=reading)
         if chart is not None:
             parts.append(chart)
         return parts + notices

@@ -101,12 +101,11 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
     page.locator(".positive-feedback-off").last.click()
     page.get_by_text("Submit feedback").click()
     taught = chat_server.home / "taught_sql.jsonl"
-    pending = chat_server.home / "taught_pending.jsonl"
     for _ in range(40):
-        if taught.exists() or pending.exists():
+        if taught.exists():
             break
         page.wait_for_timeout(250)
-    stored = (taught if taught.exists() else pending).read_text()
+    stored = taught.read_text()
     assert "daily close of AAPL" in stored and "SELECT" in stored.upper()
 
     # 4. Reload, open the thread from the history list: it resumes with its answers.

@@ -79,12 +79,14 @@ def test_users_cli(settings, monkeypatch):
 
 
 def test_approved_sql_is_taught(settings, demo_duckdb):
-    pytest.importorskip("sql.teach")
     from chat.teach import teach_from_feedback
+    from core.backend import Backend
+    from sql.route import SqlRoute
     from sql.teach import Teacher
 
     settings = settings.model_copy(update={"db_url": str(demo_duckdb)})
+    backend = Backend(None, routes=(SqlRoute(settings),))
     sql = "SELECT symbol, close FROM daily_bars WHERE symbol = 'AAPL' ORDER BY date DESC LIMIT 1"
-    assert teach_from_feedback(settings, "last close of apple", sql, "alice") == "taught"
+    assert teach_from_feedback(backend, "last close of apple", sql) == "taught"
     assert [p.question for p in Teacher(settings).pairs()] == ["last close of apple"]
-    assert teach_from_feedback(settings, "wipe", "DELETE FROM trades", "alice").startswith("refused")
+    assert teach_from_feedback(backend, "wipe", "DELETE FROM trades").startswith("refused")

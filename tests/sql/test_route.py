@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from core.answer import Notice, Sql, Table, Text
-from core.errors import DataSourceError, UnsafeSqlError
+from core.errors import BadInputError, DataSourceError, UnsafeSqlError
 from core.question import Question
 from core.settings import Settings
 
@@ -27,6 +27,24 @@ def test_answer_has_text_sql_table_timings_and_state(route):
     assert answer.model.method == "planner"
     assert answer.state["plan"]["table"] == "daily_bars"
     assert "LIMIT 5" in answer.state["sql"]
+
+
+def test_written_sql_runs_as_written_and_is_presented_like_any_answer(route):
+    question = Question("", sql="SELECT symbol, MAX(close) AS top FROM daily_bars GROUP BY symbol ORDER BY top DESC")
+    assert question.route == "sql"
+    answer = route.answer(question)
+    assert answer.error is None and answer.model.method == "sql"
+    assert isinstance(answer.first(Text), Text) and answer.text
+    assert list(answer.table.frame.columns) == ["symbol", "top"] and len(answer.table.frame) > 5
+    assert {"guard", "execute", "present"} <= set(answer.timings_ms) and "plan" not in answer.timings_ms
+    assert answer.state["sql"].startswith("SELECT symbol")
+    with pytest.raises(UnsafeSqlError):
+        route.answer(Question("", sql="DROP TABLE daily_bars"))
+    with pytest.raises(BadInputError, match="sql route"):
+        Question("", sql="SELECT 1", route="docs")
+    with pytest.raises(BadInputError, match="no SQL"):
+        Question("", sql="  ")
+    assert Question("x", sql="SELECT 1").follow_up("and for MSFT?", answer).sql is None
 
 
 def test_single_number_answer(route):
