@@ -18,6 +18,7 @@ from core.errors import ModelUnavailableError
 from core.question import Question
 from retrieval.answerable import unanswered
 from retrieval.extractive import citation_label, defuse, quotes_markdown, select_quotes
+from retrieval.figure_answer import figure_citations, figure_markdown, filing_figure, writer_evidence
 from retrieval.figures import asks_for_figure
 from retrieval.records import Hit
 from retrieval.text import expand_financial_terms, keywords, question_focus
@@ -199,11 +200,14 @@ class DocsRoute:
         # A company or a period that no stored filing covers: no passage can answer.
         missing = self._uncovered(question)
         relevant = [] if missing else self._search(question)
+        # A statement figure looked up or computed from the named filing's rows answers by itself.
+        figure = None if missing else filing_figure(question.text, self.index, question.user, relevant)
+        computed = figure is not None and figure.computed
         # Passages that do not name what is asked would read like an answer once quoted.
-        missing = missing or (unanswered(question.text, relevant) if relevant else None)
+        missing = missing or (unanswered(question.text, relevant) if relevant and not computed else None)
         searched = time.perf_counter()
         timings = {"search": (searched - started) * 1000}
-        if not relevant or missing:
+        if (not relevant and not computed) or missing:
             return Answer(
                 route=self.name,
                 parts=(Text(_nothing_found(self.index, question, missing)),),
@@ -218,15 +222,22 @@ class DocsRoute:
         quotes = select_quotes(focus, relevant, embed=self.index.embedder.embed)
         if self.writer is not None:
             try:
-                markdown, model = self.writer.write(question, writer_hits(quotes, relevant))
+                evidence = writer_hits(quotes, relevant)
+                markdown, model = self.writer.write(
+                    question, writer_evidence(figure, evidence) if figure is not None else evidence)
             except ModelUnavailableError as exc:
                 parts.append(Notice(f"Answered offline: {exc}", level="info"))
                 markdown = None
         if markdown is None:
             markdown = quotes_markdown(quotes) if quotes else _hit_list(relevant)
             model = ModelInfo(method="extractive")
+            if figure is not None:
+                markdown = figure_markdown(figure) + ("\n\n" + markdown if markdown else "")
+        elif figure is not None:
+            markdown = defuse(figure.lead) + "\n\n" + markdown  # the figure as computed, above the model's words
         parts.insert(0, Text(markdown))
-        parts.extend(_citations(quotes, relevant))
+        citations = _citations(quotes, relevant)
+        parts.extend(figure_citations(figure, citations) if figure is not None else citations)
         return Answer(
             route=self.name,
             parts=tuple(parts),
