@@ -40,9 +40,10 @@ def ask(
     from core.jsonform import dumps
     from core.question import Question
     from core.render import render_answer
+    from core.routes import build_services
 
     settings = settings_for(db)
-    backend = Backend(settings)
+    backend = Backend(build_services(settings))  # the command's one services object, built here at the edge
     if question == "-":
         raise typer.Exit(_ask_each_line(backend, route=route, user=user))
     saved = conversation_path(settings.ensure_home(), user)
@@ -90,11 +91,12 @@ def shell(
     from cli.shell import GREETING, prompted_lines, run_shell
     from core.backend import Backend
     from core.conversation import conversation_path, load_turns
+    from core.routes import build_services
 
     settings = settings_for(db)
     saved = conversation_path(settings.ensure_home(), user)
     console.print(f"[dim]{GREETING}[/]")
-    run_shell(Backend(settings), prompted_lines(console), console, saved, user=user, route=route,
+    run_shell(Backend(build_services(settings)), prompted_lines(console), console, saved, user=user, route=route,
               context=load_turns(saved) if keep_going else None)
 
 

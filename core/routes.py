@@ -63,14 +63,15 @@ def _product_routes(settings: Settings, gateway: Gateway | None, embedder: LazyE
     from retrieval.route import DocsRoute
     from signals.route import SignalsRoute
     from sql.route import SqlRoute
-    from sql.teach import Teacher
 
     signals = SignalsRoute(settings, engines=signal_engines)
-    teacher = Teacher(settings)
-    if gateway is None:
-        return (SqlRoute(settings, teacher=teacher), DocsRoute(settings, embedder=embedder), signals)
+    if gateway is None:  # the SQL route makes its teacher on first use
+        return (SqlRoute(settings), DocsRoute(settings, embedder=embedder), signals)
     from retrieval.grounded import GroundedWriter
     from sql.llm_engine import VannaSqlEngine
+    from sql.teach import Teacher
+
+    teacher = Teacher(settings)  # one store of taught pairs: the route matches them, the model sees them
 
     # The model's SQL is probed on the route's own connection, which the route opens on its first
     # question: the engine asks for it when it runs, after the route below exists.

@@ -51,11 +51,12 @@ class LocalSource:
 
     @property
     def backend(self) -> Backend:
-        """The backend, built on first use (building routes may load models)."""
+        """The backend over this notebook's services, built on first use (models load when first asked)."""
         if self._backend is None:
             from core.backend import Backend
+            from core.routes import build_services
 
-            self._backend = Backend(self.settings)
+            self._backend = Backend(build_services(self.settings))
         return self._backend
 
     def ask(self, question: Question) -> Answer:
