@@ -229,7 +229,11 @@ def find_row(line: Line, year: str, rows: Sequence[StatementRow], chosen: Sequen
     # Rows agreeing on the value: cite the statement itself (its caption says so), the latest page
     # (statements follow the selected data and the discussion in a 10-K).
     best = sorted(ranked[0][1], key=lambda row: (not _statement_caption(row), -(row.page or 0)))
-    return Found(best[0], agreeing=tuple(best[1:]))
+    value = ranked[0][0]
+    # Every other table stating the same value for the line (the statement itself, often) is evidence too.
+    agreeing = sorted((row for row in dated if row is not best[0] and row.values[year] == value),
+                      key=lambda row: (-_anchors(row, line.statement), not _statement_caption(row), -(row.page or 0)))
+    return Found(best[0], agreeing=tuple(agreeing))
 
 
 def gather_rows(lines: Sequence[Line], search: Callable[[str], Sequence[Hit]]) -> list[StatementRow]:
@@ -358,17 +362,21 @@ def _show_value(value: float, request: FigureRequest, unit: str) -> str:
     if request.unit and unit and request.unit != unit:
         converted = value * SCALES[unit] / SCALES[request.unit]
         decimals = 2 if request.decimals is None else request.decimals
-        return (f"{_number(value, 0)} {unit.removeprefix('in ')} = {_number(converted, decimals)} "
-                f"{request.unit.removeprefix('in ')} (USD)")
+        return f"{_number(value, 0)} {_unit_word(unit)} = {_number(converted, decimals)} {_unit_word(request.unit)}"
     decimals = 0 if request.decimals is None else request.decimals
-    stated = unit.removeprefix("in ") if unit else "as stated in the table"
+    stated = _unit_word(unit) if unit else "unit as stated in the table"
     return f"{_number(value, decimals)} ({stated})"
+
+
+def _unit_word(unit: str) -> str:
+    """ "in millions" -> "million" (as in "4,625 million")."""
+    return unit.removeprefix("in ").rstrip("s")
 
 
 def _not_computed(request: FigureRequest, found: Found, chosen: Sequence[StatementRow]) -> FigureAnswer:
     """The lead when an input is missing: what was found and what was not."""
-    what = "found" if request.lookup else "computed"
-    lead = f"Not {what}: {request.name} {_fy(request.year)} \u2014 {found.why} in the filing searched."
+    what = "No figure given" if request.lookup else "Not computed"
+    lead = f"{what}: {request.name} {_fy(request.year)} \u2014 {found.why} in the filing searched."
     return FigureAnswer(lead, [*chosen, *found.seen])
 
 
@@ -395,7 +403,10 @@ def filing_figure(question: str, index, user: str, relevant: Sequence[Hit]) -> F
     from retrieval.filings import preferred_documents
 
     tiers = preferred_documents(question, index.list_documents(user=user))
-    keys = tiers[0] if tiers else ([relevant[0].document.key] if relevant else [])
+    # The filing the question names, else the filing of the best passage (a note or a statement
+    # of a committee has no financial statements to read).
+    is_filing = bool(relevant) and bool((relevant[0].document.meta or {}).get("fiscal_year"))
+    keys = tiers[0] if tiers else ([relevant[0].document.key] if is_filing else [])
     if not keys:
         return None
 

@@ -59,7 +59,7 @@ def test_lookup_leads_with_the_row_for_the_asked_year_and_its_citation():
 def test_lookup_converts_millions_to_the_billions_asked_and_shows_both():
     answer = figure_answer("What is the FY2021 capital expenditure amount (in USD billions) for Acme?",
                            searcher(FILING))
-    assert "695 millions = 0.69 billions" in answer.lead or "695 millions = 0.70 billions" in answer.lead
+    assert "695 million = 0.69 billion" in answer.lead or "695 million = 0.70 billion" in answer.lead
     assert answer.rows[0].page == 63
 
 
@@ -165,3 +165,31 @@ def test_filing_figure_reads_only_the_filing_the_question_names():
     answer = filing_figure("What is Zeta's FY2021 total current assets?", index, "local", [])
     assert answer.value == 1000 and {keys for keys in index.searched_in} == {("zeta21",)}
     assert filing_figure("What did the committee say about inflation in 2021?", index, "local", []) is None
+    # No company named and the best passage is not a filing (a memo): no statement to read.
+    memo = DocumentInfo(key="memo", source="memo.txt", path="/m.txt", content_hash="h")
+    passage = Hit("m", memo, Chunk(text="Total assets grew in 2021.", page=1), 0.9)
+    assert filing_figure("What were total assets in FY2021?", index, "local", [passage]) is None
+
+
+@pytest.mark.slow
+def test_real_filing_balance_sheet_and_income_statement(shared_data):
+    """Over a real 10-K's table blocks (layout only, no embedding): a lookup and a computed ratio."""
+    from pathlib import Path
+
+    from ingest.layout import document_blocks
+    from ingest.limits import Limits
+    from ingest.pdf import read_pdf_pages
+
+    path = Path(shared_data) / "filings" / "NIKE_2019_10K.pdf"
+    if not path.is_file():
+        pytest.skip("the Nike 10-K is not in ../shared")
+    pages = read_pdf_pages(path, Limits())
+    doc = DocumentInfo(key="nike19", source=path.name, path=str(path), content_hash="h")
+    tables = [Hit(f"t{i}", doc, Chunk(text=block.text, page=block.page, element_types=("Table",)), 1.0)
+              for i, block in enumerate(document_blocks([(page.number, page.text) for page in pages]))
+              if block.kind == "table"]
+    lookup = figure_answer("How much total current assets did Nike have at the end of FY2019? Answer in USD millions.",
+                           searcher(tables))
+    assert lookup.value == 16525 and lookup.rows[0].page == 54
+    ratio = figure_answer("What is Nike's FY2019 current ratio?", searcher(tables))
+    assert ratio.computed and f"= {16525 / 7866:.2f}" in ratio.lead

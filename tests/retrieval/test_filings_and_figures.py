@@ -189,13 +189,13 @@ def test_grounded_writer_gets_the_figure_rows_first_and_search_prefers_the_named
     route = DocsRoute(Settings(home=tmp_path), writer=writer, index=index)
     answer = route.answer(Question("How much total current assets did Nike have at the end of FY2019?"))
     # The looked-up figure, then its row, open the first excerpt the writer reads.
-    assert writer.hits[0].chunk.text.startswith("Total current assets FY2019 (NIKE_2019_10K.pdf): 16,525 (millions)")
+    assert writer.hits[0].chunk.text.startswith("Total current assets FY2019 (NIKE_2019_10K.pdf): 16,525 (million)")
     assert "\nTotal current assets | 2019: 16,525 | 2018: 15,134" in writer.hits[0].chunk.text
     assert {hit.document.key for hit in writer.hits} == {"nike19"}  # the FY2019 filing only
     assert answer.model.method == "grounded" and answer.citations[0].page == 54
     offline = DocsRoute(Settings(home=tmp_path), index=index).answer(
         Question("How much total current assets did Nike have at the end of FY2019?"))
-    assert offline.text.startswith("Total current assets FY2019 (NIKE_2019_10K.pdf): 16,525 (millions) "
+    assert offline.text.startswith("Total current assets FY2019 (NIKE_2019_10K.pdf): 16,525 (million) "
                                    "[NIKE_2019_10K.pdf p.54]")
     assert "> Total current assets | 2019: 16,525 | 2018: 15,134 (in millions) [NIKE_2019_10K.pdf p.54]" in offline.text
     nothing = DocsRoute(Settings(home=tmp_path), index=index).answer(
