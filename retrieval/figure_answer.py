@@ -28,6 +28,12 @@ STATEMENT_ANCHORS = {
                "operating profit", "per share"),
     "cash": ("operating activities", "investing activities", "financing activities"),
 }
+#: Words of each statement's title, added to a label searched for.
+STATEMENT_TITLES = {
+    "balance": "consolidated balance sheets",
+    "income": "consolidated statements of income earnings operations",
+    "cash": "consolidated statements of cash flows",
+}
 _DECIMALS = re.compile(r"\bround(?:ed)?(?: your answer| the answer| it)? to (?:the nearest )?(\w+) decimal",
                        re.IGNORECASE)
 _UNIT_ASKED = re.compile(r"\b(?:usd|us\$|\$|dollars)?\s*(thousands|millions|billions)\b", re.IGNORECASE)
@@ -192,9 +198,16 @@ def label_rank(line: Line, label: str) -> int | None:
     return None
 
 
+_PRIMARY_STATEMENT = re.compile(
+    r"\b(?:statements? of (?:consolidated )?(?:income|earnings|operations|cash flows?|financial (?:position|condition)|"
+    r"comprehensive income)|balance sheets?)\b", re.IGNORECASE)
+
+
 def _statement_caption(row: StatementRow) -> bool:
+    """Whether the row sits in a primary statement: its section or caption names one
+    ("Consolidated Balance Sheets"), not the discussion of results nor a note."""
     caption = row.context.split("\n", 1)[0]
-    return any(word in caption for word in ("consolidated", "balance sheet", "statements of", "statement of"))
+    return bool(_PRIMARY_STATEMENT.search(row.hit.chunk.section or "") or _PRIMARY_STATEMENT.search(caption))
 
 
 def find_row(line: Line, year: str, rows: Sequence[StatementRow], chosen: Sequence[StatementRow] = ()) -> Found:
@@ -214,8 +227,10 @@ def find_row(line: Line, year: str, rows: Sequence[StatementRow], chosen: Sequen
              and (line.signed or line.magnitude or row.values[year] >= 0)]
     if not dated:
         return Found(None, f"no {year} column for {line.name}", tuple(matches[:2]))
-    most = max(_anchors(row, line.statement) for row in dated)
-    anchored = [row for row in dated if _anchors(row, line.statement) == most]
+    # The primary statement's rows, when the filing's statements are among them, settle it.
+    candidates = [row for row in dated if _statement_caption(row)] or dated
+    most = max(_anchors(row, line.statement) for row in candidates)
+    anchored = [row for row in candidates if _anchors(row, line.statement) == most]
     best_label = min(label_rank(line, row.label) for row in anchored)
     labelled = [row for row in anchored if label_rank(line, row.label) == best_label]
     by_value: dict[float, list[StatementRow]] = {}
@@ -242,6 +257,9 @@ def gather_rows(lines: Sequence[Line], search: Callable[[str], Sequence[Hit]]) -
     for line in lines:
         for label in line.labels:
             hits.extend(search(label))
+            # The same label with the statement's title words finds the statement's own table
+            # among the many passages of the discussion that name the line.
+            hits.extend(search(f"{label} {STATEMENT_TITLES[line.statement]}"))
     # The statements' key lines find the other pieces of their pages (their captions hold the years).
     for statement in dict.fromkeys(line.statement for line in lines):
         for anchor in STATEMENT_ANCHORS[statement][:2]:
