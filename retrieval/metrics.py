@@ -13,7 +13,7 @@ into the same language and preferred to the fixed formula.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
