@@ -1,6 +1,7 @@
 """Benchmark of the command line's start: ``tradeassist --help`` and a first question, fresh processes.
 
-Figures (medians over ``--repeat`` rounds, each command a new process, as a person runs it):
+Figures (medians over ``--repeat`` rounds, each command a new process, as a person runs it), as wall
+time and as CPU time (user + system, which load from other work inflates far less):
 
 - ``tradeassist --help``: Python, typer and every command's definition, no engine;
 - ``tradeassist ask "latest close of AAPL"``: the whole first answer in a fresh process (imports,
@@ -22,6 +23,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -51,15 +53,19 @@ def installed_command() -> list[str]:
     return [str(script)]
 
 
-def timed_run(command: list[str], env: dict[str, str], expect: str, cwd: Path) -> float:
-    """Wall seconds of one run; fails loudly when the command fails or prints something else."""
+def timed_run(command: list[str], env: dict[str, str], expect: str, cwd: Path) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one run; fails loudly when the command fails or prints
+    something else. CPU time is what a free machine's wall time would be, near enough, for a
+    single-threaded start, so it is the figure to compare when other work shares the machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=cwd)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0 or expect not in done.stdout:
         raise SystemExit(f"{' '.join(command)[:200]} failed ({done.returncode}):\n{done.stdout[-1000:]}\n"
                          f"{done.stderr[-2000:]}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def figures(before: Path | None, before_entry: str) -> list[tuple[str, list[str], Path, str]]:
@@ -99,7 +105,7 @@ def main() -> None:
         env.update(TRADEASSIST_HOME=str(home), TRADEASSIST_TODAY=TODAY.isoformat(), TRADEASSIST_OFFLINE_ONLY="true",
                    DO_NOT_TRACK="true", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", COLUMNS="100")
         rows = figures(args.before, args.before_entry)
-        samples: list[list[float]] = [[] for _ in rows]
+        samples: list[list[tuple[float, float]]] = [[] for _ in rows]
         for _, command, cwd, expect in rows:  # warm-up: file caches, compiled bytecode
             timed_run(command, env, expect, cwd)
         for _ in range(args.repeat):
@@ -109,9 +115,11 @@ def main() -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {platform.machine()} {platform.system()}, {os.cpu_count()} CPUs, load avg {load:.1f}; "
           f"python {platform.python_version()}; {args.repeat} rounds, each command a fresh process")
-    print(f"{'figure':<52} {'p50 s':>7} {'min s':>7}")
-    for (label, *_), values in zip(rows, samples):
-        print(f"{label:<52} {statistics.median(values):>7.2f} {min(values):>7.2f}")
+    print(f"{'figure':<52} {'wall p50 s':>10} {'wall min s':>10} {'CPU p50 s':>10}")
+    for (label, *_), runs in zip(rows, samples):
+        wall = [w for w, _ in runs]
+        cpu = [c for _, c in runs]
+        print(f"{label:<52} {statistics.median(wall):>10.2f} {min(wall):>10.2f} {statistics.median(cpu):>10.2f}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.groups import subgroup
+from cli.options import settings_for
 from core.errors import BadInputError
 
 #: Progress steps of a demo build: two simulation stages, then one per table written.
@@ -73,9 +74,7 @@ def demo(
 
         tradeassist demo --db postgresql://me@127.0.0.1/trading
     """
-    from core.settings import load_settings
-
-    settings = load_settings()
+    settings = settings_for()
     target = db or str(settings.demo_db_path())
     # The demo documents go with the home's demo database; a database built elsewhere (--db) is
     # often a benchmark or a copy, and does not change the home's documents unless asked.
@@ -167,10 +166,9 @@ def data_import(
     """Import a CSV or Parquet file into a table of the trading database (idempotent upsert)."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from core.settings import load_settings
     from sql.data.importer import import_file, parse_mapping
 
-    settings = load_settings(db_url=db)
+    settings = settings_for(db)
     target = settings.resolved_db_url()
     console = _console()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
