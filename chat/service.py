@@ -40,7 +40,7 @@ class BusyError(TradeAssistError):
 
 
 class BackendPool:
-    """One Backend per model choice ("auto" or "offline"), built on first use and then shared.
+    """One Backend per model choice: "auto" built with the pool (as the server starts), "offline" on first use.
 
     Questions run in a bounded pool of their own threads, never in the event loop's default
     pool (where logins check passwords), and one user may have only ``per_user`` running at once,
@@ -52,29 +52,29 @@ class BackendPool:
         self.settings = settings
         self.routes_spec = routes_spec
         self.per_user = per_user
-        self._backends: dict[str, Backend] = {}
-        #: The services of each model choice; "offline" shares the embedder and signal engines of "auto".
-        self._services: dict[str, Services] = {}
+        #: The services of the "auto" choice, built once as the server starts (models load when first asked).
+        self.services = self._build_services(settings)
+        self._backends: dict[str, Backend] = {"auto": Backend(self.services)}
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tradeassist-ask")
         self._running: dict[str, int] = {}
         #: Uploads (parsing, OCR) run in a pool of their own: a slow scan never holds a question's thread.
         self.ingest_executor = ThreadPoolExecutor(max_workers=ingest_workers, thread_name_prefix="tradeassist-ingest")
 
+    def _build_services(self, settings: Settings, shared: Services | None = None) -> Services:
+        from core.routes import build_services
+
+        routes = _routes_from(self.routes_spec, settings) if self.routes_spec else None
+        return build_services(settings, routes=routes, shared=shared)
+
     def backend(self, model: str = "auto") -> Backend:
         """The Backend for a model choice; "offline" forbids every language model."""
         key = "offline" if model == "offline" else "auto"
         with self._lock:
             if key not in self._backends:
-                from core.routes import build_services
-
-                settings = self.settings
-                if key == "offline":
-                    settings = settings.model_copy(update={"offline_only": True})
-                routes = _routes_from(self.routes_spec, settings) if self.routes_spec else None
-                shared = next(iter(self._services.values()), None)
-                self._services[key] = build_services(settings, routes=routes, shared=shared)
-                self._backends[key] = Backend(self._services[key])
+                # Built on first use; it shares the embedder and signal engines of "auto".
+                offline = self.settings.model_copy(update={"offline_only": True})
+                self._backends[key] = Backend(self._build_services(offline, shared=self.services))
             return self._backends[key]
 
     def ask(self, question: Question, model: str = "auto") -> Answer:
