@@ -70,7 +70,7 @@ _FILING_WORDS = re.compile(
 _QUOTED = re.compile(r"[\"\u201c][^\"\u201d]{3,}[\"\u201d]")
 
 
-class GroundedWriter(Protocol):
+class AnswerWriter(Protocol):
     """Writes an answer from retrieved hits (a language model); offline answers need none."""
 
     def write(self, question: Question, hits: Sequence[Hit]) -> tuple[str, ModelInfo]:
@@ -84,7 +84,7 @@ class DocsRoute:
     name = "docs"
     description = "Questions about your documents (statements, filings, reports), answered with citations."
 
-    def __init__(self, settings: Settings, *, writer: GroundedWriter | None = None, index: DocumentIndex | None = None,
+    def __init__(self, settings: Settings, *, writer: AnswerWriter | None = None, index: DocumentIndex | None = None,
                  embedder: Embedder | None = None):
         self.settings = settings
         self.writer = writer
@@ -158,16 +158,19 @@ class DocsRoute:
 
     def _search(self, question: Question) -> list[Hit]:
         """Relevant hits: in the filings the question names first (period, then company), else all."""
-        from retrieval.filings import preferred_documents
+        from retrieval.filings import preferred_documents, read_query
+        from retrieval.rerank import rerank
 
         focus = expand_financial_terms(question_focus(question.text))
         tables_first = asks_for_figure(focus)
         depth = 2 * SEARCH_K if tables_first else SEARCH_K
         tiers = preferred_documents(question.text, self.index.list_documents(user=question.user))
+        years, _quarter = read_query(question.text)
         for keys in [*tiers, None]:
             hits = self.index.search(focus, user=question.user, k=depth, documents=keys)
             if tables_first:
                 hits = favour_tables(hits)
+            hits = rerank(focus, hits, years)
             relevant = relevant_hits(focus, hits[:SEARCH_K])
             if relevant:
                 return relevant
@@ -297,21 +300,27 @@ def is_relevant(question: str, hit: Hit) -> bool:
 def _citations(quotes, hits: Sequence[Hit]) -> list[Citation]:
     # One citation per chunk. Chunks that gave quotes come first, in the order of their best
     # quote (the snippet is that quote); then the other top chunks in retrieval order.
+    # One citation per page too: five citations point at five places to look.
     citations: list[Citation] = []
     used: set[str] = set()
+    pages: set[tuple[str, int | None]] = set()
     for quote in quotes:
-        if quote.hit.chunk_id in used:
+        page = (quote.hit.document.key, quote.hit.chunk.page)
+        if quote.hit.chunk_id in used or page in pages:
             continue
         used.add(quote.hit.chunk_id)
+        pages.add(page)
         citations.append(
             Citation(quote.hit.document.source, quote.hit.chunk.page, defuse(quote.text), round(quote.score, 4))
         )
     for hit in hits:
         if len(citations) >= MAX_CITATIONS:
             break
-        if hit.chunk_id in used:
+        page = (hit.document.key, hit.chunk.page)
+        if hit.chunk_id in used or page in pages:
             continue
         used.add(hit.chunk_id)
+        pages.add(page)
         snippet = " ".join(hit.chunk.text.split())[:SNIPPET_CHARS]
         citations.append(Citation(hit.document.source, hit.chunk.page, defuse(snippet), round(hit.score, 4)))
     return citations

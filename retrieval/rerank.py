@@ -1,0 +1,127 @@
+"""Re-ranking a filing's hits by the kind of page they come from and the period they show.
+
+A question about a statement line ("total current assets", "capex") is answered by the
+financial statement that prints it, yet the same words fill a table of contents ("Consolidated
+Balance Sheets ... 54"), an index of exhibits, and MD&A paragraphs repeating the figure. Fused
+search scores do not tell these apart; this module does, from the chunk's own text:
+
+- tables of contents and exhibit indexes are demoted (they name everything and answer nothing);
+- for a question naming a statement or one of its lines, that statement's tables are raised;
+- for a question naming fiscal years, tables whose column headings show the latest year named
+  are raised and tables showing only other years are lowered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from retrieval.records import Hit
+
+#: Score factors (chosen on the filings dev set; see docs/documents.md).
+CONTENTS_FACTOR = 0.5
+STATEMENT_FACTOR = 1.35
+YEAR_SHOWN_FACTOR = 1.1
+YEAR_MISSING_FACTOR = 0.85
+
+_CONTENTS_WORDS = re.compile(
+    r"\b(?:table of contents|index to (?:the )?(?:consolidated )?financial statements|index to exhibits|"
+    r"exhibit index|exhibit (?:no\.|number)|incorporated (?:herein )?by reference)\b",
+    re.IGNORECASE,
+)
+#: A line of a table of contents: words then a page number, nothing else ("Business Segment Results | 18").
+_PAGE_REFERENCE = re.compile(r"^[^\d|]*[A-Za-z][^\d|]{4,}(?:\s*\|)?\s*\d{1,3}$")
+_ITEM = re.compile(r"\bItem\s+\d{1,2}[A-C]?\.", re.IGNORECASE)
+_EXHIBIT = re.compile(r"\bexhibit\b|^\s*\d{1,3}\.\d{1,3}\*?\s", re.IGNORECASE | re.MULTILINE)
+
+#: The primary statements, by what their titles say.
+STATEMENT_TITLES = {
+    "balance": re.compile(r"\bbalance sheets?\b|\bstatements? of (?:consolidated )?financial (?:position|condition)\b",
+                          re.IGNORECASE),
+    # "Selected income statement data" heads a segment's table, not the statement itself.
+    "income": re.compile(r"\bstatements? of (?:consolidated )?(?:income|earnings|operations)\b", re.IGNORECASE),
+    "cash": re.compile(r"\bstatements? of (?:consolidated )?cash flows?\b", re.IGNORECASE),
+}
+#: Questions by segment or region are answered by segment tables, not the consolidated statements.
+_BY_PART = re.compile(r"\b(?:segments?|regions?|geograph\w*|divisions?|business units?|lines? of business)\b",
+                      re.IGNORECASE)
+#: Words of a question that name a statement or one of its lines.
+STATEMENT_LINES = {
+    "balance": re.compile(
+        r"\b(?:balance sheets?|financial position|current assets|current liabilities|total assets|"
+        r"total liabilities|inventor(?:y|ies)|accounts payable|payables?|receivables?|working capital|"
+        r"property,? plant|pp&e|ppne|quick ratio|current ratio|book value|(?:share|stock)holders'? equity)\b",
+        re.IGNORECASE),
+    "income": re.compile(
+        r"\b(?:income statements?|statements? of (?:income|earnings|operations)|p&l|revenues?|net sales|cogs|"
+        r"cost of (?:sales|revenues?|goods sold)|gross (?:margin|profit)|operating income|net income|"
+        r"net earnings|eps|earnings per share|sg&a|interest expense|restructuring|ebit|ebitda)\b",
+        re.IGNORECASE),
+    "cash": re.compile(
+        r"\b(?:cash flows? statements?|statements? of cash flows?|capex|capital expenditures?|"
+        r"purchases of property|depreciation|d&a|ebitda|dividends paid|free cash flow|"
+        r"cash (?:flows? )?from (?:operations|operating|investing|financing))\b",
+        re.IGNORECASE),
+}
+_COLUMN_YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?=:|\s|$)")
+
+
+def is_contents(text: str) -> bool:
+    """Whether a chunk is a table of contents or an index of exhibits (pointers, not content)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return False
+    references = sum(bool(_PAGE_REFERENCE.match(line)) for line in lines)
+    if references >= 4 and references >= 0.5 * len(lines):
+        return True
+    if len(_ITEM.findall(text)) >= 4:
+        return True
+    named = _CONTENTS_WORDS.search(text) is not None
+    return named and (references >= 2 or len(_EXHIBIT.findall(text)) >= 4)
+
+
+def statement_kinds(question: str) -> set[str]:
+    """The primary statements whose lines a question names ("capex": cash flows); none for a
+    question by segment or region."""
+    if _BY_PART.search(question):
+        return set()
+    return {kind for kind, words in STATEMENT_LINES.items() if words.search(question)}
+
+
+def statement_of(hit: Hit) -> str | None:
+    """Which primary statement a table chunk is, from its caption or section title, else None."""
+    if "Table" not in hit.chunk.element_types:
+        return None
+    caption = f"{hit.chunk.section[:160]}\n{hit.chunk.text.split(chr(10), 1)[0][:200]}"
+    for kind, title in STATEMENT_TITLES.items():
+        if title.search(caption):
+            return kind
+    return None
+
+
+def years_shown(text: str) -> set[int]:
+    """Years a table's caption and column headings show ("2021: 19,815" holds 2021)."""
+    head, _, rows = text.partition("\n")
+    years = {int(y) for y in _COLUMN_YEAR.findall(head)}
+    years |= {int(y) for y in re.findall(r"(?<![\d.,])((?:19|20)\d{2}):", rows)}
+    return years
+
+
+def rerank(question: str, hits: Sequence[Hit], years: Sequence[int] = ()) -> list[Hit]:
+    """The hits with their scores scaled by page kind and period shown, best first."""
+    kinds = statement_kinds(question)
+    latest = max(years) if years else None
+    scaled = []
+    for hit in hits:
+        factor = 1.0
+        if is_contents(hit.chunk.text):
+            factor *= CONTENTS_FACTOR
+        elif kinds and statement_of(hit) in kinds:
+            factor *= STATEMENT_FACTOR
+        if latest is not None and "Table" in hit.chunk.element_types:
+            shown = years_shown(hit.chunk.text)
+            if shown:
+                factor *= YEAR_SHOWN_FACTOR if latest in shown else YEAR_MISSING_FACTOR
+        scaled.append(replace(hit, score=hit.score * factor) if factor != 1.0 else hit)
+    return sorted(scaled, key=lambda hit: -hit.score)
