@@ -151,7 +151,7 @@ def create_api(
 
     @api.post("/ingest", summary="Ingest uploaded documents for the calling user")
     async def ingest(files: list[UploadFile] = File(...), who: Caller = Depends(caller)) -> JSONResponse:
-        from chat.upload import FileResult, ingest_files
+        from chat.upload import UploadResult, ingest_files
 
         batch = []
         for upload in files[: upload_limits.max_files + 1]:
@@ -164,9 +164,9 @@ def create_api(
         if not accepted:  # every file refused: a client error, with each reason
             reasons = "; ".join(reason for _, reason in refused)
             return JSONResponse({"error": error_json(BadInputError(reasons)),
-                                 "files": [FileResult(n, "", error=r).to_json() for n, r in refused]},
+                                 "files": [UploadResult(n, "", error=r).to_json() for n, r in refused]},
                                 status_code=400)
-        results = [FileResult(name, "", error=reason) for name, reason in refused]
+        results = [UploadResult(name, "", error=reason) for name, reason in refused]
         results += await ingest_files([(n, d) for n, d, _ in accepted], [k for _, _, k in accepted],
                                       pool.settings, who.user, executor=pool.ingest_executor)
         failed = sum(1 for r in results if r.error)

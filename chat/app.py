@@ -34,7 +34,7 @@ from chat.ratelimit import TokenBucketLimiter, make_limiter
 from chat.render import METADATA_KEY, send_answer
 from chat.safety import UploadLimits, plain_name, screen_upload, strip_remote_images
 from chat.service import ROUTE_CHOICES, BackendPool, TextRelay, build_question
-from chat.upload import FileResult, ingest_files
+from chat.upload import UploadResult, ingest_files
 from chat.sessions import SESSION_KEY
 from chat.users import UserStore, ensure_auth_secret
 
@@ -216,7 +216,7 @@ async def ask(text: str) -> None:
     cl.user_session.set("exchanges", exchanges)
 
 
-async def ingest_attachments(elements: list) -> list[FileResult]:
+async def ingest_attachments(elements: list) -> list[UploadResult]:
     """Ingest the files attached to a message, with a progress step and a summary."""
     files = []
     for element in elements:
@@ -229,14 +229,14 @@ async def ingest_attachments(elements: list) -> list[FileResult]:
     except BadInputError as exc:
         await cl.ErrorMessage(content=f"Upload refused: {exc}").send()
         return []
-    results = [FileResult(name, "", error=reason) for name, reason in refused]
+    results = [UploadResult(name, "", error=reason) for name, reason in refused]
     files = [(name, data) for name, data, _ in accepted]
     kinds = [kind for _, _, kind in accepted]
     started = time.perf_counter()
     async with cl.Step(name=f"Ingesting {len(files)} file(s)", type="tool") as step:
         lines: list[str] = []
 
-        async def progress(result: FileResult, index: int, total: int) -> None:
+        async def progress(result: UploadResult, index: int, total: int) -> None:
             status = f"failed: {result.error}" if result.error else f"{result.pages} pages, {result.chunks} chunks"
             counter = f"{index}/{total} " if total else ""
             # File names and reasons are the uploader's text: shown literally, never as markdown images.

@@ -15,7 +15,7 @@ from core.settings import Settings
 
 
 @dataclass(frozen=True)
-class FileResult:
+class UploadResult:
     """What became of one uploaded file."""
 
     name: str
@@ -40,25 +40,25 @@ def store_damaged_message(exc: BaseException) -> str:
             "file was not the problem. Restore the store from a backup, or move it aside and ingest again.")
 
 
-def ingest_one(name: str, data: bytes, kind: str, settings: Settings, user: str) -> FileResult:
+def ingest_one(name: str, data: bytes, kind: str, settings: Settings, user: str) -> UploadResult:
     """Ingest one file into ``user``'s uploads; a failure is reported, never raised."""
     if settings.ocr_budget_s is None:  # an upload is a request: its OCR time is bounded
         settings = settings.model_copy(update={"ocr_budget_s": UPLOAD_OCR_BUDGET_S})
     try:
         from ingest.pipeline import ingest_bytes
     except ImportError:
-        return FileResult(name, kind, error="Document ingest is not available in this installation.")
+        return UploadResult(name, kind, error="Document ingest is not available in this installation.")
     try:
         result = ingest_bytes(name, data, settings, user=user)
     except TradeAssistError as exc:
-        return FileResult(name, kind, error=str(exc))
+        return UploadResult(name, kind, error=str(exc))
     except sqlite3.DatabaseError as exc:  # the store is damaged, not the file: say so
-        return FileResult(name, kind, error=str(IngestError(store_damaged_message(exc))))
+        return UploadResult(name, kind, error=str(IngestError(store_damaged_message(exc))))
     except Exception as exc:  # a broken file must fail alone, never take the chat down
-        return FileResult(name, kind, error=str(IngestError(f"{name} could not be read: {type(exc).__name__}")))
+        return UploadResult(name, kind, error=str(IngestError(f"{name} could not be read: {type(exc).__name__}")))
     if not result.ok:
-        return FileResult(name, result.kind or kind, error=result.reason or "it could not be ingested")
-    return FileResult(name, result.kind or kind, result.pages, result.chunks)
+        return UploadResult(name, result.kind or kind, error=result.reason or "it could not be ingested")
+    return UploadResult(name, result.kind or kind, result.pages, result.chunks)
 
 
 async def ingest_files(
@@ -66,9 +66,9 @@ async def ingest_files(
     kinds: Sequence[str],
     settings: Settings,
     user: str,
-    on_done: Callable[[FileResult, int, int], Awaitable[None]] | None = None,
+    on_done: Callable[[UploadResult, int, int], Awaitable[None]] | None = None,
     executor: Executor | None = None,
-) -> list[FileResult]:
+) -> list[UploadResult]:
     """Ingest files in ``executor`` (the ingest pool), one after another, reporting each as it finishes."""
     results = []
     loop = asyncio.get_running_loop()

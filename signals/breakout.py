@@ -42,7 +42,7 @@ class BreakoutConfig:
 
 
 @runtime_checkable
-class Provider(Protocol):
+class SignalClassProvider(Protocol):
     """Scores one signal class for feature rows: a Series in [0, 1], NaN where it cannot say."""
 
     #: The signal class this provider feeds (a key of the weights).
@@ -131,7 +131,7 @@ class OnchainFlowProvider:
 
 def rule_scores(
     frame: pd.DataFrame,
-    providers: Sequence[Provider],
+    providers: Sequence[SignalClassProvider],
     config: BreakoutConfig = BreakoutConfig(),
 ) -> pd.DataFrame:
     """Per-row class scores, the redistributed rule score, and the weight of the classes present."""

@@ -82,16 +82,6 @@ def ranking_bar(ranked: pd.DataFrame, strong: float, top: int = 15) -> go.Figure
     return figure
 
 
-def components_bar(components: dict[str, float | None], subject: str) -> go.Figure:
-    """Bars of one symbol's score components (model probability, each signal class)."""
-    import plotly.graph_objects as go
-
-    names = [k for k, v in components.items() if v is not None]
-    figure = go.Figure(go.Bar(x=names, y=[components[k] for k in names], marker_color="#1f77b4"))
-    figure.update_layout(title=f"{subject}: breakout score components", yaxis={"range": [0, 1]})
-    return figure
-
-
 def equity_chart(daily: pd.DataFrame, title: str) -> go.Figure:
     """Equity curves of the strategy and of buy-and-hold."""
     import plotly.graph_objects as go

@@ -157,9 +157,3 @@ def training_rows(frame: pd.DataFrame, features: tuple[str, ...] | list[str] = F
     rows = frame.dropna(subset=needed)
     return rows.sort_values(["date", "symbol"], kind="stable").reset_index(drop=True)
 
-
-def latest_rows(frame: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Each symbol's last bar on or before ``as_of`` (the rows scored "today")."""
-    if as_of is not None:
-        frame = frame[frame["date"] <= as_of]
-    return frame.groupby("symbol", sort=False).tail(1).reset_index(drop=True)

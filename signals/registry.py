@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.errors import SignalError, UnknownNameError
+from core.errors import UnknownNameError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -132,10 +132,3 @@ class ModelRegistry:
         tmp = pointer.with_suffix(".tmp")
         tmp.write_text(json.dumps({"version": version}))
         os.replace(tmp, pointer)
-
-    def require_current(self) -> ModelRecord:
-        """The current model, or a clear error telling how to train one."""
-        record = self.current()
-        if record is None:
-            raise SignalError("No signal model is trained yet. Run `tradeassist signals train`.")
-        return record

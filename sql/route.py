@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -9,9 +10,11 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from core.answer import Answer, ModelInfo, Notice, Sql, Table, Text
-from core.errors import DataSourceError
+from core.errors import DataSourceError, TradeAssistError
 from core.question import Question
 from core.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 #: The planner's note for a word its plan leaves out (see sql.planner).
 _UNUSED_NOTE = re.compile(r"'([^']+)' is not used by the plan")
@@ -120,8 +123,8 @@ class SqlRoute:
             mentions = parsed.mentions()
             score += 0.25 * sum(1 for m in mentions if m.values) + 0.2 * sum(1 for m in mentions if m.concepts)
             score += 0.15 * bool(parsed.period) - 0.1 * len(parsed.unknown)
-        except Exception:  # claiming never fails a question; it only ranks routes
-            pass
+        except TradeAssistError as exc:  # no database yet, or one that cannot be read: words alone rank
+            logger.debug("sql claim without the catalog: %s", exc)
         score -= 0.35 * len(words & _DOC_WORDS) + 0.4 * len(words & _SIGNAL_WORDS)
         return max(0.0, min(1.0, score))
 

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlglot
 import sqlglot.expressions as exp
@@ -154,8 +153,3 @@ def rebind(sql: str, dialect: str, old: list[tuple[str, object]], new: list[tupl
             if literal.is_string and literal.this in swaps:
                 literal.replace(exp.Literal.string(swaps[literal.this]))
     return tree.sql(dialect=target)
-
-
-def taught_file(settings: Settings) -> Path:
-    """Where taught pairs are kept."""
-    return settings.home / "taught_sql.jsonl"

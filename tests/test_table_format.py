@@ -100,11 +100,13 @@ def test_every_route_s_chart_gets_the_one_transparent_theme():
 
     import plotly.graph_objects as go
 
+    import pandas as pd
+
     from kernels.display import figure_bundle
-    from signals.charts import components_bar
+    from signals.charts import ranking_bar
 
     figures = [go.Figure(go.Bar(x=["a"], y=[1]), layout={"template": "plotly_dark"}),
-               components_bar({"model": 0.4, "trend": 0.7}, "NVDA")]
+               ranking_bar(pd.DataFrame({"symbol": ["NVDA", "AAPL"], "breakout_score": [0.8, 0.4]}), strong=0.7)]
     for figure in figures:
         spec = figure_bundle(figure)[0]["application/vnd.plotly.v1+json"]
         layout = spec["layout"]["template"]["layout"]

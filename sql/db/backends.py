@@ -60,7 +60,7 @@ def timeout_message(timeout_s: float) -> str:
     )
 
 
-class Backend:
+class DialectBackend:
     """What each kind of database provides to ``sql.db.database.Database``."""
 
     def introspect(self) -> Schema:  # pragma: no cover - interface
@@ -76,7 +76,7 @@ class Backend:
         raise NotImplementedError
 
 
-class DuckDBBackend(Backend):
+class DuckDBBackend(DialectBackend):
     """Native DuckDB: one locked-down database instance, one cursor per thread."""
 
     def __init__(self, connection: Any, label: str) -> None:
@@ -139,13 +139,13 @@ class DuckDBBackend(Backend):
         return cursor
 
     def introspect(self) -> Schema:
-        """See ``Backend.introspect``."""
+        """See ``DialectBackend.introspect``."""
         from sql.catalog.schema import introspect_duckdb
 
         return introspect_duckdb(self._cursor())
 
     def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
-        """See ``Backend.query``."""
+        """See ``DialectBackend.query``."""
         import duckdb
 
         cursor = self._cursor()
@@ -186,7 +186,7 @@ class DuckDBBackend(Backend):
         return frame.iloc[:fetch_rows]
 
     def close(self) -> None:
-        """See ``Backend.close``."""
+        """See ``DialectBackend.close``."""
         with self._lock:
             for cursor in self._cursors:
                 try:
@@ -208,7 +208,7 @@ _SQLITE_READ_ACTIONS = frozenset(
 _SQLITE_DENIED_FUNCTIONS = frozenset({"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"})
 
 
-class SQLiteBackend(Backend):
+class SQLiteBackend(DialectBackend):
     """SQLite opened with ``mode=ro``: one connection per thread, each with a reading-only authorizer."""
 
     def __init__(self, path: Path) -> None:
@@ -243,7 +243,7 @@ class SQLiteBackend(Backend):
         return connection
 
     def introspect(self) -> Schema:
-        """See ``Backend.introspect``."""
+        """See ``DialectBackend.introspect``."""
         import sqlalchemy as sa
         from sqlalchemy.pool import NullPool
 
@@ -258,7 +258,7 @@ class SQLiteBackend(Backend):
             engine.dispose()
 
     def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
-        """See ``Backend.query``."""
+        """See ``DialectBackend.query``."""
         connection = self._connection()
         deadline = time.monotonic() + timeout_s
         timed_out = [False]
@@ -285,7 +285,7 @@ class SQLiteBackend(Backend):
         return pd.DataFrame.from_records(rows, columns=columns)
 
     def close(self) -> None:
-        """See ``Backend.close``."""
+        """See ``DialectBackend.close``."""
         with self._lock:
             self._closed = True
             for connection in self._connections:
@@ -304,7 +304,7 @@ def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, *_: obje
     return sqlite3.SQLITE_OK
 
 
-class PostgresBackend(Backend):
+class PostgresBackend(DialectBackend):
     """PostgreSQL through psycopg 3: pooled connections, each query in a READ ONLY transaction."""
 
     def __init__(self, url: Any) -> None:
@@ -335,7 +335,7 @@ class PostgresBackend(Backend):
             raise DataSourceError(f"Cannot connect to PostgreSQL at {self._label}: {first_line(exc)}") from exc
 
     def introspect(self) -> Schema:
-        """See ``Backend.introspect``."""
+        """See ``DialectBackend.introspect``."""
         import sqlalchemy as sa
         from sqlalchemy.pool import NullPool
 
@@ -348,7 +348,7 @@ class PostgresBackend(Backend):
             engine.dispose()
 
     def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
-        """See ``Backend.query``."""
+        """See ``DialectBackend.query``."""
         import psycopg
 
         fairy = self._checkout()
@@ -388,11 +388,11 @@ class PostgresBackend(Backend):
         return pd.DataFrame.from_records(rows, columns=columns)
 
     def close(self) -> None:
-        """See ``Backend.close``."""
+        """See ``DialectBackend.close``."""
         self._pool.dispose()
 
 
-class SqlAlchemyBackend(Backend):
+class SqlAlchemyBackend(DialectBackend):
     """Any other SQLAlchemy URL: pooled, each query rolled back; time limits are the server's."""
 
     def __init__(self, url: Any) -> None:
@@ -416,13 +416,13 @@ class SqlAlchemyBackend(Backend):
             raise DataSourceError(f"Cannot connect to {self._label}: {first_line(exc)}") from exc
 
     def introspect(self) -> Schema:
-        """See ``Backend.introspect``."""
+        """See ``DialectBackend.introspect``."""
         from sql.catalog.schema import introspect_sqlalchemy
 
         return introspect_sqlalchemy(self._engine, SQLGLOT_DIALECTS.get(self._engine.dialect.name, ""))
 
     def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
-        """See ``Backend.query``."""
+        """See ``DialectBackend.query``."""
         del timeout_s  # no portable way to bound a statement; servers enforce their own limits
         try:
             with self._engine.connect() as connection:
@@ -435,7 +435,7 @@ class SqlAlchemyBackend(Backend):
         return pd.DataFrame.from_records([tuple(row) for row in rows], columns=columns)
 
     def close(self) -> None:
-        """See ``Backend.close``."""
+        """See ``DialectBackend.close``."""
         self._engine.dispose()
 
 

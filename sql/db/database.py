@@ -31,7 +31,7 @@ import pandas as pd
 from core.errors import ConfigError, DataSourceError
 from sql.db.backends import (
     DUCKDB_CONFIG,
-    Backend,
+    DialectBackend,
     DuckDBBackend,
     PostgresBackend,
     SqlAlchemyBackend,
@@ -95,7 +95,7 @@ class QueryResult:
 class Database:
     """A read-only connection to one trading database, shared safely between threads."""
 
-    def __init__(self, backend: Backend, url: str, dialect: str) -> None:
+    def __init__(self, backend: DialectBackend, url: str, dialect: str) -> None:
         self._backend = backend
         self.url = url
         self.dialect = dialect
