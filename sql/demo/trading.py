@@ -193,20 +193,7 @@ def simulate_activity(market: MarketData, today: dt.date, rng: np.random.Generat
     side_buy = rng.random(n) < 0.55
     fill_value = np.bincount(fill_order, weights=fill_units * unit[fill_order] * fill_price, minlength=n)
     vwap = np.divide(fill_value, filled_units * unit, out=np.zeros(n), where=filled_units > 0)
-    holdings: dict[tuple[int, int], list[float]] = {}
-    for row in np.flatnonzero(filled_units > 0):  # rows are in placement order
-        key = (int(account[row]), int(inst[row]))
-        held = holdings.setdefault(key, [0, 0.0])  # units held, weighted average cost
-        if not side_buy[row] and held[0] < filled_units[row]:
-            side_buy[row] = True
-        if side_buy[row]:
-            total = held[0] + filled_units[row]
-            held[1] = (held[0] * held[1] + filled_units[row] * vwap[row]) / total
-            held[0] = total
-        else:
-            held[0] -= filled_units[row]
-            if held[0] == 0:
-                held[1] = 0.0
+    holdings = _walk_holdings(side_buy, filled_units, account, inst, vwap)
     side = np.where(side_buy, "buy", "sell")
 
     order_type = ORDER_TYPES[order_type_idx]
@@ -230,27 +217,63 @@ def simulate_activity(market: MarketData, today: dt.date, rng: np.random.Generat
     fee_bps = np.array([spec.fee_bps for spec in specs])[account[fill_order]]
     min_fee = np.where(is_crypto[fill_order], 0.10, 1.00)
     fee = np.round(np.maximum(trade_qty * fill_price * fee_bps / 1e4, min_fee), 2)
+    trades = _trades_frame(fill_order, account[fill_order], symbols[finst], executed_at, side[fill_order],
+                           trade_qty, fill_price, fee)
+    positions = _positions_frame(holdings, symbols, qty_dec)
+    transfers = simulate_transfers(market, rng, scale)
+    return TradingData(accounts, orders, trades, positions, transfers)
+
+
+def _walk_holdings(side_buy: np.ndarray, filled_units: np.ndarray, account: np.ndarray, inst: np.ndarray,
+                   vwap: np.ndarray) -> dict[tuple[int, int], list[float]]:
+    """Units held and average cost per (account, instrument), turning sells of more than is held into buys.
+
+    Rows must be in placement order; ``side_buy`` is changed in place, so positions stay long.
+    """
+    holdings: dict[tuple[int, int], list[float]] = {}
+    for row in np.flatnonzero(filled_units > 0):
+        key = (int(account[row]), int(inst[row]))
+        held = holdings.setdefault(key, [0, 0.0])  # units held, weighted average cost
+        if not side_buy[row] and held[0] < filled_units[row]:
+            side_buy[row] = True
+        if side_buy[row]:
+            total = held[0] + filled_units[row]
+            held[1] = (held[0] * held[1] + filled_units[row] * vwap[row]) / total
+            held[0] = total
+        else:
+            held[0] -= filled_units[row]
+            if held[0] == 0:
+                held[1] = 0.0
+    return holdings
+
+
+def _trades_frame(fill_order: np.ndarray, account: np.ndarray, symbol: np.ndarray, executed_at: np.ndarray,
+                  side: np.ndarray, quantity: np.ndarray, price: np.ndarray, fee: np.ndarray) -> pd.DataFrame:
+    """The trades table (one row per fill, numbered in execution order) from per-fill arrays."""
     trades = pd.DataFrame({
         "order_id": fill_order.astype(np.int64) + 1,
-        "account_id": account[fill_order].astype(np.int64) + 1,
-        "symbol": symbols[finst],
+        "account_id": account.astype(np.int64) + 1,
+        "symbol": symbol,
         "executed_at": executed_at,
-        "side": side[fill_order],
-        "quantity": trade_qty,
-        "price": fill_price,
+        "side": side,
+        "quantity": quantity,
+        "price": price,
         "fee": fee,
     }).sort_values(["executed_at", "order_id"], kind="stable").reset_index(drop=True)
     trades.insert(0, "trade_id", np.arange(1, len(trades) + 1, dtype=np.int64))
+    return trades
 
+
+def _positions_frame(holdings: dict[tuple[int, int], list[float]], symbols: np.ndarray,
+                     qty_dec: np.ndarray) -> pd.DataFrame:
+    """The positions table: every (account, instrument) still holding units, in key order."""
     held_rows = sorted((key, value) for key, value in holdings.items() if value[0] > 0)
-    positions = pd.DataFrame({
+    return pd.DataFrame({
         "account_id": np.array([key[0] + 1 for key, _ in held_rows], dtype=np.int64),
         "symbol": [symbols[key[1]] for key, _ in held_rows],
         "quantity": [round(value[0] * 10.0 ** -qty_dec[key[1]], 8) for key, value in held_rows],
         "avg_cost": [round(value[1], 6) for _, value in held_rows],
     })
-    transfers = simulate_transfers(market, rng, scale)
-    return TradingData(accounts, orders, trades, positions, transfers)
 
 
 def _limit_prices(rng: np.random.Generator, market: MarketData, order_type: np.ndarray,
