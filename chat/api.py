@@ -168,7 +168,8 @@ def create_api(
                                 status_code=400)
         results = [UploadResult(name, "", error=reason) for name, reason in refused]
         results += await ingest_files([(n, d) for n, d, _ in accepted], [k for _, _, k in accepted],
-                                      pool.settings, who.user, executor=pool.ingest_executor)
+                                      pool.settings, who.user, executor=pool.ingest_executor,
+                                      embedder=pool.services.embedder)
         failed = sum(1 for r in results if r.error)
         body = {"files": [r.to_json() for r in results], "failed": failed}
         return JSONResponse(body, status_code=200 if failed < len(results) else 422)

@@ -247,7 +247,7 @@ async def ingest_attachments(elements: list) -> list[UploadResult]:
         for result in results:
             await progress(result, 0, 0)
         results += await ingest_files(files, kinds, SETTINGS, _user_name(), on_done=progress,
-                                      executor=POOL.ingest_executor)
+                                      executor=POOL.ingest_executor, embedder=POOL.services.embedder)
     good = [r for r in results if not r.error]
     pages = sum(r.pages for r in good)
     chunks = sum(r.chunks for r in good)

@@ -8,10 +8,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import IngestError, TradeAssistError
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from retrieval.embeddings import Embedder
 
 
 @dataclass(frozen=True)
@@ -40,16 +43,22 @@ def store_damaged_message(exc: BaseException) -> str:
             "file was not the problem. Restore the store from a backup, or move it aside and ingest again.")
 
 
-def ingest_one(name: str, data: bytes, kind: str, settings: Settings, user: str) -> UploadResult:
-    """Ingest one file into ``user``'s uploads; a failure is reported, never raised."""
+def ingest_one(name: str, data: bytes, kind: str, settings: Settings, user: str,
+               embedder: Embedder | None = None) -> UploadResult:
+    """Ingest one file into ``user``'s uploads; a failure is reported, never raised.
+
+    ``embedder`` is the server's (its services' one); without it the upload loads a model of its own.
+    """
     if settings.ocr_budget_s is None:  # an upload is a request: its OCR time is bounded
         settings = settings.model_copy(update={"ocr_budget_s": UPLOAD_OCR_BUDGET_S})
     try:
         from ingest.pipeline import ingest_bytes
+        from retrieval.index import DocumentIndex
     except ImportError:
         return UploadResult(name, kind, error="Document ingest is not available in this installation.")
     try:
-        result = ingest_bytes(name, data, settings, user=user)
+        with DocumentIndex.open(settings, embedder=embedder) as index:
+            result = ingest_bytes(name, data, settings, user=user, index=index)
     except TradeAssistError as exc:
         return UploadResult(name, kind, error=str(exc))
     except sqlite3.DatabaseError as exc:  # the store is damaged, not the file: say so
@@ -68,12 +77,13 @@ async def ingest_files(
     user: str,
     on_done: Callable[[UploadResult, int, int], Awaitable[None]] | None = None,
     executor: Executor | None = None,
+    embedder: Embedder | None = None,
 ) -> list[UploadResult]:
     """Ingest files in ``executor`` (the ingest pool), one after another, reporting each as it finishes."""
     results = []
     loop = asyncio.get_running_loop()
     for index, ((name, data), kind) in enumerate(zip(files, kinds, strict=True), start=1):
-        result = await loop.run_in_executor(executor, ingest_one, name, data, kind, settings, user)
+        result = await loop.run_in_executor(executor, ingest_one, name, data, kind, settings, user, embedder)
         results.append(result)
         if on_done is not None:
             await on_done(result, index, len(files))
