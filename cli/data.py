@@ -15,6 +15,7 @@ import typer
 from cli.groups import subgroup
 from cli.options import settings_for
 from core.errors import BadInputError
+from sql.db.urls import is_url as _is_url
 
 #: Progress steps of a demo build: two simulation stages, then one per table written.
 DEMO_STEPS = 9
@@ -24,10 +25,6 @@ def _console():
     from rich.console import Console
 
     return Console()
-
-
-def _is_url(target: str) -> bool:
-    return "://" in target
 
 
 def _database_has_tables(url: str) -> bool:
