@@ -246,7 +246,9 @@ class NotebookSession:
 
         if isinstance(self.source, RemoteSource):
             return self._ingest_remote(paths)
-        return ingest_paths([Path(p).expanduser() for p in paths], self.settings, user=self.user, progress=progress)
+        with self._document_index() as index:
+            return ingest_paths([Path(p).expanduser() for p in paths], self.settings, user=self.user,
+                                progress=progress, index=index)
 
     def ingest_upload(self, name: str, content: bytes) -> Any:
         """Ingest one uploaded file's bytes into this user's documents; the pipeline's FileResult."""
@@ -254,7 +256,15 @@ class NotebookSession:
 
         if isinstance(self.source, RemoteSource):
             return _file_result(self.source.ingest([(name, content)])[0])
-        return ingest_bytes(name, content, self.settings, user=self.user)
+        with self._document_index() as index:
+            return ingest_bytes(name, content, self.settings, user=self.user, index=index)
+
+    def _document_index(self) -> Any:
+        """The document index, embedding with this notebook's services' model (the one the docs route uses)."""
+        from retrieval.index import DocumentIndex
+
+        services = self.local.backend.services
+        return DocumentIndex.open(self.settings, embedder=services.embedder if services is not None else None)
 
     def _ingest_remote(self, paths: Sequence[str | Path]) -> Any:
         from ingest.pipeline import IngestReport, discover_files
