@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pytest
 
-from conftest import TODAY
 from core.backend import Backend
 from core.errors import ConfigError
 from core.routes import build_services
 from core.settings import Settings, load_settings
 
+TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 COUNT_TRADES = "SELECT count(*) AS n FROM trades"
 
 
