@@ -48,16 +48,48 @@ class Table:
 
 
 @dataclass(frozen=True, eq=False)
-class Chart:
-    """A Plotly figure chosen by rules from the data (never code written by a model)."""
+class FigureSpec:
+    """A Plotly figure as plain data: trace and layout dicts and the registered template to style it with."""
 
-    figure: go.Figure
-    kind: str = ""
+    traces: tuple[Mapping[str, Any], ...]
+    layout: Mapping[str, Any]
+    template: str = "plotly_dark"
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "traces", tuple(self.traces))
+        _require(all(isinstance(t, Mapping) for t in self.traces), "FigureSpec.traces must be mappings")
+        _require(isinstance(self.layout, Mapping), "FigureSpec.layout must be a mapping")
+
+
+@dataclass(frozen=True, eq=False)
+class Chart:
+    """A Plotly figure chosen by rules from the data (never code written by a model).
+
+    ``source`` is the figure or its FigureSpec; a spec becomes a figure on the first read of
+    ``figure``, so a front end that never shows charts (the terminal) never loads Plotly.
+    """
+
+    source: go.Figure | FigureSpec
+    kind: str = ""
+    _built: go.Figure | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.source, FigureSpec):
+            return
         import plotly.graph_objects as go
 
-        _require(isinstance(self.figure, go.Figure), "Chart.figure must be a plotly Figure")
+        _require(isinstance(self.source, go.Figure), "Chart.figure must be a plotly Figure or a FigureSpec")
+
+    @property
+    def figure(self) -> go.Figure:
+        """The Plotly figure, made from the spec on first use and kept."""
+        if not isinstance(self.source, FigureSpec):
+            return self.source
+        if self._built is None:
+            from core.figures import figure_from_spec
+
+            object.__setattr__(self, "_built", figure_from_spec(self.source))
+        return self._built
 
 
 @dataclass(frozen=True)

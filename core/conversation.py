@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from core.answer import Answer
+from core.answer import Answer, Chart
 from core.question import Turn
 
 #: Follow-ups look back a few turns; older ones only make the file grow.
@@ -30,7 +30,8 @@ def conversation_path(home: Path, user: str) -> Path:
 def _turn_json(question: str, answer: Answer) -> dict[str, Any]:
     from core.jsonform import answer_to_json, json_safe_state
 
-    data = answer_to_json(answer)
+    # The saved turn keeps no chart: leaving the part out spares making a figure nobody reads.
+    data = answer_to_json(answer.replace(parts=tuple(p for p in answer.parts if not isinstance(p, Chart))))
     data.update(question=question, rows=[], chart=None, state=json_safe_state(answer.state))
     return data
 

@@ -17,15 +17,13 @@ and a small table of rules picks the figure.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import html
 import math
-import pickle
 import re
 import textwrap
 from typing import TYPE_CHECKING
 
-from core.answer import Chart
+from core.answer import Chart, FigureSpec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -198,28 +196,13 @@ def question_title(question_text: str, limit: int = 90) -> str:
 # Charts
 
 
-@functools.lru_cache(maxsize=4)
-def _template_bytes(name: str) -> bytes:
-    import plotly.io as pio
-
-    return pickle.dumps(pio.templates[name].to_plotly_json(), protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _template_json(name: str = DEFAULT_TEMPLATE) -> dict:
-    """A private copy of a registered template's JSON (unpickling a cached copy is cheap)."""
-    return pickle.loads(_template_bytes(name))
-
-
 def _figure(traces: list[dict], title: str, x_title: str | None = None, y_title: str | None = None,
-            layout: dict | None = None):
-    """A figure built in one step from plain trace and layout dicts, styled and templated.
+            layout: dict | None = None) -> FigureSpec:
+    """The spec of a styled, templated figure from plain trace and layout dicts.
 
-    Traces and layout are validated once, at construction (no ``add_trace``/``update_layout``
-    chains, each of which validates again). The template is a registered, already valid one, so
-    it is attached without a second validation pass, the way Plotly attaches its default template.
+    Plotly is not loaded here: the figure is made from the spec where the chart is shown
+    (``core.figures``), so an answer read in the terminal never pays for one.
     """
-    import plotly.graph_objects as go
-
     spec = dict(layout or {})
     spec["title"] = {"text": title, "x": 0.01, "xanchor": "left"}
     spec["margin"] = {"l": 60, "r": 30, "t": 60 + 16 * title.count("<br>"), "b": 50}
@@ -229,15 +212,7 @@ def _figure(traces: list[dict], title: str, x_title: str | None = None, y_title:
         spec["xaxis"] = {**spec.get("xaxis", {}), "title": {"text": x_title}}
     if y_title is not None:  # the primary axis only; a secondary axis keeps its own title
         spec["yaxis"] = {**spec.get("yaxis", {}), "title": {"text": y_title}}
-    figure = go.Figure(data=traces, layout=spec)
-    layout_object = figure.layout
-    validate = layout_object._validate
-    layout_object._validate = False
-    try:
-        layout_object.template = _template_json()
-    finally:
-        layout_object._validate = validate
-    return figure
+    return FigureSpec(tuple(traces), spec, DEFAULT_TEMPLATE)
 
 
 def choose_chart(frame: pd.DataFrame, question_text: str, column_roles: dict | None = None, *,
