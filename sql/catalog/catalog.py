@@ -17,6 +17,7 @@ import sqlglot.expressions as exp
 
 from sql.catalog.definitions import Definitions, choose_definitions
 from sql.catalog.naming import SchemaNames, read_names
+from sql.catalog.value_cache import ValueIndexCache, cache_for, index_inputs
 from sql.catalog.values import ValueIndex, ValueRef, build_value_index, phrase_key
 
 
@@ -59,8 +60,13 @@ class Catalog:
 
     # ----------------------------------------------------------------------------- building
     @classmethod
-    def build(cls, schema, dialect: str, fetch, settings=None, definitions: Definitions | None = None) -> Catalog:
-        """Build the catalog; ``fetch(select_expression)`` runs one query and returns its rows."""
+    def build(cls, schema, dialect: str, fetch, settings=None, definitions: Definitions | None = None,
+              value_cache: ValueIndexCache | None = None) -> Catalog:
+        """Build the catalog; ``fetch(select_expression)`` runs one query and returns its rows.
+
+        ``value_cache`` gives the value index saved for an unchanged database file instead of
+        reading the values again.
+        """
         definitions = definitions or choose_definitions(schema, settings)
         catalog = cls(schema=schema, dialect=dialect, definitions=definitions, values=ValueIndex(),
                       names=read_names(schema))
@@ -74,7 +80,11 @@ class Catalog:
             pk = tuple(table.primary_key or ())
             if len(pk) == 1 and name not in referenced:
                 pointers.add((name, pk[0]))  # a unique key nobody points at is no category
-        catalog.values = build_value_index(schema, definitions, fetch, skip=pointers)
+        if value_cache is None:
+            catalog.values = build_value_index(schema, definitions, fetch, skip=pointers)
+        else:
+            catalog.values = value_cache.get_or_build(
+                index_inputs(definitions, pointers), lambda: build_value_index(schema, definitions, fetch, skip=pointers))
         catalog._build_lexicon()
         for key, metric in definitions.metrics.items():
             catalog.metric_trees[key] = sqlglot.parse_one(metric.expression)
@@ -86,9 +96,12 @@ class Catalog:
         (the SQL route keeps it in its planner for as long as it holds the connection).
 
         ``definitions`` replaces the settings' choice (``catalog init`` passes generated ones).
+        The value index of a local database file is kept under the settings' home folder and
+        read back while the file is unchanged (``sql.catalog.value_cache``).
         """
         fetch = database_fetcher(database, getattr(settings, "sql_timeout_s", 20.0))
-        return cls.build(database.schema(), database.dialect, fetch, settings, definitions)
+        value_cache = cache_for(database.url, getattr(settings, "home", None))
+        return cls.build(database.schema(), database.dialect, fetch, settings, definitions, value_cache)
 
     def _add(self, words: str, concept: Concept) -> None:
         key = phrase_key(words)
