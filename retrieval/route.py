@@ -17,10 +17,6 @@ from typing import TYPE_CHECKING, Protocol
 from core.answer import Answer, Citation, ModelInfo, Notice, Text
 from core.errors import ModelUnavailableError, TradeAssistError
 from core.question import Question
-from retrieval.answerable import unanswered
-from retrieval.extractive import citation_label, defuse, quotes_markdown, select_quotes
-from retrieval.figure_answer import figure_citations, figure_markdown, filing_figure, writer_evidence
-from retrieval.figures import asks_for_figure
 from retrieval.records import Hit
 from retrieval.text import expand_financial_terms, keywords, question_focus
 
@@ -167,6 +163,8 @@ class DocsRoute:
         from retrieval.rerank import rerank
 
         focus = expand_financial_terms(question_focus(question.text))
+        from retrieval.figures import asks_for_figure  # answering modules load only when this route answers
+
         tables_first = asks_for_figure(focus)
         depth = 2 * SEARCH_K if tables_first else SEARCH_K
         tiers = preferred_documents(question.text, self.index.list_documents(user=question.user))
@@ -216,6 +214,10 @@ class DocsRoute:
         searched = time.perf_counter()
         timings = {"search": (searched - started) * 1000}
         if (not relevant and not computed) or missing:
+        from retrieval.answerable import unanswered
+        from retrieval.extractive import defuse, quotes_markdown, select_quotes
+        from retrieval.figure_answer import figure_citations, figure_markdown, filing_figure, writer_evidence
+
             return Answer(
                 route=self.name,
                 parts=(Text(_nothing_found(self.index, question, missing)),),
@@ -315,6 +317,8 @@ def _citations(quotes, hits: Sequence[Hit]) -> list[Citation]:
             continue
         used.add(quote.hit.chunk_id)
         pages.add(page)
+    from retrieval.extractive import defuse
+
         citations.append(
             Citation(quote.hit.document.source, quote.hit.chunk.page, defuse(quote.text), round(quote.score, 4))
         )
@@ -344,5 +348,7 @@ def _nothing_found(index: DocumentIndex, question: Question, why: str | None = N
         )
     return (
         f"Not found in your documents: {why or 'nothing in them answers this question'}. "
+    from retrieval.extractive import citation_label, defuse
+
         "Try other words, or check with `tradeassist docs list` that the document is there."
     )
