@@ -40,8 +40,9 @@ _UNIT_ASKED = re.compile(r"\b(?:usd|us\$|\$|dollars)?\s*(thousands|millions|bill
 _WORD_NUMBERS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4}
 _PERCENT_ASKED = re.compile(r"\bpercent(?:s|age)?\b|%", re.IGNORECASE)
 #: Questions asking which, why or what drove a figure: the answer is not the figure itself.
-_NOT_A_FIGURE = re.compile(r"^\s*(?:which|who|why|when|where)\b|\b(?:drove|drive|drivers?|reasons?|caused?)\b",
-                           re.IGNORECASE)
+#: ("When primarily referencing the balance sheet, what is ..." asks for a figure all the same.)
+_NOT_A_FIGURE = re.compile(r"^\s*(?:which|who|why|where)\b|^\s*when (?:did|does|do|was|were|is|will|has|had)\b|"
+                           r"\b(?:drove|drive|drivers?|reasons?|caused?)\b", re.IGNORECASE)
 _NORMALISE = re.compile(r"[^a-z0-9]+")
 _NOTE = re.compile(r"\((?:see )?notes? [^)]*\)|\(\d\)", re.IGNORECASE)
 
@@ -376,7 +377,10 @@ def _show_value(value: float, request: FigureRequest, unit: str) -> str:
         decimals = 1 if request.decimals is None else request.decimals
         return f"{_number(value * 100, decimals)}%"
     if not request.amount:
-        return _number(value, 2 if request.decimals is None else request.decimals)
+        if request.decimals is not None:
+            return _number(value, request.decimals)
+        # No rounding asked: two decimals, and the value before rounding for whoever needs more.
+        return f"{_number(value, 2)} ({value:.6f} before rounding)"
     if request.unit and unit and request.unit != unit:
         converted = value * SCALES[unit] / SCALES[request.unit]
         decimals = 2 if request.decimals is None else request.decimals

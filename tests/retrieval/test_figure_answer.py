@@ -84,7 +84,10 @@ def test_stated_definition_and_percent_rounding():
 
 def test_ratio_of_current_assets_and_a_multi_year_average():
     ratio = figure_answer("What is Acme's FY2021 current ratio?", searcher(FILING))
-    assert "Total current assets FY2021 26,291" in ratio.lead and "= 2.72" in ratio.lead
+    assert "Total current assets FY2021 26,291" in ratio.lead and "= 2.72 (2.717697 before rounding)" in ratio.lead
+    asked = figure_answer("When primarily referencing the balance sheet, what is Acme's FY2021 current ratio? "
+                          "Round your answer to one decimal place.", searcher(FILING))
+    assert asked.lead.split(" [")[0].endswith("= 2.7")
     average = figure_answer("What is Acme's FY2019 - FY2021 3 year average gross margin? Round to one decimal place.",
                             searcher(FILING))
     margins = [19962 / 44538, 16241 / 37403, 17474 / 39117]
@@ -119,6 +122,7 @@ def test_inputs_in_different_units_compute_nothing():
 
 @pytest.mark.parametrize("question", [
     "Which segment had the highest operating income in FY2021?",
+    "When did Acme's FY2021 total assets pass 30 billion?",
     "What drove the increase in inventories in FY2021?",
     "What was Acme's net income in Q2 of FY2021?",
     "What is Acme's current ratio?",
