@@ -202,6 +202,10 @@ class DocsRoute:
 
     def answer(self, question: Question) -> Answer:
         """Quote the most relevant sentences with citations, or say plainly that nothing matched."""
+        from retrieval.answerable import unanswered
+        from retrieval.extractive import defuse, quotes_markdown, select_quotes
+        from retrieval.figure_answer import figure_citations, figure_markdown, filing_figure, writer_evidence
+
         started = time.perf_counter()
         # A company or a period that no stored filing covers: no passage can answer.
         missing = self._uncovered(question)
@@ -214,10 +218,6 @@ class DocsRoute:
         searched = time.perf_counter()
         timings = {"search": (searched - started) * 1000}
         if (not relevant and not computed) or missing:
-        from retrieval.answerable import unanswered
-        from retrieval.extractive import defuse, quotes_markdown, select_quotes
-        from retrieval.figure_answer import figure_citations, figure_markdown, filing_figure, writer_evidence
-
             return Answer(
                 route=self.name,
                 parts=(Text(_nothing_found(self.index, question, missing)),),
@@ -305,6 +305,8 @@ def is_relevant(question: str, hit: Hit) -> bool:
 
 
 def _citations(quotes, hits: Sequence[Hit]) -> list[Citation]:
+    from retrieval.extractive import defuse
+
     # One citation per chunk. Chunks that gave quotes come first, in the order of their best
     # quote (the snippet is that quote); then the other top chunks in retrieval order.
     # One citation per page too: five citations point at five places to look.
@@ -317,8 +319,6 @@ def _citations(quotes, hits: Sequence[Hit]) -> list[Citation]:
             continue
         used.add(quote.hit.chunk_id)
         pages.add(page)
-    from retrieval.extractive import defuse
-
         citations.append(
             Citation(quote.hit.document.source, quote.hit.chunk.page, defuse(quote.text), round(quote.score, 4))
         )
@@ -336,6 +336,8 @@ def _citations(quotes, hits: Sequence[Hit]) -> list[Citation]:
 
 
 def _hit_list(hits: Sequence[Hit]) -> str:
+    from retrieval.extractive import citation_label, defuse
+
     lines = [f"> {defuse(' '.join(hit.chunk.text.split())[:SNIPPET_CHARS])} {citation_label(hit)}" for hit in hits[:3]]
     return "\n>\n".join(lines)
 
@@ -348,7 +350,5 @@ def _nothing_found(index: DocumentIndex, question: Question, why: str | None = N
         )
     return (
         f"Not found in your documents: {why or 'nothing in them answers this question'}. "
-    from retrieval.extractive import citation_label, defuse
-
         "Try other words, or check with `tradeassist docs list` that the document is there."
     )
