@@ -106,7 +106,9 @@ class Settings(BaseSettings):
 
     # Front ends.
     server_url: str | None = Field(default=None, description="Use a shared /api/ask backend.")
-    api_token: str | None = Field(default=None, description="A token accepted for the user 'api' (and sent to a shared server).")
+    api_token: str | None = Field(
+        default=None, description="A token accepted for the user 'api' (and sent to a shared server)."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
@@ -125,7 +127,7 @@ class Settings(BaseSettings):
     upload_max_files: int = Field(default=10, ge=1, description="Files one chat or API upload request may hold.")
     upload_max_mb: float = Field(default=50.0, gt=0, description="Megabytes one chat or API upload request may hold.")
     chat_routes: str | None = Field(
-        default=None, description="``module:function`` returning the routes, for deployments that add or replace routes."
+        default=None, description="``module:function`` returning the routes (deployments that add or replace routes)."
     )
 
     @field_validator("home", mode="before")
