@@ -24,6 +24,7 @@ CONTENTS_FACTOR = 0.5
 STATEMENT_FACTOR = 1.35
 YEAR_SHOWN_FACTOR = 1.1
 YEAR_MISSING_FACTOR = 0.85
+SECTION_FACTOR = 1.2
 
 _CONTENTS_WORDS = re.compile(
     r"\b(?:table of contents|index to (?:the )?(?:consolidated )?financial statements|index to exhibits|"
@@ -63,6 +64,12 @@ STATEMENT_LINES = {
         r"purchases of property|depreciation|d&a|ebitda|dividends paid|free cash flow|"
         r"cash (?:flows? )?from (?:operations|operating|investing|financing))\b",
         re.IGNORECASE),
+}
+#: What a statement's title says, searched to bring the statement itself among the candidates.
+STATEMENT_QUERIES = {
+    "balance": "consolidated balance sheets statement of financial position",
+    "income": "consolidated statements of income operations earnings",
+    "cash": "consolidated statements of cash flows",
 }
 _COLUMN_YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?=:|\s|$)")
 
@@ -108,6 +115,27 @@ def years_shown(text: str) -> set[int]:
     return years
 
 
+_SECTION_FILLER = frozenset("note notes item part continued unaudited consolidated condensed and of the in for to".split())
+
+
+def section_named(question: str, section: str) -> bool:
+    """Whether the question names every word of a chunk's short section title ("debt": "Note 7. Debt")."""
+    words = [w for w in re.findall(r"[a-z][a-z&']+", section.lower()) if w not in _SECTION_FILLER]
+    if not words or len(words) > 4:
+        return False
+    asked = re.findall(r"[a-z][a-z&']+", question.lower())
+    return all(any(a.startswith(w[: max(4, len(w) - 2)]) for a in asked) for w in words)
+
+
+def merge_hits(first: Sequence[Hit], more: Sequence[Hit]) -> list[Hit]:
+    """Hits of two searches in one list: each chunk once, with the higher of its two scores."""
+    best: dict[str, Hit] = {}
+    for hit in [*first, *more]:
+        if hit.chunk_id not in best or hit.score > best[hit.chunk_id].score:
+            best[hit.chunk_id] = hit
+    return sorted(best.values(), key=lambda hit: -hit.score)
+
+
 def rerank(question: str, hits: Sequence[Hit], years: Sequence[int] = ()) -> list[Hit]:
     """The hits with their scores scaled by page kind and period shown, best first."""
     kinds = statement_kinds(question)
@@ -119,6 +147,8 @@ def rerank(question: str, hits: Sequence[Hit], years: Sequence[int] = ()) -> lis
             factor *= CONTENTS_FACTOR
         elif kinds and statement_of(hit) in kinds:
             factor *= STATEMENT_FACTOR
+        if section_named(question, hit.chunk.section):
+            factor *= SECTION_FACTOR
         if latest is not None and "Table" in hit.chunk.element_types:
             shown = years_shown(hit.chunk.text)
             if shown:

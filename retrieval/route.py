@@ -171,6 +171,8 @@ class DocsRoute:
         years, _quarter = read_query(question.text)
         for keys in [*tiers, None]:
             hits = self.index.search(focus, user=question.user, k=depth, documents=keys)
+            if keys is not None:
+                hits = self._with_statements(focus, hits, keys, question.user)
             if tables_first:
                 hits = favour_tables(hits)
             hits = rerank(focus, hits, years)
@@ -199,6 +201,16 @@ class DocsRoute:
 
         return uncovered(text, self.index.list_documents(user=question.user),
                          names_word=names_word, company_hits=company_hits)
+
+    def _with_statements(self, focus: str, hits: list[Hit], keys: list[str], user: str) -> list[Hit]:
+        """The hits plus the named filings' statements whose lines the question names: a long
+        question's words rarely bring a statement table (its row labels) among the first chunks."""
+        from retrieval.rerank import STATEMENT_QUERIES, merge_hits, statement_kinds, statement_of
+
+        for kind in sorted(statement_kinds(focus)):
+            found = self.index.search(f"{STATEMENT_QUERIES[kind]} {focus}", user=user, k=SEARCH_K, documents=keys)
+            hits = merge_hits(hits, [hit for hit in found if statement_of(hit) == kind])
+        return hits
 
     def answer(self, question: Question) -> Answer:
         """Quote the most relevant sentences with citations, or say plainly that nothing matched."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from retrieval.rerank import is_contents, rerank, statement_kinds, statement_of, years_shown
+from retrieval.rerank import (is_contents, merge_hits, rerank, section_named, statement_kinds, statement_of,
+                              years_shown)
 from retrieval.records import Chunk, DocumentInfo, Hit
 
 DOC = DocumentInfo(key="n", source="NIKE_2019_10K.pdf", path="/n.pdf", content_hash="h")
@@ -55,3 +56,13 @@ def test_the_statement_showing_the_year_asked_comes_before_contents_mdna_and_old
     # Without a statement line or a year named, only the contents page moves.
     plain = rerank("What does Nike design?", hits)
     assert [hit.chunk.page for hit in plain] == [28, 30, 54, 2]
+
+
+def test_a_section_the_question_names_and_merged_searches():
+    assert section_named("Has Verizon increased its debt on balance sheet?", "Note 7. Debt")
+    assert section_named("Has Microsoft increased its debt on balance sheet?", "BALANCE SHEETS")
+    assert not section_named("Has Microsoft increased its debt?", "Segment results \u2013 managed basis")
+    assert not section_named("What is the debt?", "")
+    first = [_hit(MDNA, 0.9, 30), _hit(BALANCE, 0.5, 54)]
+    merged = merge_hits(first, [_hit(BALANCE, 0.95, 54)])
+    assert [(hit.chunk.page, hit.score) for hit in merged] == [(54, 0.95), (30, 0.9)]
