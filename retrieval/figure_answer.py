@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from retrieval.filings import read_query
 from retrieval.metrics import (LINES, STATEMENT_LINES, Line, Metric, Term, definition_formula, evaluate, find_growth, find_metric,
-                               lookup_line, number_of_years, parse_formula, render, stated_definition, terms_of,
-                               years_averaged)
+                               lookup_line, number_of_years, parse_formula, render, share_of, stated_definition,
+                               terms_of, years_averaged)
 from retrieval.records import Hit
 from retrieval.statements import SCALES, StatementRow, rows_of
 
@@ -61,6 +61,8 @@ class FigureRequest:
     lookup: bool = False
     decimals: int | None = None
     unit: str = ""  # "in millions" etc. as asked
+    #: The formula to try when a line of ``formula`` has no row in the filing.
+    fallback: str = ""
 
 
 @dataclass
@@ -111,8 +113,14 @@ def read_request(question: str) -> FigureRequest | None:
         name = metric.name if metric else definition.name
         percent = metric.percent if metric else bool(_PERCENT_ASKED.search(question))
         amount = metric.amount if metric else False
+        fallback = metric.fallback if metric is not None and formula == metric.formula else ""
         return FigureRequest(name, formula, year, years=averaged, percent=percent, amount=amount,
-                             decimals=decimals, unit=unit)
+                             decimals=decimals, unit=unit, fallback=fallback)
+    shares = share_of(question)
+    if shares is not None:
+        part, whole = shares
+        return FigureRequest(f"{LINES[part].name} as % of {LINES[whole].name}", f"{part} / {whole}", year,
+                             years=averaged, percent=True, decimals=decimals, unit=unit)
     line = lookup_line(question)
     if line is None or not re.search(r"\b(?:what|how much|amount|total|value)\b", question, re.IGNORECASE):
         return None
@@ -277,6 +285,15 @@ def figure_answer(question: str, search: Callable[[str], Sequence[Hit]]) -> Figu
     request = read_request(question)
     if request is None:
         return None
+    answer = _answer(request, search)
+    if not answer.computed and request.fallback and "no row for" in answer.lead:
+        retried = _answer(replace(request, formula=request.fallback, fallback=""), search)
+        return retried if retried.computed else answer
+    return answer
+
+
+def _answer(request: FigureRequest, search: Callable[[str], Sequence[Hit]]) -> FigureAnswer:
+    """The lead for one request: its formula's rows found, then the figure computed and shown."""
     tree = parse_formula(request.formula)
     terms = terms_of(tree)
     lines = [LINES[key] for key in dict.fromkeys(term.key for term in terms)]
@@ -462,8 +479,6 @@ def evidence_rows(figure: FigureAnswer) -> list[StatementRow]:
 def writer_evidence(figure: FigureAnswer, hits: Sequence[Hit]) -> list[Hit]:
     """The hits for a grounded writer: the input rows' chunks first, the first one opening with the
     computed lead and each with its input rows on top, then the other hits."""
-    from dataclasses import replace
-
     first: list[Hit] = []
     for row in dict.fromkeys(figure.rows):
         if any(hit.chunk_id == row.hit.chunk_id for hit in first):

@@ -113,6 +113,18 @@ STATEMENT_LINES: tuple[Line, ...] = (
                                                       "net property plant and equipment",
                                                       "property plant and equipment"),
          "balance", words=("ppne", "pp&e", "ppe", "property, plant and equipment", "fixed assets")),
+    Line("total_liabilities", "total liabilities", ("total liabilities",), "balance", words=("total liabilities",)),
+    Line("research_development", "research and development", ("research and development",
+                                                               "research and development expense",
+                                                               "research development and related"),
+         "income", words=("research and development", "r&d")),
+    Line("dividends_paid", "dividends paid", ("dividends paid", "cash dividends paid", "dividends paid to common shareholders",
+                                              "dividends paid to shareholders", "dividends"),
+         "cash", magnitude=True, words=("dividends paid", "cash dividends")),
+    Line("share_repurchases", "share repurchases", ("repurchases of common stock", "purchases of common stock",
+                                                    "repurchase of common stock", "share repurchases",
+                                                    "purchase of company stock", "common stock repurchased"),
+         "cash", magnitude=True, words=("share repurchases", "stock repurchases", "buybacks", "share buybacks")),
     Line("equity", "total shareholders' equity", ("total shareholders equity", "total stockholders equity",
                                                   "total equity", "total shareowners equity"),
          "balance", words=("shareholders' equity", "stockholders' equity", "shareholders equity",
@@ -129,8 +141,11 @@ class Metric:
     words: tuple[str, ...]
     formula: str
     percent: bool = False
-    #: A flow over a year divided by a balance, or a plain amount (shown in the statement's unit).
+    #: An amount (shown in the statement's unit), not a ratio.
     amount: bool = False
+    #: The same metric from other lines, for filings that do not print a line of ``formula``
+    #: (many income statements show no gross profit).
+    fallback: str = ""
 
 
 METRICS: tuple[Metric, ...] = (
@@ -149,7 +164,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("quick ratio", (r"\bquick ratio\b", r"\bacid[- ]test ratio\b"),
            "(cash + opt(short_term_investments) + receivables) / current_liabilities"),
     Metric("working capital", (r"\b(?:net )?working capital\b",), "current_assets - current_liabilities", amount=True),
-    Metric("gross margin", (r"\bgross (?:profit )?margin\b",), "gross_profit / revenue", percent=True),
+    Metric("gross margin", (r"\bgross (?:profit )?margin\b",), "gross_profit / revenue", percent=True,
+           fallback="(revenue - cogs) / revenue"),
     Metric("operating margin", (r"\boperating (?:income |profit )?margin\b",), "operating_income / revenue",
            percent=True),
     Metric("net margin", (r"\bnet (?:income |profit )?margin\b", r"\bnet earnings as a percent(?:age)? of sales\b"),
@@ -169,6 +185,10 @@ METRICS: tuple[Metric, ...] = (
            "net_income / avg(total_assets, total_assets[-1])", percent=True),
     Metric("effective tax rate", (r"\beffective (?:income )?tax rate\b",), "income_tax / pretax_income", percent=True),
     Metric("free cash flow", (r"\bfree cash flows?\b", r"\bfcf\b"), "operating_cash_flow - capex", amount=True),
+    Metric("return on equity", (r"\breturn on (?:average )?(?:shareholders'? |stockholders'? )?equity\b", r"\broe\b"),
+           "net_income / avg(equity, equity[-1])", percent=True),
+    Metric("dividend payout ratio", (r"\b(?:dividend )?payout ratio\b",), "dividends_paid / net_income", percent=True),
+    Metric("operating cash flow ratio", (r"\boperating cash flow ratio\b",), "operating_cash_flow / current_liabilities"),
     Metric("capital intensity", (r"\bcapital intensity\b", r"\bcapital intensive\b"), "total_assets / revenue"),
 )
 
@@ -190,6 +210,22 @@ def find_metric(question: str) -> Metric | None:
         if any(re.search(pattern, lowered) for pattern in metric.words):
             return metric
     return None
+
+
+_SHARE_OF = re.compile(r"(?P<a>[\w ,&'-]{2,60}?) as (?:a )?(?:%|percent(?:age)?) of (?:total )?(?P<b>[\w ,&'-]{2,40})",
+                       re.IGNORECASE)
+
+
+def share_of(question: str) -> tuple[str, str] | None:
+    """(line, line) of "<line> as a % of <line>" ("SG&A as a % of revenue"), each naming one line; else None."""
+    match = _SHARE_OF.search(question)
+    if not match:
+        return None
+    first, second = lines_named(match["a"]), lines_named(match["b"])
+    if not first or not second:
+        return None
+    # The nearest line names on either side of "as a % of".
+    return first[-1].key, second[0].key
 
 
 def years_averaged(question: str) -> int:

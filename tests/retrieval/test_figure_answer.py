@@ -94,6 +94,17 @@ def test_ratio_of_current_assets_and_a_multi_year_average():
     assert f"= {sum(margins) / 3 * 100:.1f}%" in average.lead and "3-year average" in average.lead
 
 
+def test_a_metric_falls_back_to_other_lines_and_a_share_of_revenue_is_computed():
+    no_gross = [hit(INCOME.replace("Gross profit | 2021: 19,962 | 2020: 16,241 | 2019: 17,474\n", ""), 59, "inc"),
+                *FILING[1:]]
+    margin = figure_answer("What is Acme's FY2021 gross margin?", searcher(no_gross))
+    assert margin.computed and margin.lead.split(" [")[0].endswith(f"= {(44538 - 24576) / 44538 * 100:.1f}%")
+    share = figure_answer("What is Acme's FY2021 operating income as a percent of revenues? Round to two decimal "
+                          "places.", searcher(FILING))
+    assert share.lead.startswith("Computed: operating income as % of revenue FY2021")
+    assert share.lead.split(" [")[0].endswith(f"= {6937 / 44538 * 100:.2f}%")
+
+
 def test_a_missing_year_is_said_and_nothing_is_computed():
     answer = figure_answer("What is Acme's FY2019 inventory turnover ratio?", searcher(FILING))
     assert not answer.computed

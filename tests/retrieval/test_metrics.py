@@ -89,3 +89,12 @@ def test_growth_and_averages_read_from_the_question():
     assert years_averaged("What is the FY2018 - FY2020 3 year average of capex") == 3
     assert years_averaged("three year average of cost of goods sold") == 3
     assert years_averaged("the FY2020 current ratio") == 1
+
+
+def test_a_share_of_one_line_in_another_needs_a_line_on_each_side():
+    from retrieval.metrics import share_of
+
+    assert share_of("What is FY2021 SG&A as a % of net sales?") == ("sga", "revenue")
+    assert share_of("research and development as a percentage of total revenues in FY2020") == (
+        "research_development", "revenue")
+    assert share_of("Did wages expense as a percent of net sales increase in FY2023?") is None
