@@ -119,7 +119,7 @@ STATEMENT_LINES: tuple[Line, ...] = (
                                                                "research development and related"),
          "income", words=("research and development", "r&d")),
     Line("dividends_paid", "dividends paid", ("dividends paid", "cash dividends paid", "dividends paid to common shareholders",
-                                              "dividends paid to shareholders", "dividends"),
+                                              "dividends paid to shareholders"),
          "cash", magnitude=True, words=("dividends paid", "cash dividends")),
     Line("share_repurchases", "share repurchases", ("repurchases of common stock", "purchases of common stock",
                                                     "repurchase of common stock", "share repurchases",
