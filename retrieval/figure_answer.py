@@ -43,6 +43,8 @@ _PERCENT_ASKED = re.compile(r"\bpercent(?:s|age)?\b|%", re.IGNORECASE)
 #: ("When primarily referencing the balance sheet, what is ..." asks for a figure all the same.)
 _NOT_A_FIGURE = re.compile(r"^\s*(?:which|who|why|where)\b|^\s*when (?:did|does|do|was|were|is|will|has|had)\b|"
                            r"\b(?:drove|drive|drivers?|reasons?|caused?)\b", re.IGNORECASE)
+#: Adjusted (non-GAAP) figures are not lines of the statements: "Adjusted EBIT", "core EPS".
+_ADJUSTED = re.compile(r"(?<![\w-])(?:adjusted|non-gaap|core)\b", re.IGNORECASE)
 _NORMALISE = re.compile(r"[^a-z0-9]+")
 _NOTE = re.compile(r"\((?:see )?notes? [^)]*\)|\(\d\)", re.IGNORECASE)
 
@@ -84,7 +86,7 @@ class FigureAnswer:
 def read_request(question: str) -> FigureRequest | None:
     """The figure a question asks for, or None (no year, a quarter, or nothing this module knows)."""
     years, quarter = read_query(question)
-    if not years or quarter is not None or _NOT_A_FIGURE.search(question):
+    if not years or quarter is not None or _NOT_A_FIGURE.search(question) or _ADJUSTED.search(question):
         return None
     year = max(years)
     decimals = _decimals(question)
@@ -146,9 +148,13 @@ def _formula(metric: Metric | None, definition, year: int) -> str | None:
     A definition of a part ("Define EBITDA as ...", asked for the EBITDA margin) replaces that part
     of the metric's formula.
     """
-    stated = definition_formula(definition.body, year) if definition else None
-    if stated is None:
+    if definition is None:
         return metric.formula if metric else None
+    stated = definition_formula(definition.body, year)
+    if stated is None:
+        # The question defines its own inputs and they are not statement lines this module reads
+        # ("Adjusted EBIT as the numerator"): the standard formula would answer another question.
+        return None
     defined = find_metric(definition.name)
     if metric is None or defined is metric:
         return stated

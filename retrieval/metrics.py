@@ -453,8 +453,16 @@ class Definition:
     body: str
 
 
+_PARTS = re.compile(r"\busing\s+(?P<numerator>[^.?]{2,80}?)\s+as\s+the\s+numerator\s+and\s+(?P<denominator>[^.?]{2,80}?)"
+                    r"\s+as\s+the\s+denominator", re.IGNORECASE)
+
+
 def stated_definition(question: str) -> Definition | None:
-    """ "X is defined as ...", "Define X as ...", "Calculate X using ...": the name and the body."""
+    """ "X is defined as ...", "Define X as ...", "Calculate X using ...", "using A as the numerator and
+    B as the denominator": the name defined and the body."""
+    parts = _PARTS.search(question)
+    if parts:
+        return Definition("", f"({parts['numerator']}) / ({parts['denominator']})")
     match = _DEFINITION.search(question)
     if not match:
         return None

@@ -138,6 +138,9 @@ def test_inputs_in_different_units_compute_nothing():
     "What was Acme's net income in Q2 of FY2021?",
     "What is Acme's current ratio?",
     "Has Acme paid dividends in FY2021?",
+    "What was Acme's FY2021 interest coverage ratio using FY2021 Adjusted EBIT as the numerator and annual "
+    "Interest Expense as the denominator?",
+    "What is Acme's FY2021 interest coverage? Define interest coverage as operating income divided by widgets.",
 ])
 def test_questions_that_ask_no_statement_figure_get_no_lead(question):
     assert read_request(question) is None

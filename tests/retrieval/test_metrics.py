@@ -98,3 +98,9 @@ def test_a_share_of_one_line_in_another_needs_a_line_on_each_side():
     assert share_of("research and development as a percentage of total revenues in FY2020") == (
         "research_development", "revenue")
     assert share_of("Did wages expense as a percent of net sales increase in FY2023?") is None
+
+
+def test_numerator_and_denominator_named_in_the_question_are_its_definition():
+    definition = stated_definition("What was the FY2021 interest coverage using FY2021 operating income as the "
+                                   "numerator and interest expense as the denominator?")
+    assert definition_formula(definition.body, 2021) == "( operating_income[0] ) / ( interest_expense[0] )"
