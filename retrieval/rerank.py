@@ -25,6 +25,7 @@ STATEMENT_FACTOR = 1.35
 YEAR_SHOWN_FACTOR = 1.1
 YEAR_MISSING_FACTOR = 0.85
 SECTION_FACTOR = 1.2
+BOILERPLATE_FACTOR = 0.6
 
 _CONTENTS_WORDS = re.compile(
     r"\b(?:table of contents|index to (?:the )?(?:consolidated )?financial statements|index to exhibits|"
@@ -35,6 +36,17 @@ _CONTENTS_WORDS = re.compile(
 _PAGE_REFERENCE = re.compile(r"^[^\d|]*[A-Za-z][^\d|]{4,}(?:\s*\|)?\s*\d{1,3}$")
 _ITEM = re.compile(r"\bItem\s+\d{1,2}[A-C]?\.", re.IGNORECASE)
 _EXHIBIT = re.compile(r"\bexhibit\b|^\s*\d{1,3}\.\d{1,3}\*?\s", re.IGNORECASE | re.MULTILINE)
+
+#: Passages every release or annual report carries whatever it reports: the company's standard
+#: description, safe-harbor language, contacts, and the certifications, consents and powers of
+#: attorney filed as exhibits.
+_BOILERPLATE = re.compile(
+    r"^(?:about [A-Z][\w&.,' -]{1,60}$|forward[- ]looking statements|cautionary (?:note|statement)|safe harbor|"
+    r"view source version|investor (?:relations )?contacts?|media contacts?|conference call|webcast|"
+    r"power of attorney|consent of independent|exhibit 3[12]\b|certifications?\b)"
+    r"|\bI, [A-Z][\w.' -]{2,60}, certify that\b|\bpursuant to 18 U\.?S\.?C\.? Section 1350\b",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 #: The primary statements, by what their titles say.
 STATEMENT_TITLES = {
@@ -86,6 +98,11 @@ def is_contents(text: str) -> bool:
         return True
     named = _CONTENTS_WORDS.search(text) is not None
     return named and (references >= 2 or len(_EXHIBIT.findall(text)) >= 4)
+
+
+def is_boilerplate(section: str, text: str) -> bool:
+    """Whether a chunk is standard language a filing carries whatever it reports (see ``_BOILERPLATE``)."""
+    return _BOILERPLATE.search(f"{section.strip()}\n{text[:400]}") is not None
 
 
 def statement_kinds(question: str) -> set[str]:
@@ -145,6 +162,8 @@ def rerank(question: str, hits: Sequence[Hit], years: Sequence[int] = ()) -> lis
         factor = 1.0
         if is_contents(hit.chunk.text):
             factor *= CONTENTS_FACTOR
+        elif is_boilerplate(hit.chunk.section, hit.chunk.text):
+            factor *= BOILERPLATE_FACTOR
         elif kinds and statement_of(hit) in kinds:
             factor *= STATEMENT_FACTOR
         if section_named(question, hit.chunk.section):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.rerank import (is_contents, merge_hits, rerank, section_named, statement_kinds, statement_of,
+from retrieval.rerank import (is_boilerplate, is_contents, merge_hits, rerank, section_named, statement_kinds, statement_of,
                               years_shown)
 from retrieval.records import Chunk, DocumentInfo, Hit
 
@@ -66,3 +66,14 @@ def test_a_section_the_question_names_and_merged_searches():
     first = [_hit(MDNA, 0.9, 30), _hit(BALANCE, 0.5, 54)]
     merged = merge_hits(first, [_hit(BALANCE, 0.95, 54)])
     assert [(hit.chunk.page, hit.score) for hit in merged] == [(54, 0.95), (30, 0.9)]
+
+
+def test_standard_language_of_releases_and_exhibits_is_recognised():
+    assert is_boilerplate("About Ulta Beauty", "About Ulta Beauty At Ulta Beauty, the possibilities are beautiful.")
+    assert is_boilerplate("Chief Financial Officer", "EXHIBIT 31 CERTIFICATION I, Ramon L. Laguarta, certify that: 1. I have")
+    assert is_boilerplate("", "Forward-Looking Statements\nThis release contains statements about the future.")
+    assert not is_boilerplate("For the Full Year of Fiscal 2022", "SG&A expenses increased 16.2% to $2.4 billion.")
+    assert not is_boilerplate("Dividend Policy", "We implemented a dividend program in February 2017.")
+    hits = [_hit("About Nike\nNike designs footwear.", 1.0, 9, table=False, section="About Nike"),
+            _hit("Revenues rose 7% on footwear demand.", 0.8, 2, table=False)]
+    assert [hit.chunk.page for hit in rerank("What drove Nike's revenue?", hits)] == [2, 9]
