@@ -60,3 +60,4 @@ def test_an_offline_sql_question_loads_no_model_library(demo_duckdb):
     loaded = _loaded_after([["ask", "latest close of AAPL"]], ENGINE_LIBRARIES + MODEL_LIBRARIES, env)
     assert "duckdb" in loaded and "pandas" in loaded  # the question was answered from the database
     assert [name for name in loaded if name in MODEL_LIBRARIES] == []
+    assert "plotly" not in loaded  # the terminal shows no chart, so none is made
