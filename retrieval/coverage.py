@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from retrieval.filings import company_aliases, mentions_company, read_query
 from retrieval.records import DocumentInfo, Hit
+from retrieval.rerank import statement_kinds
 
 #: Fiscal years before a filing's own that its statements report, by form.
 YEARS_BACK = {"10-K": 2, "20-F": 2, "10-KT": 2, "10-Q": 1, "earnings release": 1}
@@ -46,6 +47,11 @@ _NOT_COMPANIES = frozenset(
 )
 
 
+#: Words of a question about what a company's filings report: a fiscal period or a form.
+_REPORTED = re.compile(r"\b(?:FY\s?'?\d{2,4}|fiscal|10-?K|10-?Q|8-?K|annual report|quarterly report|"
+                       r"earnings release|guidance|EPS)\b", re.IGNORECASE)
+
+
 def uncovered(question: str, documents: Sequence[DocumentInfo], *,
               names_word: Callable[[str], bool],
               company_hits: Callable[[list[str]], Sequence[Hit]]) -> str | None:
@@ -63,7 +69,7 @@ def uncovered(question: str, documents: Sequence[DocumentInfo], *,
         if unknown is None:
             return None
         names = _join(sorted(group.name for group in companies))
-        return f"none of them names {unknown}; they hold filings of {names}"
+        return f"none of them is a filing of {unknown}; they hold filings of {names}"
     years, _quarter = read_query(question)
     if not years:
         return None
@@ -90,9 +96,9 @@ class CompanyFilings:
     @property
     def name(self) -> str:
         """The company's name as its filings print it, without the legal suffix."""
-        names = [str((doc.meta or {}).get("company") or "") for doc in self.filings]
+        names = [_short_name(str((doc.meta or {}).get("company") or "")) for doc in self.filings]
         # A cover's name ("Johnson & Johnson") reads better than a file name's ("Johnson Johnson").
-        best = max(names, key=lambda name: ("&" in name or "," in name or name != name.title(), len(name)))
+        best = max(names, key=lambda name: ("&" in name or name != name.title(), -len(name)))
         return _short_name(best) or sorted(self.aliases)[0]
 
 
@@ -117,12 +123,15 @@ def years_reported(doc: DocumentInfo) -> set[int]:
 
 
 def unknown_company(question: str, companies: Sequence[CompanyFilings], names_word: Callable[[str], bool]) -> str | None:
-    """A name in a company's position that no stored filing's alias and no stored chunk holds."""
+    """A name in a company's position that no stored filing belongs to, when no stored chunk holds
+    it or the question asks for what a company's own filings report (a statement line, a fiscal
+    period, a form): "Goldman Sachs" named as an underwriter in an exhibit has no filing here."""
+    reported = bool(statement_kinds(question) or _REPORTED.search(question))
     for candidate in _candidate_names(question):
         words = [w for w in re.findall(r"[a-z0-9&]+", candidate.lower()) if w not in _NOT_COMPANIES]
         if not words or any(mentions_company(candidate, group.aliases) for group in companies):
             continue
-        if any(not names_word(word) for word in words):
+        if reported or any(not names_word(word) for word in words):
             return candidate
     return None
 
@@ -149,6 +158,7 @@ def _aliases(doc: DocumentInfo) -> set[str]:
 
 
 def _short_name(name: str) -> str:
+    name = re.sub(r"^.*?commission file (?:no\.?|number)\s*:?\s*[\d-]+\s*|^the\s+", "", name, flags=re.IGNORECASE)
     name = re.sub(r"[\s,]+(?:Inc|Incorporated|Corp|Corporation|Co|Company|plc|Ltd|Limited|LLC)\.?$", "",
                   " ".join(name.split()), flags=re.IGNORECASE)
     # A cover prints "MICROSOFT CORPORATION": words of four letters or more read as names.

@@ -127,6 +127,9 @@ def test_filing_facts_from_cover_and_name():
                        "as specified in its charter)\n")
     assert jnj["form"] == "8-K" and {"jnj", "j&j", "johnson"} <= set(jnj["aliases"])
     assert filing_facts("notes.txt", "Desk notes") == {"aliases": []}
+    numbered = filing_facts("NIKE_2021_10K.pdf", "FORM 10-K\nCommission File No. 1-10635 NIKE, Inc.\n"
+                                                 "(Exact name of Registrant as specified in its charter)")
+    assert numbered["company"] == "NIKE, Inc"
 
 
 def test_a_real_10k_parses_to_rows_facts_and_no_running_headers(shared_data, warm_parser):
