@@ -34,7 +34,7 @@ MAX_HITS = 6
 #: Under a small context window (a CPU server): reply tokens kept free, tokens the rules take, and
 #: characters per token assumed for document text (real tokenizers: ~3.5-4 for English prose).
 REPLY_TOKENS = 256
-RULES_TOKENS = 450  # the system message and one short earlier turn
+RULES_TOKENS = 500  # the system message (with the computed-figure rule) and one short earlier turn
 CHARS_PER_TOKEN = 3.0
 #: Fewer, whole excerpts beat many stubs: a hit shorter than this is dropped instead.
 MIN_CHUNK_CHARS = 300
