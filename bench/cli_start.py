@@ -5,14 +5,18 @@ time and as CPU time (user + system, which load from other work inflates far les
 
 - ``tradeassist --help``: Python, typer and every command's definition, no engine;
 - ``tradeassist ask "latest close of AAPL"``: the whole first answer in a fresh process (imports,
-  settings, routing, the catalog read from the database, plan, guard, run, chart), on the demo
-  database in a temporary TRADEASSIST_HOME;
+  settings, routing, the catalog, plan, guard, run, summary), on the demo database in a temporary
+  TRADEASSIST_HOME; the catalog's value index is read from the home folder, where the first
+  question on an unchanged database saved it;
+- the same question with that saved index removed before each run (the first question after the
+  database was built or changed, which reads the values from the database);
 - anchors in the same rounds: ``python -c pass`` (the interpreter's own start) and
   ``python -c "import pandas"`` (one library every SQL answer needs).
 
-``--before DIR`` adds the same two commands run from another checkout (e.g. ``git worktree add
-/tmp/cli_before <commit>``) through its entry point (``--before-entry``, default ``core.cli:main``),
-in the same rounds, so both see the same machine load.
+``--before DIR`` adds the same two commands run from another checkout (e.g. ``mkdir /tmp/cli_before &&
+git archive <commit> | tar -x -C /tmp/cli_before``) through its entry point (``--before-entry``,
+default ``core.cli:main``; ``cli.app:main`` for checkouts that have ``cli/``), in the same rounds, so
+both see the same machine load.
 
 Run: ``.venv/bin/python bench/cli_start.py [--repeat 5] [--before DIR]``
 """
@@ -24,6 +28,7 @@ import datetime as dt
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -68,6 +73,15 @@ def timed_run(command: list[str], env: dict[str, str], expect: str, cwd: Path) -
     return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+#: Marks the row whose runs start without the saved value index (see ``forget_saved_catalog``).
+NEW_DATABASE = "(no saved value index)"
+
+
+def forget_saved_catalog(home: Path) -> None:
+    """Remove what the catalog saved under ``home``, as if the database had just been built or changed."""
+    shutil.rmtree(home / "cache" / "catalog", ignore_errors=True)
+
+
 def figures(before: Path | None, before_entry: str) -> list[tuple[str, list[str], Path, str]]:
     """(label, command, working folder, text the output must hold) of every measured command."""
     after = installed_command()
@@ -76,6 +90,7 @@ def figures(before: Path | None, before_entry: str) -> list[tuple[str, list[str]
         ("anchor: python -c 'import pandas'", [sys.executable, "-c", "import pandas"], ROOT, ""),
         ("tradeassist --help", [*after, "--help"], ROOT, "Usage"),
         (f"tradeassist ask '{QUESTION}'", [*after, "ask", QUESTION], ROOT, "route: sql"),
+        (f"  the same {NEW_DATABASE}", [*after, "ask", QUESTION], ROOT, "route: sql"),
     ]
     if before is not None:
         # Run from inside the other checkout: its folder comes first on sys.path (before the
@@ -109,7 +124,9 @@ def main() -> None:
         for _, command, cwd, expect in rows:  # warm-up: file caches, compiled bytecode
             timed_run(command, env, expect, cwd)
         for _ in range(args.repeat):
-            for index, (_, command, cwd, expect) in enumerate(rows):
+            for index, (label, command, cwd, expect) in enumerate(rows):
+                if label.endswith(NEW_DATABASE):
+                    forget_saved_catalog(home)
                 samples[index].append(timed_run(command, env, expect, cwd))
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
