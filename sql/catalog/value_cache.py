@@ -4,7 +4,8 @@ Building the index reads every categorical column (dozens of small queries), whi
 line pays on each question. A local database file's identity (its path, size and modification
 time, and those of its write-ahead log) says whether the data can have changed; the index is
 saved under the home folder keyed by that identity and by the definitions it was built with,
-and any write to the file makes a new key, so a stale index is never read.
+and any write to the file makes a new key, so a stale index is never read. The files are pickles,
+written and read only inside the owner-only home folder, like the rest of the product's state.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 
-from sql.catalog.values import ValueIndex
+from sql.catalog import values as values_module
+from sql.catalog.values import MAX_CATEGORY_VALUES, MAX_ENTITY_VALUES, SAMPLE_ROWS, ValueIndex
 
 logger = logging.getLogger(__name__)
 
-#: Changes whenever the index's layout or the way it is built changes, so old files are not read.
+#: Changes whenever the index's layout changes, so old files are not read. (An edit of the code that
+#: builds the index changes the key by itself: see ``index_inputs``.)
 FORMAT_VERSION = 1
 #: Files a DuckDB or SQLite database writes beside the main one before checkpointing.
 _LOG_SUFFIXES = (".wal", "-wal")
@@ -50,11 +53,14 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 def index_inputs(definitions, skip) -> tuple:
-    """What the index is built from besides the data: entity keys and labels, value words, skipped columns."""
+    """What the index is built from besides the data: entity keys and labels, value words, skipped
+    columns, the limits, and the code that builds it (so an upgrade never reads an older index)."""
     entities = sorted((name, table.subject or "", table.label or "") for name, table in definitions.tables.items())
     synonyms = sorted((key, sorted((str(v), tuple(w)) for v, w in words.items()))
                       for key, words in definitions.value_synonyms.items())
-    return FORMAT_VERSION, tuple(entities), repr(synonyms), tuple(sorted(skip))
+    limits = (MAX_CATEGORY_VALUES, SAMPLE_ROWS, MAX_ENTITY_VALUES)
+    code = file_identity(Path(values_module.__file__))
+    return FORMAT_VERSION, limits, code, tuple(entities), repr(synonyms), tuple(sorted(skip))
 
 
 class ValueIndexCache:
@@ -91,7 +97,7 @@ class ValueIndexCache:
 
     def _write(self, path: Path, index: ValueIndex) -> None:
         try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _private_folder(self.folder)
             for old in self.folder.glob(f"{self._prefix()}-*.pickle"):
                 if old != path:  # an older identity of this file: it can never match again
                     old.unlink(missing_ok=True)
@@ -102,6 +108,16 @@ class ValueIndexCache:
             os.replace(scratch, path)
         except OSError as exc:  # a read-only home still answers, only slower next time
             logger.debug("value index not saved to %s: %s", path, exc)
+
+
+def _private_folder(folder: Path) -> None:
+    """Create ``folder`` and any missing parent owner-only (the values are the person's data)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
 
 
 def _read(path: Path) -> ValueIndex | None:

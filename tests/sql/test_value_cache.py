@@ -52,6 +52,13 @@ def test_the_index_is_saved_and_read_back_while_the_file_is_unchanged(orders_db,
     assert second.value_refs(("marked",)) == [ValueRef("orders", "status", "marked")]
 
 
+def test_saved_indexes_are_private_to_their_owner(orders_db, settings):
+    _catalog(orders_db, settings)
+    (saved,) = _saved(settings)
+    assert [oct(path.stat().st_mode & 0o777) for path in (saved.parents[1], saved.parent, saved)] == [
+        "0o700", "0o700", "0o600"]
+
+
 def test_a_change_to_the_database_file_builds_the_index_again(orders_db, settings):
     before = _catalog(orders_db, settings)
     identity = file_identity(orders_db)
