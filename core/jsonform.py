@@ -150,7 +150,6 @@ class RemoteError(TradeAssistError):
 def answer_from_json(data: dict[str, Any]) -> Answer:
     """Rebuild an Answer from its JSON form (used by clients of a shared backend)."""
     import pandas as pd
-    import plotly.io as pio
 
     parts: list = []
     if data.get("text"):
@@ -160,6 +159,8 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
     if data.get("columns"):
         parts.append(Table(pd.DataFrame(data.get("rows") or [], columns=data["columns"])))
     if data.get("chart"):
+        import plotly.io as pio  # only for a chart: a saved terminal turn has none
+
         parts.append(Chart(pio.from_json(json.dumps(data["chart"]))))
     for c in data.get("citations") or []:
         parts.append(Citation(c["source"], c.get("page"), c.get("snippet", ""), float(c.get("score", 0))))

@@ -57,7 +57,8 @@ def test_help_of_every_command_loads_no_engine_library():
 @pytest.mark.slow
 def test_an_offline_sql_question_loads_no_model_library(demo_duckdb):
     env = dict(os.environ, TRADEASSIST_DB_URL=str(demo_duckdb), TRADEASSIST_OFFLINE_ONLY="true")
-    loaded = _loaded_after([["ask", "latest close of AAPL"]], ENGINE_LIBRARIES + MODEL_LIBRARIES, env)
+    questions = [["ask", "latest close of AAPL"], ["ask", "--continue", "and for MSFT?"]]
+    loaded = _loaded_after(questions, ENGINE_LIBRARIES + MODEL_LIBRARIES, env)
     assert "duckdb" in loaded and "pandas" in loaded  # the question was answered from the database
     assert [name for name in loaded if name in MODEL_LIBRARIES] == []
-    assert "plotly" not in loaded  # the terminal shows no chart, so none is made
+    assert "plotly" not in loaded  # the terminal shows no chart, so none is made (nor read back with a follow-up)
