@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -65,30 +65,36 @@ class FigureSpec:
 class Chart:
     """A Plotly figure chosen by rules from the data (never code written by a model).
 
-    ``source`` is the figure or its FigureSpec; a spec becomes a figure on the first read of
-    ``figure``, so a front end that never shows charts (the terminal) never loads Plotly.
+    ``source`` is the figure, its FigureSpec, or a function of no arguments that makes it. A spec
+    or a function becomes the figure on the first read of ``figure``, so a front end that never
+    shows charts (the terminal) never loads Plotly.
     """
 
-    source: go.Figure | FigureSpec
+    source: go.Figure | FigureSpec | Callable[[], go.Figure]
     kind: str = ""
     _built: go.Figure | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.source, FigureSpec):
+        if isinstance(self.source, FigureSpec) or callable(self.source):
             return
         import plotly.graph_objects as go
 
-        _require(isinstance(self.source, go.Figure), "Chart.figure must be a plotly Figure or a FigureSpec")
+        _require(isinstance(self.source, go.Figure),
+                 "Chart.figure must be a plotly Figure, a FigureSpec or a function making one")
 
     @property
     def figure(self) -> go.Figure:
-        """The Plotly figure, made from the spec on first use and kept."""
-        if not isinstance(self.source, FigureSpec):
+        """The Plotly figure, made on first use and kept."""
+        if not isinstance(self.source, FigureSpec) and not callable(self.source):
             return self.source
         if self._built is None:
-            from core.figures import figure_from_spec
+            if isinstance(self.source, FigureSpec):
+                from core.figures import figure_from_spec
 
-            object.__setattr__(self, "_built", figure_from_spec(self.source))
+                built = figure_from_spec(self.source)
+            else:
+                built = self.source()
+            object.__setattr__(self, "_built", built)
         return self._built
 
 

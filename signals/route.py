@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from functools import partial
 from typing import TYPE_CHECKING
 
 from core.answer import Answer, Chart, ModelInfo, Notice, Table, Text
@@ -229,10 +230,10 @@ class SignalsRoute:
         if info.get("record") is not None:
             explanation, _ = engine.explain(symbols[0])
             parts.append(explanation)
-            parts.append(Chart(charts.price_chart(engine.history(symbols[0]), symbols[0], engine.strong_dates(symbols[0])), kind="candlestick"))
-            parts.append(Chart(charts.shap_bar(explanation), kind="bar"))
+            parts.append(Chart(partial(charts.price_chart, engine.history(symbols[0]), symbols[0], engine.strong_dates(symbols[0])), kind="candlestick"))
+            parts.append(Chart(partial(charts.shap_bar, explanation), kind="bar"))
         else:
-            parts.append(Chart(charts.price_chart(engine.history(symbols[0]), symbols[0]), kind="candlestick"))
+            parts.append(Chart(partial(charts.price_chart, engine.history(symbols[0]), symbols[0]), kind="candlestick"))
         if len(symbols) > 1:
             parts.append(Table(_tidy(scored.reset_index(drop=True)), title="Breakout scores"))
         extra = [n for n in (missing,) if n is not None]
@@ -257,8 +258,8 @@ class SignalsRoute:
         parts = [
             Text(text),
             explanation,
-            Chart(charts.shap_bar(explanation), kind="bar"),
-            Chart(charts.price_chart(engine.history(symbol), symbol, engine.strong_dates(symbol)), kind="candlestick"),
+            Chart(partial(charts.shap_bar, explanation), kind="bar"),
+            Chart(partial(charts.price_chart, engine.history(symbol), symbol, engine.strong_dates(symbol)), kind="candlestick"),
             Table(_tidy(self._components(engine, row)), title=f"{symbol} breakout score components"),
         ]
         missing = self._missing_notice(engine, row)
@@ -294,7 +295,7 @@ class SignalsRoute:
         shown = _tidy(ranked[columns].dropna(axis=1, how="all").head(limit))
         missing = self._missing_notice(engine, ranked.iloc[0])
         parts = [Text(text_out), Table(shown, title="Strongest breakout signals"),
-                 Chart(charts.ranking_bar(ranked, engine.breakout.strong, top=max(limit, 10)), kind="bar")]
+                 Chart(partial(charts.ranking_bar, ranked, engine.breakout.strong, top=max(limit, 10)), kind="bar")]
         return Answer(route=self.name, parts=(*notices, *model_notices, *([missing] if missing else []), *parts),
                       model=model, state={"intent": "rank"})
 
@@ -354,7 +355,7 @@ def backtest_answer(route: str, result, walk, label: str, since, engine) -> Answ
     return Answer(
         route=route,
         parts=(*notices, Text(text), Table(_tidy(result.table()), title="Backtest: strategy vs buy-and-hold"),
-               Chart(charts.equity_chart(result.daily, f"Breakout strategy on {label}"), kind="line"),
+               Chart(partial(charts.equity_chart, result.daily, f"Breakout strategy on {label}"), kind="line"),
                Table(_tidy(walk.table()), title="Walk-forward folds")),
         model=ModelInfo(method="xgboost-meta-model", model="walk-forward"),
         state={"intent": "backtest", "universe": label},

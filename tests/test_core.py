@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core.answer import Answer, Chart, Citation, Contribution, Explanation, Notice, Sql, Table, Text
+from core.answer import Answer, Chart, Citation, Contribution, Explanation, FigureSpec, Notice, Sql, Table, Text
 from core.backend import Backend
 from core.errors import BadInputError, NoRouteError, TradeAssistError, UnknownNameError
 from core.jsonform import KEYS, answer_from_json, answer_to_json, json_value
@@ -50,6 +50,23 @@ class KeywordRoute:
 def test_parts_check_their_input(build):
     with pytest.raises(BadInputError):
         build()
+
+
+def test_a_chart_given_as_a_spec_or_a_function_is_made_once_when_first_read():
+    made = []
+
+    def make() -> go.Figure:
+        made.append(1)
+        return go.Figure(go.Bar(x=[1], y=[2]))
+
+    chart = Chart(make, kind="bar")
+    assert made == []  # nothing is drawn until a front end shows the chart
+    assert chart.figure is chart.figure and made == [1]
+    spec = Chart(FigureSpec(({"type": "bar", "x": [1], "y": [2]},), {"title": {"text": "Volume"}}), kind="bar")
+    assert spec.figure.data[0].type == "bar" and spec.figure.layout.title.text == "Volume"
+    assert spec.figure.layout.template.layout.paper_bgcolor is not None  # the spec's template is applied
+    with pytest.raises(BadInputError):
+        FigureSpec(({"type": "bar"},), layout=[("title", "x")])
 
 
 def test_json_form_has_every_key_and_safe_values():
