@@ -126,7 +126,8 @@ def _read(path: Path) -> ValueIndex | None:
             index = pickle.load(handle)
     except FileNotFoundError:
         return None
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
+    except (OSError, pickle.UnpicklingError, EOFError, ImportError, AttributeError, LookupError, TypeError,
+            ValueError) as exc:  # a damaged or foreign file is only a missed shortcut
         logger.debug("value index at %s unreadable, rebuilt: %s", path, exc)
         return None
     return index if isinstance(index, ValueIndex) else None

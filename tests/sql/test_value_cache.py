@@ -83,6 +83,13 @@ def test_other_definitions_use_another_saved_index(orders_db, settings):
     assert named.value_refs(("scrapped",)) == [ValueRef("orders", "status", "cancelled", "synonym")]
 
 
+def test_a_damaged_saved_index_is_built_again(orders_db, settings):
+    _catalog(orders_db, settings)
+    (saved,) = _saved(settings)
+    saved.write_bytes(b"not a pickle")
+    assert sorted(_catalog(orders_db, settings).values.by_column[("orders", "status")]) == ["cancelled", "filled"]
+
+
 def test_no_cache_for_databases_that_are_not_local_files(settings, tmp_path):
     assert cache_for("duckdb:///:memory:", settings.home) is None
     assert cache_for(str(tmp_path / "missing.duckdb"), settings.home) is None
