@@ -196,7 +196,7 @@ def question_title(question_text: str, limit: int = 90) -> str:
 # Charts
 
 
-def _figure(traces: list[dict], title: str, x_title: str | None = None, y_title: str | None = None,
+def _figure_spec(traces: list[dict], title: str, x_title: str | None = None, y_title: str | None = None,
             layout: dict | None = None) -> FigureSpec:
     """The spec of a styled, templated figure from plain trace and layout dicts.
 
@@ -347,7 +347,7 @@ def _indicator(frame, numbers, title: str) -> Chart:
             "domain": {"row": 0, "column": i},
         })
     layout = {"grid": {"rows": 1, "columns": len(shown), "pattern": "independent"}}
-    return Chart(_figure(traces, title, layout=layout), kind="indicator")
+    return Chart(_figure_spec(traces, title, layout=layout), kind="indicator")
 
 
 def _isnan(value) -> bool:
@@ -369,7 +369,7 @@ def _candlestick(frame, time, ohlc, title: str) -> Chart:
              "high": _as_number(data[ohlc[1]]), "low": _as_number(data[ohlc[2]]),
              "close": _as_number(data[ohlc[3]]), "name": "price"}
     layout = {"xaxis": {"rangeslider": {"visible": False}}}
-    return Chart(_figure([trace], title, axis_title(str(time)), "Price", layout), kind="candlestick")
+    return Chart(_figure_spec([trace], title, axis_title(str(time)), "Price", layout), kind="candlestick")
 
 
 def _lines(frame, time, numbers, title: str) -> Chart:
@@ -386,7 +386,7 @@ def _lines(frame, time, numbers, title: str) -> Chart:
     if second_axis:
         layout["yaxis2"] = {"overlaying": "y", "side": "right", "title": {"text": axis_title(str(numbers[1]))}}
     y_title = axis_title(str(numbers[0])) if len(numbers) == 1 or second_axis else "Value"
-    return Chart(_figure(traces, title, axis_title(str(time)), y_title, layout), kind="line")
+    return Chart(_figure_spec(traces, title, axis_title(str(time)), y_title, layout), kind="line")
 
 
 def _lines_by_category(frame, time, category, number, title: str) -> Chart:
@@ -400,7 +400,7 @@ def _lines_by_category(frame, time, category, number, title: str) -> Chart:
                        "connectgaps": False, "name": format_value(key)})
     if len(weight) > MAX_LINES:
         title = _with_note(title, f"(top {MAX_LINES} of {len(weight)})")
-    return Chart(_figure(traces, title, axis_title(str(time)), axis_title(str(number))), kind="line")
+    return Chart(_figure_spec(traces, title, axis_title(str(time)), axis_title(str(number))), kind="line")
 
 
 def _bars(frame, categories, number, title: str) -> Chart:
@@ -414,7 +414,7 @@ def _bars(frame, categories, number, title: str) -> Chart:
         traces = [{"type": "bar", "x": part["_k"], "y": part["_v"], "name": format_value(key)}
                   for key, part in data[data["_k"].isin(order)].groupby(group, sort=True)]
         layout = {"barmode": "group", "xaxis": {"categoryorder": "array", "categoryarray": order}}
-        return Chart(_figure(traces, title, axis_title(str(label)), axis_title(str(number)), layout), kind="bar")
+        return Chart(_figure_spec(traces, title, axis_title(str(label)), axis_title(str(number)), layout), kind="bar")
     import numpy as np
 
     # Plain arrays from here: a chart is built on every answer, and pandas' per-call cost added up.
@@ -428,12 +428,12 @@ def _bars(frame, categories, number, title: str) -> Chart:
     horizontal = len(keys) > 12 or max(len(k) for k in keys) > 14
     if horizontal:  # long or many labels read better down the side, largest on top
         trace = {"type": "bar", "x": values[::-1], "y": keys[::-1], "orientation": "h"}
-        return Chart(_figure([trace], title, axis_title(str(number)), axis_title(str(label))), kind="bar")
+        return Chart(_figure_spec([trace], title, axis_title(str(number)), axis_title(str(label))), kind="bar")
     trace = {"type": "bar", "x": keys, "y": values}
     layout = {"xaxis": {"type": "category"}}
-    return Chart(_figure([trace], title, axis_title(str(label)), axis_title(str(number)), layout), kind="bar")
+    return Chart(_figure_spec([trace], title, axis_title(str(label)), axis_title(str(number)), layout), kind="bar")
 
 
 def _scatter(frame, x, y, title: str) -> Chart:
     trace = {"type": "scatter", "x": _as_number(frame[x]), "y": _as_number(frame[y]), "mode": "markers"}
-    return Chart(_figure([trace], title, axis_title(str(x)), axis_title(str(y))), kind="scatter")
+    return Chart(_figure_spec([trace], title, axis_title(str(x)), axis_title(str(y))), kind="scatter")
