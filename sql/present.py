@@ -197,7 +197,7 @@ def question_title(question_text: str, limit: int = 90) -> str:
 
 
 def _figure_spec(traces: list[dict], title: str, x_title: str | None = None, y_title: str | None = None,
-            layout: dict | None = None) -> FigureSpec:
+                 layout: dict | None = None) -> FigureSpec:
     """The spec of a styled, templated figure from plain trace and layout dicts.
 
     Plotly is not loaded here: the figure is made from the spec where the chart is shown
