@@ -33,7 +33,7 @@ _CONTENTS_WORDS = re.compile(
     re.IGNORECASE,
 )
 #: A line of a table of contents: words then a page number, nothing else ("Business Segment Results | 18").
-_PAGE_REFERENCE = re.compile(r"^[^\d|]*[A-Za-z][^\d|]{4,}(?:\s*\|)?\s*\d{1,3}$")
+_PAGE_REFERENCE = re.compile(r"^[^\d|]*[A-Za-z][^\d|]{4,}?(?:\s*\|\s*|\s+)(\d{1,3})$")
 _ITEM = re.compile(r"\bItem\s+\d{1,2}[A-C]?\.", re.IGNORECASE)
 _EXHIBIT = re.compile(r"\bexhibit\b|^\s*\d{1,3}\.\d{1,3}\*?\s", re.IGNORECASE | re.MULTILINE)
 
@@ -44,9 +44,17 @@ _BOILERPLATE = re.compile(
     r"^(?:about [A-Z][\w&.,' -]{1,60}$|forward[- ]looking statements|cautionary (?:note|statement)|safe harbor|"
     r"view source version|investor (?:relations )?contacts?|media contacts?|conference call|webcast|"
     r"power of attorney|consent of independent|exhibit 3[12]\b|certifications?\b)"
-    r"|\bI, [A-Z][\w.' -]{2,60}, certify that\b|\bpursuant to 18 U\.?S\.?C\.? Section 1350\b",
+    r"|\bI, [A-Z][\w.' -]{2,60}, certify that\b|\bpursuant to 18 U\.?S\.?C\.? Section 1350\b"
+    r"|^In connection with the (?:annual|quarterly) report of .{3,80}? on Form 10-[KQ]\b",
     re.IGNORECASE | re.MULTILINE,
 )
+#: A list of subsidiaries (an exhibit): one legal entity after another.
+_ENTITY = re.compile(r"\b(?:LLC|L\.L\.C\.|Ltd\.?|Limited|GmbH|S\.A\.?S?\.?|B\.V\.|N\.V\.|S\.[aà] r\.l\.|SARL|S\.R\.L\.|"
+                     r"SRL|Lda\.?|sp\. ?z ?o\.o\.|d\.o\.o\.|AG|Pty|K\.K\.|Sdn\.? Bhd\.?|LP|L\.P\.|Inc\.|S\.p\.A\.)(?=\s|,|$)")
+#: An exhibit index entry: "10.1 Five-Year Credit Agreement, dated as of ...".
+_EXHIBIT_ENTRY = re.compile(r"(?:^|\s)\d{1,3}\.\d{1,3}(?:\.\d)?\*?\s+(?:[\w,'-]+\s+){0,8}?"
+                            r"(?:Agreements?|Indentures?|Plans?|Certificates?|Articles|By-?Laws|Form of|Notes?|"
+                            r"Guarantees?|Amendments?|Supplemental)\b")
 
 #: The primary statements, by what their titles say.
 STATEMENT_TITLES = {
@@ -91,10 +99,16 @@ def is_contents(text: str) -> bool:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return False
-    references = sum(bool(_PAGE_REFERENCE.match(line)) for line in lines)
-    if references >= 4 and references >= 0.5 * len(lines):
+    # "(continued) | 1" marks a table row carried over, not an entry pointing at page 1.
+    entries = [line for line in lines if not line.lower().startswith("(continued)")]
+    pages = [int(found[1]) for found in map(_PAGE_REFERENCE.match, entries) if found]
+    references = len(pages)
+    # A contents page's numbers ascend; a table with one figure per row does not.
+    ascending = sum(b >= a for a, b in zip(pages, pages[1:])) >= 0.8 * (references - 1)
+    amounts = re.search(r"\$|\bin (?:millions|thousands|billions)\b", text, re.IGNORECASE) is not None
+    if references >= 4 and references >= 0.5 * len(lines) and ascending and not amounts:
         return True
-    if len(_ITEM.findall(text)) >= 4:
+    if len(_ITEM.findall(text)) >= 4 or len(_EXHIBIT_ENTRY.findall(text)) >= 3:
         return True
     named = _CONTENTS_WORDS.search(text) is not None
     return named and (references >= 2 or len(_EXHIBIT.findall(text)) >= 4)
@@ -102,7 +116,11 @@ def is_contents(text: str) -> bool:
 
 def is_boilerplate(section: str, text: str) -> bool:
     """Whether a chunk is standard language a filing carries whatever it reports (see ``_BOILERPLATE``)."""
-    return _BOILERPLATE.search(f"{section.strip()}\n{text[:400]}") is not None
+    # The chunk's own opening, not its section: a section title runs on over the chunks after it.
+    if _BOILERPLATE.search(text[:400]) is not None:
+        return True
+    words = len(text.split())
+    return words >= 20 and len(_ENTITY.findall(text)) >= max(5, words // 12)
 
 
 def statement_kinds(question: str) -> set[str]:

@@ -77,3 +77,19 @@ def test_standard_language_of_releases_and_exhibits_is_recognised():
     hits = [_hit("About Nike\nNike designs footwear.", 1.0, 9, table=False, section="About Nike"),
             _hit("Revenues rose 7% on footwear demand.", 0.8, 2, table=False)]
     assert [hit.chunk.page for hit in rerank("What drove Nike's revenue?", hits)] == [2, 9]
+
+
+def test_exhibit_lists_subsidiaries_and_carried_over_rows_are_told_apart():
+    exhibit_list = ("10.14 PepsiCo Executive Income Deferral Program, amended and restated. 10.15 Form of Stock "
+                    "Option Agreement. 10.16 Five-Year Credit Agreement, dated as of May 27, 2022. 4.1 Indenture")
+    assert is_contents(exhibit_list)
+    subsidiaries = ("Heinz Panama, S.A. Panama Heinz Purchasing Company Delaware Heinz Qingdao Food Co., Ltd. China "
+                    "Kraft Foods Group Brands LLC Delaware Kraft Heinz Foods Company LLC Pennsylvania H.J. Heinz B.V. "
+                    "Netherlands Heinz Italia S.p.A. Italy Heinz UK Limited United Kingdom")
+    assert is_boilerplate("", subsidiaries)
+    store_counts = ("Stores at the end of each quarter\n(continued) | 1\n(continued) | 2\n(continued) | 3\n"
+                    "(continued) | 4\nFirst Quarter | 13,770,438")
+    assert not is_contents(store_counts)
+    allocation = ("Purchase price allocation (in millions)\nCash | 12\nTrade receivables | 40\n"
+                  "Inventories | 51\nOther current assets | 60\nGoodwill | 190")
+    assert not is_contents(allocation)
