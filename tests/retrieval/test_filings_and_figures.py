@@ -40,6 +40,14 @@ FILINGS = [
         ("net earnings in Q2 of FY2023", (2023,), 2),
         ("first-quarter 2023 results", (2023,), 1),
         ("revenue of $2019 million rose 2,019 units", (), None),
+        ("JPM's segments in 2021 Q1", (2021,), 1),
+        ("Q2 2023 sales", (2023,), 2),
+        ("capex in fiscal 2022", (2022,), None),
+        ("As of FY2023Q1, why was guidance raised?", (2023,), 1),
+        ("revenues in Q22023 year over year", (2023,), 2),
+        ("the second fiscal quarter of 2023", (2023,), 2),
+        ("short term investments in H1 FY2023", (2023,), 2),
+        ("a Q10 report", (), None),
     ],
 )
 def test_read_query(question, years, quarter):
