@@ -45,6 +45,14 @@ _NOT_A_FIGURE = re.compile(r"^\s*(?:which|who|why|where)\b|^\s*when (?:did|does|
                            r"\b(?:drove|drive|drivers?|reasons?|caused?)\b", re.IGNORECASE)
 #: Adjusted (non-GAAP) figures are not lines of the statements: "Adjusted EBIT", "core EPS".
 _ADJUSTED = re.compile(r"(?<![\w-])(?:adjusted|non-gaap|core)\b", re.IGNORECASE)
+#: Periods shorter than a fiscal year: statement columns of quarterly reports and releases share
+#: their years ("2023" heads both the three and the six months), so no column can be picked safely.
+_SUB_ANNUAL = re.compile(
+    r"\b(?:three|six|nine|3|6|9)[- ]months?\b|\b(?:12|13|16|24|28|36|40)[- ]weeks?\b|\bquarter(?:ly|s)?\b|"
+    r"\b(?:first|second) half\b|\bhalf[- ]year\b|\bytd\b|\byear[- ]to[- ]date\b|\b[1-4]q\s?\d{2}\b|\bq[1-4]\b",
+    re.IGNORECASE)
+#: Forms whose statements' year columns are whole fiscal years.
+ANNUAL_FORMS = ("10-K", "10-KT", "20-F", "40-F")
 _NORMALISE = re.compile(r"[^a-z0-9]+")
 _NOTE = re.compile(r"\((?:see )?notes? [^)]*\)|\(\d\)", re.IGNORECASE)
 
@@ -86,7 +94,8 @@ class FigureAnswer:
 def read_request(question: str) -> FigureRequest | None:
     """The figure a question asks for, or None (no year, a quarter, or nothing this module knows)."""
     years, quarter = read_query(question)
-    if not years or quarter is not None or _NOT_A_FIGURE.search(question) or _ADJUSTED.search(question):
+    if (not years or quarter is not None or _NOT_A_FIGURE.search(question) or _ADJUSTED.search(question)
+            or _SUB_ANNUAL.search(question)):
         return None
     year = max(years)
     decimals = _decimals(question)
@@ -447,11 +456,15 @@ def filing_figure(question: str, index, user: str, relevant: Sequence[Hit]) -> F
         return None
     from retrieval.filings import preferred_documents
 
-    tiers = preferred_documents(question, index.list_documents(user=user))
+    documents = index.list_documents(user=user)
+    tiers = preferred_documents(question, documents)
     # The filing the question names, else the filing of the best passage (a note or a statement
     # of a committee has no financial statements to read).
     is_filing = bool(relevant) and bool((relevant[0].document.meta or {}).get("fiscal_year"))
     keys = tiers[0] if tiers else ([relevant[0].document.key] if is_filing else [])
+    # Only annual reports: a quarterly report's or a release's "2023" column may be a quarter.
+    forms = {doc.key: str((doc.meta or {}).get("form") or "") for doc in documents}
+    keys = [key for key in keys if forms.get(key, "").upper() in ANNUAL_FORMS]
     if not keys:
         return None
 

@@ -222,7 +222,7 @@ def share_of(question: str) -> tuple[str, str] | None:
     if not match:
         return None
     first, second = lines_named(match["a"]), lines_named(match["b"])
-    if not first or not second:
+    if not first or not second or _narrowed(match["a"], first[-1]) or _narrowed(match["b"], second[0]):
         return None
     # The nearest line names on either side of "as a % of".
     return first[-1].key, second[0].key
@@ -240,7 +240,7 @@ def find_growth(question: str) -> tuple[str, str] | None:
     if not match:
         return None
     lines = lines_named(match["what"])
-    if len(lines) != 1:
+    if len(lines) != 1 or _narrowed(match["what"], lines[0]):
         return None
     kind = "cagr" if match["kind"].lower() in ("cagr", "compound annual growth rate") else "growth"
     return lines[0].key, kind
@@ -535,7 +535,55 @@ def definition_formula(body: str, year: int) -> str | None:
     return text if terms_of(tree) else None
 
 
+#: Words that may stand right before a line's name without changing what it is ("What was the
+#: total revenue", "Nike's FY2023 net sales"). Any other lower-case word there narrows the line
+#: ("casino revenue", "segment sales", "pension expense") to something the statement line is not.
+_NEUTRAL_BEFORE = frozenset("""
+what which was were is are did does do the a an its their his her our how much many of for in at on by to and
+with as from report reported record recorded post posted show showed generate generated earn earned book booked
+have has had total net consolidated annual yearly fiscal full year year-end end ending ended company company's
+group overall approximately roughly about calculate compute give tell me please usd dollars million millions
+billion billions thousand thousands amount value level figure reported statement statements gaap
+""".split())
+#: After a line's name, these start a phrase that narrows it ("revenue from casino operations",
+#: "sales per store", "revenue of the Las Vegas segment").
+_NARROWING_AFTER = re.compile(r"^\s*(?:from|per|excluding|attributable to|of the|of its|for the [a-z]+ segment)\s+([a-z][\w&-]*)")
+_SEGMENT_WORDS = re.compile(r"\b(?:segments?|divisions?|regions?|geograph(?:y|ic|ical)|brands?|products?|stores?)\b",
+                            re.IGNORECASE)
+_WORD_BEFORE = re.compile(r"([\w&'\u2019-]+)[\s,]*$")
+
+
+def _narrowed(question: str, line: Line) -> bool:
+    """Whether every place the question names ``line`` is narrowed by a word the line does not
+    have: a qualifier before it ("casino revenue"), a phrase after it ("revenue from casinos"), or
+    a segment, region or product named anywhere. Such a question asks for a figure the statement
+    line is not, and answering with the line's total would be a wrong number shown as right."""
+    if _SEGMENT_WORDS.search(question):
+        return True
+    lowered = question.replace("\u2019", "'")
+    names = sorted({*line.words, *line.labels}, key=len, reverse=True)
+    spans = []
+    for name in names:
+        for match in re.finditer(_word_pattern(name), lowered.lower()):
+            if not any(start <= match.start() < end for start, end in spans):
+                spans.append((match.start(), match.end()))
+    if not spans:
+        return False
+    for start, end in spans:
+        before = _WORD_BEFORE.search(lowered[:start])
+        word = before[1] if before else ""
+        after = _NARROWING_AFTER.match(lowered[end:].lower())
+        plain_before = (not word or word[0].isupper() or word.lower() in _NEUTRAL_BEFORE
+                        or word.lower().endswith(("'s", "s'")) or re.fullmatch(r"(?:fy)?\d{2,4}", word.lower()))
+        if plain_before and not after:
+            return False
+    return True
+
+
 def lookup_line(question: str) -> Line | None:
-    """The one statement line a question asks for ("FY2016 COGS", "total current assets"), else None."""
+    """The one statement line a question asks for ("FY2016 COGS", "total current assets"), else None
+    (none, several, or one narrowed by the question to something else: "casino revenue")."""
     lines = lines_named(question)
-    return lines[0] if len(lines) == 1 else None
+    if len(lines) != 1 or _narrowed(question, lines[0]):
+        return None
+    return lines[0]

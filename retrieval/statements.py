@@ -109,15 +109,22 @@ def table_rows(hit: Hit, page_years: Sequence[Sequence[str]] = (), page_unit: st
 
 def _row(label: str, cells: Sequence[str], years: Sequence[str], unit: str, hit: Hit, context: str):
     keyed: dict[str, str] = {}
+    repeated: set[str] = set()
     bare: list[str] = []
     for cell in cells:
         match = _CELL.match(cell)
         if match:
+            if match[1] in keyed and keyed[match[1]] != match[2].strip():
+                repeated.add(match[1])
             keyed.setdefault(match[1], match[2].strip())
         elif ":" in cell:
             continue  # a "Change: 5%" column
         else:
             bare.append(cell)
+    # A year heading two columns with different values (a 10-Q's three and six months, a release's
+    # quarter and full year): which one is the year's figure is unknown, so neither is read.
+    for year in repeated:
+        del keyed[year]
     if not keyed and bare and len(bare) == len(years):
         keyed = dict(zip(years, bare))
     values = {year: amount for year, cell in keyed.items() if (amount := parse_amount(cell)) is not None}

@@ -141,6 +141,17 @@ def test_inputs_in_different_units_compute_nothing():
     "What was Acme's FY2021 interest coverage ratio using FY2021 Adjusted EBIT as the numerator and annual "
     "Interest Expense as the denominator?",
     "What is Acme's FY2021 interest coverage? Define interest coverage as operating income divided by widgets.",
+    # A narrower figure than the statement line: answering with total revenues would be wrong.
+    "How much casino revenue did Acme report for FY2021?",
+    "What revenue from casino operations did Acme report in FY2021?",
+    "What were Acme's Intelligent Cloud segment revenues in FY2021?",
+    "What was Acme's revenue per store in FY2021?",
+    "What is Acme's casino revenue growth from FY2020 to FY2021?",
+    # Periods shorter than the fiscal year share the year's column heading in quarterly reports.
+    "How much revenue did Acme report for the three months ended June 30, 2021?",
+    "What were Acme's net sales for the 12 weeks ended March 25, 2021?",
+    "What was Acme's quarterly revenue in 2021?",
+    "What were Acme's revenues in the first half of 2021?",
 ])
 def test_questions_that_ask_no_statement_figure_get_no_lead(question):
     assert read_request(question) is None
@@ -187,6 +198,18 @@ def test_filing_figure_reads_only_the_filing_the_question_names():
     memo = DocumentInfo(key="memo", source="memo.txt", path="/m.txt", content_hash="h")
     passage = Hit("m", memo, Chunk(text="Total assets grew in 2021.", page=1), 0.9)
     assert filing_figure("What were total assets in FY2021?", index, "local", [passage]) is None
+
+
+def test_filing_figure_reads_annual_reports_only():
+    """A quarterly report's or a release's year columns may be quarters: no lead is read from them."""
+    for form in ("10-Q", "earnings release", "8-K"):
+        quarterly = DocumentInfo(key="acmeq", source="ACME_2021Q2_10Q.pdf", path="/f/q.pdf", content_hash="h",
+                                 meta={"company": "Acme Corp", "aliases": ["acme"], "fiscal_year": 2021, "form": form})
+        hits = [hit(text, page, chunk_id, quarterly) for text, page, chunk_id in
+                ((INCOME, 59, "inc"), (BALANCE, 61, "bal"))]
+        index = FakeIndex([quarterly], hits)
+        assert filing_figure("What were Acme's FY2021 total current assets?", index, "local", hits) is None
+    assert filing_figure("What were Acme's FY2021 total current assets?", FakeIndex([DOC], FILING), "local", []).value == 26291
 
 
 @pytest.mark.slow

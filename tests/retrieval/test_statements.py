@@ -64,3 +64,13 @@ def test_a_piece_without_years_borrows_them_from_its_page():
 def test_prose_chunks_and_rows_without_years_give_nothing():
     assert table_rows(table_hit("Net sales rose 5% to $24,977 million in 2019.", table=False)) == []
     assert table_rows(table_hit("Segment table\nAeronautics | 26,266 | 23,693")) == []
+
+
+def test_a_year_heading_two_columns_with_different_values_is_not_read():
+    """A 10-Q's three and six months both headed 2023: neither value is the year's figure."""
+    hit = table_hit("Three Months Ended Six Months Ended June 30, (in thousands) 2023 2022 2023 2022\n"
+                    "Casino revenues | 2023: 1,951,382 | 2022: 1,245,066 | 2023: 3,745,263 | 2022: 2,461,553\n"
+                    "Total assets | 2023: 42,000 | 2023: 42,000")
+    rows = table_rows(hit)
+    assert [row.label for row in rows] == ["Total assets"]
+    assert rows[0].values == {"2023": 42000.0}
