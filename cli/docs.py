@@ -102,32 +102,10 @@ def eval_docs(
     from rich.console import Console
     from rich.table import Table
 
-    from core.question import Question
     from retrieval import eval as docs_eval
 
-    settings = settings_for()
     cases = docs_eval.load_cases(file)
-    if routed:
-        from core.backend import Backend
-
-        backend = Backend(settings)
-
-        def ask(text: str):
-            return backend.ask_safely(Question(text, user=user))
-    else:
-        from core.answer import error_answer
-        from core.errors import TradeAssistError
-        from retrieval.route import DocsRoute
-
-        route = DocsRoute(settings)
-
-        def ask(text: str):
-            try:
-                return route.answer(Question(text, route="docs", user=user))
-            except TradeAssistError as exc:
-                return error_answer("docs", exc)
-
-    report = docs_eval.run(cases, ask)
+    report = docs_eval.run(cases, _question_asker(routed, user))
     if as_json:
         rows = [
             {"id": r.case.id, "hit_at_5": r.hit, "answer_match": r.answer_match, "figure_in_answer": r.figure,
@@ -147,6 +125,35 @@ def eval_docs(
     console = Console()
     console.print(table)
     console.print(report.summary())
+
+
+def _question_asker(routed: bool, user: str):
+    """The function ``eval docs`` asks each question with: through the router, or the docs route alone."""
+    from core.question import Question
+
+    settings = settings_for()
+    if routed:
+        from core.backend import Backend
+
+        backend = Backend(settings)
+
+        def ask_through_router(text: str):
+            return backend.ask_safely(Question(text, user=user))
+
+        return ask_through_router
+    from core.answer import error_answer
+    from core.errors import TradeAssistError
+    from retrieval.route import DocsRoute
+
+    route = DocsRoute(settings)
+
+    def ask_docs_route(text: str):
+        try:
+            return route.answer(Question(text, route="docs", user=user))
+        except TradeAssistError as exc:
+            return error_answer("docs", exc)
+
+    return ask_docs_route
 
 
 def register(app: typer.Typer) -> None:
