@@ -58,7 +58,7 @@ class UploadLimits:
     max_file_bytes: int = 50 * 1024 * 1024
 
 
-def sniff_kind(name: str, data: bytes) -> str:
+def check_upload_kind(name: str, data: bytes) -> str:
     """The file's kind from its content (``ingest.sniff``), cross-checked with its extension.
 
     Raises BadInputError for content ingest cannot read, an Office file that would inflate into
@@ -96,7 +96,7 @@ def check_upload(files: list[tuple[str, bytes]], limits: UploadLimits) -> list[s
             )
         if not data:
             raise BadInputError(f"{name} is empty.")
-        kinds.append(sniff_kind(name, data))
+        kinds.append(check_upload_kind(name, data))
     return kinds
 
 

@@ -89,7 +89,7 @@ class Chart:
             return self.source
         if self._built is None:
             if isinstance(self.source, FigureSpec):
-                from core.figures import figure_from_spec
+                from core.chart_figures import figure_from_spec
 
                 built = figure_from_spec(self.source)
             else:

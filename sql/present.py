@@ -201,7 +201,7 @@ def _figure_spec(traces: list[dict], title: str, x_title: str | None = None, y_t
     """The spec of a styled, templated figure from plain trace and layout dicts.
 
     Plotly is not loaded here: the figure is made from the spec where the chart is shown
-    (``core.figures``), so an answer read in the terminal never pays for one.
+    (``core.chart_figures``), so an answer read in the terminal never pays for one.
     """
     spec = dict(layout or {})
     spec["title"] = {"text": title, "x": 0.01, "xanchor": "left"}

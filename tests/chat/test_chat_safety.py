@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from chat.safety import UploadLimits, check_upload, screen_upload, sniff_kind, strip_remote_images
+from chat.safety import UploadLimits, check_upload, check_upload_kind, screen_upload, strip_remote_images
 from chat_pdf import make_pdf
 from core.errors import BadInputError
 
@@ -45,10 +45,10 @@ def _docx(extra: bytes = b"") -> bytes:
 
 
 def test_real_types_are_recognised():
-    assert sniff_kind("report.pdf", make_pdf([["hello"]])) == "pdf"
-    assert sniff_kind("notes.txt", "café au lait".encode()) == "txt"
-    assert sniff_kind("notes.md", b"# title") == "md"
-    assert sniff_kind("letter.docx", _docx()) == "docx"
+    assert check_upload_kind("report.pdf", make_pdf([["hello"]])) == "pdf"
+    assert check_upload_kind("notes.txt", "café au lait".encode()) == "txt"
+    assert check_upload_kind("notes.md", b"# title") == "md"
+    assert check_upload_kind("letter.docx", _docx()) == "docx"
 
 
 @pytest.mark.parametrize(
@@ -64,13 +64,13 @@ def test_real_types_are_recognised():
 )
 def test_disguised_or_unknown_files_fail_clearly(name, data, message):
     with pytest.raises(BadInputError, match=message):
-        sniff_kind(name, data)
+        check_upload_kind(name, data)
 
 
 def test_zip_bombs_are_refused():
     bomb = _docx(b"\0" * (20 * 1024 * 1024))  # 20 MB of zeros packs into ~20 KB
     with pytest.raises(BadInputError, match="zip bomb"):
-        sniff_kind("bomb.docx", bomb)
+        check_upload_kind("bomb.docx", bomb)
 
 
 def test_upload_limits():
