@@ -51,6 +51,18 @@ def test_real_types_are_recognised():
     assert check_upload_kind("letter.docx", _docx()) == "docx"
 
 
+def test_images_and_mail_are_reported_by_ingest_kind_names():
+    # Kinds are ingest.sniff's names: "jpeg" and "tiff" whichever extension the file has.
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100
+    tiff = b"II*\x00" + b"\x00" * 100
+    assert check_upload_kind("scan.jpg", jpeg) == check_upload_kind("scan.jpeg", jpeg) == "jpeg"
+    assert check_upload_kind("scan.tif", tiff) == check_upload_kind("scan.tiff", tiff) == "tiff"
+    mail = b"From: a@example.com\nTo: b@example.com\nSubject: Q3\n\nRevenue rose.\n"
+    assert check_upload_kind("note.eml", mail) == "eml"
+    with pytest.raises(BadInputError, match="name says .jpg"):
+        check_upload_kind("scan.jpg", tiff)
+
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
