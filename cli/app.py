@@ -25,6 +25,8 @@ quiet_libraries()
 
 #: Allocations between two collections of the youngest objects while a command runs (Python's default is 700).
 GC_THRESHOLD = 50_000
+#: Commands that keep running and allocating for as long as someone uses them: they keep Python's threshold.
+LONG_RUNNING_COMMANDS = frozenset({"chat", "shell"})
 
 app = typer.Typer(
     name="tradeassist",
@@ -48,12 +50,18 @@ doctor.register(app)
 attach_examples(app)
 
 
+def command_name(argv: list[str]) -> str:
+    """The command a command line runs: its first word that is not an option ("" for none)."""
+    return next((word for word in argv if not word.startswith("-")), "")
+
+
 def main() -> None:
     """Entry point: run the CLI and turn TradeAssistErrors into clear messages (exit 1)."""
     # A command loads about a thousand modules (a million objects, almost none of them garbage);
     # at the default threshold the collector walks them over and over, a fifth of a first answer's
-    # time. Rarer passes still free cycles in the commands that run for long (chat, shell).
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    # time. A session that goes on (chat, shell) keeps the default so its garbage is freed as usual.
+    if command_name(sys.argv[1:]) not in LONG_RUNNING_COMMANDS:
+        gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     try:
         app()
     except TradeAssistError as exc:
