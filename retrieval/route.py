@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
@@ -88,17 +89,20 @@ class DocsRoute:
         self.settings = settings
         self.writer = writer
         self._index = index
+        #: The chat's worker threads share this route: one of them opens the index.
+        self._index_lock = threading.Lock()
         #: The embedding model the index opened here uses (the services' shared one, or the index's own).
         self.embedder = embedder
 
     @property
     def index(self) -> DocumentIndex:
-        """The document index, opened on first use."""
-        if self._index is None:
-            from retrieval.index import DocumentIndex
+        """The document index, opened on first use (once, whichever thread asks first)."""
+        with self._index_lock:
+            if self._index is None:
+                from retrieval.index import DocumentIndex
 
-            self._index = DocumentIndex.open(self.settings, embedder=self.embedder)
-        return self._index
+                self._index = DocumentIndex.open(self.settings, embedder=self.embedder)
+            return self._index
 
     def document_evidence(self, text: str, unknown, unused, named, user: str, *, headings: bool = False):
         """Which of the words another route could not explain the user's documents hold (for the

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -292,15 +293,19 @@ def _make_catalog_vanna() -> type:
     return _CatalogVanna
 
 
+#: The vanna-based class, made once per process (a pure memo: it depends on nothing but the code).
 _CLASS: type | None = None
+#: The chat's worker threads may ask for the class at the same time: one of them makes it.
+_CLASS_LOCK = threading.Lock()
 
 
 def CatalogVanna(catalog: Catalog, pairs: list[dict[str, str]], *, today: str,  # noqa: N802 - a class factory
                  prompt_tokens: int = MAX_PROMPT_TOKENS, compact: bool = False):
     """vanna's VannaBase bound to one catalog (built lazily: vanna imports plotly and more)."""
     global _CLASS
-    if _CLASS is None:
-        _CLASS = _make_catalog_vanna()
+    with _CLASS_LOCK:
+        if _CLASS is None:
+            _CLASS = _make_catalog_vanna()
     return _CLASS(catalog, pairs, today=today, prompt_tokens=prompt_tokens, compact=compact)
 
 

@@ -96,12 +96,13 @@ class SqlRoute:
             self._database = self._planner = None
 
     def teacher(self):
-        """The taught question-SQL pairs of this home folder."""
-        if self._teacher is None:
-            from sql.teach import Teacher
+        """The taught question-SQL pairs of this home folder (made once, whichever thread asks first)."""
+        with self._lock:
+            if self._teacher is None:
+                from sql.teach import Teacher
 
-            self._teacher = Teacher(self.settings)
-        return self._teacher
+                self._teacher = Teacher(self.settings)
+            return self._teacher
 
     def teach(self, question: str, sql: str):
         """Guard ``sql`` against this route's database and store it as the answer to ``question``."""
