@@ -10,14 +10,13 @@ in one unit; otherwise the lead says which input is missing and quotes the rows 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from retrieval.filings import read_query
-from retrieval.metrics import (LINES, STATEMENT_LINES, Line, Metric, Term, definition_formula, evaluate, find_growth, find_metric,
-                               lookup_line, number_of_years, parse_formula, render, share_of, stated_definition,
-                               terms_of, years_averaged)
+from retrieval.metrics import (LINES, STATEMENT_LINES, Line, Metric, Term, defined_line, definition_formula, evaluate,
+                               find_growth, find_metric, lookup_line, number_of_years, parse_formula, render, share_of,
+                               stated_definition, substitute_line, terms_of, without_percent_scale, years_averaged)
 from retrieval.records import Hit
 from retrieval.statements import SCALES, StatementRow, rows_of
 
@@ -73,6 +72,8 @@ class FigureRequest:
     unit: str = ""  # "in millions" etc. as asked
     #: The formula to try when a line of ``formula`` has no row in the filing.
     fallback: str = ""
+    #: A growth over years: a negative base year makes it meaningless.
+    growth: bool = False
 
 
 @dataclass
@@ -84,6 +85,8 @@ class FigureAnswer:
     value: float | None = None
     #: Rows of other pages stating the same input values, cited after ``rows``.
     agreeing: list[StatementRow] = field(default_factory=list)
+    #: Why nothing was computed, as ``Found.reason`` says it ("" when computed or for other reasons).
+    reason: str = ""
 
     @property
     def computed(self) -> bool:
@@ -116,13 +119,16 @@ def read_request(question: str) -> FigureRequest | None:
         else:
             formula = f"{key}[0] / {key}[-{span}] - 1"
             name = f"{LINES[key].name} growth"
-        return FigureRequest(name, formula, year, percent=True, decimals=decimals, unit=unit)
+        return FigureRequest(name, formula, year, percent=True, decimals=decimals, unit=unit, growth=True)
     if metric is not None or definition is not None:
         formula = _formula(metric, definition, year)
         if formula is None:
             return None
         name = metric.name if metric else definition.name
         percent = metric.percent if metric else bool(_PERCENT_ASKED.search(question))
+        if definition is not None and (unscaled := without_percent_scale(formula)) is not None:
+            # "... times 100": the definition states a percent; the lead shows it as one, once.
+            formula, percent = unscaled, True
         amount = metric.amount if metric else False
         fallback = metric.fallback if metric is not None and formula == metric.formula else ""
         return FigureRequest(name, formula, year, years=averaged, percent=percent, amount=amount,
@@ -154,8 +160,10 @@ def _growth_years(question: str) -> int:
 def _formula(metric: Metric | None, definition, year: int) -> str | None:
     """The formula to compute: the question's own definition when it reads as one, else the metric's.
 
-    A definition of a part ("Define EBITDA as ...", asked for the EBITDA margin) replaces that part
-    of the metric's formula.
+    A definition of a part ("Define EBITDA as ...", asked for the EBITDA margin; "Define operating
+    income as ...", asked for the operating margin) replaces that part of the metric's formula. A
+    definition of something else the formula does not hold computes nothing: the metric's own
+    formula would ignore what the question says.
     """
     if definition is None:
         return metric.formula if metric else None
@@ -164,12 +172,14 @@ def _formula(metric: Metric | None, definition, year: int) -> str | None:
         # The question defines its own inputs and they are not statement lines this module reads
         # ("Adjusted EBIT as the numerator"): the standard formula would answer another question.
         return None
-    defined = find_metric(definition.name)
+    # "using A as the numerator and B as the denominator" names nothing: it defines the metric asked.
+    defined = find_metric(definition.name) if definition.name else metric
     if metric is None or defined is metric:
         return stated
     if defined is not None and defined.formula in metric.formula:
         return metric.formula.replace(defined.formula, f"({stated})")
-    return metric.formula
+    line = defined_line(definition.name)
+    return substitute_line(metric.formula, line.key, stated) if line is not None else None
 
 
 # --- finding the rows --------------------------------------------------------------------------
@@ -182,14 +192,18 @@ def normalise_label(label: str) -> str:
     return " ".join(_NORMALISE.sub(" ", text).split())
 
 
-def _anchors(row: StatementRow, statement: str) -> int:
+def _anchors(row: StatementRow, statement: str, likeness: dict[tuple[str, str], int]) -> int:
     """How like the statement the row's chunk reads: the lines of that statement its rows are, less
-    those of other statements (selected financial data mixes all three; a segment table holds few)."""
-    return _statement_likeness(row.context, statement)
+    those of other statements (selected financial data mixes all three; a segment table holds few).
+    ``likeness`` keeps each chunk's score for the rest of one answer (many rows share a chunk)."""
+    key = (row.context, statement)
+    if key not in likeness:
+        likeness[key] = _statement_likeness(row.context, statement)
+    return likeness[key]
 
 
-@lru_cache(maxsize=2048)
 def _statement_likeness(context: str, statement: str) -> int:
+    """The lines of ``statement`` among a chunk's row labels less those of other statements."""
     same = other = 0
     for text in context.split("\n"):
         label = text.split(" | ", 1)[0] if " | " in text else ""
@@ -210,6 +224,12 @@ class Found:
     seen: tuple[StatementRow, ...] = ()
     #: Other rows (other tables, other pages) stating the same value: more evidence to cite.
     agreeing: tuple[StatementRow, ...] = ()
+    #: Why no row was chosen, for code to act on: ``NO_ROW`` (the line has no row at all) or "".
+    reason: str = ""
+
+
+#: ``Found.reason`` when the line has no row in the rows searched (a metric may try other lines).
+NO_ROW = "no row"
 
 
 def label_rank(line: Line, label: str) -> int | None:
@@ -234,27 +254,39 @@ def _statement_caption(row: StatementRow) -> bool:
     return bool(_PRIMARY_STATEMENT.search(row.hit.chunk.section or "") or _PRIMARY_STATEMENT.search(caption))
 
 
-def find_row(line: Line, year: str, rows: Sequence[StatementRow], chosen: Sequence[StatementRow] = ()) -> Found:
+def _below_current_assets(row: StatementRow) -> bool:
+    """Whether the row comes after its table's "Total current assets" row (a non-current asset)."""
+    for number, text in enumerate(row.context.split("\n")):
+        if normalise_label(text.split(" | ", 1)[0]) == "total current assets":
+            return 0 <= number < row.line_number
+    return False
+
+
+def find_row(line: Line, year: str, rows: Sequence[StatementRow], chosen: Sequence[StatementRow] = (),
+             likeness: dict[tuple[str, str], int] | None = None) -> Found:
     """The one row giving ``line`` for ``year`` among ``rows``, else none and why.
 
     A row already chosen for the line (another year of it) first; then, among rows with one of the
     line's labels and a value for the year, those in chunks most like the line's statement, the
     line's best label, and the value most rows agree on. Two values with equal support: ambiguous.
+    A current asset's row is never one below the table's total current assets.
     """
+    likeness = {} if likeness is None else likeness
     for row in chosen:
         if year in row.values and label_rank(line, row.label) is not None:
             return Found(row)
-    matches = [row for row in rows if label_rank(line, row.label) is not None]
+    matches = [row for row in rows if label_rank(line, row.label) is not None
+               and not (line.current_asset and _below_current_assets(row))]
     if not matches:
-        return Found(None, f"no row for {line.name}")
+        return Found(None, f"no row for {line.name}", reason=NO_ROW)
     dated = [row for row in matches if year in row.values
              and (line.signed or line.magnitude or row.values[year] >= 0)]
     if not dated:
         return Found(None, f"no {year} column for {line.name}", tuple(matches[:2]))
     # The primary statement's rows, when the filing's statements are among them, settle it.
     candidates = [row for row in dated if _statement_caption(row)] or dated
-    most = max(_anchors(row, line.statement) for row in candidates)
-    anchored = [row for row in candidates if _anchors(row, line.statement) == most]
+    most = max(_anchors(row, line.statement, likeness) for row in candidates)
+    anchored = [row for row in candidates if _anchors(row, line.statement, likeness) == most]
     best_label = min(label_rank(line, row.label) for row in anchored)
     labelled = [row for row in anchored if label_rank(line, row.label) == best_label]
     by_value: dict[float, list[StatementRow]] = {}
@@ -271,7 +303,8 @@ def find_row(line: Line, year: str, rows: Sequence[StatementRow], chosen: Sequen
     value = ranked[0][0]
     # Every other table stating the same value for the line (the statement itself, often) is evidence too.
     agreeing = sorted((row for row in dated if row is not best[0] and row.values[year] == value),
-                      key=lambda row: (-_anchors(row, line.statement), not _statement_caption(row), -(row.page or 0)))
+                      key=lambda row: (-_anchors(row, line.statement, likeness), not _statement_caption(row),
+                                       -(row.page or 0)))
     return Found(best[0], agreeing=tuple(agreeing))
 
 
@@ -301,27 +334,52 @@ def figure_answer(question: str, search: Callable[[str], Sequence[Hit]]) -> Figu
     if request is None:
         return None
     answer = _answer(request, search)
-    if not answer.computed and request.fallback and "no row for" in answer.lead:
+    if not answer.computed and request.fallback and answer.reason == NO_ROW:
         retried = _answer(replace(request, formula=request.fallback, fallback=""), search)
         return retried if retried.computed else answer
     return answer
 
 
 def _answer(request: FigureRequest, search: Callable[[str], Sequence[Hit]]) -> FigureAnswer:
-    """The lead for one request: its formula's rows found, then the figure computed and shown."""
+    """The lead for one request: its formula's rows found, then the figure computed and shown.
+
+    Every input of one figure comes from one filing: the figure is computed in each filing searched,
+    and filings giving different figures (two companies, a restatement) give none.
+    """
     tree = parse_formula(request.formula)
     terms = terms_of(tree)
     lines = [LINES[key] for key in dict.fromkeys(term.key for term in terms)]
-    rows = gather_rows(lines, search)
+    by_document: dict[str, list[StatementRow]] = {}
+    for row in gather_rows(lines, search):
+        by_document.setdefault(row.hit.document.key, []).append(row)
+    answers = [_document_answer(request, tree, terms, rows) for rows in by_document.values()] or [
+        _document_answer(request, tree, terms, [])]
+    computed = [answer for answer in answers if answer.computed]
+    if not computed:
+        # The filing that supplied the most inputs says best what is missing.
+        return max(answers, key=lambda answer: len(answer.rows))
+    figures = {round(answer.value, 9) for answer in computed}
+    if len(figures) == 1:
+        return computed[0]
+    sources = ", ".join(dict.fromkeys(answer.rows[0].source for answer in computed))
+    return FigureAnswer(f"Not computed: {request.name} {_fy(request.year)} differs between the filings searched "
+                        f"({sources}); one figure takes every input from one filing.",
+                        [row for answer in computed for row in answer.rows])
+
+
+def _document_answer(request: FigureRequest, tree, terms: Sequence[Term],
+                     rows: Sequence[StatementRow]) -> FigureAnswer:
+    """The lead for one request from one filing's rows."""
     years = [request.year - back for back in range(request.years)]
     chosen: dict[tuple[str, int], StatementRow] = {}
     agreeing: list[StatementRow] = []
     absent: set[str] = set()
+    likeness: dict[tuple[str, str], int] = {}
     for at in years:
         for term in terms:
             year = str(at + term.offset)
             same_line = [row for (key, _), row in chosen.items() if key == term.key]
-            found = find_row(LINES[term.key], year, rows, same_line)
+            found = find_row(LINES[term.key], year, rows, same_line, likeness)
             if found.row is None and term.optional and not found.seen:
                 absent.add(term.key)  # the filing has no such row at all: it counts 0
                 continue
@@ -330,26 +388,39 @@ def _answer(request: FigureRequest, search: Callable[[str], Sequence[Hit]]) -> F
             chosen[(term.key, at + term.offset)] = found.row
             agreeing.extend(found.agreeing)
     evidence = list(dict.fromkeys(chosen.values()))
+    if evidence and _year_columns_uncertain(evidence):
+        return FigureAnswer(f"Not computed: {request.name} {_fy(request.year)} \u2014 the filing's columns are "
+                            "headed by the calendar year its fiscal year ends in (January or February), which "
+                            "may be one more than the fiscal year's name.", evidence)
     unit = _common_unit(evidence)
     if unit is None:
-        units = ", ".join(sorted({row.unit or "unit not stated" for row in evidence}))
+        units = ", ".join(sorted({_unit_said(row) for row in evidence}))
         return FigureAnswer(f"Not computed: the rows for {request.name} are in different units ({units}).",
                             evidence)
 
     def value(term: Term, at: int) -> float:
+        """The input's value: the chosen row's cell for the term's year (0 for an absent optional line)."""
         if term.key in absent:
             return 0.0
         amount = chosen[(term.key, at + term.offset)].values[str(at + term.offset)]
         return abs(amount) if LINES[term.key].magnitude else amount
 
+    if request.growth and any(value(term, at) < 0 for at in years for term in terms if term.offset < 0):
+        return FigureAnswer(f"Not computed: {request.name} {_fy(request.year)} is not meaningful: negative base.",
+                            evidence)
     results = []
     try:
         for at in years:
             results.append(evaluate(tree, lambda term, at=at: value(term, at)))
-    except (ZeroDivisionError, ValueError):
+    except ZeroDivisionError:
         return FigureAnswer(f"Not computed: {request.name} {_fy(request.year)} divides by zero.", evidence)
+    except ValueError:  # a root of a negative ratio: a CAGR from or to a negative year
+        return FigureAnswer(f"Not computed: {request.name} {_fy(request.year)} is not meaningful: negative base.",
+                            evidence)
     figure = sum(results) / len(results)
-    shown = _show_value(figure, request, unit)
+    places = max(_cell_decimals(row, year) for (_, year), row in chosen.items()) if chosen else 0
+    inferred = any(row.unit_inferred for row in evidence)
+    shown = _show_value(figure, request, unit, places, inferred)
     labels = " ".join(dict.fromkeys(_label(row) for row in evidence))
     if request.lookup:
         row = evidence[0]
@@ -358,7 +429,7 @@ def _answer(request: FigureRequest, search: Callable[[str], Sequence[Hit]]) -> F
     steps = []
     for at, result in zip(years, results):
         text = render(tree, lambda term, at=at: _show_term(term, at, chosen, value))
-        steps.append(f"{request.name} {_fy(at)} = {text} = {_show_value(result, request, unit)}")
+        steps.append(f"{request.name} {_fy(at)} = {text} = {_show_value(result, request, unit, places, inferred)}")
     if len(years) > 1:
         lead = ("Computed: " + "; ".join(steps) + f". {len(years)}-year average {request.name} "
                 f"{_fy(years[-1])}\u2013{_fy(years[0])} = {shown} {labels}")
@@ -367,13 +438,49 @@ def _answer(request: FigureRequest, search: Callable[[str], Sequence[Hit]]) -> F
     return FigureAnswer(lead, evidence, figure, agreeing)
 
 
+_EARLY_YEAR_END = re.compile(r"\b(?:january|february|jan|feb)\.?\s+\d{1,2},?\s+(?:19|20)\d{2}\b")
+
+
+def _year_columns_uncertain(rows: Sequence[StatementRow]) -> bool:
+    """Whether the filing's year columns may be one year off the fiscal years questions name.
+
+    A 52/53-week year ending around 3 February 2024 is "fiscal 2023" to many retailers, yet its column
+    says 2024. Such columns are read only when the filing's own fiscal year (its metadata) is the
+    newest column's year, so that "FY2024" and the column "2024" mean the same year.
+    """
+    meta = rows[0].hit.document.meta or {}
+    try:
+        fiscal_year = int(meta.get("fiscal_year"))
+    except (TypeError, ValueError):
+        fiscal_year = None
+    newest = max(int(year) for row in rows for year in row.values)
+    if fiscal_year is not None and newest == fiscal_year + 1:
+        return True
+    early = any(_EARLY_YEAR_END.search(row.context.split("\n", 1)[0]) or
+                _EARLY_YEAR_END.search((row.hit.chunk.section or "").lower()) for row in rows)
+    return early and fiscal_year != newest
+
+
+def _cell_decimals(row: StatementRow, year: int) -> int:
+    """The decimals the row's cell for ``year`` prints ("3,226.8" -> 1)."""
+    match = re.search(r"\.(\d+)", row.cells.get(str(year), ""))
+    return len(match[1]) if match else 0
+
+
 def _common_unit(rows: Sequence[StatementRow]) -> str | None:
-    """The unit all rows share; a row whose caption states none takes the others' ("" when none
-    states one). None when two stated units differ."""
-    stated = {row.unit for row in rows if row.unit}
-    if len(stated) > 1:
+    """The unit all rows share ("" when none states one); None when they differ, a stated unit and
+    one not stated (or only inferred from the filing's other pages) counting as different."""
+    kinds = {(row.unit, row.unit_inferred) for row in rows}
+    if len(kinds) > 1:
         return None
-    return stated.pop() if stated else ""
+    return kinds.pop()[0] if kinds else ""
+
+
+def _unit_said(row: StatementRow) -> str:
+    """A row's unit as a lead names it: "in millions", "in millions, inferred", "unit not stated"."""
+    if not row.unit:
+        return "unit not stated"
+    return f"{row.unit}, inferred" if row.unit_inferred else row.unit
 
 
 def _fy(year: int) -> str:
@@ -391,7 +498,7 @@ def _show_term(term: Term, at: int, chosen, value) -> str:
     amount = value(term, at)
     if row is None:
         return f"{LINES[term.key].name} {_fy(year)} 0 (no such row in the filing)"
-    return f"{display_label(row)} {_fy(year)} {_number(amount, 0 if float(amount).is_integer() else 2)} ({row.source}{page})"
+    return f"{display_label(row)} {_fy(year)} {_number(amount, _cell_decimals(row, year))} ({row.source}{page})"
 
 
 def display_label(row: StatementRow) -> str:
@@ -403,8 +510,12 @@ def _number(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def _show_value(value: float, request: FigureRequest, unit: str) -> str:
-    """The figure as asked: a percent, a ratio, or an amount converted to the unit asked for."""
+def _show_value(value: float, request: FigureRequest, unit: str, places: int = 0, inferred: bool = False) -> str:
+    """The figure as asked: a percent, a ratio, or an amount converted to the unit asked for.
+
+    An amount keeps the decimals its input cells print (``places``: "24.6" billion is not "25"), and
+    says so when its unit was ``inferred`` from the filing's other pages.
+    """
     if request.percent:
         decimals = 1 if request.decimals is None else request.decimals
         return f"{_number(value * 100, decimals)}%"
@@ -415,10 +526,13 @@ def _show_value(value: float, request: FigureRequest, unit: str) -> str:
         return f"{_number(value, 2)} ({value:.6f} before rounding)"
     if request.unit and unit and request.unit != unit:
         converted = value * SCALES[unit] / SCALES[request.unit]
-        decimals = 2 if request.decimals is None else request.decimals
-        return f"{_number(value, 0)} {_unit_word(unit)} = {_number(converted, decimals)} {_unit_word(request.unit)}"
-    decimals = 0 if request.decimals is None else request.decimals
+        decimals = max(2, places) if request.decimals is None else request.decimals
+        shown = f"{_number(value, places)} {_unit_word(unit)} = {_number(converted, decimals)} {_unit_word(request.unit)}"
+        return shown + (" (unit inferred from the filing's other tables)" if inferred else "")
+    decimals = places if request.decimals is None else request.decimals
     stated = _unit_word(unit) if unit else "unit as stated in the table"
+    if inferred:
+        stated += ", inferred from the filing's other tables"
     return f"{_number(value, decimals)} ({stated})"
 
 
@@ -431,7 +545,7 @@ def _not_computed(request: FigureRequest, found: Found, chosen: Sequence[Stateme
     """The lead when an input is missing: what was found and what was not."""
     what = "No figure given" if request.lookup else "Not computed"
     lead = f"{what}: {request.name} {_fy(request.year)} \u2014 {found.why} in the filing searched."
-    return FigureAnswer(lead, [*chosen, *found.seen])
+    return FigureAnswer(lead, [*chosen, *found.seen], reason=found.reason)
 
 
 def row_line(row: StatementRow) -> str:
@@ -454,9 +568,12 @@ def filing_figure(question: str, index, user: str, relevant: Sequence[Hit]) -> F
     None when the question asks for no statement figure or no filing is in view."""
     if read_request(question) is None:
         return None
-    from retrieval.filings import preferred_documents
+    from retrieval.filings import company_aliases, mentions_company, preferred_documents
 
     documents = index.list_documents(user=user)
+    # Two companies named: a figure of each is two figures, and one computed from both is wrong.
+    if sum(mentions_company(question, aliases) for aliases in company_aliases(documents).values()) > 1:
+        return None
     tiers = preferred_documents(question, documents)
     # The filing the question names, else the filing of the best passage (a note or a statement
     # of a committee has no financial statements to read).
@@ -469,6 +586,7 @@ def filing_figure(question: str, index, user: str, relevant: Sequence[Hit]) -> F
         return None
 
     def search(query: str) -> list[Hit]:
+        """Keyword search of the chosen filings."""
         return index.search(query, user=user, k=HITS_PER_SEARCH, mode="keyword", documents=keys)
 
     return figure_answer(question, search)

@@ -31,6 +31,9 @@ class Line:
     signed: bool = False
     #: Words a question uses for it, besides the labels.
     words: tuple[str, ...] = ()
+    #: A current asset: a row of the same label below "Total current assets" (non-current
+    #: marketable securities, long-term receivables) is another line.
+    current_asset: bool = False
 
 
 STATEMENT_LINES: tuple[Line, ...] = (
@@ -91,18 +94,18 @@ STATEMENT_LINES: tuple[Line, ...] = (
                                                           "cash flows from operating activities"),
          "cash", words=("cash from operations", "operating cash flow", "cash flow from operations")),
     Line("inventory", "inventories", ("inventories", "merchandise inventories", "inventory", "total inventories",
-                                      "inventories net"), "balance", words=("inventories", "inventory")),
+                                      "inventories net"), "balance", words=("inventories", "inventory"), current_asset=True),
     Line("accounts_payable", "accounts payable", ("accounts payable", "trade payables", "accounts payable trade"),
          "balance", words=("accounts payable", "payables")),
     Line("receivables", "accounts receivable", ("accounts receivable net", "accounts receivable",
                                                "trade receivables", "receivables net",
                                                "accounts receivable less allowances",
                                                "trade accounts receivable net"),
-         "balance", words=("accounts receivable", "receivables")),
+         "balance", words=("accounts receivable", "receivables"), current_asset=True),
     Line("cash", "cash and cash equivalents", ("cash and cash equivalents", "cash and equivalents"), "balance",
-         words=("cash and cash equivalents", "cash and equivalents")),
+         words=("cash and cash equivalents", "cash and equivalents"), current_asset=True),
     Line("short_term_investments", "short-term investments", ("short term investments", "marketable securities"),
-         "balance", words=("short-term investments", "short term investments")),
+         "balance", words=("short-term investments", "short term investments"), current_asset=True),
     Line("current_assets", "total current assets", ("total current assets",), "balance",
          words=("total current assets", "current assets")),
     Line("current_liabilities", "total current liabilities", ("total current liabilities",), "balance",
@@ -424,6 +427,68 @@ def render(tree, show: Callable[[Term], str]) -> str:
     return f"{text_left} {op} {text_right}"
 
 
+def formula_text(tree) -> str:
+    """A formula tree written back in the expression language (every operation parenthesised)."""
+    if isinstance(tree, float):
+        return f"{tree:g}"
+    if isinstance(tree, Term):
+        text = f"{tree.key}[{tree.offset}]" if tree.offset else tree.key
+        return f"opt({text})" if tree.optional else text
+    if tree[0] == "avg":
+        return "avg(" + ", ".join(formula_text(arg) for arg in tree[1]) + ")"
+    op, left, right = tree
+    return f"({formula_text(left)} {op} {formula_text(right)})"
+
+
+def _shifted(tree, years: int):
+    """The tree with every Term moved ``years`` (a definition of a line used at the year before)."""
+    if isinstance(tree, Term):
+        return Term(tree.key, tree.offset + years, tree.optional)
+    if isinstance(tree, tuple) and tree[0] == "avg":
+        return ("avg", [_shifted(arg, years) for arg in tree[1]])
+    if isinstance(tree, tuple):
+        return (tree[0], _shifted(tree[1], years), _shifted(tree[2], years))
+    return tree
+
+
+def substitute_line(formula: str, key: str, definition: str) -> str | None:
+    """``formula`` with each term of line ``key`` replaced by ``definition`` (a formula relative to the
+    term's year); None when ``key`` is not in it or is optional there (a definition is not optional)."""
+    found = False
+
+    def walk(node):
+        nonlocal found
+        if isinstance(node, Term) and node.key == key:
+            if node.optional:
+                raise ValueError("a defined line cannot be optional")
+            found = True
+            return _shifted(stated, node.offset)
+        if isinstance(node, tuple) and node[0] == "avg":
+            return ("avg", [walk(arg) for arg in node[1]])
+        if isinstance(node, tuple):
+            return (node[0], walk(node[1]), walk(node[2]))
+        return node
+
+    try:
+        stated = parse_formula(definition)
+        replaced = walk(parse_formula(formula))
+    except ValueError:
+        return None
+    return formula_text(replaced) if found else None
+
+
+def without_percent_scale(formula: str) -> str | None:
+    """The formula without its final "* 100" ("gross profit divided by revenues times 100" already
+    states a percent, which the lead shows as one); None when it has no such factor."""
+    tree = parse_formula(formula)
+    if isinstance(tree, tuple) and tree[0] == "*":
+        if tree[2] == 100.0:
+            return formula_text(tree[1])
+        if tree[1] == 100.0:
+            return formula_text(tree[2])
+    return None
+
+
 # --- definitions stated in the question ----------------------------------------------------------
 
 _DEFINITION = re.compile(
@@ -483,10 +548,12 @@ class _Terms:
         self.terms: list[str] = []
 
     def put(self, key: str, at: int) -> str:
+        """The placeholder standing for ``key`` at year ``at``."""
         self.terms.append(f"{key}[{at - self.year}]")
         return f" \u00a7{len(self.terms) - 1}\u00a7 "
 
     def named(self, line_text: str, at: int) -> str:
+        """The placeholder of the one statement line ``line_text`` names, at year ``at``; ValueError otherwise."""
         lines = lines_named(line_text)
         if len(lines) != 1:
             raise ValueError(f"not one statement line: {line_text}")
@@ -501,7 +568,18 @@ class _Terms:
         raise ValueError(f"no statement line after the year: {rest}")
 
     def restore(self, text: str) -> str:
+        """``text`` with each placeholder replaced by its term ("cogs[-1]")."""
         return re.sub("\u00a7(\\d+)\u00a7", lambda m: self.terms[int(m[1])], text)
+
+
+def defined_line(name: str) -> Line | None:
+    """The statement line a definition's name is, qualifiers aside ("unadjusted operating income"),
+    else None."""
+    text = " ".join(_FILLER.sub(" ", name).lower().split())
+    for line in STATEMENT_LINES:
+        if text and text in {*line.words, *line.labels}:
+            return line
+    return None
 
 
 def definition_formula(body: str, year: int) -> str | None:

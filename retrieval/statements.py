@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retrieval.figures import units_of
 from retrieval.records import Hit
@@ -35,6 +35,10 @@ class StatementRow:
     hit: Hit
     #: The whole chunk's text, lower case, for telling a balance sheet from a note.
     context: str = ""
+    #: Whether ``unit`` was taken from the filing's other pages, no caption of the row's page stating it.
+    unit_inferred: bool = False
+    #: The row's line in the chunk's text (0 the caption), for telling a current asset from a non-current one.
+    line_number: int = -1
 
     @property
     def page(self) -> int | None:
@@ -76,24 +80,29 @@ def _caption(hit: Hit) -> str:
     return "" if " | " in first else first
 
 
-def table_rows(hit: Hit, page_years: Sequence[Sequence[str]] = (), page_unit: str = "") -> list[StatementRow]:
+def table_rows(hit: Hit, page_years: Sequence[Sequence[str]] = (), page_unit: str = "",
+               filing_unit: str = "") -> list[StatementRow]:
     """The rows of a table chunk with at least one year column (none for a prose chunk).
 
     A piece of a table whose caption names no years (the layout split the statement) takes the
     years of another piece of the same page when exactly one of them fits its cells, and that
-    page's unit when its own caption states none.
+    page's unit when its own caption states none; failing that, ``filing_unit`` (the one unit the
+    filing's other pages state), marked as inferred.
     """
     if "Table" not in hit.chunk.element_types:
         return []
-    lines = [line.strip() for line in hit.chunk.text.split("\n") if line.strip()]
-    if len(lines) < 2:
+    lines = hit.chunk.text.split("\n")
+    if sum(1 for line in lines if line.strip()) < 2:
         return []
     caption = _caption(hit)
     unit = units_of(caption) or units_of(hit.chunk.section or "") or page_unit
+    inferred = not unit and bool(filing_unit)
+    unit = unit or filing_unit
     years = caption_years(caption)
     context = hit.chunk.text.lower()
     rows = []
-    for line in lines:
+    for number, line in enumerate(lines):
+        line = line.strip()
         if " | " not in line:
             continue
         label, *cells = [part.strip() for part in line.split(" | ")]
@@ -103,7 +112,7 @@ def table_rows(hit: Hit, page_years: Sequence[Sequence[str]] = (), page_unit: st
             row_years = fitting[0] if len(fitting) == 1 else []
         row = _row(label, cells, row_years, unit, hit, context)
         if row is not None:
-            rows.append(row)
+            rows.append(replace(row, unit_inferred=inferred, line_number=number))
     return rows
 
 
@@ -133,6 +142,11 @@ def _row(label: str, cells: Sequence[str], years: Sequence[str], unit: str, hit:
     return StatementRow(label, values, keyed, unit, hit, context)
 
 
+def _one(units: set[str]) -> str:
+    """The unit when exactly one is stated, else ""."""
+    return next(iter(units)) if len(units) == 1 else ""
+
+
 def rows_of(hits: Sequence[Hit]) -> list[StatementRow]:
     """Every statement row of ``hits``' table chunks, each chunk read once; pieces of a page share
     the years and the unit its other pieces' captions state."""
@@ -155,6 +169,7 @@ def rows_of(hits: Sequence[Hit]) -> list[StatementRow]:
     rows: list[StatementRow] = []
     for hit in unique:
         page = (hit.document.key, hit.chunk.page)
-        units = units_by_page.get(page) or units_by_doc.get(hit.document.key, set())
-        rows.extend(table_rows(hit, years_by_page.get(page, []), next(iter(units)) if len(units) == 1 else ""))
+        page_units = units_by_page.get(page, set())
+        filing_units = units_by_doc.get(hit.document.key, set())
+        rows.extend(table_rows(hit, years_by_page.get(page, []), _one(page_units), "" if page_units else _one(filing_units)))
     return rows

@@ -234,3 +234,113 @@ def test_real_filing_balance_sheet_and_income_statement(shared_data):
     assert lookup.value == 16525 and lookup.rows[0].page == 54
     ratio = figure_answer("What is Nike's FY2019 current ratio?", searcher(tables))
     assert ratio.computed and f"= {16525 / 7866:.2f}" in ratio.lead
+
+
+# --- trust: one filing per figure, amounts as printed, definitions, units, fiscal years ----------------
+
+BETA = DocumentInfo(key="beta22", source="BETA_2022_10K.pdf", path="/f/BETA_2022_10K.pdf", content_hash="h",
+                    meta={"company": "Beta Inc", "aliases": ["beta"], "fiscal_year": 2022, "form": "10-K"})
+ACME22 = DocumentInfo(key="acme22", source="ACME_2022_10K.pdf", path="/f/ACME_2022_10K.pdf", content_hash="h",
+                      meta={"company": "Acme Corp", "aliases": ["acme"], "fiscal_year": 2022, "form": "10-K"})
+
+
+def test_one_figure_never_takes_inputs_from_two_filings():
+    acme = hit("Consolidated Statements of Income (in millions) 2022 2021\nRevenues | 2022: 50,000 | 2021: 45,000",
+               40, "acme-inc", ACME22)
+    beta = hit("Consolidated Statements of Income (in millions) 2022 2021\nGross profit | 2022: 44,000 | 2021: 40,000",
+               41, "beta-inc", BETA)
+    answer = figure_answer("What is the FY2022 gross margin of Acme and Beta?", searcher([acme, beta]))
+    assert not answer.computed and "88.0%" not in answer.lead
+    # Each filing complete but stating different figures: neither is the answer to one question.
+    both = [hit(INCOME.replace("2021", "2022"), 59, "a", ACME22),
+            hit(INCOME.replace("2021", "2022").replace("19,962", "20,500"), 60, "b", BETA)]
+    differing = figure_answer("What is the FY2022 gross margin of Acme and Beta?", searcher(both))
+    assert not differing.computed and "differs between the filings" in differing.lead
+    index = FakeIndex([ACME22, BETA], both)
+    assert filing_figure("What is the FY2022 gross margin of Acme and Beta?", index, "local", []) is None
+
+
+def test_amounts_keep_the_decimals_their_cells_print():
+    billions = DocumentInfo(key="acme23", source="ACME_2023_10K.pdf", path="/f/a.pdf", content_hash="h",
+                            meta={"company": "Acme Corp", "aliases": ["acme"], "fiscal_year": 2023, "form": "10-K"})
+    income = hit("Consolidated Statements of Income (in billions) 2023 2022\nTotal revenues | 2023: 24.6 | 2022: 22.1\n"
+                 "Cost of sales | 2023: 3,226.8 | 2022: 3,001.2", 50, "inc", billions)
+    cash = hit("Consolidated Statements of Cash Flows (in billions) 2023 2022\n"
+               "Net cash provided by operating activities | 2023: 6.40 | 2022: 5.10\n"
+               "Capital expenditures | 2023: (2.20) | 2022: (1.90)", 52, "cash", billions)
+    revenue = figure_answer("What were Acme's FY2023 total revenues?", searcher([income, cash]))
+    assert "24.6 (billion)" in revenue.lead
+    cogs = figure_answer("What was Acme's FY2023 cost of sales?", searcher([income, cash]))
+    assert "3,226.8 (billion)" in cogs.lead
+    fcf = figure_answer("What was Acme's FY2023 free cash flow?", searcher([income, cash]))
+    assert "6.40" in fcf.lead and "2.20" in fcf.lead and "= 4.20 (billion)" in fcf.lead
+
+
+def test_a_definition_times_100_is_a_percent_once():
+    answer = figure_answer("What is Acme's FY2021 gross margin? Gross margin is defined as gross profit divided by "
+                           "revenues times 100. Answer as a percentage.", searcher(FILING))
+    assert answer.computed and f"= {19962 / 44538 * 100:.1f}%" in answer.lead
+
+
+def test_a_defined_line_inside_a_metric_is_computed_by_its_definition():
+    answer = figure_answer("Define operating income as gross profit less depreciation and amortization. What is "
+                           "Acme's FY2021 operating margin?", searcher(FILING))
+    assert answer.computed and f"= {(19962 - 744) / 44538 * 100:.1f}%" in answer.lead
+    # A definition of something the metric's formula does not hold cannot be followed: nothing computed.
+    assert read_request("Define inventory as gross profit less depreciation and amortization. What is Acme's "
+                        "FY2021 operating margin?") is None
+
+
+def test_a_row_whose_unit_is_only_inferred_does_not_join_a_stated_one():
+    inferred = BALANCE.replace(" (in millions)", "")
+    answer = figure_answer("What is Acme's FY2021 inventory turnover ratio?",
+                           searcher([hit(INCOME, 59, "inc"), hit(inferred, 61, "bal")]))
+    assert not answer.computed and "different units" in answer.lead
+
+
+def _retailer(fiscal_year: int) -> list[Hit]:
+    doc = DocumentInfo(key=f"shop{fiscal_year}", source=f"SHOP_{fiscal_year}_10K.pdf", path="/f/s.pdf",
+                       content_hash="h", meta={"company": "Shop Inc", "aliases": ["shop"], "fiscal_year": fiscal_year,
+                                               "form": "10-K"})
+    return [hit("Consolidated Statements of Operations (in millions) Fiscal Years Ended February 3, 2024 "
+                "January 28, 2023\nRevenue | 2024: 43,452 | 2023: 46,298", 40, f"inc{fiscal_year}", doc)]
+
+
+def test_columns_of_a_52_week_year_ending_in_february_are_not_guessed():
+    # The filing calls the year ending 3 February 2024 fiscal 2023: its "2024" column is FY2023.
+    answer = figure_answer("What was Shop's FY2023 revenue?", searcher(_retailer(2023)))
+    assert not answer.computed and "January or February" in answer.lead
+    # The filing's own fiscal year is its newest column's: the heading means the year asked.
+    assert figure_answer("What was Shop's FY2024 revenue?", searcher(_retailer(2024))).value == 43452
+
+
+NEGATIVE = ("Consolidated Statements of Income (in millions) 2021 2020 2019\n"
+            "Revenues | 2021: 44,538 | 2020: 37,403 | 2019: 39,117\n"
+            "Net income | 2021: 5,727 | 2020: (2,539) | 2019: (4,029)")
+
+
+def test_growth_from_a_negative_year_is_not_meaningful():
+    cagr = figure_answer("What is Acme's 2 year net income CAGR from FY2019 to FY2021?",
+                         searcher([hit(NEGATIVE, 59, "inc")]))
+    assert not cagr.computed and "not meaningful: negative base" in cagr.lead
+    growth = figure_answer("What is Acme's net income growth from FY2020 to FY2021?", searcher([hit(NEGATIVE, 59, "inc")]))
+    assert not growth.computed and "negative base" in growth.lead
+
+
+def test_a_missing_line_is_a_structured_reason():
+    bare = [hit("Consolidated Statements of Income (in millions) 2021 2020\nRevenues | 2021: 44,538 | 2020: 37,403",
+                59, "inc")]
+    answer = figure_answer("What is Acme's FY2021 gross margin?", searcher(bare))
+    assert not answer.computed and answer.reason == "no row"
+
+
+def test_quick_ratio_reads_current_marketable_securities_only():
+    balance = ("Consolidated Balance Sheets (in millions) 2021 2020 ASSETS\n"
+               "Cash and cash equivalents | 2021: 1,000 | 2020: 900\n"
+               "Accounts receivable, net | 2021: 2,000 | 2020: 1,800\n"
+               "Total current assets | 2021: 5,000 | 2020: 4,500\n"
+               "Marketable securities | 2021: 7,000 | 2020: 6,000\n"
+               "Total assets | 2021: 20,000 | 2020: 18,000\n"
+               "Total current liabilities | 2021: 4,000 | 2020: 3,500")
+    answer = figure_answer("What is Acme's FY2021 quick ratio?", searcher([hit(balance, 61, "bal")]))
+    assert answer.computed and answer.value == pytest.approx((1000 + 2000) / 4000)

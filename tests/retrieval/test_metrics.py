@@ -104,3 +104,15 @@ def test_numerator_and_denominator_named_in_the_question_are_its_definition():
     definition = stated_definition("What was the FY2021 interest coverage using FY2021 operating income as the "
                                    "numerator and interest expense as the denominator?")
     assert definition_formula(definition.body, 2021) == "( operating_income[0] ) / ( interest_expense[0] )"
+
+
+def test_a_defined_line_is_substituted_at_each_year_and_a_percent_scale_removed():
+    from retrieval.metrics import defined_line, substitute_line, without_percent_scale
+
+    assert defined_line("unadjusted operating income").key == "operating_income"
+    assert defined_line("widgets") is None
+    assert (substitute_line("net_income / avg(equity, equity[-1])", "equity", "total_assets - d_and_a")
+            == "(net_income / avg((total_assets - d_and_a), (total_assets[-1] - d_and_a[-1])))")
+    assert substitute_line("current_assets - current_liabilities", "revenue", "cogs") is None
+    assert without_percent_scale("gross_profit[0] / revenue[0] * 100") == "(gross_profit / revenue)"
+    assert without_percent_scale("gross_profit / revenue") is None

@@ -74,3 +74,12 @@ def test_a_year_heading_two_columns_with_different_values_is_not_read():
     rows = table_rows(hit)
     assert [row.label for row in rows] == ["Total assets"]
     assert rows[0].values == {"2023": 42000.0}
+
+
+def test_a_unit_taken_from_the_filings_other_pages_is_marked_inferred():
+    stated = table_hit("Consolidated Statements of Income (in millions) 2019 2018\nNet sales | 2019: 5 | 2018: 4",
+                       page=50, chunk_id="a")
+    bare = table_hit("Consolidated Balance Sheets 2019 2018\nInventories | 2019: 3 | 2018: 2", page=52, chunk_id="b")
+    rows = {row.label: row for row in rows_of([stated, bare])}
+    assert rows["Net sales"].unit == "in millions" and not rows["Net sales"].unit_inferred
+    assert rows["Inventories"].unit == "in millions" and rows["Inventories"].unit_inferred
