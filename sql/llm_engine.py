@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import sqlglot.expressions as exp
 
 from core.answer import ModelInfo
-from core.errors import DataSourceError, ModelUnavailableError, TradeAssistError, UnsafeSqlError
+from core.errors import BadInputError, DataSourceError, ModelUnavailableError, TradeAssistError, UnsafeSqlError
 
 if TYPE_CHECKING:
     from core.gateway import Completion, Gateway
@@ -171,7 +171,7 @@ def question_mentions(question: str, catalog: Catalog, today) -> list[tuple[str,
 
     try:
         parsed = parse_question(question, catalog, today)
-    except Exception:  # a question the parser cannot read names nothing it can check
+    except BadInputError:  # a question the parser cannot read names nothing it can check
         return []
     found = []
     for mention in parsed.mentions():

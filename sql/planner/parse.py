@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from core.errors import BadInputError
 from sql.catalog.catalog import Catalog, Concept
 from sql.timewords import _NUMBER_WORDS, GRAIN_WORDS, Period, combine, find_periods
 from sql.catalog.values import STOPWORDS, ValueRef, normalize_word
@@ -190,7 +191,19 @@ def _number(text: str) -> float:
 
 
 def parse_question(text: str, catalog: Catalog, today: dt.date) -> Parsed:
-    """Split a question into periods, comparisons, limits, grains and catalog mentions."""
+    """Split a question into periods, comparisons, limits, grains and catalog mentions.
+
+    Raises BadInputError for a question the parser cannot read, so callers (route claims among
+    them) handle it as they handle any bad input instead of failing on a bug's exception type.
+    """
+    try:
+        return _parse(text, catalog, today)
+    except (ValueError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+        raise BadInputError(
+            f"The question could not be read as a data question ({type(exc).__name__}: {exc}).") from exc
+
+
+def _parse(text: str, catalog: Catalog, today: dt.date) -> Parsed:
     raw = unicodedata.normalize("NFKC", text)  # full-width letters, ligatures -> plain forms
     raw = raw.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     # Letters outside ASCII are no name in the catalog: kept aside as unexplained words.

@@ -99,6 +99,19 @@ def test_claims(route, question, low, high):
     assert low <= route.claim(Question(question)) <= high
 
 
+def test_a_parser_failure_is_bad_input_and_claims_fall_back_to_words(route, monkeypatch):
+    import sql.planner.parse as parse
+
+    def unreadable(*args, **kwargs):
+        raise ValueError("day is out of range for month")
+
+    monkeypatch.setattr(parse, "find_periods", unreadable)
+    with pytest.raises(BadInputError, match="could not be read"):
+        route.answer(Question("closing price of AAPL in February"))
+    # The claim ranks by words alone (as with no database) instead of failing every question.
+    assert 0.0 < route.claim(Question("average closing price of AAPL")) < 0.6
+
+
 def test_missing_demo_database_says_how_to_build_it(tmp_path):
     from sql.route import SqlRoute
 
