@@ -189,7 +189,7 @@ def test_grounded_writer_gets_the_figure_rows_first_and_search_prefers_the_named
              "Inventories | 2019: 5,622 | 2018: 5,261\nTotal current assets | 2019: 16,525 | 2018: 15,134")
     for key, year, text in (("nike19", 2019, sheet), ("nike23", 2023, sheet.replace("2019", "2023"))):
         doc = DocumentInfo(key=key, source=f"NIKE_{year}_10K.pdf", path=f"/f/{key}.pdf", content_hash="h",
-                           meta={"company": "NIKE, Inc", "aliases": ["nike"], "fiscal_year": year})
+                           meta={"company": "NIKE, Inc", "aliases": ["nike"], "fiscal_year": year, "form": "10-K"})
         index.replace_document(doc, [
             Chunk("Nike designs and sells athletic footwear, apparel and equipment worldwide.", page=3),
             Chunk(text, page=54, element_types=("Table",))])
