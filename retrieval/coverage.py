@@ -129,11 +129,24 @@ def unknown_company(question: str, companies: Sequence[CompanyFilings], names_wo
     reported = bool(statement_kinds(question) or _REPORTED.search(question))
     for candidate in _candidate_names(question):
         words = [w for w in re.findall(r"[a-z0-9&]+", candidate.lower()) if w not in _NOT_COMPANIES]
-        if not words or any(mentions_company(candidate, group.aliases) for group in companies):
+        if not words or _names_statement_lines(candidate) or any(
+                mentions_company(candidate, group.aliases) for group in companies):
             continue
         if reported or any(not names_word(word) for word in words):
             return candidate
     return None
+
+
+def _names_statement_lines(candidate: str) -> bool:
+    """Whether a capitalised candidate is only statement lines ("Current Assets", "Revenue"): a
+    line written with capitals is a measure, not a company."""
+    from retrieval.metrics import STATEMENT_LINES
+
+    text = " " + " ".join(re.findall(r"[a-z0-9&]+", candidate.lower())) + " "
+    names = sorted({name for line in STATEMENT_LINES for name in (*line.labels, *line.words)}, key=len, reverse=True)
+    for name in names:
+        text = text.replace(f" {name} ", " ")
+    return not text.strip()
 
 
 def _candidate_names(question: str) -> Iterable[str]:

@@ -70,6 +70,10 @@ def test_questions_naming_no_company_or_a_word_the_documents_hold_are_left_alone
     assert _check("What cash proceeds came from the separation of Kenvue in 2023?") is None  # a stored word
     assert _check("What's the FY2016 revenue as of March 31?") is None
     assert _check("Which statement lowered the federal funds rate target?") is None
+    # Statement lines written with capitals are measures, not companies.
+    assert _check("What was the FY2016 ratio of Current Assets to Current Liabilities?") is None
+    assert _check("How much did Revenue grow in FY2016?") is None
+    assert _check("What was the FY2023 share of Total Revenues from cloud?") is None
     # With no filings stored (notes, uploads) nothing is refused for its company or period.
     assert _check("What was Tesla's FY2022 revenue?", documents=[NOTE]) is None
 
