@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import inspect
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-from core.answer import Answer, error_answer
+from core.answer import Answer, error_answer, with_charts_made
 from core.backend import Backend
 from core.errors import ConfigError, TradeAssistError
 from core.question import Question, Turn
 from core.services import Services
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.routes import RouteInputs, RoutesFactory
 
 logger = logging.getLogger("tradeassist.chat")
 
@@ -24,13 +29,34 @@ CONTEXT_TURNS = 6
 ROUTE_CHOICES = ("auto", "sql", "docs", "signals")
 
 
-def _routes_from(spec: str, settings: Settings) -> Sequence:
+def routes_factory(spec: str, settings: Settings) -> RoutesFactory:
+    """The routes a ``TRADEASSIST_CHAT_ROUTES`` spec (``module:function``) names, as ``build_services`` takes them.
+
+    A function of ``(settings, inputs)`` gets the ``RouteInputs`` of the services being built
+    (extend with ``core.routes.default_routes(settings, inputs)``: one gateway, one embedder); a
+    function of ``(settings)`` alone, the older form, still works.
+    """
     module_name, _, function = spec.partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), function or "routes")
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"TRADEASSIST_CHAT_ROUTES={spec!r} does not name a routes function ({exc}).") from exc
-    return tuple(factory(settings))
+
+    def make_routes(inputs: RouteInputs) -> Sequence:
+        if _accepts(factory, settings, inputs):
+            return tuple(factory(settings, inputs))
+        return tuple(factory(settings))
+
+    return make_routes
+
+
+def _accepts(function: Callable, *args: object) -> bool:
+    """Whether ``function`` can be called with these positional arguments."""
+    try:
+        inspect.signature(function).bind(*args)
+    except (TypeError, ValueError):  # ValueError: no signature to read, taken as the one-argument form
+        return False
+    return True
 
 
 class BusyError(TradeAssistError):
@@ -64,7 +90,7 @@ class BackendPool:
     def _build_services(self, settings: Settings, shared: Services | None = None) -> Services:
         from core.routes import build_services
 
-        routes = _routes_from(self.routes_spec, settings) if self.routes_spec else None
+        routes = routes_factory(self.routes_spec, settings) if self.routes_spec else None
         return build_services(settings, routes=routes, shared=shared)
 
     def backend(self, model: str = "auto") -> Backend:
@@ -78,9 +104,13 @@ class BackendPool:
             return self._backends[key]
 
     def ask(self, question: Question, model: str = "auto") -> Answer:
-        """Answer one question; every failure comes back as an Answer with ``error`` set."""
+        """Answer one question with its charts made; every failure comes back as an Answer with ``error`` set.
+
+        Charts are made here, in the question's thread: the chat and the API only read them on the
+        event loop, and a chart that cannot be made becomes a warning instead of a failed question.
+        """
         try:
-            return self.backend(model).ask_safely(question)
+            return with_charts_made(self.backend(model).ask_safely(question))
         except TradeAssistError as exc:
             return error_answer(question.route or "none", exc)
         except Exception as exc:  # a bug in an engine: logged in full, shown briefly, server stays up

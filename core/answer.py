@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ if TYPE_CHECKING:  # heavy imports stay out of start-up
     import plotly.graph_objects as go
 
 NOTICE_LEVELS = ("info", "warning", "clarify")
+
+logger = logging.getLogger("tradeassist.answer")
 
 
 def _require(condition: bool, message: str) -> None:
@@ -266,3 +269,24 @@ class Answer:
 def error_answer(route: str, exc: Exception, timings_ms: Mapping[str, float] | None = None) -> Answer:
     """An Answer that carries an error for front ends to show clearly."""
     return Answer(route=route or "none", parts=(), error=exc, timings_ms=timings_ms or {})
+
+
+def with_charts_made(answer: Answer) -> Answer:
+    """The answer with every chart's figure made now; a chart that cannot be made becomes a warning.
+
+    Servers call this in the thread that answered, so a chart is never built on an event loop, and a
+    chart builder's failure costs the chart alone: the rest of the answer is still shown.
+    """
+    parts: list[Part] = []
+    for part in answer.parts:
+        if isinstance(part, Chart):
+            try:
+                _ = part.figure  # made now and kept by the chart for whoever shows it
+            except Exception as exc:  # a bug in a chart builder: logged in full, the answer kept
+                logger.exception("the %s chart of a %s answer could not be made", part.kind or "", answer.route)
+                part = Notice(f"The chart could not be drawn ({type(exc).__name__}); the rest of the answer "
+                              "stands.", "warning")
+        parts.append(part)
+    if all(new is old for new, old in zip(parts, answer.parts)):
+        return answer
+    return answer.replace(parts=tuple(parts))

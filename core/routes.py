@@ -7,7 +7,8 @@ registration and no module-level state: every call builds new objects.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.route import Route
@@ -20,13 +21,28 @@ if TYPE_CHECKING:
     from signals.engine import SignalEngines
 
 
-def build_services(settings: Settings, *, routes: Sequence[Route] | None = None,
+@dataclass(frozen=True)
+class RouteInputs:
+    """What the services being built lend their routes: the one gateway, embedder and signal engines."""
+
+    gateway: Gateway | None
+    embedder: LazyEmbedder
+    signal_engines: SignalEngines
+
+
+#: Makes a deployment's routes from the inputs of the services being built.
+RoutesFactory = Callable[[RouteInputs], Sequence[Route]]
+
+
+def build_services(settings: Settings, *, routes: Sequence[Route] | RoutesFactory | None = None,
                    shared: Services | None = None) -> Services:
     """The services for ``settings``: a new gateway, the embedder, the signal engines, the routes.
 
-    ``routes`` replaces the product's routes (deployments that add their own). ``shared`` lends its
-    embedder and signal engines, which do not depend on the model settings (the chat's "offline"
-    choice shares them with its "auto" one instead of loading the model twice).
+    ``routes`` replaces the product's routes (deployments that add their own): the routes, or a
+    function making them from this services object's ``RouteInputs`` (so they share its gateway and
+    embedder). ``shared`` lends its embedder and signal engines, which do not depend on the model
+    settings (the chat's "offline" choice shares them with its "auto" one instead of loading the
+    model twice).
     """
     from core.classifier import ModelTieBreaker, RouteClassifier
     from retrieval.embeddings import LazyEmbedder
@@ -35,8 +51,11 @@ def build_services(settings: Settings, *, routes: Sequence[Route] | None = None,
     gateway = model_gateway(settings)
     embedder = shared.embedder if shared is not None else LazyEmbedder(settings.home)
     signal_engines = shared.signal_engines if shared is not None else SignalEngines()
+    inputs = RouteInputs(gateway=gateway, embedder=embedder, signal_engines=signal_engines)
     if routes is None:
-        routes = _product_routes(settings, gateway, embedder, signal_engines)
+        routes = _product_routes(settings, inputs)
+    elif callable(routes):
+        routes = routes(inputs)
     return Services(
         settings=settings,
         gateway=gateway,
@@ -48,13 +67,18 @@ def build_services(settings: Settings, *, routes: Sequence[Route] | None = None,
     )
 
 
-def default_routes(settings: Settings) -> tuple[Route, ...]:
-    """The product's routes for ``settings`` (sql, docs, signals), with new services of their own."""
-    return build_services(settings).routes
+def default_routes(settings: Settings, inputs: RouteInputs | None = None) -> tuple[Route, ...]:
+    """The product's routes for ``settings`` (sql, docs, signals) over ``inputs``.
+
+    A deployment's routes function extends them with the inputs it was given, sharing the services'
+    gateway and embedder. Without ``inputs`` (the older form) the routes get new services of their own.
+    """
+    if inputs is None:
+        return build_services(settings).routes
+    return _product_routes(settings, inputs)
 
 
-def _product_routes(settings: Settings, gateway: Gateway | None, embedder: LazyEmbedder,
-                    signal_engines: SignalEngines) -> tuple[Route, ...]:
+def _product_routes(settings: Settings, inputs: RouteInputs) -> tuple[Route, ...]:
     """The product's routes, in priority order for ties: sql, docs, signals.
 
     When a language model is configured, the SQL route gets the LLM engine and the docs route the
@@ -64,7 +88,8 @@ def _product_routes(settings: Settings, gateway: Gateway | None, embedder: LazyE
     from signals.route import SignalsRoute
     from sql.route import SqlRoute
 
-    signals = SignalsRoute(settings, engines=signal_engines)
+    gateway, embedder = inputs.gateway, inputs.embedder
+    signals = SignalsRoute(settings, engines=inputs.signal_engines)
     if gateway is None:  # the SQL route makes its teacher on first use
         return (SqlRoute(settings), DocsRoute(settings, embedder=embedder), signals)
     from retrieval.grounded import GroundedWriter
