@@ -33,6 +33,8 @@ STATEMENT_TITLES = {
     "income": "consolidated statements of income earnings operations",
     "cash": "consolidated statements of cash flows",
 }
+#: Words of a statement's heading stating its unit ("(in millions, except per share data)").
+UNIT_WORDS = "in millions thousands except per share data"
 _DECIMALS = re.compile(r"\bround(?:ed)?(?: your answer| the answer| it)? to (?:the nearest )?(\w+) decimal",
                        re.IGNORECASE)
 _UNIT_ASKED = re.compile(r"\b(?:usd|us\$|\$|dollars)?\s*(thousands|millions|billions)\b", re.IGNORECASE)
@@ -317,10 +319,12 @@ def gather_rows(lines: Sequence[Line], search: Callable[[str], Sequence[Hit]]) -
             # The same label with the statement's title words finds the statement's own table
             # among the many passages of the discussion that name the line.
             hits.extend(search(f"{label} {STATEMENT_TITLES[line.statement]}"))
-    # The statements' key lines find the other pieces of their pages (their captions hold the years).
+    # The statements' key lines find the other pieces of their pages (their captions hold the years),
+    # and the statement's title with unit words its heading (which may alone state the unit).
     for statement in dict.fromkeys(line.statement for line in lines):
         for anchor in STATEMENT_ANCHORS[statement][:2]:
             hits.extend(search(anchor))
+        hits.extend(search(f"{STATEMENT_TITLES[statement]} {UNIT_WORDS}"))
     return rows_of(hits)
 
 

@@ -20,6 +20,8 @@ _CELL = re.compile(r"^(?:FY\s?)?((?:19|20)\d{2}):\s*(.+)$", re.IGNORECASE)
 _CAPTION_YEAR = re.compile(r"(?<![\d$.,])(?:FY\s?)?((?:19|20)\d{2})(?!\d|,\d|%)", re.IGNORECASE)
 _AMOUNT = re.compile(r"^\(?[-\u2212\u2013]?\$?\s?\(?(\d+(?:,\d{3})*(?:\.\d+)?)\)?$")
 _DASH = re.compile(r"^[\u2014\u2013-]+$")
+#: A text chunk this short that states a unit is a statement's heading, not a passage of prose.
+MAX_HEADING_CHARS = 300
 #: How a caption's unit scales a figure to units.
 SCALES = {"in thousands": 1e3, "in millions": 1e6, "in billions": 1e9}
 
@@ -76,8 +78,14 @@ def caption_years(caption: str) -> list[str]:
 
 
 def _caption(hit: Hit) -> str:
-    first = hit.chunk.text.split("\n", 1)[0].strip()
-    return "" if " | " in first else first
+    """The lines of a table chunk before its first row: the title, the unit, the year headings
+    (which the layout may put on lines of their own)."""
+    heading = []
+    for line in hit.chunk.text.split("\n"):
+        if " | " in line:
+            break
+        heading.append(line.strip())
+    return " ".join(part for part in heading if part)
 
 
 def table_rows(hit: Hit, page_years: Sequence[Sequence[str]] = (), page_unit: str = "",
@@ -149,10 +157,16 @@ def _one(units: set[str]) -> str:
 
 def rows_of(hits: Sequence[Hit]) -> list[StatementRow]:
     """Every statement row of ``hits``' table chunks, each chunk read once; pieces of a page share
-    the years and the unit its other pieces' captions state."""
+    the years and the unit its other pieces' captions (or its heading) state."""
     unique = list({hit.chunk_id: hit for hit in hits if "Table" in hit.chunk.element_types}.values())
     years_by_page: dict[tuple[str, int | None], list[list[str]]] = {}
     units_by_page: dict[tuple[str, int | None], set[str]] = {}
+    # A statement's heading is often a text chunk of its own ("Consolidated Balance Sheets (in
+    # millions, except per share data)"): the unit it states is its page's.
+    for hit in hits:
+        if "Table" not in hit.chunk.element_types and len(hit.chunk.text) <= MAX_HEADING_CHARS:
+            if unit := units_of(hit.chunk.text):
+                units_by_page.setdefault((hit.document.key, hit.chunk.page), set()).add(unit)
     for hit in unique:
         page = (hit.document.key, hit.chunk.page)
         caption = _caption(hit)
