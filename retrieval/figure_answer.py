@@ -18,6 +18,7 @@ from retrieval.metrics import (LINES, STATEMENT_LINES, Line, Metric, Term, defin
                                find_growth, find_metric, lookup_line, number_of_years, parse_formula, render, share_of,
                                stated_definition, substitute_line, terms_of, without_percent_scale, years_averaged)
 from retrieval.records import Hit
+from retrieval.text import keywords
 from retrieval.statements import SCALES, StatementRow, rows_of
 
 #: Rows holding these words show which statement a chunk belongs to.
@@ -337,11 +338,35 @@ def figure_answer(question: str, search: Callable[[str], Sequence[Hit]]) -> Figu
     request = read_request(question)
     if request is None:
         return None
+    search = _searching_once(search)
     answer = _answer(request, search)
     if not answer.computed and request.fallback and answer.reason == NO_ROW:
         retried = _answer(replace(request, formula=request.fallback, fallback=""), search)
         return retried if retried.computed else answer
     return answer
+
+
+def _search_key(query: str) -> frozenset[str]:
+    """The words keyword search matches for ``query``: its keywords as the index's Porter stemmer sees
+    them where a plural is concerned ("total revenues" and "total revenue" are one search; a word
+    ending in "ss" or "ies" is kept as it is, since the stemmer treats those otherwise)."""
+    return frozenset(word[:-1] if word.endswith("s") and not word.endswith(("ss", "ies")) else word
+                     for word in keywords(query))
+
+
+def _searching_once(search: Callable[[str], Sequence[Hit]]) -> Callable[[str], Sequence[Hit]]:
+    """``search`` answering each distinct query once per figure: the lines' labels share many
+    queries ("net revenues", "net revenue"), as do the anchors, and a fallback formula repeats them."""
+    answers: dict[frozenset[str], Sequence[Hit]] = {}
+
+    def search_once(query: str) -> Sequence[Hit]:
+        """The hits of ``query``, searched only when no query of the same words was."""
+        key = _search_key(query)
+        if key not in answers:
+            answers[key] = search(query)
+        return answers[key]
+
+    return search_once
 
 
 def _answer(request: FigureRequest, search: Callable[[str], Sequence[Hit]]) -> FigureAnswer:

@@ -39,11 +39,25 @@ def hit(text: str, page: int, chunk_id: str, doc: DocumentInfo = DOC) -> Hit:
 
 
 def searcher(hits):
-    """Keyword search over ``hits``: every word of the query in the chunk."""
+    """Keyword search over ``hits``: every word of the query, plural or not (as a stemmed index
+    matches it), in the chunk."""
     def search(query: str):
-        words = query.lower().split()
+        words = [word[:-1] if word.endswith("s") and not word.endswith("ss") else word for word in query.lower().split()]
         return [h for h in hits if all(word in h.chunk.text.lower() for word in words)]
     return search
+
+
+def test_queries_of_the_same_words_are_searched_once():
+    queries = []
+
+    def search(query: str):
+        queries.append(query)
+        return searcher(FILING)(query)
+
+    answer = figure_answer("What is Acme's FY2021 inventory turnover ratio?", search)
+    assert answer.computed
+    stems = [frozenset(word.rstrip("s") for word in query.lower().split()) for query in queries]
+    assert len(stems) == len(set(stems))  # "inventories" and "total inventories" once each, not per label form
 
 
 FILING = [hit(INCOME, 59, "inc"), hit(BALANCE, 61, "bal"), hit(CASH, 63, "cash")]
