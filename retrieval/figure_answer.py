@@ -112,6 +112,8 @@ def read_request(question: str) -> FigureRequest | None:
     metric = find_metric(question)
     definition = stated_definition(question)
     if growth and metric is None:
+        if definition is not None:
+            return None  # a growth of a line the question defines its own way: not the statement's line
         key, kind = growth
         span = max(years) - min(years) if len(years) > 1 else _growth_years(question)
         if span < 1:

@@ -161,6 +161,8 @@ def test_inputs_in_different_units_compute_nothing():
     "What were Acme's Intelligent Cloud segment revenues in FY2021?",
     "What was Acme's revenue per store in FY2021?",
     "What is Acme's casino revenue growth from FY2020 to FY2021?",
+    # A growth of a line the question defines its own way is not the statement line's growth.
+    "What is Acme's revenue growth from FY2020 to FY2021? Define revenue as net sales less cost of sales.",
     # Periods shorter than the fiscal year share the year's column heading in quarterly reports.
     "How much revenue did Acme report for the three months ended June 30, 2021?",
     "What were Acme's net sales for the 12 weeks ended March 25, 2021?",
