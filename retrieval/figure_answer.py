@@ -3,8 +3,8 @@
 "What is the FY2016 COGS?" leads with the row's value for that year; "What is the FY2021
 inventory turnover?" with "Computed: inventory turnover FY2021 = cost of sales FY2021 9,842
 (p.59) / average(inventories FY2021 ..., inventories FY2020 ...) = 3.46". A figure is computed
-only when every input row is found, unambiguously, for the asked year, in the searched filing,
-in one unit; otherwise the lead says which input is missing and quotes the rows it found.
+only when every input row is found, unambiguously, for the asked year, in one filing, in one
+stated unit; otherwise the lead says which input is missing and quotes the rows it found.
 """
 
 from __future__ import annotations
@@ -558,7 +558,8 @@ def _show_value(value: float, request: FigureRequest, unit: str, places: int = 0
     if request.unit and unit and request.unit != unit:
         converted = value * SCALES[unit] / SCALES[request.unit]
         decimals = max(2, places) if request.decimals is None else request.decimals
-        shown = f"{_number(value, places)} {_unit_word(unit)} = {_number(converted, decimals)} {_unit_word(request.unit)}"
+        shown = (f"{_number(value, places)} {_unit_word(unit)} = {_number(converted, decimals)} "
+                 f"{_unit_word(request.unit)}")
         return shown + (" (unit inferred from the filing's other tables)" if inferred else "")
     decimals = places if request.decimals is None else request.decimals
     stated = _unit_word(unit) if unit else "unit as stated in the table"

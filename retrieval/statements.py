@@ -185,5 +185,6 @@ def rows_of(hits: Sequence[Hit]) -> list[StatementRow]:
         page = (hit.document.key, hit.chunk.page)
         page_units = units_by_page.get(page, set())
         filing_units = units_by_doc.get(hit.document.key, set())
-        rows.extend(table_rows(hit, years_by_page.get(page, []), _one(page_units), "" if page_units else _one(filing_units)))
+        filing_unit = "" if page_units else _one(filing_units)
+        rows.extend(table_rows(hit, years_by_page.get(page, []), _one(page_units), filing_unit))
     return rows

@@ -42,7 +42,8 @@ def searcher(hits):
     """Keyword search over ``hits``: every word of the query, plural or not (as a stemmed index
     matches it), in the chunk."""
     def search(query: str):
-        words = [word[:-1] if word.endswith("s") and not word.endswith("ss") else word for word in query.lower().split()]
+        words = [word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+                 for word in query.lower().split()]
         return [h for h in hits if all(word in h.chunk.text.lower() for word in words)]
     return search
 
@@ -339,7 +340,8 @@ def test_growth_from_a_negative_year_is_not_meaningful():
     cagr = figure_answer("What is Acme's 2 year net income CAGR from FY2019 to FY2021?",
                          searcher([hit(NEGATIVE, 59, "inc")]))
     assert not cagr.computed and "not meaningful: negative base" in cagr.lead
-    growth = figure_answer("What is Acme's net income growth from FY2020 to FY2021?", searcher([hit(NEGATIVE, 59, "inc")]))
+    growth = figure_answer("What is Acme's net income growth from FY2020 to FY2021?",
+                           searcher([hit(NEGATIVE, 59, "inc")]))
     assert not growth.computed and "negative base" in growth.lead
 
 

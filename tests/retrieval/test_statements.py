@@ -86,7 +86,8 @@ def test_a_unit_taken_from_the_filings_other_pages_is_marked_inferred():
 
 
 def test_the_unit_of_a_heading_chunk_or_a_caption_line_of_its_own_is_stated():
-    heading = Hit("h", DOC, Chunk(text="Acme Corp\n\nConsolidated Balance Sheets\n\n(in millions, except per share data)",
+    heading = Hit("h", DOC, Chunk(text="Acme Corp\n\nConsolidated Balance Sheets\n\n"
+                                       "(in millions, except per share data)",
                                   page=52, element_types=("Title", "NarrativeText")), 1.0)
     table = table_hit("December 28, 2019 December 29, 2018 ASSETS\nInventories | 2,721 | 2,667", page=52, chunk_id="t")
     elsewhere = table_hit("Statements of Income (in thousands) 2019 2018\nNet sales | 2019: 5 | 2018: 4", page=50,
