@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from retrieval.figures import asks_for_figure, has_figure, units_of
 from retrieval.filings import read_query
 from retrieval.records import Hit
+from retrieval.statements import caption_years
 from retrieval.text import STOP_WORDS, sentences, tokens
 
 #: How many of the top hits are split into candidate sentences.
@@ -86,8 +87,9 @@ def candidate_units(text: str, *, table: bool = False) -> list[str]:
         caption, rows = (lines[0], lines[1:]) if len(lines) > 1 else ("", lines)
         units_note = units_of(caption)
         suffix = f" ({units_note})" if units_note else ""
+        years = caption_years(caption)
         # The caption is a unit too: it may be the answer ("The proposal ... was defeated:").
-        return ([caption] if caption else []) + [row + suffix for row in rows if " | " in row]
+        return ([caption] if caption else []) + [_with_years(row, years) + suffix for row in rows if " | " in row]
     units: list[str] = []
     prose: list[str] = []
     for line in text.replace("\r\n", "\n").split("\n"):
@@ -104,6 +106,15 @@ def candidate_units(text: str, *, table: bool = False) -> list[str]:
     if prose:
         units.extend(sentences("\n".join(prose)))
     return _join_short_runs(units)
+
+
+def _with_years(row: str, years: Sequence[str]) -> str:
+    """A row of bare cells ("Net sales | 24,977 | 26,268") quoted with the years its caption heads
+    them with, when they fit one to one: a figure quoted without its year reads as any year's."""
+    label, *cells = [part.strip() for part in row.split(" | ")]
+    if not years or len(cells) != len(years) or any(":" in cell for cell in cells):
+        return row
+    return " | ".join([label, *(f"{year}: {cell}" for year, cell in zip(years, cells))])
 
 
 def _join_short_runs(units: list[str]) -> list[str]:

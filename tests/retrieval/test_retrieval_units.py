@@ -156,3 +156,14 @@ def test_scope_needs_a_user():
     assert Scope("ann").allows(make_doc("x", collection="shared", user="bob"))
     assert not Scope("ann").allows(make_doc("x", collection="bob", user="bob"))
     assert make_chunks(["a"])[0].page == 1
+
+
+def test_table_rows_of_bare_cells_are_quoted_with_their_caption_years():
+    """A figure quoted without its year reads as any year's: the caption's years head the cells."""
+    caption = "Consolidated Statements of Income (in millions) December 28, 2019 December 29, 2018 December 30, 2017"
+    units = candidate_units(f"{caption}\nNet sales | 24,977 | 26,268 | 26,076\nOther | 1 | 2\n"
+                            "Cost of sales | 2019: 16,830 | 2018: 17,347 | 2017: 17,043", table=True)
+    assert "Net sales | 2019: 24,977 | 2018: 26,268 | 2017: 26,076 (in millions)" in units
+    # Cells that do not fit the caption's years one to one are quoted as they are.
+    assert "Other | 1 | 2 (in millions)" in units
+    assert "Cost of sales | 2019: 16,830 | 2018: 17,347 | 2017: 17,043 (in millions)" in units
