@@ -285,7 +285,7 @@ class EmbeddedStore:
         # Hydrate only what the duplicate collapse may need to fill k results.
         ids = list(ranked)[: 3 * k + 10]
         hits = self._hydrate(conn, ids, ranked, dense, keyword)
-        return collapse_duplicates(hits, lambda hit: hit.chunk.text)[:k]
+        return collapse_duplicates(hits, lambda hit: hit.chunk.text, limit=k)
 
     def _complete_scores(
         self,

@@ -86,12 +86,16 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def collapse_duplicates(
-    items: Iterable[T], text_of: Callable[[T], str], *, threshold: float = DUPLICATE_JACCARD
+    items: Iterable[T], text_of: Callable[[T], str], *, threshold: float = DUPLICATE_JACCARD,
+    limit: int | None = None,
 ) -> list[T]:
-    """Keep the first (best-ranked) of each group of near-duplicate texts, in order."""
+    """Keep the first (best-ranked) of each group of near-duplicate texts, in order; at most
+    ``limit`` of them (the items after the last one kept cannot change which are kept before it)."""
     kept: list[T] = []
     kept_shingles: list[frozenset[str]] = []
     for item in items:
+        if limit is not None and len(kept) >= limit:
+            break
         current = shingles(text_of(item))
         if any(jaccard(current, seen) >= threshold for seen in kept_shingles):
             continue

@@ -223,7 +223,7 @@ class WeaviateStore:
                 fusion_type=HybridFusion.RELATIVE_SCORE, query_properties=["text", "title"],
                 limit=limit, filters=filters, return_metadata=metadata, include_vector=True,
             )
-        return collapse_duplicates(self._hits(response.objects, vector), lambda h: h.chunk.text)[:k]
+        return collapse_duplicates(self._hits(response.objects, vector), lambda h: h.chunk.text, limit=k)
 
     def _hits(self, objects, vector: np.ndarray | None) -> list[Hit]:
         current: dict[str, DocumentInfo | None] = {}

@@ -99,6 +99,7 @@ def test_collapse_keeps_the_best_of_near_duplicates():
              "the committee will maintain the target range for the federal funds rate at 0 to 1/4 percent",
              "Inflation has continued to run below the Committee's longer-run objective."]
     assert collapse_duplicates(items, str) == [items[0], items[2]]
+    assert collapse_duplicates(items, str, limit=1) == [items[0]]
 
 
 def test_keywords_and_fts_query_quote_every_term():
