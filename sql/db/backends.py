@@ -244,18 +244,9 @@ class SQLiteBackend(DialectBackend):
 
     def introspect(self) -> Schema:
         """See ``DialectBackend.introspect``."""
-        import sqlalchemy as sa
-        from sqlalchemy.pool import NullPool
-
-        from sql.catalog.schema import introspect_sqlalchemy
-
         # Introspection needs PRAGMA table_info, so it uses its own connection without the
         # authorizer (still mode=ro and query_only).
-        engine = sa.create_engine("sqlite://", creator=self._open, poolclass=NullPool)
-        try:
-            return introspect_sqlalchemy(engine, "sqlite")
-        finally:
-            engine.dispose()
+        return _introspect_through(self._open, "sqlite://", "sqlite")
 
     def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
         """See ``DialectBackend.query``."""
@@ -336,16 +327,7 @@ class PostgresBackend(DialectBackend):
 
     def introspect(self) -> Schema:
         """See ``DialectBackend.introspect``."""
-        import sqlalchemy as sa
-        from sqlalchemy.pool import NullPool
-
-        from sql.catalog.schema import introspect_sqlalchemy
-
-        engine = sa.create_engine("postgresql+psycopg://", creator=self._new_connection, poolclass=NullPool)
-        try:
-            return introspect_sqlalchemy(engine, "postgres")
-        finally:
-            engine.dispose()
+        return _introspect_through(self._new_connection, "postgresql+psycopg://", "postgres")
 
     def query(self, sql: str, timeout_s: float, fetch_rows: int) -> pd.DataFrame:
         """See ``DialectBackend.query``."""
@@ -440,6 +422,20 @@ class SqlAlchemyBackend(DialectBackend):
 
 
 # ---------------------------------------------------------------------- helpers
+def _introspect_through(creator: Any, engine_url: str, dialect: str) -> Schema:
+    """Introspect through a throwaway SQLAlchemy engine whose one connection comes from ``creator``."""
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
+    from sql.catalog.schema import introspect_sqlalchemy
+
+    engine = sa.create_engine(engine_url, creator=creator, poolclass=NullPool)
+    try:
+        return introspect_sqlalchemy(engine, dialect)
+    finally:
+        engine.dispose()
+
+
 class _Deadline:
     """Calls ``on_expiry`` once ``seconds`` have passed, unless cancelled first."""
 
