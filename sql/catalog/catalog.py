@@ -18,7 +18,7 @@ import sqlglot.expressions as exp
 from sql.catalog.definitions import Definitions, choose_definitions
 from sql.catalog.naming import SchemaNames, read_names
 from sql.catalog.value_cache import ValueIndexCache, cache_for, index_inputs
-from sql.catalog.values import ValueIndex, ValueRef, build_value_index, phrase_key
+from sql.catalog.values import ValueIndex, ValueRef, build_value_index, index_phrase
 
 
 @dataclass(frozen=True)
@@ -104,13 +104,7 @@ class Catalog:
         return cls.build(database.schema(), database.dialect, fetch, settings, definitions, value_cache)
 
     def _add(self, words: str, concept: Concept) -> None:
-        key = phrase_key(words)
-        if not key:
-            return
-        bucket = self.lexicon.setdefault(key, [])
-        if concept not in bucket:
-            bucket.append(concept)
-        self.longest_phrase = max(self.longest_phrase, len(key))
+        self.longest_phrase = max(self.longest_phrase, index_phrase(self.lexicon, words, concept))
 
     def _build_lexicon(self) -> None:
         for name, table in self.definitions.tables.items():

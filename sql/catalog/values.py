@@ -65,6 +65,17 @@ def phrase_key(text: str) -> tuple[str, ...]:
     return tuple(normalize_word(w) for w in _WORD.findall(text.lower().replace("_", " ")))
 
 
+def index_phrase(index: dict[tuple[str, ...], list], words: str | tuple[str, ...], item: object) -> int:
+    """Add ``item`` to ``index`` under the phrase key of ``words`` (deduplicated); the key's length, 0 when empty."""
+    key = phrase_key(words) if isinstance(words, str) else words
+    if not key:
+        return 0
+    bucket = index.setdefault(key, [])
+    if item not in bucket:
+        bucket.append(item)
+    return len(key)
+
+
 @dataclass(frozen=True)
 class ValueRef:
     """One data value a phrase names: ``table.column = value`` (``via`` says how it was found)."""
@@ -88,13 +99,7 @@ class ValueIndex:
 
     def add(self, words: str | tuple[str, ...], ref: ValueRef) -> None:
         """Index ``ref`` under a phrase (deduplicated)."""
-        key = phrase_key(words) if isinstance(words, str) else words
-        if not key:
-            return
-        bucket = self.phrases.setdefault(key, [])
-        if ref not in bucket:
-            bucket.append(ref)
-        self.longest = max(self.longest, len(key))
+        self.longest = max(self.longest, index_phrase(self.phrases, words, ref))
 
     def code(self, token: str, *, original: str, first: bool) -> ValueRef | None:
         """The symbol a single token names, with rules so common words do not become tickers."""
