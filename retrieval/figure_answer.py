@@ -17,7 +17,7 @@ from retrieval.filings import read_query
 from retrieval.metrics import (LINES, STATEMENT_LINES, Line, Metric, Term, defined_line, definition_formula, evaluate,
                                find_growth, find_metric, lookup_line, number_of_years, parse_formula, render, share_of,
                                stated_definition, substitute_line, terms_of, without_percent_scale, years_averaged)
-from retrieval.records import Hit
+from retrieval.records import DocumentInfo, Hit
 from retrieval.text import keywords
 from retrieval.statements import SCALES, StatementRow, rows_of
 
@@ -595,14 +595,15 @@ MAX_AGREEING_CITATIONS = 2
 HITS_PER_SEARCH = 8
 
 
-def filing_figure(question: str, index, user: str, relevant: Sequence[Hit]) -> FigureAnswer | None:
-    """The figure lead for ``question`` from the filing it names (else the filing of the best hit);
-    None when the question asks for no statement figure or no filing is in view."""
+def filing_figure(question: str, index, user: str, relevant: Sequence[Hit],
+                  documents: Sequence[DocumentInfo]) -> FigureAnswer | None:
+    """The figure lead for ``question`` from the filing it names (else the filing of the best hit)
+    among ``documents`` (those ``user`` sees, listed once per question by the caller); None when the
+    question asks for no statement figure or no filing is in view."""
     if read_request(question) is None:
         return None
     from retrieval.filings import company_aliases, mentions_company, preferred_documents
 
-    documents = index.list_documents(user=user)
     # Two companies named: a figure of each is two figures, and one computed from both is wrong.
     if sum(mentions_company(question, aliases) for aliases in company_aliases(documents).values()) > 1:
         return None

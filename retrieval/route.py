@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from core.answer import Answer, Citation, ModelInfo, Notice, Text
 from core.errors import ModelUnavailableError, TradeAssistError
 from core.question import Question
-from retrieval.records import Hit
+from retrieval.records import DocumentInfo, Hit
 from retrieval.text import expand_financial_terms, keywords, question_focus
 
 if TYPE_CHECKING:
@@ -161,8 +161,9 @@ class DocsRoute:
 
     # --- answer ------------------------------------------------------------------------------
 
-    def _search(self, question: Question) -> list[Hit]:
-        """Relevant hits: in the filings the question names first (period, then company), else all."""
+    def _search(self, question: Question, documents: Sequence[DocumentInfo]) -> list[Hit]:
+        """Relevant hits: in the filings of ``documents`` the question names first (period, then
+        company), else all."""
         from retrieval.filings import preferred_documents, read_query
         from retrieval.rerank import rerank
 
@@ -171,7 +172,7 @@ class DocsRoute:
 
         tables_first = asks_for_figure(focus)
         depth = 2 * SEARCH_K if tables_first else SEARCH_K
-        tiers = preferred_documents(question.text, self.index.list_documents(user=question.user))
+        tiers = preferred_documents(question.text, documents)
         years, _quarter = read_query(question.text)
         for keys in [*tiers, None]:
             hits = self.index.search(focus, user=question.user, k=depth, documents=keys)
@@ -185,8 +186,9 @@ class DocsRoute:
                 return relevant
         return []
 
-    def _uncovered(self, question: Question) -> str | None:
-        """Why the stored filings cannot cover the company or the period the question names, or None."""
+    def _uncovered(self, question: Question, documents: Sequence[DocumentInfo]) -> str | None:
+        """Why the stored filings (``documents``) cannot cover the company or the period the question
+        names, or None."""
         from retrieval.coverage import uncovered
         from retrieval.filings import read_query
 
@@ -203,8 +205,7 @@ class DocsRoute:
             focus = expand_financial_terms(question_focus(text))
             return self.index.search(focus, user=question.user, k=2 * SEARCH_K, documents=keys)
 
-        return uncovered(text, self.index.list_documents(user=question.user),
-                         names_word=names_word, company_hits=company_hits)
+        return uncovered(text, documents, names_word=names_word, company_hits=company_hits)
 
     def _with_statements(self, focus: str, hits: list[Hit], keys: list[str], user: str) -> list[Hit]:
         """The hits plus the named filings' statements whose lines the question names: a long
@@ -223,11 +224,13 @@ class DocsRoute:
         from retrieval.figure_answer import figure_citations, figure_markdown, filing_figure, writer_evidence
 
         started = time.perf_counter()
+        # Listed once: the coverage check, the search and the figure lead all read the same list.
+        documents = self.index.list_documents(user=question.user)
         # A company or a period that no stored filing covers: no passage can answer.
-        missing = self._uncovered(question)
-        relevant = [] if missing else self._search(question)
+        missing = self._uncovered(question, documents)
+        relevant = [] if missing else self._search(question, documents)
         # A statement figure looked up or computed from the named filing's rows answers by itself.
-        figure = None if missing else filing_figure(question.text, self.index, question.user, relevant)
+        figure = None if missing else filing_figure(question.text, self.index, question.user, relevant, documents)
         computed = figure is not None and figure.computed
         # Passages that do not name what is asked would read like an answer once quoted.
         missing = missing or (unanswered(question.text, relevant) if relevant and not computed else None)
@@ -236,7 +239,7 @@ class DocsRoute:
         if (not relevant and not computed) or missing:
             return Answer(
                 route=self.name,
-                parts=(Text(_nothing_found(self.index, question, missing)),),
+                parts=(Text(_nothing_found(documents, missing)),),
                 model=ModelInfo(method="extractive"),
                 timings_ms={**timings, "answer": (time.perf_counter() - searched) * 1000},
                 state={"hits": 0},
@@ -358,8 +361,8 @@ def _hit_list(hits: Sequence[Hit]) -> str:
     return "\n>\n".join(lines)
 
 
-def _nothing_found(index: DocumentIndex, question: Question, why: str | None = None) -> str:
-    if not index.list_documents(user=question.user):
+def _nothing_found(documents: Sequence[DocumentInfo], why: str | None = None) -> str:
+    if not documents:
         return (
             "There are no documents to search yet. Add some with `tradeassist ingest PATH` "
             "(or upload them in the chat), then ask again."

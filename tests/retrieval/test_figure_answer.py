@@ -188,15 +188,12 @@ def test_markdown_citations_and_writer_evidence_put_the_input_rows_first():
 
 
 class FakeIndex:
-    """The two calls filing_figure makes of a DocumentIndex, over fixed hits."""
+    """The documents a caller lists and the search filing_figure makes of a DocumentIndex, over fixed hits."""
 
     def __init__(self, documents, hits):
         self.documents = documents
         self.hits = hits
         self.searched_in = []
-
-    def list_documents(self, *, user):
-        return self.documents
 
     def search(self, query, *, user, k, mode, documents):
         self.searched_in.append(tuple(documents))
@@ -208,13 +205,13 @@ def test_filing_figure_reads_only_the_filing_the_question_names():
                              meta={"company": "Zeta Inc", "aliases": ["zeta"], "fiscal_year": 2021, "form": "10-K"})
     zeta = hit(BALANCE.replace("26,291", "1,000"), 10, "zeta-bal", other_doc)
     index = FakeIndex([DOC, other_doc], [*FILING, zeta])
-    answer = filing_figure("What is Zeta's FY2021 total current assets?", index, "local", [])
+    answer = filing_figure("What is Zeta's FY2021 total current assets?", index, "local", [], index.documents)
     assert answer.value == 1000 and {keys for keys in index.searched_in} == {("zeta21",)}
-    assert filing_figure("What did the committee say about inflation in 2021?", index, "local", []) is None
+    assert filing_figure("What did the committee say about inflation in 2021?", index, "local", [], index.documents) is None
     # No company named and the best passage is not a filing (a memo): no statement to read.
     memo = DocumentInfo(key="memo", source="memo.txt", path="/m.txt", content_hash="h")
     passage = Hit("m", memo, Chunk(text="Total assets grew in 2021.", page=1), 0.9)
-    assert filing_figure("What were total assets in FY2021?", index, "local", [passage]) is None
+    assert filing_figure("What were total assets in FY2021?", index, "local", [passage], index.documents) is None
 
 
 def test_filing_figure_reads_annual_reports_only():
@@ -225,8 +222,8 @@ def test_filing_figure_reads_annual_reports_only():
         hits = [hit(text, page, chunk_id, quarterly) for text, page, chunk_id in
                 ((INCOME, 59, "inc"), (BALANCE, 61, "bal"))]
         index = FakeIndex([quarterly], hits)
-        assert filing_figure("What were Acme's FY2021 total current assets?", index, "local", hits) is None
-    assert filing_figure("What were Acme's FY2021 total current assets?", FakeIndex([DOC], FILING), "local", []).value == 26291
+        assert filing_figure("What were Acme's FY2021 total current assets?", index, "local", hits, index.documents) is None
+    assert filing_figure("What were Acme's FY2021 total current assets?", FakeIndex([DOC], FILING), "local", [], [DOC]).value == 26291
 
 
 @pytest.mark.slow
@@ -274,7 +271,7 @@ def test_one_figure_never_takes_inputs_from_two_filings():
     differing = figure_answer("What is the FY2022 gross margin of Acme and Beta?", searcher(both))
     assert not differing.computed and "differs between the filings" in differing.lead
     index = FakeIndex([ACME22, BETA], both)
-    assert filing_figure("What is the FY2022 gross margin of Acme and Beta?", index, "local", []) is None
+    assert filing_figure("What is the FY2022 gross margin of Acme and Beta?", index, "local", [], index.documents) is None
 
 
 def test_amounts_keep_the_decimals_their_cells_print():
