@@ -310,19 +310,19 @@ def parse_formula(formula: str):
         position += 1
         return tokens[position - 1]
 
-    def expression():
-        node = product()
-        while peek() and peek()[0] == "op" and peek()[1] in "+-":
+    def left_associative(operators: str, operand):
+        # One precedence level: operands joined left to right by any of ``operators``.
+        node = operand()
+        while peek() and peek()[0] == "op" and peek()[1] in operators:
             op = take()[1]
-            node = (op, node, product())
+            node = (op, node, operand())
         return node
 
+    def expression():
+        return left_associative("+-", product)
+
     def product():
-        node = power()
-        while peek() and peek()[0] == "op" and peek()[1] in "*/":
-            op = take()[1]
-            node = (op, node, power())
-        return node
+        return left_associative("*/", power)
 
     def power():
         node = atom()
