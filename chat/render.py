@@ -61,11 +61,11 @@ def citation_name(citation: Citation, index: int) -> str:
 
 def reading_markdown(answer: Answer) -> str | None:
     """The "Computed: ..." line of an SQL answer (what the SQL computes), or None."""
-    sql = answer.sql
-    if sql is None or not sql.reading:
+    reading = answer.reading
+    if reading is None:
         return None
     # The reading quotes values from the SQL, which a model or a person wrote: shown as plain text.
-    return "**Computed:** " + markdown_literal(strip_remote_images(sql.reading))
+    return "**Computed:** " + markdown_literal(strip_remote_images(reading))
 
 
 def _notice_markdown(notice: Notice) -> str:
@@ -205,7 +205,7 @@ async def send_answer(question: str, answer: Answer, streamed: cl.Message | None
         step.output = route_summary(answer)
     if answer.sql is not None:
         async with cl.Step(name="SQL", type="tool", language="sql", default_open=False) as sql_step:
-            computed = f"-- Computed: {answer.sql.reading}\n" if answer.sql.reading else ""
+            computed = f"-- Computed: {answer.reading}\n" if answer.reading else ""
             sql_step.output = computed + pretty_sql(answer.sql.statement, answer.sql.dialect)
     content, elements = answer_content(answer)
     metadata = {METADATA_KEY: light_json(question, answer)}

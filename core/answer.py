@@ -233,6 +233,12 @@ class Answer:
         return self.first(Sql)
 
     @property
+    def reading(self) -> str | None:
+        """What the answer's SQL computes, in words (None when there is no SQL or no reading)."""
+        sql = self.sql
+        return sql.reading if sql is not None and sql.reading else None
+
+    @property
     def table(self) -> Table | None:
         """The first Table part, if any."""
         return self.first(Table)

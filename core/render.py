@@ -12,7 +12,7 @@ from rich.syntax import Syntax
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from core.answer import Answer, Notice
+from core.answer import Answer, Explanation, Notice
 from core.jsonform import json_value
 from core.table_format import NUMERIC_KINDS, column_formats
 
@@ -27,8 +27,8 @@ def render_answer(answer: Answer, console: Console) -> None:
     if answer.error is not None:
         console.print(f"[bold red]Error:[/] {answer.error}")
         return
-    if answer.sql is not None and answer.sql.reading:  # what the SQL computes comes first
-        console.print(Text.assemble(("Computed: ", "bold"), answer.sql.reading))
+    if answer.reading:  # what the SQL computes comes first
+        console.print(Text.assemble(("Computed: ", "bold"), answer.reading))
     for notice in answer.notices:
         _render_notice(notice, console)
     if answer.text:
@@ -54,7 +54,7 @@ def render_answer(answer: Answer, console: Console) -> None:
     for citation in answer.citations:
         page = f" p.{citation.page}" if citation.page else ""
         console.print(f"[cyan]\\[{escape(citation.source)}{page}][/] {escape(citation.snippet)}")
-    explanation = answer.first(_explanation_type())
+    explanation = answer.first(Explanation)
     if explanation is not None:
         console.print(f"[bold]Why {explanation.subject}:[/] {explanation.summary}")
         for c in explanation.contributions[:10]:
@@ -72,12 +72,6 @@ def prose(text: str) -> RenderableType:
     from rich.markdown import Markdown
 
     return Markdown(text)
-
-
-def _explanation_type() -> type:
-    from core.answer import Explanation
-
-    return Explanation
 
 
 def _render_notice(notice: Notice, console: Console) -> None:

@@ -88,11 +88,6 @@ def _explanation_html(explanation: Explanation) -> str:
     )
 
 
-def _reading(answer: Answer) -> str | None:
-    """What the answer's SQL computes, in words (None when there is no SQL or no reading)."""
-    return answer.sql.reading if answer.sql is not None and answer.sql.reading else None
-
-
 def _footer_html(answer: Answer) -> str:
     model = answer.model
     who = model.method + (f" · {model.model}" if model.model else "")
@@ -109,7 +104,7 @@ def answer_html(answer: Answer) -> str:
             f"{html.escape(str(answer.error))}</div>"
         )
     pieces = []
-    reading = _reading(answer)
+    reading = answer.reading
     if reading:  # what the SQL computes comes first, before any number is shown
         pieces.append(f"<div class='tradeassist-reading'><b>Computed:</b> {html.escape(reading)}</div>")
     pieces += [_notice_html(n) for n in answer.notices]
@@ -135,7 +130,7 @@ def answer_markdown(answer: Answer) -> str:
     """The answer as Markdown (text, SQL block, table, sources) for Markdown-only front ends."""
     if answer.error is not None:
         return f"**Error:** {answer.error}"
-    reading = _reading(answer)
+    reading = answer.reading
     pieces = ["**Computed:** " + markdown_literal(reading)] if reading else []
     pieces += [f"> **{n.level}:** {n.message}" for n in answer.notices]
     if answer.text:
@@ -156,7 +151,7 @@ def answer_plain(answer: Answer) -> str:
     """A short plain-text form (the repr terminals and logs show)."""
     if answer.error is not None:
         return f"Error: {answer.error}"
-    reading = _reading(answer)
+    reading = answer.reading
     lines = [f"Computed: {reading}"] if reading else []
     lines += [n.message for n in answer.notices]
     if answer.text:
@@ -253,7 +248,7 @@ class NotebookAnswer:
     @property
     def reading(self) -> str | None:
         """What the SQL computes, in one line of plain English, or None."""
-        return _reading(self.answer)
+        return self.answer.reading
 
     @property
     def citations(self) -> list[Citation]:
