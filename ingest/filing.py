@@ -76,12 +76,13 @@ def _company_from_name(stem: str) -> str:
     return " ".join(w.capitalize() if w.isupper() else w for w in words)
 
 
-_FILE_NUMBER = re.compile(r"^.*?commission file (?:no\.?|number)\s*:?\s*[\d-]+\s*", re.IGNORECASE)
+#: The commission file number some covers print before the registrant's name (and what precedes it).
+FILE_NUMBER = re.compile(r"^.*?commission file (?:no\.?|number)\s*:?\s*[\d-]+\s*", re.IGNORECASE)
 
 
 def _clean_company(line: str) -> str:
     # Some covers print the commission file number on the registrant's line.
-    line = _FILE_NUMBER.sub("", line)
+    line = FILE_NUMBER.sub("", line)
     return " ".join(line.replace("\u2019", "'").split()).strip(" ,.")
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+from ingest.filing import FILE_NUMBER
 from retrieval.filings import company_aliases, mentions_company, read_query
 from retrieval.records import DocumentInfo, Hit
 from retrieval.rerank import statement_kinds
@@ -170,8 +171,12 @@ def _aliases(doc: DocumentInfo) -> set[str]:
     return {str(alias).lower() for alias in meta.get("aliases") or ()}
 
 
+#: Before a company's name: a cover's file number (stores read before ingest dropped it), or "The".
+_LEADING_NOISE = re.compile(rf"{FILE_NUMBER.pattern}|^the\s+", re.IGNORECASE)
+
+
 def _short_name(name: str) -> str:
-    name = re.sub(r"^.*?commission file (?:no\.?|number)\s*:?\s*[\d-]+\s*|^the\s+", "", name, flags=re.IGNORECASE)
+    name = _LEADING_NOISE.sub("", name)
     name = re.sub(r"[\s,]+(?:Inc|Incorporated|Corp|Corporation|Co|Company|plc|Ltd|Limited|LLC)\.?$", "",
                   " ".join(name.split()), flags=re.IGNORECASE)
     # A cover prints "MICROSOFT CORPORATION": words of four letters or more read as names.
