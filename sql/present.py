@@ -33,8 +33,6 @@ DEFAULT_TEMPLATE = "plotly_dark"
 MAX_BARS = 30
 MAX_LINES = 12
 ROLES = ("time", "number", "category", "ignore")
-TIME_NAMES = {"date", "day", "week", "month", "quarter", "time", "timestamp", "datetime", "period",
-              "executed_at", "placed_at", "block_time", "opened_on", "hour"}
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 OHLC = ("open", "high", "low", "close")
 _SQL_TEXT = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)

@@ -47,9 +47,6 @@ class SqlBuilder:
         self.dialect = catalog.dialect
 
     # ------------------------------------------------------------------ small pieces
-    def _qualify(self, intent: Intent) -> bool:
-        return bool(self._joins(intent))
-
     def col(self, table: str, column: str, qualify: bool) -> exp.Column:
         """A (possibly table-qualified) column reference."""
         return exp.column(column, table=table if qualify else None, quoted=True)
@@ -563,7 +560,3 @@ def having_measure(f: Filter, intent: Intent) -> Measure:
     return Measure("count" if distinct else f.agg, None if f.column == "*" else f.column, f.metric, distinct,
                    table=None if f.table == intent.table else f.table)
 
-
-def build_select(intent: Intent, catalog: Catalog) -> exp.Select:
-    """The sqlglot SELECT for an intent in the catalog's dialect."""
-    return SqlBuilder(catalog).build(intent)
