@@ -5,6 +5,7 @@ financial statement that prints it, yet the same words fill a table of contents 
 Balance Sheets ... 54"), an index of exhibits, and MD&A paragraphs repeating the figure. Fused
 search scores do not tell these apart; this module does, from the chunk's own text:
 
+- for a question asking for a figure, tables are raised (a paragraph on the same topic rarely holds it);
 - tables of contents and exhibit indexes are demoted (they name everything and answer nothing);
 - for a question naming a statement or one of its lines, that statement's tables are raised;
 - for a question naming fiscal years, tables whose column headings show the latest year named
@@ -26,6 +27,8 @@ YEAR_SHOWN_FACTOR = 1.1
 YEAR_MISSING_FACTOR = 0.85
 SECTION_FACTOR = 1.2
 BOILERPLATE_FACTOR = 0.6
+#: For a question asking for a figure, table chunks' fused scores are raised by this factor.
+TABLE_FACTOR = 1.25
 
 _CONTENTS_WORDS = re.compile(
     r"\b(?:table of contents|index to (?:the )?(?:consolidated )?financial statements|index to exhibits|"
@@ -171,12 +174,15 @@ def merge_hits(first: Sequence[Hit], more: Sequence[Hit]) -> list[Hit]:
     return sorted(best.values(), key=lambda hit: -hit.score)
 
 
-def rerank(question: str, hits: Sequence[Hit], years: Sequence[int] = ()) -> list[Hit]:
-    """The hits with their scores scaled by page kind and period shown, best first."""
+def rerank(question: str, hits: Sequence[Hit], years: Sequence[int] = (), *, tables_first: bool = False) -> list[Hit]:
+    """The hits with their scores scaled by page kind and period shown (tables raised first when
+    ``tables_first``: the question asks for a figure), best first."""
     kinds = statement_kinds(question)
     latest = max(years) if years else None
     scaled = []
     for hit in hits:
+        table = "Table" in hit.chunk.element_types
+        score = hit.score * TABLE_FACTOR if tables_first and table else hit.score
         factor = 1.0
         if is_contents(hit.chunk.text):
             factor *= CONTENTS_FACTOR
@@ -186,9 +192,9 @@ def rerank(question: str, hits: Sequence[Hit], years: Sequence[int] = ()) -> lis
             factor *= STATEMENT_FACTOR
         if section_named(question, hit.chunk.section):
             factor *= SECTION_FACTOR
-        if latest is not None and "Table" in hit.chunk.element_types:
+        if latest is not None and table:
             shown = years_shown(hit.chunk.text)
             if shown:
                 factor *= YEAR_SHOWN_FACTOR if latest in shown else YEAR_MISSING_FACTOR
-        scaled.append(replace(hit, score=hit.score * factor) if factor != 1.0 else hit)
+        scaled.append(replace(hit, score=score * factor) if factor != 1.0 or score != hit.score else hit)
     return sorted(scaled, key=lambda hit: -hit.score)

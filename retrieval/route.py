@@ -39,8 +39,6 @@ MIN_DENSE_WITH_KEYWORDS = 0.18
 SNIPPET_CHARS = 400
 #: Once the question is answerable, hits scoring at least this share of the best one are used.
 KEEP_SHARE = 0.5
-#: For a question asking for a figure, table chunks' fused scores are raised by this share.
-TABLE_BOOST = 0.25
 
 _STRONG = re.compile(
     r"\b(statements?|filings?|8-k|10-k|10-q|earnings release|press release|according to|"
@@ -178,9 +176,7 @@ class DocsRoute:
             hits = self.index.search(focus, user=question.user, k=depth, documents=keys)
             if keys is not None:
                 hits = self._with_statements(focus, hits, keys, question.user)
-            if tables_first:
-                hits = favour_tables(hits)
-            hits = rerank(focus, hits, years)
+            hits = rerank(focus, hits, years, tables_first=tables_first)
             relevant = relevant_hits(focus, hits[:SEARCH_K])
             if relevant:
                 return relevant
@@ -274,16 +270,6 @@ class DocsRoute:
             timings_ms={**timings, "answer": (time.perf_counter() - searched) * 1000},
             state={"hits": len(relevant)},
         )
-
-
-def favour_tables(hits: Sequence[Hit]) -> list[Hit]:
-    """Hits re-ranked for a question asking for a figure: table chunks' scores raised by
-    ``TABLE_BOOST`` (figures sit in tables; a paragraph about the same topic rarely holds them)."""
-    from dataclasses import replace
-
-    boosted = [replace(hit, score=hit.score * (1 + TABLE_BOOST)) if "Table" in hit.chunk.element_types else hit
-               for hit in hits]
-    return sorted(boosted, key=lambda hit: -hit.score)
 
 
 def writer_hits(quotes, hits: Sequence[Hit]) -> list[Hit]:
