@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli.console import console, err_console
 from cli.groups import subgroup
 from cli.options import DbOption, settings_for
 from core.errors import BadInputError
@@ -71,9 +72,7 @@ def init_command(
         typer.echo(text, nl=False)
         return
     out.write_text(text, encoding="utf-8")
-    from rich.console import Console
-
-    Console(stderr=True).print(
+    err_console.print(
         f"Wrote definitions of {len(schema.tables)} tables to [bold]{out}[/]. Edit it, then "
         f"set TRADEASSIST_DEFINITIONS={out} to use it."
     )
@@ -84,8 +83,6 @@ def show_command(
     db: DbOption = None,
 ) -> None:
     """Print what the planner knows: tables, columns with words and roles, joins and values."""
-    from rich.console import Console
-
     from sql.catalog.catalog import Catalog
 
     settings, database = _open(db)
@@ -99,7 +96,6 @@ def show_command(
         if found is None:
             raise BadInputError(f"No table {table!r}; the database has: {', '.join(sorted(names))}.")
         names = [found.name]
-    console = Console()
     console.print(_tables_view(catalog, names))
     for name in names:
         console.print(_columns_view(catalog, name))

@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli.console import console
 from cli.groups import subgroup
 from cli.options import settings_for
 from core.errors import BadInputError
@@ -19,12 +20,6 @@ from sql.db.urls import is_url as _is_url
 
 #: Progress steps of a demo build: two simulation stages, then one per table written.
 DEMO_STEPS = 9
-
-
-def _console():
-    from rich.console import Console
-
-    return Console()
 
 
 def _database_has_tables(url: str) -> bool:
@@ -76,7 +71,6 @@ def demo(
     # The demo documents go with the home's demo database; a database built elsewhere (--db) is
     # often a benchmark or a copy, and does not change the home's documents unless asked.
     documents = documents if documents is not None else db is None
-    console = _console()
     exists = _database_has_tables(target) if _is_url(target) else Path(target).expanduser().exists()
     if exists and if_missing:
         console.print(f"The demo database already exists at [bold]{target}[/]; leaving it as it is.")
@@ -167,7 +161,6 @@ def data_import(
 
     settings = settings_for(db)
     target = settings.resolved_db_url()
-    console = _console()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   TextColumn("{task.fields[rows]}"), TimeElapsedColumn(),
                   console=console, transient=True) as progress:

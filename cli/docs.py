@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli.console import console, err_console
 from cli.groups import subgroup
 from cli.ingest_view import MAX_EXIT_CODE, ProgressBar, print_summary
 from cli.options import settings_for
@@ -29,18 +30,15 @@ def ingest(
 
     The exit code is the number of files that failed (capped at 100).
     """
-    from rich.console import Console
-
     from ingest.offline import set_offline_environment
     from ingest.pipeline import ingest_paths
 
     set_offline_environment()
-    console = Console(stderr=True)
     settings = settings_for()
-    with ProgressBar(console) as on_progress:
+    with ProgressBar(err_console) as on_progress:
         report = ingest_paths(paths, settings, user=user, collection=collection,
                               progress=on_progress, workers=workers)
-    print_summary(report, Console(), details=details)
+    print_summary(report, console, details=details)
     raise typer.Exit(min(report.failures, MAX_EXIT_CODE))
 
 
@@ -49,7 +47,6 @@ def list_documents(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List stored documents: source, collection, user, pages, chunks, ingested at."""
-    from rich.console import Console
     from rich.table import Table
 
     from retrieval.index import DocumentIndex
@@ -72,7 +69,7 @@ def list_documents(
         table.add_column(column, justify="right" if column in ("pages", "chunks") else "left")
     for s in stored:
         table.add_row(s.info.source, s.info.collection, s.info.user, str(s.info.pages), str(s.chunks), s.ingested_at)
-    Console().print(table)
+    console.print(table)
 
 
 def remove_document(
@@ -99,7 +96,6 @@ def eval_docs(
     as_json: Annotated[bool, typer.Option("--json", help="Print the per-question results as JSON.")] = False,
 ) -> None:
     """Score hit@5 and answer match of the docs route on a question set, per question."""
-    from rich.console import Console
     from rich.table import Table
 
     from retrieval import eval as docs_eval
@@ -122,7 +118,6 @@ def eval_docs(
         table.add_column(column)
     for row in docs_eval.report_rows(report):
         table.add_row(*row)
-    console = Console()
     console.print(table)
     console.print(report.summary())
 

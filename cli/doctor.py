@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.console import console
 from cli.options import settings_for
 
 if TYPE_CHECKING:
@@ -160,7 +161,6 @@ def doctor(
     if as_json:
         sys.stdout.write(json.dumps([asdict(check) for check in checks]) + "\n")
     else:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table(title="tradeassist doctor")
@@ -170,7 +170,6 @@ def doctor(
             latency = f"{check.latency_ms:.0f} ms" if check.latency_ms is not None else ""
             table.add_row(check.kind, check.name, "[green]ok[/]" if check.ok else "[red]FAIL[/]", latency,
                           check.detail)
-        console = Console()
         console.print(table)
         # Paths in full on lines of their own, so they can be copied whatever the terminal's width.
         for check in checks:

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli.console import console
 from cli.groups import subgroup
 from cli.options import DbOption, JsonOption, settings_for
 
@@ -20,12 +21,9 @@ def sql_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show the SQL the offline planner writes for a question (``--run`` also runs it)."""
-    from rich.console import Console
-
     from core.question import Question
     from sql.route import SqlRoute
 
-    console = Console()
     route = SqlRoute(settings_for(db))
     try:
         _sql(route, Question(question), run, as_json, console)
@@ -69,13 +67,11 @@ def teach_command(
     db: DbOption = None,
 ) -> None:
     """Teach the planner a question-SQL pair; similar questions reuse it."""
-    from rich.console import Console
-
     from sql.teach import Teacher
 
     settings = settings_for(db)
     pair = Teacher(settings).teach(question, sql)
-    Console().print(f"Taught: [bold]{pair.question}[/] -> {pair.sql}\n[dim]stored in {settings.home / 'taught_sql.jsonl'}[/]")
+    console.print(f"Taught: [bold]{pair.question}[/] -> {pair.sql}\n[dim]stored in {settings.home / 'taught_sql.jsonl'}[/]")
 
 
 def eval_sql_command(
@@ -86,12 +82,10 @@ def eval_sql_command(
     model: Annotated[bool, typer.Option("--model", help="Score the language-model path beside the offline planner.")] = False,
 ) -> None:
     """Score the SQL route by execution match: right, clarified (asked back) and wrong answers."""
-    from rich.console import Console
     from rich.table import Table
 
     from sql.evaluate import evaluate, load_cases
 
-    console = Console()
     settings = settings_for(db)
     if model:
         from sql.eval_model import run_model_eval
