@@ -135,6 +135,10 @@ STATEMENT_LINES: tuple[Line, ...] = (
                            "stockholders equity", "total equity")),
 )
 LINES: dict[str, Line] = {line.key: line for line in STATEMENT_LINES}
+#: Every name of every line (its words and labels) with its line, longest first: a name inside a
+#: longer one ("revenue" in "total revenue") is matched only where the longer one is not.
+_LINE_NAMES: tuple[tuple[str, Line], ...] = tuple(sorted(
+    ((name, line) for line in STATEMENT_LINES for name in {*line.words, *line.labels}), key=lambda pair: -len(pair[0])))
 
 
 @dataclass(frozen=True)
@@ -258,9 +262,7 @@ def lines_named(text: str) -> list[Line]:
     """The statement lines a text names (longest names first; a name inside a longer one is not counted)."""
     lowered = text.lower().replace("\u2019", "'")
     spans: list[tuple[int, int, Line]] = []
-    names = sorted(((name, line) for line in STATEMENT_LINES for name in {*line.words, *line.labels}),
-                   key=lambda pair: -len(pair[0]))
-    for name, line in names:
+    for name, line in _LINE_NAMES:
         for match in re.finditer(_word_pattern(name), lowered):
             if any(start < match.end() and match.start() < end for start, end, _ in spans):
                 continue
@@ -536,11 +538,6 @@ def stated_definition(question: str) -> Definition | None:
     return Definition(name.strip(), match["body"].strip())
 
 
-def _names_longest_first() -> list[tuple[str, Line]]:
-    return sorted(((name, line) for line in STATEMENT_LINES for name in {*line.words, *line.labels}),
-                  key=lambda pair: -len(pair[0]))
-
-
 class _Terms:
     """Terms found so far in a definition, each replaced in the text by a placeholder (§0§, §1§)."""
 
@@ -563,7 +560,7 @@ class _Terms:
     def after_year(self, match: re.Match) -> str:
         """ "FY2018 COGS + ..." -> the placeholder of cogs at 2018, then the rest."""
         rest = match["rest"]
-        for name, line in _names_longest_first():
+        for name, line in _LINE_NAMES:
             if re.match(re.escape(name) + r"(?![\w])", rest, flags=re.IGNORECASE):
                 return self.put(line.key, int(match[1])) + rest[len(name):]
         raise ValueError(f"no statement line after the year: {rest}")
@@ -600,7 +597,7 @@ def definition_formula(body: str, year: int) -> str | None:
     except ValueError:
         return None
     # Line names left without a year mean the asked year.
-    for name, line in _names_longest_first():
+    for name, line in _LINE_NAMES:
         text = re.sub(r"(?<![\w])" + re.escape(name) + r"(?![\w])", lambda m, key=line.key: terms.put(key, year),
                       text, flags=re.IGNORECASE)
     text = _FILLER.sub(" ", text)
