@@ -18,6 +18,8 @@ import random
 from contextlib import contextmanager
 from typing import Iterator
 
+from sql.db.urls import sqlalchemy_url
+
 BROKER_DDL = (
     'CREATE TABLE "tblAccounts" ("acctNo" INTEGER PRIMARY KEY, "acctNm" VARCHAR, "acctDesk" VARCHAR, '
     '"acctCcy" VARCHAR, "acctOpenDt" DATE)',
@@ -172,13 +174,13 @@ def broker_in_postgres(postgres_url: str, schema: str) -> Iterator[str]:
     """The broker database (with its comments) in a fresh PostgreSQL ``schema``, dropped afterwards; yields its URL."""
     import sqlalchemy as sa
 
-    admin = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = sa.create_engine(sqlalchemy_url(postgres_url))
     try:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
         url = f"{postgres_url}?options=-csearch_path%3D{schema}"
-        build_sqlalchemy(url.replace("postgresql://", "postgresql+psycopg://", 1), "broker")
+        build_sqlalchemy(sqlalchemy_url(url), "broker")
         yield url
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

@@ -19,18 +19,18 @@ from typing import Any, Iterable
 
 import sqlglot
 import sqlglot.expressions as exp
-from sqlalchemy.engine import make_url
 
 from sql.db.backends import libpq_params
 from sql.db.database import open_duckdb_readonly
+from sql.db.urls import duckdb_file, parse_url
 
 def database_checksum(url: str | Path) -> str:
     """SHA-256 over the catalog and all rows of the database at ``url`` (path or URL)."""
     text = str(url)
-    if "://" not in text or text.startswith("duckdb://"):
-        path = text.split("duckdb:///", 1)[-1] if text.startswith("duckdb://") else text
-        return _digest(_duckdb_parts(Path(path)))
-    parsed = make_url(text)
+    path = duckdb_file(text)
+    if path is not None:
+        return _digest(_duckdb_parts(path))
+    parsed = parse_url(text)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return _digest(_sqlite_parts(Path(parsed.database or "")))
@@ -77,7 +77,7 @@ def leftover_objects(pg_url: str, marker: str) -> list[str]:
         ("database", "SELECT datname FROM pg_database WHERE datname LIKE %s"),
     )
     found: list[str] = []
-    with psycopg.connect(**libpq_params(make_url(pg_url))) as connection:
+    with psycopg.connect(**libpq_params(parse_url(pg_url))) as connection:
         for kind, query in queries:
             found += [f"{kind} {row[0]}" for row in connection.execute(query, (pattern,)).fetchall()]
     return found

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from core.errors import BadInputError, ConfigError
 from sql.db.database import open_duckdb_readonly
+from sql.db.urls import sqlalchemy_url
 from sql.demo.build import build_demo, export_database, table_checksums
 TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 
@@ -286,7 +287,7 @@ def _figures(conn_execute) -> dict[str, tuple[int, float]]:
 
 
 def _sa_figures(url: str) -> dict[str, tuple[int, float]]:
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = sa.create_engine(sqlalchemy_url(url))
     try:
         with engine.connect() as conn:
             figures = _figures(lambda sql: conn.execute(sa.text(sql)).fetchall()[0])
@@ -313,7 +314,7 @@ def test_export_keeps_every_row(request, fixture_name, duckdb_figures):
     for name, (count, total) in expected.items():
         assert figures[name][0] == count, name
         assert figures[name][1] == pytest.approx(total, rel=1e-9), name
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = sa.create_engine(sqlalchemy_url(url))
     try:
         inspector = sa.inspect(engine)
         assert {fk["referred_table"] for fk in inspector.get_foreign_keys("trades")} == {

@@ -18,6 +18,7 @@ from core.errors import DataSourceError, UnsafeSqlError
 from core.settings import Settings
 from sql.db.database import Database
 from sql.db.executor import Executor, QueryResult
+from sql.db.urls import local_file
 
 
 
@@ -136,8 +137,7 @@ def test_hostile_corpus_is_large_and_varied():
 def test_hostile_corpus_through_guard_and_executor(db_url, outside, tmp_path, caplog):
     """Every hostile statement is refused, or (harmless reads and bombs) held by LIMIT and time."""
     caplog.set_level(logging.ERROR)
-    is_file = "://" not in db_url or db_url.startswith("sqlite")
-    db_file = Path(db_url.split("sqlite:///", 1)[-1]) if is_file else None
+    db_file = local_file(db_url)
     watched = [outside] + ([db_file.parent] if db_file else [])
     before_sum = database_checksum(db_url)
     before_bytes = file_digest(db_file) if db_file else None

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from core.errors import BadInputError, DataSourceError, UnknownNameError
 from sql.demo.build import table_checksums
 from sql.data.importer import import_file, parse_mapping
+from sql.db.urls import sqlalchemy_url
 
 BARS_CSV = """Date,Ticker,Open,High,Low,Close,Volume
 2024-01-02,ACME,10.0,11.0,9.5,10.5,1000
@@ -161,7 +162,7 @@ def pg_url(postgres_url):
     """A fresh PostgreSQL schema for one test; skips when PostgreSQL is absent."""
     PG_URL = postgres_url
     schema = f"tradeassist_import_{os.getpid()}"
-    engine = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = sa.create_engine(sqlalchemy_url(PG_URL))
     with engine.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
@@ -181,7 +182,7 @@ def test_gzipped_csv_into_postgres(pg_url, tmp_path, instruments_csv):
     assert report.rows_written == 4 and report.rows_new == 4 and report.instruments_added == 2
     again = import_file(path, table="daily_bars", db_url=pg_url, mapping={"Ticker": "symbol"})
     assert again.rows_new == 0 and again.rows_updated == 4
-    engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = sa.create_engine(sqlalchemy_url(pg_url))
     try:
         with engine.connect() as conn:
             got = conn.execute(sa.text(
