@@ -141,20 +141,13 @@ def _patterns(today: dt.date) -> list[tuple[re.Pattern, object]]:
         y = int(m.group(1))
         return Period(dt.date(y, 1, 1), dt.date(y + 1, 1, 1), str(y))
 
-    def quarter(m: re.Match) -> Period:
-        q, y = int(m.group(1)), int(m.group(2))
+    def quarter(q: int, y: int) -> Period:
         start = dt.date(y, 3 * (q - 1) + 1, 1)
         return Period(start, _add_months(start, 3), f"Q{q} {y}")
 
     def bare_quarter(q: int) -> Period:
-        y = today.year if 3 * (q - 1) + 1 <= today.month else today.year - 1
-        start = dt.date(y, 3 * (q - 1) + 1, 1)
-        return Period(start, min(_add_months(start, 3), tomorrow), f"Q{q} {y}")
-
-    def quarter_word(m: re.Match, y: int) -> Period:
-        q = _QUARTER_WORDS[m.group(1)]
-        start = dt.date(y, 3 * (q - 1) + 1, 1)
-        return Period(start, _add_months(start, 3), f"Q{q} {y}")
+        whole = quarter(q, today.year if 3 * (q - 1) + 1 <= today.month else today.year - 1)
+        return Period(whole.start, min(whole.end, tomorrow), whole.label)
 
     def since(m: re.Match) -> Period:
         a = dt.date.fromisoformat(m.group(1))
@@ -216,9 +209,9 @@ def _patterns(today: dt.date) -> list[tuple[re.Pattern, object]]:
          fixed(Period(week_start, tomorrow, "this week"))),
         (r"\b(?:on |for )?yesterday'?s?\b", fixed(Period(yesterday, today, "yesterday"))),
         (r"\b(?:on |for )?today'?s?\b", fixed(Period(today, tomorrow, "today"))),
-        (r"\b(?:in |during |for )?q([1-4]) (\d{4})\b", quarter),
+        (r"\b(?:in |during |for )?q([1-4]) (\d{4})\b", lambda m: quarter(int(m.group(1)), int(m.group(2)))),
         (r"\b(?:in |during |for )?(?:the )?(first|second|third|fourth|1st|2nd|3rd|4th) quarter(?: of)? (\d{4})\b",
-         lambda m: quarter_word(m, int(m.group(2)))),
+         lambda m: quarter(_QUARTER_WORDS[m.group(1)], int(m.group(2)))),
         # A quarter without a year is this year's, or last year's when it has not begun yet
         (r"\b(?:in |during |for )?q([1-4])\b(?! \d)", lambda m: bare_quarter(int(m.group(1)))),
         (r"\b(?:in |during |for )?(?:the )?(first|second|third|fourth|1st|2nd|3rd|4th) quarter\b(?! (?:of )?\d)",
