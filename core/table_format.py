@@ -165,11 +165,6 @@ def format_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def numeric_columns(frame: pd.DataFrame) -> list[str]:
-    """The columns shown as numbers (right-aligned in tables)."""
-    return [c for c, fmt in column_formats(frame).items() if fmt.kind in NUMERIC_KINDS]
-
-
 #: What turns prose into Markdown markup (emphasis, code, links, images, HTML, headings).
 _MARKUP_IN_TEXT = re.compile(r"([\\`*_\[\]<>#|~])")
 

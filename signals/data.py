@@ -61,10 +61,6 @@ class BarReader:
         found = self.executor.database.schema().table(table)
         return list(found.column_names) if found is not None else []
 
-    def has_table(self, table: str) -> bool:
-        """True when the database has ``table``."""
-        return bool(self.columns(table))
-
     # Queries -----------------------------------------------------------------------------
     def select(
         self,
