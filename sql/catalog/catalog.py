@@ -7,7 +7,6 @@ foreign keys, and parsed metric expressions. Planning then needs no database rou
 
 from __future__ import annotations
 
-import hashlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -212,17 +211,6 @@ class Catalog:
     def value_refs(self, key: tuple[str, ...]) -> list[ValueRef]:
         """Data values a normalised phrase names."""
         return self.values.phrases.get(key, [])
-
-    def fingerprint(self) -> str:
-        """A short hash of the schema and the indexed values (for caches keyed by data)."""
-        digest = hashlib.sha1()
-        for name in sorted(self.schema.tables):
-            digest.update(name.encode())
-            for column in self.schema.tables[name].columns.values():
-                digest.update(f"{column.name}:{column.kind}".encode())
-        for key in sorted(self.values.by_column):
-            digest.update(repr((key, len(self.values.by_column[key]))).encode())
-        return digest.hexdigest()[:16]
 
     def describe(self) -> str:
         """A compact text description of tables and columns (for help and language models)."""
