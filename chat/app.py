@@ -44,7 +44,7 @@ os.environ.setdefault("CHAINLIT_AUTH_SECRET", ensure_auth_secret(SETTINGS))
 USERS = UserStore(SETTINGS)
 POOL = BackendPool(SETTINGS, SETTINGS.chat_routes, workers=SETTINGS.ask_workers, per_user=SETTINGS.ask_per_user,
                    ingest_workers=SETTINGS.ingest_workers)
-UPLOAD_LIMITS = UploadLimits(SETTINGS.upload_max_files, int(SETTINGS.upload_max_mb * 1024 * 1024))
+UPLOAD_LIMITS = UploadLimits(SETTINGS.upload_max_files, SETTINGS.upload_max_bytes())
 MESSAGE_LIMIT = TokenBucketLimiter(SETTINGS.ws_rate_per_minute, SETTINGS.ws_burst)
 MODEL_CHOICES = {"auto (local model, cloud, then offline)": "auto", "offline only": "offline"}
 

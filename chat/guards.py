@@ -38,7 +38,7 @@ def install_guards(server_app, users: UserStore, chat: Settings, secret: str) ->
     Starlette runs the last middleware added first: headers wrap everything (a 401 or 429 carries
     them too), then the login limit, then the session check, then Chainlit.
     """
-    upload_cap = int(chat.upload_max_mb * 1024 * 1024) + 1024 * 1024  # one file plus the multipart framing
+    upload_cap = chat.upload_max_bytes() + 1024 * 1024  # one file plus the multipart framing
     server_app.add_middleware(SessionGuard, users=users, secret=secret, max_upload_bytes=upload_cap)
     server_app.add_middleware(
         LoginLimiter,

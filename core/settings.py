@@ -148,6 +148,10 @@ class Settings(BaseSettings):
         """Where ``tradeassist demo`` writes the demo database by default."""
         return self.home / "demo.duckdb"
 
+    def upload_max_bytes(self) -> int:
+        """``upload_max_mb`` in bytes: what one chat or API upload request may hold."""
+        return int(self.upload_max_mb * 1024 * 1024)
+
     def resolved_db_url(self) -> str:
         """The trading database to use: ``db_url`` if set, else the demo database."""
         return self.db_url or str(self.demo_db_path())
