@@ -61,12 +61,6 @@ def read_query(question: str) -> tuple[tuple[int, ...], int | None]:
     return tuple(sorted(years)), quarter
 
 
-def _company_key(doc: DocumentInfo) -> str | None:
-    meta = doc.meta if isinstance(doc.meta, dict) else {}
-    aliases = meta.get("aliases")
-    return str(meta.get("company") or "") or (aliases[0] if aliases else None)
-
-
 def company_aliases(documents: Sequence[DocumentInfo]) -> dict[str, set[str]]:
     """Aliases per company, pooled over every filing of that company.
 
