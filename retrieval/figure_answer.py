@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from retrieval.extractive import citation_label, defuse
 from retrieval.filings import read_query
 from retrieval.metrics import (LINES, STATEMENT_LINES, Line, Metric, Term, defined_line, definition_formula, evaluate,
                                find_growth, find_metric, lookup_line, number_of_years, parse_formula, render, share_of,
@@ -452,7 +453,7 @@ def _document_answer(request: FigureRequest, tree, terms: Sequence[Term],
     places = max(_cell_decimals(row, year) for (_, year), row in chosen.items()) if chosen else 0
     inferred = any(row.unit_inferred for row in evidence)
     shown = _show_value(figure, request, unit, places, inferred)
-    labels = " ".join(dict.fromkeys(_label(row) for row in evidence))
+    labels = " ".join(dict.fromkeys(citation_label(row.hit) for row in evidence))
     if request.lookup:
         row = evidence[0]
         lead = f"{display_label(row)} {_fy(request.year)} ({row.source}): {shown} {labels}"
@@ -516,10 +517,6 @@ def _unit_said(row: StatementRow) -> str:
 
 def _fy(year: int) -> str:
     return f"FY{year}"
-
-
-def _label(row: StatementRow) -> str:
-    return f"[{row.source} p.{row.page}]" if row.page else f"[{row.source}]"
 
 
 def _show_term(term: Term, at: int, chosen, value) -> str:
@@ -627,9 +624,7 @@ def filing_figure(question: str, index, user: str, relevant: Sequence[Hit],
 
 def figure_markdown(figure: FigureAnswer) -> str:
     """The lead, then the rows it rests on quoted with their citations (so each input can be checked)."""
-    from retrieval.extractive import defuse
-
-    quoted = [f"> {defuse(row_line(row))} {defuse(_label(row))}" for row in dict.fromkeys(figure.rows)]
+    quoted = [f"> {defuse(row_line(row))} {defuse(citation_label(row.hit))}" for row in dict.fromkeys(figure.rows)]
     return defuse(figure.lead) + ("\n\n" + "\n>\n".join(quoted) if quoted else "")
 
 
@@ -665,7 +660,6 @@ def figure_citations(figure: FigureAnswer, others: Sequence) -> list:
     """Citations of the evidence rows first (their pages are the evidence), then ``others`` not
     already citing the same page."""
     from core.answer import Citation
-    from retrieval.extractive import defuse
 
     first: list = []
     seen: set[tuple[str, int | None]] = set()
