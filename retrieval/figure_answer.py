@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from retrieval.extractive import citation_label, defuse
-from retrieval.filings import read_query
+from retrieval.filings import company_aliases, mentions_company, preferred_documents, read_query
 from retrieval.metrics import (LINES, STATEMENT_LINES, Line, Metric, Term, defined_line, definition_formula, evaluate,
                                find_growth, find_metric, lookup_line, number_of_years, parse_formula, render, share_of,
                                stated_definition, substitute_line, terms_of, without_percent_scale, years_averaged)
@@ -599,8 +599,6 @@ def filing_figure(question: str, index, user: str, relevant: Sequence[Hit],
     question asks for no statement figure or no filing is in view."""
     if read_request(question) is None:
         return None
-    from retrieval.filings import company_aliases, mentions_company, preferred_documents
-
     # Two companies named: a figure of each is two figures, and one computed from both is wrong.
     if sum(mentions_company(question, aliases) for aliases in company_aliases(documents).values()) > 1:
         return None
