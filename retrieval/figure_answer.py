@@ -339,8 +339,11 @@ def figure_answer(question: str, search: Callable[[str], Sequence[Hit]]) -> Figu
     """The lead for a figure question, from the rows ``search`` finds (in the filing it names); None when
     the question asks for no statement figure."""
     request = read_request(question)
-    if request is None:
-        return None
+    return None if request is None else _request_answer(request, search)
+
+
+def _request_answer(request: FigureRequest, search: Callable[[str], Sequence[Hit]]) -> FigureAnswer:
+    """The lead for a request read from a question, its fallback formula tried when a line has no row."""
     search = _searching_once(search)
     answer = _answer(request, search)
     if not answer.computed and request.fallback and answer.reason == NO_ROW:
@@ -597,7 +600,8 @@ def filing_figure(question: str, index, user: str, relevant: Sequence[Hit],
     """The figure lead for ``question`` from the filing it names (else the filing of the best hit)
     among ``documents`` (those ``user`` sees, listed once per question by the caller); None when the
     question asks for no statement figure or no filing is in view."""
-    if read_request(question) is None:
+    request = read_request(question)
+    if request is None:
         return None
     # Two companies named: a figure of each is two figures, and one computed from both is wrong.
     if sum(mentions_company(question, aliases) for aliases in company_aliases(documents).values()) > 1:
@@ -617,7 +621,7 @@ def filing_figure(question: str, index, user: str, relevant: Sequence[Hit],
         """Keyword search of the chosen filings."""
         return index.search(query, user=user, k=HITS_PER_SEARCH, mode="keyword", documents=keys)
 
-    return figure_answer(question, search)
+    return _request_answer(request, search)
 
 
 def figure_markdown(figure: FigureAnswer) -> str:
