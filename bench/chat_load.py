@@ -29,7 +29,6 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 #: Offline SQL questions of the kinds people ask in the chat (prices, volumes, trades, positions).
 QUESTIONS = (
@@ -89,8 +88,8 @@ def start_server(home: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str
 
 def anchor(settings, rounds: int) -> tuple[list[float], int]:
     """The same questions answered by the backend in this process, one at a time."""
-    from core.backend import Backend
-    from core.question import Question
+    from tradeassist.core.backend import Backend
+    from tradeassist.core.question import Question
 
     backend = Backend(settings)
     for question in QUESTIONS:  # warm-up: catalogs, value indexes, connections
@@ -107,7 +106,7 @@ def anchor(settings, rounds: int) -> tuple[list[float], int]:
 
 async def websocket_load(url: str, clients: int, rounds: int) -> tuple[list[float], int]:
     """``clients`` chat sessions asking ``rounds`` questions each, all at once."""
-    from chat.wsclient import ChatClient, login_cookie
+    from tradeassist.chat.wsclient import ChatClient, login_cookie
 
     cookie = await login_cookie(url, "bench", PASSWORD)
     sessions = [ChatClient(url, cookie) for _ in range(clients)]
@@ -171,8 +170,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
 
-    from core.settings import Settings
-    from sql.demo.build import build_demo
+    from tradeassist.core.settings import Settings
+    from tradeassist.sql.demo.build import build_demo
 
     today = dt.date(2026, 11, 20)
     with tempfile.TemporaryDirectory(prefix="tradeassist-chat-bench-") as tmp:

@@ -15,7 +15,7 @@ time and as CPU time (user + system, which load from other work inflates far les
 
 ``--before DIR`` adds the same two commands run from another checkout (e.g. ``mkdir /tmp/cli_before &&
 git archive <commit> | tar -x -C /tmp/cli_before``) through its entry point (``--before-entry``,
-default ``core.cli:main``; ``cli.app:main`` for checkouts that have ``cli/``), in the same rounds, so
+default ``core.cli:main``; ``tradeassist.cli.app:main`` for checkouts that have ``cli/``), in the same rounds, so
 both see the same machine load.
 
 Run: ``.venv/bin/python bench/cli_start.py [--repeat 5] [--before DIR]``
@@ -37,7 +37,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 TODAY = dt.date(2026, 11, 20)
 QUESTION = "latest close of AAPL"
@@ -111,12 +110,12 @@ def main() -> None:
     parser.add_argument("--before-entry", default="core.cli:main", help="Its entry point (module:function).")
     args = parser.parse_args()
 
-    from sql.demo.build import build_demo
+    from tradeassist.sql.demo.build import build_demo
 
     with tempfile.TemporaryDirectory(prefix="tradeassist-cli-start-") as folder:
         home = Path(folder)
         build_demo(home / "demo.duckdb", today=TODAY, scale=1)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEASSIST_") and k != "PYTHONPATH"}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEASSIST_") and k not in ("PYTHONPATH", "PYTHONSAFEPATH")}
         env.update(TRADEASSIST_HOME=str(home), TRADEASSIST_TODAY=TODAY.isoformat(), TRADEASSIST_OFFLINE_ONLY="true",
                    DO_NOT_TRACK="true", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", COLUMNS="100")
         rows = figures(args.before, args.before_entry)

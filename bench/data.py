@@ -27,11 +27,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from sql.demo.build import build_demo, export_database  # noqa: E402
-from sql.data.contract import TABLE_ORDER  # noqa: E402
-from sql.data.importer import import_file  # noqa: E402
+from tradeassist.sql.demo.build import build_demo, export_database  # noqa: E402
+from tradeassist.sql.data.contract import TABLE_ORDER  # noqa: E402
+from tradeassist.sql.data.importer import import_file  # noqa: E402
 
 TODAY = dt.date(2026, 11, 20)
 MARKET = ROOT.parent / "shared" / "data" / "market"

@@ -32,14 +32,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "gateway"))
 
 from llm_server import LlmServer, Malformed, Reply, Status, closed_port_url  # noqa: E402
 
-from core.errors import ModelUnavailableError  # noqa: E402
-from core.gateway import Gateway  # noqa: E402
-from core.settings import Settings  # noqa: E402
+from tradeassist.core.errors import ModelUnavailableError  # noqa: E402
+from tradeassist.core.gateway import Gateway  # noqa: E402
+from tradeassist.core.settings import Settings  # noqa: E402
 
 
 def settings_for(local: str | None, cloud: str | None, **changes) -> Settings:
@@ -178,7 +177,7 @@ def timed_stream(pieces) -> tuple[float, float, int]:
 
 def real_model(repeat: int) -> list[tuple[str, float, str]]:
     """The real local server beside the scripted one: first-token latency and tokens/s."""
-    from core.gateway.local_server import LlamaCppServer, bundled_gguf, server_missing_reason
+    from tradeassist.core.gateway.local_server import LlamaCppServer, bundled_gguf, server_missing_reason
 
     reason = server_missing_reason()
     if reason is not None or repeat <= 0:

@@ -28,7 +28,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DO_NOT_TRACK", "true")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -90,9 +89,9 @@ def previous_path_seconds(files: list[Path]) -> float:
     """Seconds for the previous PDF path: pdfium text, paragraphs, unstructured's partition_text."""
     from unstructured.partition.text import partition_text
 
-    from ingest.layout import join_wrapped
-    from ingest.limits import Limits
-    from ingest.pdf import read_pdf_pages
+    from tradeassist.ingest.layout import join_wrapped
+    from tradeassist.ingest.limits import Limits
+    from tradeassist.ingest.pdf import read_pdf_pages
 
     started = time.perf_counter()
     for path in files:
@@ -103,10 +102,10 @@ def previous_path_seconds(files: list[Path]) -> float:
 
 def our_parse_seconds(files: list[Path]) -> float:
     """Seconds for our parse + chunk of ``files`` in this process (the sample the anchor sees)."""
-    from ingest.chunking import chunk_elements
-    from ingest.limits import Limits
-    from ingest.partition import partition_file
-    from ingest.sniff import FileKind
+    from tradeassist.ingest.chunking import chunk_elements
+    from tradeassist.ingest.limits import Limits
+    from tradeassist.ingest.partition import partition_file
+    from tradeassist.ingest.sniff import FileKind
 
     started = time.perf_counter()
     for path in files:
@@ -130,9 +129,9 @@ def run_pipeline(files: list[Path], home: Path, workers: int | None):
     """The real ingest into a store under ``home``, with the CLI's progress bars on stderr."""
     from rich.console import Console
 
-    from core.settings import Settings
-    from cli.ingest_view import ProgressBar
-    from ingest.pipeline import ingest_paths
+    from tradeassist.core.settings import Settings
+    from tradeassist.cli.ingest_view import ProgressBar
+    from tradeassist.ingest.pipeline import ingest_paths
 
     settings = Settings(home=home)
     with ProgressBar(Console(stderr=True)) as on_progress:
@@ -172,7 +171,7 @@ def main() -> int:
     rows.append(("anchor: pypdfium2 text extraction alone", f"{total_pages / text_s:.1f} pages/s", f"{text_s:.1f} s"))
     anchor_files = sample(files, pages, args.anchor_pages)
     anchor_pages = sum(pages[p] for p in anchor_files)
-    from ingest.worker import warm_up
+    from tradeassist.ingest.worker import warm_up
 
     warm_up()
     ours_s = our_parse_seconds(anchor_files)

@@ -24,7 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DO_NOT_TRACK", "true")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -66,11 +65,11 @@ def bench_magic(settings, repeat: int) -> dict[str, list[float]]:
     """Times Backend.ask, the %ask magic (minus its backend call) and rendering."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    from core.backend import Backend
-    from core.question import Question
-    from kernels.display import answer_bundles
-    from kernels.extension import load_ipython_extension
-    from kernels.session import LocalSource, NotebookSession
+    from tradeassist.core.backend import Backend
+    from tradeassist.core.question import Question
+    from tradeassist.kernels.display import answer_bundles
+    from tradeassist.kernels.extension import load_ipython_extension
+    from tradeassist.kernels.session import LocalSource, NotebookSession
 
     backend = Backend(settings)
     timed = TimedSource(LocalSource(settings, backend))
@@ -105,7 +104,7 @@ def bench_kernel(env: dict[str, str], repeat: int) -> dict[str, list[float]]:
     """Round trips of the TradeAssist kernel (question and %python 1) through jupyter_client."""
     from jupyter_client.manager import start_new_kernel
 
-    from kernels.kernelspec import install
+    from tradeassist.kernels.kernelspec import install
 
     with tempfile.TemporaryDirectory() as data_dir:
         os.environ["JUPYTER_DATA_DIR"] = data_dir
@@ -138,8 +137,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="Rounds over the questions (default 10).")
     args = parser.parse_args()
 
-    from core.settings import Settings
-    from sql.demo.build import build_demo
+    from tradeassist.core.settings import Settings
+    from tradeassist.sql.demo.build import build_demo
 
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder) / "home"

@@ -30,12 +30,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from retrieval.dense import DenseIndex  # noqa: E402
-from retrieval.embedded_store import EmbeddedStore  # noqa: E402
-from retrieval.records import Chunk, DocumentInfo  # noqa: E402
-from retrieval.store import Scope  # noqa: E402
+from tradeassist.retrieval.dense import DenseIndex  # noqa: E402
+from tradeassist.retrieval.embedded_store import EmbeddedStore  # noqa: E402
+from tradeassist.retrieval.records import Chunk, DocumentInfo  # noqa: E402
+from tradeassist.retrieval.store import Scope  # noqa: E402
 
 DIM = 384
 SHARED_DOCS = ROOT.parent / "shared" / "data" / "docs" / "fomc" / "statements"
@@ -171,7 +170,7 @@ def main() -> None:
         ("hybrid, one user's scope", t_scoped, None),
     ]
     if args.embed:
-        from retrieval.embeddings import LazyEmbedder
+        from tradeassist.retrieval.embeddings import LazyEmbedder
 
         embedder = LazyEmbedder()
         embedder.embed_query("warm up")

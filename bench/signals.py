@@ -19,13 +19,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SP500 = ROOT.parent / "shared" / "data" / "market"
 
 
 def build_sp500(path: Path) -> Path:
     """Import the real S&P 500 daily file (and GICS sectors) into a DuckDB file with the product's importer."""
-    from sql.data.importer import import_file
+    from tradeassist.sql.data.importer import import_file
 
     import_file(SP500 / "sp500_daily_2013_2018.csv.gz", table="daily_bars", db_url=str(path),
                 mapping={"Name": "symbol"}, instruments_file=SP500 / "sp500_constituents_2018.csv")
@@ -36,7 +35,7 @@ def build_demo_db(path: Path) -> Path:
     """The synthetic demo database, when the real history is absent."""
     import datetime as dt
 
-    from sql.demo.build import build_demo
+    from tradeassist.sql.demo.build import build_demo
 
     build_demo(path, today=dt.date(2026, 11, 20))
     return path
@@ -73,11 +72,11 @@ def main() -> None:
 
     import xgboost as xgb
 
-    from core.question import Question
-    from core.settings import Settings
-    from signals.engine import SignalEngines
-    from signals.features import FEATURES
-    from signals.route import SignalsRoute
+    from tradeassist.core.question import Question
+    from tradeassist.core.settings import Settings
+    from tradeassist.signals.engine import SignalEngines
+    from tradeassist.signals.features import FEATURES
+    from tradeassist.signals.route import SignalsRoute
 
     settings = Settings(home=Path(args.home) if args.home else work / "home", db_url=db)
     engine = SignalEngines().get(settings)

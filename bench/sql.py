@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 DEFAULT_QUESTIONS = ROOT.parent / "shared" / "eval" / "sql_dev.jsonl"
 TODAY = dt.date(2026, 11, 20)
 #: What the route may add beyond running its final SQL directly (plan + guard + execute - raw).
@@ -44,14 +43,14 @@ def bench_database(path: Path, questions: list[str], repeat: int) -> dict[str, l
     """Per-question medians (ms) of each stage on one DuckDB file."""
     import duckdb
 
-    from core.question import Question
-    from core.settings import Settings
-    from sql.db.database import open_duckdb_readonly
-    from sql.db.executor import Executor
-    from sql.route import SqlRoute
+    from tradeassist.core.question import Question
+    from tradeassist.core.settings import Settings
+    from tradeassist.sql.db.database import open_duckdb_readonly
+    from tradeassist.sql.db.executor import Executor
+    from tradeassist.sql.route import SqlRoute
 
-    from sql.catalog.catalog import Catalog
-    from sql.route import _fetcher
+    from tradeassist.sql.catalog.catalog import Catalog
+    from tradeassist.sql.route import _fetcher
 
     settings = Settings(home=Path(tempfile.mkdtemp()), today=TODAY, db_url=str(path))
     route = SqlRoute(settings)
@@ -139,7 +138,7 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     args = parser.parse_args()
     os.environ.setdefault("DO_NOT_TRACK", "true")
-    from sql.demo.build import build_demo
+    from tradeassist.sql.demo.build import build_demo
 
     questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "

@@ -29,12 +29,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from core.settings import Settings  # noqa: E402
-from sql.db.database import DUCKDB_CONFIG, Database  # noqa: E402
-from sql.db.executor import Executor  # noqa: E402
-from sql.db.guard import guard_sql  # noqa: E402
+from tradeassist.core.settings import Settings  # noqa: E402
+from tradeassist.sql.db.database import DUCKDB_CONFIG, Database  # noqa: E402
+from tradeassist.sql.db.executor import Executor  # noqa: E402
+from tradeassist.sql.db.guard import guard_sql  # noqa: E402
 
 TODAY = dt.date(2026, 11, 20)
 EVAL = ROOT.parent / "shared" / "eval" / "sql_dev.jsonl"
@@ -72,7 +71,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(args.db) if args.db else Path(folder) / "demo.duckdb"
         if not args.db:
-            from sql.demo.build import build_demo
+            from tradeassist.sql.demo.build import build_demo
 
             build_demo(path, today=TODAY, scale=1)
         statements = [

@@ -18,17 +18,17 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from core.errors import BadInputError, TradeAssistError
-from core.jsonform import answer_from_json, answer_to_json, error_json, json_safe_state
-from core.question import Turn
+from tradeassist.core.errors import BadInputError, TradeAssistError
+from tradeassist.core.jsonform import answer_from_json, answer_to_json, error_json, json_safe_state
+from tradeassist.core.question import Turn
 
-from chat.api_docs import add_offline_docs
-from chat.bodylimit import AuthFirst
-from chat.headers import FILE_POLICY, is_safe_type
-from chat.history import LocalFileStorage
-from chat.safety import UploadLimits, screen_upload
-from chat.service import ROUTE_CHOICES, BackendPool, build_question
-from chat.users import UserStore
+from tradeassist.chat.api_docs import add_offline_docs
+from tradeassist.chat.bodylimit import AuthFirst
+from tradeassist.chat.headers import FILE_POLICY, is_safe_type
+from tradeassist.chat.history import LocalFileStorage
+from tradeassist.chat.safety import UploadLimits, screen_upload
+from tradeassist.chat.service import ROUTE_CHOICES, BackendPool, build_question
+from tradeassist.chat.users import UserStore
 
 SERVICE_USER = "api"
 #: Largest ``/api/ask`` body: a question with its follow-up context (answers without their rows).
@@ -151,7 +151,7 @@ def create_api(
 
     @api.post("/ingest", summary="Ingest uploaded documents for the calling user")
     async def ingest(files: list[UploadFile] = File(...), who: Caller = Depends(caller)) -> JSONResponse:
-        from chat.upload import UploadResult, ingest_files
+        from tradeassist.chat.upload import UploadResult, ingest_files
 
         batch = []
         for upload in files[: upload_limits.max_files + 1]:

@@ -1,6 +1,6 @@
 """The Chainlit app: login, history, starters, settings, uploads, answers, feedback, notebook export.
 
-Run it with ``tradeassist chat`` (or ``chainlit run chat/app.py``). It holds no routing, SQL or
+Run it with ``tradeassist chat`` (``python -m tradeassist.chat.serve``). It holds no routing, SQL or
 retrieval logic: it builds Questions, asks the shared backend in a worker thread, and renders.
 """
 
@@ -18,25 +18,25 @@ import chainlit as cl
 from chainlit.input_widget import Select
 from chainlit.server import app as server_app
 
-from core.errors import BadInputError, TradeAssistError
-from core.jsonform import answer_from_json
-from core.question import Turn
-from core.quiet import quiet_libraries
-from core.settings import load_settings
+from tradeassist.core.errors import BadInputError, TradeAssistError
+from tradeassist.core.jsonform import answer_from_json
+from tradeassist.core.question import Turn
+from tradeassist.core.quiet import quiet_libraries
+from tradeassist.core.settings import load_settings
 
-from chat.api import create_api, mount_api
-from chat.api_docs import docs_assets_mount
-from chat.export import ExportTurn, notebook_bytes, settings_secrets
-from chat.guards import install_guards
-from chat.history import make_data_layer, storage_for
-from chat.offline_page import LocalAssetsOnly
-from chat.ratelimit import TokenBucketLimiter, make_limiter
-from chat.render import METADATA_KEY, send_answer
-from chat.safety import UploadLimits, plain_name, screen_upload, strip_remote_images
-from chat.service import ROUTE_CHOICES, BackendPool, TextRelay, build_question
-from chat.upload import UploadResult, ingest_files
-from chat.sessions import SESSION_KEY
-from chat.users import UserStore, ensure_auth_secret
+from tradeassist.chat.api import create_api, mount_api
+from tradeassist.chat.api_docs import docs_assets_mount
+from tradeassist.chat.export import ExportTurn, notebook_bytes, settings_secrets
+from tradeassist.chat.guards import install_guards
+from tradeassist.chat.history import make_data_layer, storage_for
+from tradeassist.chat.offline_page import LocalAssetsOnly
+from tradeassist.chat.ratelimit import TokenBucketLimiter, make_limiter
+from tradeassist.chat.render import METADATA_KEY, send_answer
+from tradeassist.chat.safety import UploadLimits, plain_name, screen_upload, strip_remote_images
+from tradeassist.chat.service import ROUTE_CHOICES, BackendPool, TextRelay, build_question
+from tradeassist.chat.upload import UploadResult, ingest_files
+from tradeassist.chat.sessions import SESSION_KEY
+from tradeassist.chat.users import UserStore, ensure_auth_secret
 
 quiet_libraries()  # also when started with `chainlit run` rather than `tradeassist chat`
 SETTINGS = load_settings()
@@ -308,7 +308,7 @@ async def export_notebook() -> None:
 
 @cl.on_feedback
 async def _on_feedback(feedback) -> None:
-    from chat.teach import teach_from_feedback
+    from tradeassist.chat.teach import teach_from_feedback
 
     exchanges: list[dict[str, Any]] = cl.user_session.get("exchanges") or []
     if feedback.value != 1:

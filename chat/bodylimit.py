@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from chat.headers import send_json
+from tradeassist.chat.headers import send_json
 
 #: Endpoints (relative to the API's mount) that need no token.
 OPEN_PATHS = ("/health", "/docs", "/openapi.json")

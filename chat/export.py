@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chat.safety import strip_remote_images
+from tradeassist.chat.safety import strip_remote_images
 
 #: The first code cell: open the trading database read-only and define the chart rule.
 _SETUP = '''\
@@ -30,8 +30,8 @@ DB_URL = os.environ.get("TRADEASSIST_DB_URL") or {db_url!r}
 def run_sql(statement: str) -> pd.DataFrame:
     """Run one SELECT through tradeassist's guard on a read-only connection; returns a DataFrame."""
     try:
-        from core.settings import Settings
-        from sql.db.executor import Database, Executor
+        from tradeassist.core.settings import Settings
+        from tradeassist.sql.db.executor import Database, Executor
     except ImportError:  # tradeassist is not installed in this kernel: plain read-only access
         return _run_plain(statement)
     database = Database.connect(DB_URL)
@@ -66,7 +66,7 @@ def _run_plain(statement: str) -> pd.DataFrame:
 def chart(frame: pd.DataFrame, question: str, kind: str = ""):
     """The chart for a result, chosen by the same rules as the chat (never model-written code)."""
     try:
-        from sql.present import choose_chart
+        from tradeassist.sql.present import choose_chart
     except ImportError:
         choose_chart = None
     if choose_chart is not None:
@@ -149,7 +149,7 @@ def settings_secrets(settings) -> list[str]:
 
 def light_json(question: str, answer) -> dict[str, Any]:
     """An answer's JSON form without rows or figure: what history, feedback and export keep."""
-    from core.jsonform import answer_to_json, json_safe_state
+    from tradeassist.core.jsonform import answer_to_json, json_safe_state
 
     data = answer_to_json(answer)
     data["question"] = question

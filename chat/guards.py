@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from chat.headers import SecurityHeaders
-from chat.loginlimit import LoginLimiter
-from chat.ratelimit import FailureLimiter
-from chat.sessions import SessionGuard
-from chat.users import UserStore
-from core.settings import Settings
+from tradeassist.chat.headers import SecurityHeaders
+from tradeassist.chat.loginlimit import LoginLimiter
+from tradeassist.chat.ratelimit import FailureLimiter
+from tradeassist.chat.sessions import SessionGuard
+from tradeassist.chat.users import UserStore
+from tradeassist.core.settings import Settings
 
 
 def serving_origins(configured: list[str], host: str, port: int) -> list[str]:

@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from core.errors import BadInputError, ConfigError
-from core.settings import Settings
+from tradeassist.core.errors import BadInputError, ConfigError
+from tradeassist.core.settings import Settings
 
 #: Tables and columns the data layer reads and writes (names are Chainlit's, quoted camelCase).
 _TABLES = (

@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from chat.headers import send_json
-from chat.ratelimit import FailureLimiter
+from tradeassist.chat.headers import send_json
+from tradeassist.chat.ratelimit import FailureLimiter
 
 #: A login form is a name and a password; anything larger is not one.
 MAX_FORM_BYTES = 16 * 1024

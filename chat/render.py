@@ -11,12 +11,12 @@ import re
 
 import chainlit as cl
 
-from core.answer import Answer, Citation, Explanation, Notice
-from core.chart_theme import themed_spec
-from core.table_format import markdown_literal, markdown_table, sortable_frame
+from tradeassist.core.answer import Answer, Citation, Explanation, Notice
+from tradeassist.core.chart_theme import themed_spec
+from tradeassist.core.table_format import markdown_literal, markdown_table, sortable_frame
 
-from chat.export import light_json
-from chat.safety import strip_remote_images
+from tradeassist.chat.export import light_json
+from tradeassist.chat.safety import strip_remote_images
 
 #: Rows shown in the sortable table element; the CSV download always has every row.
 MAX_TABLE_ROWS = 2000

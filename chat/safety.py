@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from io import BytesIO
 
-from core.errors import BadInputError, IngestError
+from tradeassist.core.errors import BadInputError, IngestError
 
 #: ``![alt](url)`` and ``![alt][ref]`` images, and raw ``<img>`` tags.
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\((?:<[^>]*>|[^)])*\)")
@@ -20,7 +20,7 @@ MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
 MAX_ZIP_RATIO = 200
 #: Content kinds read as text; a file of one of them may carry any text extension.
 _TEXT_KINDS = frozenset({"txt", "md", "html", "eml"})
-#: What each file extension promises about the content (as ``ingest.sniff`` names kinds).
+#: What each file extension promises about the content (as ``tradeassist.ingest.sniff`` names kinds).
 _EXTENSION_KINDS = {
     "pdf": {"pdf"}, "docx": {"docx"}, "pptx": {"pptx"}, "xlsx": {"xlsx"}, "png": {"png"},
     "jpg": {"jpeg"}, "jpeg": {"jpeg"}, "tif": {"tiff"}, "tiff": {"tiff"},
@@ -59,14 +59,14 @@ class UploadLimits:
 
 
 def check_upload_kind(name: str, data: bytes) -> str:
-    """The file's kind from its content (``ingest.sniff``), cross-checked with its extension.
+    """The file's kind from its content (``tradeassist.ingest.sniff``), cross-checked with its extension.
 
     Raises BadInputError for content ingest cannot read, an Office file that would inflate into
     far more data than it holds, or a name that disguises another type (for example an
     executable renamed ``report.pdf``).
     """
-    from ingest.limits import Limits, check_zip_package
-    from ingest.sniff import sniff_kind as content_kind
+    from tradeassist.ingest.limits import Limits, check_zip_package
+    from tradeassist.ingest.sniff import sniff_kind as content_kind
 
     try:
         kind = content_kind(data, name=name)

@@ -11,15 +11,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from core.answer import Answer, error_answer, with_charts_made
-from core.backend import Backend
-from core.errors import ConfigError, TradeAssistError
-from core.question import Question, Turn
-from core.services import Services
-from core.settings import Settings
+from tradeassist.core.answer import Answer, error_answer, with_charts_made
+from tradeassist.core.backend import Backend
+from tradeassist.core.errors import ConfigError, TradeAssistError
+from tradeassist.core.question import Question, Turn
+from tradeassist.core.services import Services
+from tradeassist.core.settings import Settings
 
 if TYPE_CHECKING:
-    from core.routes import RouteInputs, RoutesFactory
+    from tradeassist.core.routes import RouteInputs, RoutesFactory
 
 logger = logging.getLogger("tradeassist.chat")
 
@@ -88,7 +88,7 @@ class BackendPool:
         self.ingest_executor = ThreadPoolExecutor(max_workers=ingest_workers, thread_name_prefix="tradeassist-ingest")
 
     def _build_services(self, settings: Settings, shared: Services | None = None) -> Services:
-        from core.routes import build_services
+        from tradeassist.core.routes import build_services
 
         routes = routes_factory(self.routes_spec, settings) if self.routes_spec else None
         return build_services(settings, routes=routes, shared=shared)

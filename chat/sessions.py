@@ -19,8 +19,8 @@ from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
 
-from chat.headers import send_json
-from chat.users import UserStore
+from tradeassist.chat.headers import send_json
+from tradeassist.chat.users import UserStore
 
 #: Chainlit's cookie name (``CHAINLIT_AUTH_COOKIE_NAME`` may rename it; chunks add ``_0``, ``_1``...).
 COOKIE_NAME = "access_token"

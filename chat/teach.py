@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.errors import TradeAssistError
+from tradeassist.core.errors import TradeAssistError
 
 if TYPE_CHECKING:
-    from core.backend import Backend
+    from tradeassist.core.backend import Backend
 
 
 def teach_from_feedback(backend: Backend, question: str, sql: str) -> str:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.errors import IngestError, TradeAssistError
-from core.settings import Settings
+from tradeassist.core.errors import IngestError, TradeAssistError
+from tradeassist.core.settings import Settings
 
 if TYPE_CHECKING:
-    from retrieval.embeddings import Embedder
+    from tradeassist.retrieval.embeddings import Embedder
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,8 @@ def ingest_one(name: str, data: bytes, kind: str, settings: Settings, user: str,
     if settings.ocr_budget_s is None:  # an upload is a request: its OCR time is bounded
         settings = settings.model_copy(update={"ocr_budget_s": UPLOAD_OCR_BUDGET_S})
     try:
-        from ingest.pipeline import ingest_bytes
-        from retrieval.index import DocumentIndex
+        from tradeassist.ingest.pipeline import ingest_bytes
+        from tradeassist.retrieval.index import DocumentIndex
     except ImportError:
         return UploadResult(name, kind, error="Document ingest is not available in this installation.")
     try:

@@ -16,8 +16,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import BadInputError, UnknownNameError
-from core.settings import Settings
+from tradeassist.core.errors import BadInputError, UnknownNameError
+from tradeassist.core.settings import Settings
 
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 MIN_PASSWORD_CHARS = 8

@@ -1,6 +1,6 @@
 """The ``tradeassist`` command line: the root app, every area's commands, and the entry point.
 
-Each area (``cli.ask``, ``cli.sql`` ...) adds its commands with ``register(app)``, in help order.
+Each area (``tradeassist.cli.ask``, ``tradeassist.cli.sql`` ...) adds its commands with ``register(app)``, in help order.
 The areas import typer and rich only; engines load inside the commands that use them, so
 ``tradeassist --help`` and a first question start fast.
 """
@@ -13,11 +13,11 @@ import sys
 
 import typer
 
-from cli import ask, catalog, chat, data, docs, doctor, notebook, signals, sql
-from cli.console import err_console
-from cli.examples import attach_examples
-from core.errors import TradeAssistError
-from core.quiet import quiet_libraries
+from tradeassist.cli import ask, catalog, chat, data, docs, doctor, notebook, signals, sql
+from tradeassist.cli.console import err_console
+from tradeassist.cli.examples import attach_examples
+from tradeassist.core.errors import TradeAssistError
+from tradeassist.core.quiet import quiet_libraries
 
 # Before any command imports a library (the areas import none at their top): their progress bars
 # and notices stay out of the output.
@@ -66,7 +66,7 @@ def main() -> None:
         app()
     except TradeAssistError as exc:
         if "--json" in sys.argv:
-            from core.jsonform import error_json
+            from tradeassist.core.jsonform import error_json
 
             sys.stdout.write(json.dumps({"error": error_json(exc)}) + "\n")
         err_console.print(f"[bold red]Error:[/] {exc}")

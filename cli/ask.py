@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from cli.console import console
-from cli.options import DbOption, JsonOption, RouteOption, UserOption, settings_for
-from core.errors import TradeAssistError
+from tradeassist.cli.console import console
+from tradeassist.cli.options import DbOption, JsonOption, RouteOption, UserOption, settings_for
+from tradeassist.core.errors import TradeAssistError
 
 
 def ask(
@@ -35,12 +35,12 @@ def ask(
         tradeassist ask --json "latest close of AAPL"
         printf 'latest close of AAPL\\ndelete all trades\\n' | tradeassist ask -
     """
-    from core.backend import Backend
-    from core.conversation import conversation_path, load_turns, save_turn
-    from core.jsonform import dumps
-    from core.question import Question
-    from core.render import render_answer
-    from core.routes import build_services
+    from tradeassist.core.backend import Backend
+    from tradeassist.core.conversation import conversation_path, load_turns, save_turn
+    from tradeassist.core.jsonform import dumps
+    from tradeassist.core.question import Question
+    from tradeassist.core.render import render_answer
+    from tradeassist.core.routes import build_services
 
     settings = settings_for(db)
     backend = Backend(build_services(settings))  # the command's one services object, built here at the edge
@@ -58,9 +58,9 @@ def ask(
 
 def _ask_each_line(backend, *, route: str | None, user: str) -> int:
     """One JSON answer per stdin line, in order, even when a question fails; the exit code."""
-    from core.answer import error_answer
-    from core.jsonform import dumps
-    from core.question import Question
+    from tradeassist.core.answer import error_answer
+    from tradeassist.core.jsonform import dumps
+    from tradeassist.core.question import Question
 
     failures = 0
     for line in sys.stdin:
@@ -88,10 +88,10 @@ def shell(
 
     Type `new` to start a new conversation, `exit` or Ctrl-D to end.
     """
-    from cli.shell import GREETING, prompted_lines, run_shell
-    from core.backend import Backend
-    from core.conversation import conversation_path, load_turns
-    from core.routes import build_services
+    from tradeassist.cli.shell import GREETING, prompted_lines, run_shell
+    from tradeassist.core.backend import Backend
+    from tradeassist.core.conversation import conversation_path, load_turns
+    from tradeassist.core.routes import build_services
 
     settings = settings_for(db)
     saved = conversation_path(settings.ensure_home(), user)

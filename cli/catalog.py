@@ -13,10 +13,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.console import console, err_console
-from cli.groups import subgroup
-from cli.options import DbOption, settings_for
-from core.errors import BadInputError
+from tradeassist.cli.console import console, err_console
+from tradeassist.cli.groups import subgroup
+from tradeassist.cli.options import DbOption, settings_for
+from tradeassist.core.errors import BadInputError
 
 _SHOWN = 6  # synonyms and example values per cell of ``catalog show``
 
@@ -43,7 +43,7 @@ Examples:
 
 
 def _open(db: str | None):
-    from sql.db.database import Database
+    from tradeassist.sql.db.database import Database
 
     settings = settings_for(db)
     return settings, Database.connect(settings.resolved_db_url(), settings)
@@ -55,9 +55,9 @@ def init_command(
     db: DbOption = None,
 ) -> None:
     """Write the definitions read from the database as YAML, for you to edit."""
-    from sql.catalog.catalog import Catalog
-    from sql.catalog.definitions import generate_definitions
-    from sql.catalog.definitions_yaml import definitions_yaml
+    from tradeassist.sql.catalog.catalog import Catalog
+    from tradeassist.sql.catalog.definitions import generate_definitions
+    from tradeassist.sql.catalog.definitions_yaml import definitions_yaml
 
     if out is not None and out.exists() and not force:
         raise BadInputError(f"{out} exists already: pass --force to overwrite it, or choose another --out.")
@@ -83,7 +83,7 @@ def show_command(
     db: DbOption = None,
 ) -> None:
     """Print what the planner knows: tables, columns with words and roles, joins and values."""
-    from sql.catalog.catalog import Catalog
+    from tradeassist.sql.catalog.catalog import Catalog
 
     settings, database = _open(db)
     try:

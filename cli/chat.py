@@ -11,12 +11,12 @@ from typing import Annotated
 
 import typer
 
-from cli.groups import subgroup
-from cli.options import settings_for
+from tradeassist.cli.groups import subgroup
+from tradeassist.cli.options import settings_for
 
-#: Where Chainlit finds ``.chainlit/config.toml``, ``chainlit.md`` and ``public/``.
+#: Where Chainlit finds ``.chainlit/config.toml``, ``chainlit.md`` and ``public/``: the package's own
+#: folder (the repository root in a checkout, ``site-packages/tradeassist`` in an installed wheel).
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-APP_PATH = PROJECT_ROOT / "chat" / "app.py"
 
 
 def prepare_app_root(home: Path) -> Path:
@@ -60,8 +60,12 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 def chat_command_line(host: str, port: int, headless: bool) -> list[str]:
-    """The ``chainlit run`` command that serves the chat app."""
-    args = [sys.executable, "-m", "chainlit", "run", str(APP_PATH), "--host", host, "--port", str(port)]
+    """The command that serves the chat app: Chainlit's server importing ``tradeassist.chat.app`` as a module.
+
+    ``-P`` keeps the working folder off ``sys.path``, so a folder of the checkout (``chat``, ``sql`` ...)
+    never imports as a top-level module.
+    """
+    args = [sys.executable, "-P", "-m", "tradeassist.chat.serve", "--host", host, "--port", str(port)]
     if headless:
         args.append("--headless")
     return args
@@ -73,7 +77,7 @@ def chat_command(
     headless: Annotated[bool, typer.Option(help="Do not open a browser.")] = False,
 ) -> None:
     """Start the chat (Chainlit) with its HTTP API on http://HOST:PORT."""
-    from chat.users import ensure_auth_secret, ensure_first_user
+    from tradeassist.chat.users import ensure_auth_secret, ensure_first_user
 
     if port_in_use(host, port):
         typer.secho(
@@ -93,7 +97,7 @@ def chat_command(
             f"'tradeassist users add {name} --replace'.",
             fg=typer.colors.YELLOW,
         )
-    from chat.upload import remove_stale_uploads
+    from tradeassist.chat.upload import remove_stale_uploads
 
     remove_stale_uploads(settings.ensure_home())
     # Everything the server writes (history, element files, document store) is the owner's only.
@@ -115,7 +119,7 @@ def users_add(
     replace: Annotated[bool, typer.Option("--replace", help="Set a new password for an existing user.")] = False,
 ) -> None:
     """Add a chat user with a bcrypt-hashed password."""
-    from chat.users import UserStore
+    from tradeassist.chat.users import UserStore
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -127,7 +131,7 @@ def users_add(
 
 def users_remove(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Remove a chat user and their API tokens."""
-    from chat.users import UserStore
+    from tradeassist.chat.users import UserStore
 
     UserStore(settings_for()).remove(name)
     typer.echo(f"Removed user {name}.")
@@ -137,7 +141,7 @@ def users_list() -> None:
     """List chat users and how many API tokens each has."""
     import datetime as dt
 
-    from chat.users import UserStore
+    from tradeassist.chat.users import UserStore
 
     records = UserStore(settings_for()).list()
     if not records:
@@ -149,13 +153,13 @@ def users_list() -> None:
 
 def users_token(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Issue an API token for a user (printed once; send it as 'Authorization: Bearer ...')."""
-    from chat.users import UserStore
+    from tradeassist.chat.users import UserStore
 
     typer.echo(UserStore(settings_for()).new_token(name))
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``chat`` and the ``users`` group to the tradeassist CLI."""
+    """Add ``tradeassist.chat`` and the ``users`` group to the tradeassist CLI."""
     app.command("chat")(chat_command)
     users = subgroup(app, "users", "Manage who may log in to the chat and use the HTTP API.")
     users.command("add")(users_add)

@@ -12,11 +12,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.console import console
-from cli.groups import subgroup
-from cli.options import settings_for
-from core.errors import BadInputError
-from sql.db.urls import is_url as _is_url
+from tradeassist.cli.console import console
+from tradeassist.cli.groups import subgroup
+from tradeassist.cli.options import settings_for
+from tradeassist.core.errors import BadInputError
+from tradeassist.sql.db.urls import is_url as _is_url
 
 #: Progress steps of a demo build: two simulation stages, then one per table written.
 DEMO_STEPS = 9
@@ -26,13 +26,13 @@ def _database_has_tables(url: str) -> bool:
     """Whether a SQLAlchemy database already holds the demo's ``instruments`` table."""
     import sqlalchemy as sa
 
-    from sql.db.urls import sqlalchemy_url
+    from tradeassist.sql.db.urls import sqlalchemy_url
 
     engine = sa.create_engine(sqlalchemy_url(url))
     try:
         return sa.inspect(engine).has_table("instruments")
     except sa.exc.SQLAlchemyError as exc:
-        from core.errors import DataSourceError
+        from tradeassist.core.errors import DataSourceError
 
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise DataSourceError(f"Cannot reach the database {url}: {reason}") from exc
@@ -92,7 +92,7 @@ def demo(
 
 def _ingest_demo_documents(console, settings) -> None:
     """Ingest the demo documents, so that documents questions can be answered on a first run."""
-    from ingest.demo import ingest_demo_documents
+    from tradeassist.ingest.demo import ingest_demo_documents
 
     with console.status("Ingesting the demo documents"):
         report = ingest_demo_documents(settings)
@@ -110,7 +110,7 @@ def _ingest_demo_documents(console, settings) -> None:
 def _build_with_progress(console, build_path: Path, target: str, today, scale: int, seed: int):
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from sql.demo.build import build_demo, export_database
+    from tradeassist.sql.demo.build import build_demo, export_database
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
@@ -157,7 +157,7 @@ def data_import(
     """Import a CSV or Parquet file into a table of the trading database (idempotent upsert)."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from sql.data.importer import import_file, parse_mapping
+    from tradeassist.sql.data.importer import import_file, parse_mapping
 
     settings = settings_for(db)
     target = settings.resolved_db_url()

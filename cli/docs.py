@@ -1,6 +1,6 @@
 """``tradeassist ingest``, ``docs list`` / ``docs remove`` and ``eval docs``: documents from the terminal.
 
-``ingest`` stores documents for questions; ``docs list`` / ``docs remove`` show and delete them;
+``tradeassist.ingest`` stores documents for questions; ``docs list`` / ``docs remove`` show and delete them;
 ``eval docs FILE`` scores the docs route on a question set.
 """
 
@@ -13,10 +13,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.console import console, err_console
-from cli.groups import subgroup
-from cli.ingest_view import MAX_EXIT_CODE, ProgressBar, print_summary
-from cli.options import settings_for
+from tradeassist.cli.console import console, err_console
+from tradeassist.cli.groups import subgroup
+from tradeassist.cli.ingest_view import MAX_EXIT_CODE, ProgressBar, print_summary
+from tradeassist.cli.options import settings_for
 
 
 def ingest(
@@ -30,8 +30,8 @@ def ingest(
 
     The exit code is the number of files that failed (capped at 100).
     """
-    from ingest.offline import set_offline_environment
-    from ingest.pipeline import ingest_paths
+    from tradeassist.ingest.offline import set_offline_environment
+    from tradeassist.ingest.pipeline import ingest_paths
 
     set_offline_environment()
     settings = settings_for()
@@ -49,7 +49,7 @@ def list_documents(
     """List stored documents: source, collection, user, pages, chunks, ingested at."""
     from rich.table import Table
 
-    from retrieval.index import DocumentIndex
+    from tradeassist.retrieval.index import DocumentIndex
 
     with DocumentIndex.open(settings_for()) as index:
         stored = index.stored_documents(user=user)
@@ -77,13 +77,13 @@ def remove_document(
     user: Annotated[Optional[str], typer.Option(help="Only remove a document this user owns.")] = None,
 ) -> None:
     """Delete a stored document (every stored copy with that name, key or path)."""
-    from retrieval.index import DocumentIndex
+    from tradeassist.retrieval.index import DocumentIndex
 
     with DocumentIndex.open(settings_for()) as index:
         matches = index.find(name_or_key, user=user)
         removed = sum(index.remove(doc.key, user=user) for doc in matches)
     if not removed:
-        from core.errors import UnknownNameError
+        from tradeassist.core.errors import UnknownNameError
 
         raise UnknownNameError(f"{name_or_key!r} is not a document that {user or 'you'} can remove.")
     typer.echo(f"Removed {removed} document{'s' if removed != 1 else ''} named {name_or_key!r}.")
@@ -98,7 +98,7 @@ def eval_docs(
     """Score hit@5 and answer match of the docs route on a question set, per question."""
     from rich.table import Table
 
-    from retrieval import eval as docs_eval
+    from tradeassist.retrieval import eval as docs_eval
 
     cases = docs_eval.load_cases(file)
     report = docs_eval.run(cases, _question_asker(routed, user))
@@ -124,11 +124,11 @@ def eval_docs(
 
 def _question_asker(routed: bool, user: str):
     """The function ``eval docs`` asks each question with: through the router, or the docs route alone."""
-    from core.question import Question
+    from tradeassist.core.question import Question
 
     settings = settings_for()
     if routed:
-        from core.backend import Backend
+        from tradeassist.core.backend import Backend
 
         backend = Backend(settings)
 
@@ -136,9 +136,9 @@ def _question_asker(routed: bool, user: str):
             return backend.ask_safely(Question(text, user=user))
 
         return ask_through_router
-    from core.answer import error_answer
-    from core.errors import TradeAssistError
-    from retrieval.route import DocsRoute
+    from tradeassist.core.answer import error_answer
+    from tradeassist.core.errors import TradeAssistError
+    from tradeassist.retrieval.route import DocsRoute
 
     route = DocsRoute(settings)
 
@@ -152,7 +152,7 @@ def _question_asker(routed: bool, user: str):
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``ingest``, the ``docs`` group and ``eval docs`` to the tradeassist CLI."""
+    """Add ``tradeassist.ingest``, the ``docs`` group and ``eval docs`` to the tradeassist CLI."""
     app.command(name="ingest")(ingest)
     docs = subgroup(app, "docs", "See and delete stored documents.")
     docs.command("list")(list_documents)

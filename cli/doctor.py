@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.console import console
-from cli.options import settings_for
+from tradeassist.cli.console import console
+from tradeassist.cli.options import settings_for
 
 if TYPE_CHECKING:
-    from core.gateway.providers import Provider
-    from core.settings import Settings
+    from tradeassist.core.gateway.providers import Provider
+    from tradeassist.core.settings import Settings
 
 PROBE_TIMEOUT_S = 3.0
 
@@ -40,6 +40,13 @@ def probe_provider(provider: Provider, timeout_s: float = PROBE_TIMEOUT_S) -> Ch
     where = f"{provider.where}, {provider.model}"
     if provider.kind == "vllm-engine":
         return Check("model", provider.name, True, f"{where}: in-process engine (loads on first use)")
+    try:
+        # The client is built as every call builds it: an SDK that refuses its own arguments (as an
+        # upgrade can) makes every call fail even though the server answers.
+        provider.chat()
+    except Exception as exc:  # reported as this provider's failure, not raised
+        return Check("model", provider.name, False, f"{where}: its client cannot be built ({type(exc).__name__}: "
+                     f"{str(exc).splitlines()[0][:200] if str(exc) else ''})")
     if provider.kind == "anthropic":
         url = (provider.base_url or "https://api.anthropic.com").rstrip("/") + "/v1/models"
         headers = {"x-api-key": provider.api_key or "", "anthropic-version": "2023-06-01"}
@@ -61,7 +68,7 @@ def probe_provider(provider: Provider, timeout_s: float = PROBE_TIMEOUT_S) -> Ch
 
 def _served_check(provider: Provider, response, url: str, where: str, latency: float) -> Check:
     """A local server answered: does it serve the configured model (or, unnamed, exactly one)?"""
-    from core.gateway.providers import LOCAL_DEFAULT_MODEL
+    from tradeassist.core.gateway.providers import LOCAL_DEFAULT_MODEL
 
     try:
         items = [item for item in response.json().get("data", []) if isinstance(item, dict)]
@@ -91,7 +98,7 @@ def _server_kind(owners: list[str]) -> str:
 
 def run_checks(settings: Settings) -> list[Check]:
     """Every check: model providers, the trading database, the demo database, the document store."""
-    from core.gateway.providers import build_providers
+    from tradeassist.core.gateway.providers import build_providers
 
     checks: list[Check] = []
     providers = build_providers(settings)
@@ -103,7 +110,7 @@ def run_checks(settings: Settings) -> list[Check]:
     checks.extend(probe_provider(provider) for provider in providers)
     if providers:
         # The order a SQL or simple call tries them (complex tasks may try the cloud first).
-        from core.gateway.policy import Policy
+        from tradeassist.core.gateway.policy import Policy
 
         order = Policy.from_settings(settings).order(providers, task="simple")
         checks.append(Check("model", "order", True, " -> ".join([p.name for p in order] + ["offline methods"])))
@@ -112,7 +119,18 @@ def run_checks(settings: Settings) -> list[Check]:
     checks.append(Check("data", "demo database", demo.exists(),
                         str(demo) if demo.exists() else f"{demo} missing: run `tradeassist demo`"))
     checks.append(_documents_check(settings))
+    kernel = _kernel_check()
+    if kernel is not None:
+        checks.append(kernel)
     return checks
+
+
+def _kernel_check() -> Check | None:
+    """A failing check when the installed Jupyter kernelspec is stale; None when it is current or absent."""
+    from tradeassist.kernels.kernelspec import DISPLAY_NAME, installed_spec_problem
+
+    problem = installed_spec_problem()
+    return None if problem is None else Check("jupyter", f"{DISPLAY_NAME} kernel", False, problem)
 
 
 def _database_check(settings: Settings) -> Check:
@@ -123,7 +141,7 @@ def _database_check(settings: Settings) -> Check:
         return Check("data", "trading database", False, f"{url} does not exist: run `tradeassist demo`")
     started = time.perf_counter()
     try:
-        from sql.db.database import Database
+        from tradeassist.sql.db.database import Database
 
         with Database.connect(url, settings) as database:
             tables = len(database.schema().tables)
@@ -137,7 +155,7 @@ def _database_check(settings: Settings) -> Check:
 def _documents_check(settings: Settings) -> Check:
     started = time.perf_counter()
     try:
-        from retrieval.index import DocumentIndex
+        from tradeassist.retrieval.index import DocumentIndex
 
         index = DocumentIndex.open(settings)
         try:

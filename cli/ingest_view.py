@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ingest.pipeline import IngestReport
+    from tradeassist.ingest.pipeline import IngestReport
 
 #: Exit codes count failed files, capped so they stay meaningful to shells (and below 126).
 MAX_EXIT_CODE = 100

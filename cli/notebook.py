@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.groups import subgroup
+from tradeassist.cli.groups import subgroup
 
 
 def install_command(
@@ -16,7 +16,7 @@ def install_command(
     prefix: Annotated[Optional[str], typer.Option(help="Install under this prefix (e.g. sys.prefix).")] = None,
 ) -> None:
     """Install the TradeAssist kernel (cells are plain-English questions)."""
-    from kernels.kernelspec import install
+    from tradeassist.kernels.kernelspec import install
 
     folder = install(user=user, prefix=prefix)
     typer.echo(f"Installed the TradeAssist kernel in {folder}")
@@ -24,7 +24,7 @@ def install_command(
 
 def uninstall_command() -> None:
     """Remove the TradeAssist kernel."""
-    from kernels.kernelspec import uninstall
+    from tradeassist.kernels.kernelspec import uninstall
 
     folder = uninstall()
     typer.echo(f"Removed {folder}" if folder else "The TradeAssist kernel was not installed.")

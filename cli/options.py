@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 if TYPE_CHECKING:
-    from core.settings import Settings
+    from tradeassist.core.settings import Settings
 
 DbOption = Annotated[Optional[str], typer.Option("--db", help="Trading database (DuckDB path or SQLAlchemy URL).")]
 RouteOption = Annotated[Optional[str], typer.Option(help="Force a route: sql, docs or signals.")]
@@ -17,6 +17,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON form of
 
 def settings_for(db: str | None = None) -> Settings:
     """The settings from the environment, with ``--db`` (when given) as the trading database."""
-    from core.settings import load_settings
+    from tradeassist.core.settings import load_settings
 
     return load_settings(db_url=db)

@@ -13,9 +13,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from core.conversation import MAX_TURNS, clear_conversation, save_turn
-from core.errors import TradeAssistError
-from core.question import Question, Turn
+from tradeassist.core.conversation import MAX_TURNS, clear_conversation, save_turn
+from tradeassist.core.errors import TradeAssistError
+from tradeassist.core.question import Question, Turn
 
 PROMPT = "tradeassist> "
 GREETING = ("Ask a question (follow-ups use the conversation); 'new' starts a new conversation, "
@@ -35,7 +35,7 @@ def prompted_lines(console: Console, read: Callable[[str], str] = input) -> Iter
 def run_shell(backend, lines: Iterator[str], console: Console, saved: Path, *, user: str,
               route: str | None = None, context: list[Turn] | None = None) -> int:
     """Answer each line in one conversation; returns how many questions were answered."""
-    from core.render import render_answer
+    from tradeassist.core.render import render_answer
 
     turns: list[Turn] = list(context or [])
     answered = 0

@@ -6,13 +6,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.console import console
-from cli.groups import subgroup
-from cli.options import DbOption, settings_for
+from tradeassist.cli.console import console
+from tradeassist.cli.groups import subgroup
+from tradeassist.cli.options import DbOption, settings_for
 
 
 def _engine(db: str | None):
-    from signals.engine import SignalEngine
+    from tradeassist.signals.engine import SignalEngine
 
     return SignalEngine(settings_for(db))
 
@@ -20,7 +20,7 @@ def _engine(db: str | None):
 def _print_frame(frame, title: str, digits: int = 4) -> None:
     from rich.table import Table as RichTable
 
-    from core.jsonform import json_value
+    from tradeassist.core.jsonform import json_value
 
     table = RichTable(title=title, header_style="bold")
     for column in frame.columns:
@@ -132,9 +132,9 @@ def backtest(
     """Backtest the breakout strategy on walk-forward out-of-sample scores, beside buy-and-hold."""
     import datetime as dt
 
-    from core.errors import BadInputError
-    from signals.backtest import BacktestConfig
-    from signals.universe import resolve_universe
+    from tradeassist.core.errors import BadInputError
+    from tradeassist.signals.backtest import BacktestConfig
+    from tradeassist.signals.universe import resolve_universe
 
     engine = _engine(db)
     try:
@@ -155,7 +155,7 @@ def list_models() -> None:
     """Stored model versions, their metrics, and which one is current."""
     import pandas as pd
 
-    from signals.registry import ModelRegistry
+    from tradeassist.signals.registry import ModelRegistry
 
     registry = ModelRegistry.for_settings(settings_for())
     current = registry.current()
@@ -179,7 +179,7 @@ def list_models() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``signals`` command group to the tradeassist CLI."""
+    """Add the ``tradeassist.signals`` command group to the tradeassist CLI."""
     group = subgroup(app, "signals", "Indicators, the XGBoost meta-model, breakout scores and backtests.")
     group.command("train")(train)
     group.command("retrain")(retrain)

@@ -9,9 +9,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.console import console
-from cli.groups import subgroup
-from cli.options import DbOption, JsonOption, settings_for
+from tradeassist.cli.console import console
+from tradeassist.cli.groups import subgroup
+from tradeassist.cli.options import DbOption, JsonOption, settings_for
 
 
 def sql_command(
@@ -21,8 +21,8 @@ def sql_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show the SQL the offline planner writes for a question (``--run`` also runs it)."""
-    from core.question import Question
-    from sql.route import SqlRoute
+    from tradeassist.core.question import Question
+    from tradeassist.sql.route import SqlRoute
 
     route = SqlRoute(settings_for(db))
     try:
@@ -38,11 +38,11 @@ def _sql(route, question_obj, run: bool, as_json: bool, console) -> None:
     if run or as_json:
         answer = route.answer(question_obj)
         if as_json:
-            from core.jsonform import dumps
+            from tradeassist.core.jsonform import dumps
 
             sys.stdout.write(dumps(answer) + "\n")
             return
-        from core.render import render_answer
+        from tradeassist.core.render import render_answer
 
         render_answer(answer, console)
         return
@@ -53,7 +53,7 @@ def _sql(route, question_obj, run: bool, as_json: bool, console) -> None:
         for option in plan.options:
             console.print(f"  - {option}")
         raise typer.Exit(2)
-    from sql.db.executor import Executor
+    from tradeassist.sql.db.executor import Executor
 
     guarded = Executor(database, route.settings).guard(plan.sql)
     pretty = sqlglot.transpile(guarded.sql, read=database.dialect, write=database.dialect, pretty=True)[0]
@@ -67,7 +67,7 @@ def teach_command(
     db: DbOption = None,
 ) -> None:
     """Teach the planner a question-SQL pair; similar questions reuse it."""
-    from sql.teach import Teacher
+    from tradeassist.sql.teach import Teacher
 
     settings = settings_for(db)
     pair = Teacher(settings).teach(question, sql)
@@ -84,11 +84,11 @@ def eval_sql_command(
     """Score the SQL route by execution match: right, clarified (asked back) and wrong answers."""
     from rich.table import Table
 
-    from sql.evaluate import evaluate, load_cases
+    from tradeassist.sql.evaluate import evaluate, load_cases
 
     settings = settings_for(db)
     if model:
-        from sql.eval_model import run_model_eval
+        from tradeassist.sql.eval_model import run_model_eval
 
         run_model_eval(file, settings, console, as_json=as_json, report=report)
         return
@@ -109,7 +109,7 @@ def eval_sql_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``sql``, ``teach`` and ``eval sql`` to the tradeassist CLI."""
+    """Add ``tradeassist.sql``, ``teach`` and ``eval sql`` to the tradeassist CLI."""
     app.command("sql")(sql_command)
     app.command("teach")(teach_command)
     subgroup(app, "eval", "Score the product on question sets.").command("sql")(eval_sql_command)

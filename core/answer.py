@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from core.errors import BadInputError
+from tradeassist.core.errors import BadInputError
 
 if TYPE_CHECKING:  # heavy imports stay out of start-up
     import pandas as pd
@@ -92,7 +92,7 @@ class Chart:
             return self.source
         if self._built is None:
             if isinstance(self.source, FigureSpec):
-                from core.chart_figures import figure_from_spec
+                from tradeassist.core.chart_figures import figure_from_spec
 
                 built = figure_from_spec(self.source)
             else:
@@ -185,6 +185,8 @@ class ModelInfo:
     tokens_out: int = 0
     latency_ms: float = 0.0
     cost_usd: float = 0.0
+    #: A configured model that was asked and failed, with why: the answer came from ``method`` instead.
+    failed: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain-dict form used by the JSON answer."""

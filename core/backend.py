@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from core.answer import Answer, error_answer
-from core.errors import TradeAssistError
-from core.question import Question
-from core.route import Route
-from core.router import Router
-from core.services import Services
-from core.settings import Settings
+from tradeassist.core.answer import Answer, error_answer
+from tradeassist.core.errors import TradeAssistError
+from tradeassist.core.question import Question
+from tradeassist.core.route import Route
+from tradeassist.core.router import Router
+from tradeassist.core.services import Services
+from tradeassist.core.settings import Settings
 
 
 class Backend:
@@ -24,7 +24,7 @@ class Backend:
 
     def __init__(self, services: Services | Settings | None, routes: Sequence[Route] | None = None):
         if isinstance(services, Settings):
-            from core.routes import build_services  # the wiring imports the engines, on demand
+            from tradeassist.core.routes import build_services  # the wiring imports the engines, on demand
 
             services = build_services(services, routes=routes)
         #: None only for a backend over bare ``routes`` (no settings, no models).

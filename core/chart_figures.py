@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from core.answer import FigureSpec
+    from tradeassist.core.answer import FigureSpec
 
 
 @functools.lru_cache(maxsize=4)

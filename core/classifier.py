@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import numpy as np
 
-    from core.gateway import Gateway
-    from core.question import Question
-    from core.route import Route
+    from tradeassist.core.gateway import Gateway
+    from tradeassist.core.question import Question
+    from tradeassist.core.route import Route
 
 #: Labelled examples per route (general phrasings of each kind of question).
 EXAMPLES: Mapping[str, tuple[str, ...]] = {
@@ -150,7 +150,7 @@ class ModelTieBreaker:
 
     def __call__(self, question: Question, routes: Sequence[Route]) -> str | None:
         """The chosen route's name, or None when no model answers or the reply names none."""
-        from core.errors import ModelUnavailableError
+        from tradeassist.core.errors import ModelUnavailableError
 
         names = [route.name for route in routes]
         listing = "\n".join(f"- {route.name}: {route.description}" for route in routes)

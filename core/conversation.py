@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from core.answer import Answer, Chart
-from core.question import Turn
+from tradeassist.core.answer import Answer, Chart
+from tradeassist.core.question import Turn
 
 #: Follow-ups look back a few turns; older ones only make the file grow.
 MAX_TURNS = 10
@@ -28,7 +28,7 @@ def conversation_path(home: Path, user: str) -> Path:
 
 
 def _turn_json(question: str, answer: Answer) -> dict[str, Any]:
-    from core.jsonform import answer_to_json, json_safe_state
+    from tradeassist.core.jsonform import answer_to_json, json_safe_state
 
     # The saved turn keeps no chart: leaving the part out spares making a figure nobody reads.
     data = answer_to_json(answer.replace(parts=tuple(p for p in answer.parts if not isinstance(p, Chart))))
@@ -38,8 +38,8 @@ def _turn_json(question: str, answer: Answer) -> dict[str, Any]:
 
 def load_turns(path: Path) -> list[Turn]:
     """The saved conversation as Turns, oldest first; empty when there is none (or it is unreadable)."""
-    from core.errors import TradeAssistError
-    from core.jsonform import answer_from_json
+    from tradeassist.core.errors import TradeAssistError
+    from tradeassist.core.jsonform import answer_from_json
 
     try:
         records = json.loads(path.read_text(encoding="utf-8"))

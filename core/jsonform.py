@@ -9,7 +9,7 @@ import math
 import uuid
 from typing import Any
 
-from core.answer import (
+from tradeassist.core.answer import (
     Answer,
     Chart,
     Citation,
@@ -21,7 +21,7 @@ from core.answer import (
     Table,
     Text,
 )
-from core.errors import TradeAssistError
+from tradeassist.core.errors import TradeAssistError
 
 #: Keys every JSON answer has, in this order.
 KEYS = (

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from core.errors import BadInputError
+from tradeassist.core.errors import BadInputError
 
 if TYPE_CHECKING:
-    from core.answer import Answer
+    from tradeassist.core.answer import Answer
 
 MAX_QUESTION_CHARS = 4000
 

@@ -12,9 +12,9 @@ from rich.syntax import Syntax
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from core.answer import Answer, Explanation, Notice
-from core.jsonform import json_value
-from core.table_format import NUMERIC_KINDS, column_formats
+from tradeassist.core.answer import Answer, Explanation, Notice
+from tradeassist.core.jsonform import json_value
+from tradeassist.core.table_format import NUMERIC_KINDS, column_formats
 
 MAX_TERMINAL_ROWS = 50
 #: What Markdown would read as markup: emphasis, code, links, HTML and entities, headings, quotes,

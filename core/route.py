@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from core.answer import Answer
-from core.question import Question
+from tradeassist.core.answer import Answer
+from tradeassist.core.question import Question
 
 
 @runtime_checkable

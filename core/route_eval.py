@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.answer import Answer
+from tradeassist.core.answer import Answer
 
 #: The docs route's plain "nothing in your documents answers this" (a clarified outcome).
 NOT_FOUND = "not found in your documents"
@@ -82,8 +82,8 @@ def summary(outcomes: list[RouteOutcome]) -> str:
 
 def main(argv: list[str]) -> int:
     """Score the file named in ``argv[0]`` with the default backend; exit 1 when any is wrong."""
-    from core.backend import Backend
-    from core.settings import load_settings
+    from tradeassist.core.backend import Backend
+    from tradeassist.core.settings import load_settings
 
     outcomes = score(Backend(load_settings()), load_cases(Path(argv[0])))
     print(summary(outcomes))

@@ -12,8 +12,8 @@ import logging
 import re
 from collections.abc import Sequence
 
-from core.answer import Notice
-from core.errors import TradeAssistError
+from tradeassist.core.answer import Notice
+from tradeassist.core.errors import TradeAssistError
 
 log = logging.getLogger(__name__)
 

@@ -7,15 +7,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.answer import Answer, ModelInfo, Notice, Text
-from core.classifier import RESCUE_SIMILARITY, SEPARATION
-from core.errors import BadInputError, NoRouteError, TradeAssistError, UnknownNameError
-from core.question import Question
-from core.route import Route
-from core.route_evidence import close_call_notice, weigh_claims
+from tradeassist.core.answer import Answer, ModelInfo, Notice, Text
+from tradeassist.core.classifier import RESCUE_SIMILARITY, SEPARATION
+from tradeassist.core.errors import BadInputError, NoRouteError, TradeAssistError, UnknownNameError
+from tradeassist.core.question import Question
+from tradeassist.core.route import Route
+from tradeassist.core.route_evidence import close_call_notice, weigh_claims
 
 if TYPE_CHECKING:  # the classifier's model loads only when a tie needs it
-    from core.classifier import RouteClassifier
+    from tradeassist.core.classifier import RouteClassifier
 
 #: Below this, no route is confident enough and the question is refused with help.
 MIN_CLAIM = 0.15
@@ -123,7 +123,7 @@ class Router:
 
     def split(self, question: Question) -> list[tuple[Question, Route]] | None:
         """A compound question's parts with their routes, or None when it is one question."""
-        from core.classifier import split_compound
+        from tradeassist.core.classifier import split_compound
 
         if question.route or len(self.routes) < 2:
             return None

@@ -11,14 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.route import Route
-from core.services import Services
-from core.settings import Settings
+from tradeassist.core.route import Route
+from tradeassist.core.services import Services
+from tradeassist.core.settings import Settings
 
 if TYPE_CHECKING:
-    from core.gateway import Gateway
-    from retrieval.embeddings import LazyEmbedder
-    from signals.engine import SignalEngines
+    from tradeassist.core.gateway import Gateway
+    from tradeassist.retrieval.embeddings import LazyEmbedder
+    from tradeassist.signals.engine import SignalEngines
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,9 @@ def build_services(settings: Settings, *, routes: Sequence[Route] | RoutesFactor
     settings (the chat's "offline" choice shares them with its "auto" one instead of loading the
     model twice).
     """
-    from core.classifier import ModelTieBreaker, RouteClassifier
-    from retrieval.embeddings import LazyEmbedder
-    from signals.engine import SignalEngines
+    from tradeassist.core.classifier import ModelTieBreaker, RouteClassifier
+    from tradeassist.retrieval.embeddings import LazyEmbedder
+    from tradeassist.signals.engine import SignalEngines
 
     gateway = model_gateway(settings)
     embedder = shared.embedder if shared is not None else LazyEmbedder(settings.home)
@@ -84,17 +84,17 @@ def _product_routes(settings: Settings, inputs: RouteInputs) -> tuple[Route, ...
     When a language model is configured, the SQL route gets the LLM engine and the docs route the
     grounded writer, both through the one gateway; otherwise both answer with their offline methods.
     """
-    from retrieval.route import DocsRoute
-    from signals.route import SignalsRoute
-    from sql.route import SqlRoute
+    from tradeassist.retrieval.route import DocsRoute
+    from tradeassist.signals.route import SignalsRoute
+    from tradeassist.sql.route import SqlRoute
 
     gateway, embedder = inputs.gateway, inputs.embedder
     signals = SignalsRoute(settings, engines=inputs.signal_engines)
     if gateway is None:  # the SQL route makes its teacher on first use
         return (SqlRoute(settings), DocsRoute(settings, embedder=embedder), signals)
-    from retrieval.grounded import GroundedWriter
-    from sql.llm_engine import VannaSqlEngine
-    from sql.teach import Teacher
+    from tradeassist.retrieval.grounded import GroundedWriter
+    from tradeassist.sql.llm_engine import VannaSqlEngine
+    from tradeassist.sql.teach import Teacher
 
     teacher = Teacher(settings)  # one store of taught pairs: the route matches them, the model sees them
 
@@ -109,11 +109,11 @@ def _product_routes(settings: Settings, inputs: RouteInputs) -> tuple[Route, ...
 def model_gateway(settings: Settings) -> Gateway | None:
     """A new model gateway for these settings (its routes share its breakers and concurrency caps),
     or None when no model is configured (offline)."""
-    from core.gateway.providers import build_providers
+    from tradeassist.core.gateway.providers import build_providers
 
     providers = build_providers(settings)
     if not providers:
         return None
-    from core.gateway import Gateway, Policy
+    from tradeassist.core.gateway import Gateway, Policy
 
     return Gateway(providers, Policy.from_settings(settings))

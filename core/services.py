@@ -13,14 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.route import Route
-from core.settings import Settings
+from tradeassist.core.route import Route
+from tradeassist.core.settings import Settings
 
 if TYPE_CHECKING:  # engine types for readers and checkers only: this module imports no engine
-    from core.classifier import ModelTieBreaker, RouteClassifier
-    from core.gateway import Gateway
-    from retrieval.embeddings import LazyEmbedder
-    from signals.engine import SignalEngines
+    from tradeassist.core.classifier import ModelTieBreaker, RouteClassifier
+    from tradeassist.core.gateway import Gateway
+    from tradeassist.retrieval.embeddings import LazyEmbedder
+    from tradeassist.signals.engine import SignalEngines
 
 
 @dataclass(frozen=True)

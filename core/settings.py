@@ -173,7 +173,7 @@ def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment, with explicit overrides (CLI flags) on top."""
     from pydantic import ValidationError
 
-    from core.errors import ConfigError
+    from tradeassist.core.errors import ConfigError
 
     clean = {key: value for key, value in overrides.items() if value is not None}
     try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from retrieval.records import Chunk
+from tradeassist.retrieval.records import Chunk
 
 if TYPE_CHECKING:
     from unstructured.documents.elements import Element

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import IngestError
+from tradeassist.core.errors import IngestError
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import shutil
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from core.errors import ConfigError, IngestError
+from tradeassist.core.errors import ConfigError, IngestError
 
 if TYPE_CHECKING:
     from PIL.Image import Image

@@ -6,7 +6,7 @@ import os
 import threading
 from pathlib import Path
 
-from core.errors import ConfigError
+from tradeassist.core.errors import ConfigError
 
 #: unstructured only uses tokenizer, tagger and sentence boundaries; the rest is dead weight.
 _SPACY_EXCLUDE = ["ner", "lemmatizer", "attribute_ruler"]

@@ -2,7 +2,7 @@
 
 Every partitioner is ``unstructured``'s own (never the hi-res layout models, which download
 weights), except for PDFs: their text layer (pypdfium2, Tesseract for scanned pages, see
-``ingest.pdf``) becomes titles, paragraphs and tables by line rules (``ingest.layout``), far
+``tradeassist.ingest.pdf``) becomes titles, paragraphs and tables by line rules (``tradeassist.ingest.layout``), far
 faster than unstructured's spaCy-based text partitioner on filings; the blocks become
 unstructured's own element types, so chunking treats every format alike.
 HTML is cleaned before unstructured sees it: parsed by lxml with no network and no entity
@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.errors import IngestError
-from ingest.limits import Limits, check_image_header, check_pages, check_zip_package, pillow_pixel_limit
-from ingest.offline import prepare_unstructured
-from ingest.sniff import FileKind
+from tradeassist.core.errors import IngestError
+from tradeassist.ingest.limits import Limits, check_image_header, check_pages, check_zip_package, pillow_pixel_limit
+from tradeassist.ingest.offline import prepare_unstructured
+from tradeassist.ingest.sniff import FileKind
 
 if TYPE_CHECKING:
     from unstructured.documents.elements import Element
 
-    from ingest.layout import Block
+    from tradeassist.ingest.layout import Block
 
 #: Language hint for unstructured; skips its per-document language detection.
 LANGUAGES = ["eng"]
@@ -119,8 +119,8 @@ def table_html(block: Block) -> str:
 
 
 def _pdf(path: Path, limits: Limits) -> tuple[list[Element], int, int]:
-    from ingest.layout import document_blocks
-    from ingest.pdf import read_pdf_pages
+    from tradeassist.ingest.layout import document_blocks
+    from tradeassist.ingest.pdf import read_pdf_pages
 
     pages = read_pdf_pages(path, limits)
     blocks = document_blocks([(page.number, page.text) for page in pages])
@@ -130,7 +130,7 @@ def _pdf(path: Path, limits: Limits) -> tuple[list[Element], int, int]:
 def _image(path: Path, limits: Limits) -> tuple[list[Element], int, int]:
     from PIL import Image, ImageSequence
 
-    from ingest.ocr import ocr_image
+    from tradeassist.ingest.ocr import ocr_image
 
     _, _, frames = check_image_header(path, limits)
     elements: list[Element] = []

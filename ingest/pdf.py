@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import IngestError
-from ingest.limits import Limits, check_pages, check_pixels
-from ingest.ocr import OCR_DPI, ocr_image
+from tradeassist.core.errors import IngestError
+from tradeassist.ingest.limits import Limits, check_pages, check_pixels
+from tradeassist.ingest.ocr import OCR_DPI, ocr_image
 
 #: A page whose text layer holds fewer visible characters than this is treated as scanned.
 MIN_TEXT_CHARS = 16

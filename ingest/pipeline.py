@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from core.errors import BadInputError, IngestError, TradeAssistError
-from ingest.limits import Limits, check_file_size
-from retrieval.records import SHARED_COLLECTION, DocumentInfo
+from tradeassist.core.errors import BadInputError, IngestError, TradeAssistError
+from tradeassist.ingest.limits import Limits, check_file_size
+from tradeassist.retrieval.records import SHARED_COLLECTION, DocumentInfo
 
 if TYPE_CHECKING:
-    from core.settings import Settings
-    from ingest.worker import ParsedFile, ParseJob
-    from retrieval.index import DocumentIndex
+    from tradeassist.core.settings import Settings
+    from tradeassist.ingest.worker import ParsedFile, ParseJob
+    from tradeassist.retrieval.index import DocumentIndex
 
 #: Collection that chat and notebook uploads go to by default: visible to the uploader only.
 UPLOADS_COLLECTION = "uploads"
@@ -253,7 +253,7 @@ def ingest_bytes(
             path = Path(folder) / "upload.bin"
             path.write_bytes(data)
             os.chmod(path, 0o600)
-            from ingest.worker import ParseJob, parse_file
+            from tradeassist.ingest.worker import ParseJob, parse_file
 
             job = ParseJob(str(path), safe_name, limits)
             parsed = parse_file(job)
@@ -323,7 +323,7 @@ class _Tracker:
 
 
 def _open_index(settings: Settings) -> DocumentIndex:
-    from retrieval.index import DocumentIndex
+    from tradeassist.retrieval.index import DocumentIndex
 
     return DocumentIndex.open(settings)
 
@@ -351,7 +351,7 @@ def _document_info(key: str, source: str, location: str, content_hash: str, coll
 def _prepare(path: Path, source: str, location: str, limits: Limits, collection: str, user: str,
              index: DocumentIndex) -> FileResult | tuple[ParseJob, DocumentInfo]:
     """A parse job for a file that needs (re)ingesting, or its result when it does not."""
-    from ingest.worker import ParseJob
+    from tradeassist.ingest.worker import ParseJob
 
     key = document_key(collection, user, location)
     started = time.perf_counter()
@@ -373,7 +373,7 @@ def _prepare(path: Path, source: str, location: str, limits: Limits, collection:
 def _store(index: DocumentIndex, item: tuple[ParseJob, DocumentInfo], parsed: ParsedFile,
            on_embedded: Callable[[str, int, int], None] | None = None) -> FileResult:
     """Write one parsed file into the index (the single writer), or report why it failed."""
-    from retrieval.index import embedding_texts
+    from tradeassist.retrieval.index import embedding_texts
 
     _, doc = item
     base = dict(path=doc.path, source=doc.source, key=doc.key, kind=parsed.kind, seconds=parsed.seconds)
@@ -421,7 +421,7 @@ def _parse_all(jobs: list[tuple[ParseJob, DocumentInfo]], workers: int | None) -
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     workers = min(workers, len(jobs))
     if workers == 1:
-        from ingest.worker import parse_file, warm_up
+        from tradeassist.ingest.worker import parse_file, warm_up
 
         warm_up()
         for item in jobs:
@@ -437,7 +437,7 @@ def _parse_in_pool(jobs: list[tuple[ParseJob, DocumentInfo]], workers: int) -> I
     future fails with BrokenProcessPool. Those files are retried one at a time in a fresh
     single-worker pool, so only the file that really kills its worker is reported failed.
     """
-    from ingest.worker import ParsedFile, parse_file
+    from tradeassist.ingest.worker import ParsedFile, parse_file
 
     pending = list(jobs)
     suspects: list[tuple[ParseJob, DocumentInfo]] = []
@@ -468,8 +468,8 @@ def _make_pool(workers: int) -> ProcessPoolExecutor:
     """
     import multiprocessing
 
-    from ingest.worker import init_worker
+    from tradeassist.ingest.worker import init_worker
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["ingest.preload"])
+    context.set_forkserver_preload(["tradeassist.ingest.preload"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.worker import warm_up
+from tradeassist.ingest.worker import warm_up
 
 # Loading here (in the forkserver) rather than in each worker saves a spaCy load per process.
 warm_up()

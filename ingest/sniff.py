@@ -7,7 +7,7 @@ import io
 import re
 import zipfile
 
-from core.errors import IngestError
+from tradeassist.core.errors import IngestError
 
 #: How many leading bytes the checks look at; enough for every signature and a text sample.
 HEAD_BYTES = 8192

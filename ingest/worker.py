@@ -1,7 +1,7 @@
 """Parse one file into chunks; runs inside worker processes, so it returns plain picklable values.
 
 ``warm_up`` imports unstructured's modules; the worker forkserver runs it once (see
-``ingest.preload``) so that every forked worker starts warm.
+``tradeassist.ingest.preload``) so that every forked worker starts warm.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import IngestError, TradeAssistError
-from ingest.chunking import ChunkingOptions, chunk_elements
-from ingest.filing import filing_facts
-from ingest.limits import Limits, check_file_size
-from ingest.offline import prepare_unstructured
-from ingest.partition import partition_file
-from ingest.sniff import HEAD_BYTES, sniff_kind
-from retrieval.records import Chunk
+from tradeassist.core.errors import IngestError, TradeAssistError
+from tradeassist.ingest.chunking import ChunkingOptions, chunk_elements
+from tradeassist.ingest.filing import filing_facts
+from tradeassist.ingest.limits import Limits, check_file_size
+from tradeassist.ingest.offline import prepare_unstructured
+from tradeassist.ingest.partition import partition_file
+from tradeassist.ingest.sniff import HEAD_BYTES, sniff_kind
+from tradeassist.retrieval.records import Chunk
 
 #: Pages read for a filing's cover facts (company, form, period).
 COVER_PAGES = 3
@@ -46,7 +46,7 @@ class ParsedFile:
     reason: str = ""
     seconds: float = 0.0
     ocr_pages: int = 0
-    #: What the document is (company, form, fiscal period: see ``ingest.filing``).
+    #: What the document is (company, form, fiscal period: see ``tradeassist.ingest.filing``).
     meta: dict = field(default_factory=dict)
     #: Seconds spent partitioning (reading pages into elements) and chunking.
     parse_s: float = 0.0

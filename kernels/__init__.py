@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from kernels.extension import load_ipython_extension, session_for, unload_ipython_extension
+from tradeassist.kernels.extension import load_ipython_extension, session_for, unload_ipython_extension
 
 __all__ = ["load_ipython_extension", "session_for", "unload_ipython_extension"]

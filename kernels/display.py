@@ -7,10 +7,10 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from core.answer import Answer, Citation, Explanation, Notice
-from core.chart_theme import themed_spec
-from core.jsonform import answer_to_json, json_value
-from core.table_format import column_formats, format_frame, markdown_literal, markdown_table
+from tradeassist.core.answer import Answer, Citation, Explanation, Notice
+from tradeassist.core.chart_theme import themed_spec
+from tradeassist.core.jsonform import answer_to_json, json_value
+from tradeassist.core.table_format import column_formats, format_frame, markdown_literal, markdown_table
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -63,7 +63,7 @@ class TradeAssistKernel(IPythonKernel):
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
-        from kernels.extension import load_ipython_extension
+        from tradeassist.kernels.extension import load_ipython_extension
 
         load_ipython_extension(self.shell)
 

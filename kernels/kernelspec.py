@@ -7,16 +7,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from core.errors import ConfigError
+from tradeassist.core.errors import ConfigError
 
 KERNEL_NAME = "tradeassist"
 DISPLAY_NAME = "TradeAssist"
 
 
 def kernel_spec(python: str | None = None) -> dict:
-    """The kernel.json content: this Python running ``-m kernels.kernel``."""
+    """The kernel.json content: this Python running ``-m tradeassist.kernels.kernel``."""
     return {
-        "argv": [python or sys.executable, "-m", "kernels.kernel", "-f", "{connection_file}"],
+        "argv": [python or sys.executable, "-m", "tradeassist.kernels.kernel", "-f", "{connection_file}"],
         "display_name": DISPLAY_NAME,
         "language": "tradeassist",
         "interrupt_mode": "signal",
@@ -48,3 +48,26 @@ def uninstall(name: str = KERNEL_NAME) -> str | None:
         return None
     except OSError as exc:
         raise ConfigError(f"Could not remove the {DISPLAY_NAME} kernel: {exc}") from exc
+
+
+def installed_spec_problem(name: str = KERNEL_NAME) -> str | None:
+    """Why the installed kernelspec would not start this install's kernel, or None when it would (or none is installed).
+
+    A kernelspec written by an older release names a module that no longer exists (``-m kernels.kernel``
+    before the ``tradeassist.`` namespace) or a Python that is gone; Jupyter then fails to start the
+    kernel with no hint, so ``tradeassist doctor`` says so and how to fix it.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except (KeyError, NoSuchKernel):
+        return None
+    argv = list(spec.argv)
+    wanted = kernel_spec()["argv"]
+    module = argv[argv.index("-m") + 1] if "-m" in argv[:-1] else None
+    if module != wanted[2]:
+        return f"{spec.resource_dir} runs {module or argv!r}, not {wanted[2]}: run `tradeassist jupyter install` again"
+    if argv and not Path(argv[0]).exists():
+        return f"{spec.resource_dir} runs {argv[0]}, which no longer exists: run `tradeassist jupyter install` again"
+    return None

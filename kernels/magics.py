@@ -14,10 +14,10 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.utils.text import FullEvalFormatter
 
-from core.answer import error_answer
-from core.errors import BadInputError, TradeAssistError
-from kernels.display import IngestSummary, NotebookAnswer
-from kernels.session import NotebookSession
+from tradeassist.core.answer import error_answer
+from tradeassist.core.errors import BadInputError, TradeAssistError
+from tradeassist.kernels.display import IngestSummary, NotebookAnswer
+from tradeassist.kernels.session import NotebookSession
 
 _FIELD = re.compile(r"\{([^{}]+)\}")
 #: A line magic of ours whose text ends in "?", which IPython would read as a help request.
@@ -199,6 +199,6 @@ class TradeAssistMagics(Magics):
     @line_magic
     def ask_upload(self, line: str = "") -> Any:
         """Show a file-upload box whose files are ingested into your documents."""
-        from kernels.widget import UploadBox
+        from tradeassist.kernels.widget import UploadBox
 
         return UploadBox(self.session).widget

@@ -16,15 +16,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.answer import Answer, error_answer
-from core.errors import BadInputError, DataSourceError, IngestError, TradeAssistError
-from core.question import Question, Turn
-from core.settings import Settings, load_settings
+from tradeassist.core.answer import Answer, error_answer
+from tradeassist.core.errors import BadInputError, DataSourceError, IngestError, TradeAssistError
+from tradeassist.core.question import Question, Turn
+from tradeassist.core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from core.backend import Backend
+    from tradeassist.core.backend import Backend
 
 #: How many earlier turns travel with a question (older ones rarely matter to a follow-up).
 MAX_CONTEXT_TURNS = 8
@@ -53,8 +53,8 @@ class LocalSource:
     def backend(self) -> Backend:
         """The backend over this notebook's services, built on first use (models load when first asked)."""
         if self._backend is None:
-            from core.backend import Backend
-            from core.routes import build_services
+            from tradeassist.core.backend import Backend
+            from tradeassist.core.routes import build_services
 
             self._backend = Backend(build_services(self.settings))
         return self._backend
@@ -66,7 +66,7 @@ class LocalSource:
 
 def context_json(context: Sequence[Turn]) -> list[dict[str, Any]]:
     """Earlier turns in the JSON form the shared server takes: question and JSON answer."""
-    from core.jsonform import answer_to_json
+    from tradeassist.core.jsonform import answer_to_json
 
     turns = []
     for turn in context:
@@ -95,7 +95,7 @@ class RemoteSource:
         """POST the question; rebuild the Answer from the JSON form the server returns."""
         import httpx
 
-        from core.jsonform import answer_from_json
+        from tradeassist.core.jsonform import answer_from_json
 
         if question.frames:
             raise BadInputError("Notebook DataFrames (--df) are answered in-process, not by a shared server.")
@@ -242,7 +242,7 @@ class NotebookSession:
 
         With a shared server the files are uploaded to it, so its document index answers.
         """
-        from ingest.pipeline import ingest_paths
+        from tradeassist.ingest.pipeline import ingest_paths
 
         if isinstance(self.source, RemoteSource):
             return self._ingest_remote(paths)
@@ -252,7 +252,7 @@ class NotebookSession:
 
     def ingest_upload(self, name: str, content: bytes) -> Any:
         """Ingest one uploaded file's bytes into this user's documents; the pipeline's FileResult."""
-        from ingest.pipeline import ingest_bytes
+        from tradeassist.ingest.pipeline import ingest_bytes
 
         if isinstance(self.source, RemoteSource):
             return _file_result(self.source.ingest([(name, content)])[0])
@@ -261,13 +261,13 @@ class NotebookSession:
 
     def _document_index(self) -> Any:
         """The document index, embedding with this notebook's services' model (the one the docs route uses)."""
-        from retrieval.index import DocumentIndex
+        from tradeassist.retrieval.index import DocumentIndex
 
         services = self.local.backend.services
         return DocumentIndex.open(self.settings, embedder=services.embedder if services is not None else None)
 
     def _ingest_remote(self, paths: Sequence[str | Path]) -> Any:
-        from ingest.pipeline import IngestReport, discover_files
+        from tradeassist.ingest.pipeline import IngestReport, discover_files
 
         assert isinstance(self.source, RemoteSource)
         started = time.perf_counter()
@@ -280,7 +280,7 @@ class NotebookSession:
 
 def _file_result(data: dict[str, Any]) -> Any:
     """A shared server's per-file upload result as the pipeline's FileResult."""
-    from ingest.pipeline import FileResult
+    from tradeassist.ingest.pipeline import FileResult
 
     name = str(data.get("name") or "upload")
     error = data.get("error")

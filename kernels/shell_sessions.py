@@ -16,7 +16,7 @@ def session_for(shell: Any) -> Any:
     """The NotebookSession of a shell, created with settings from the environment on first use."""
     session = getattr(shell, SESSION_ATTRIBUTE, None)
     if session is None:
-        from kernels.session import NotebookSession
+        from tradeassist.kernels.session import NotebookSession
 
         session = NotebookSession()
         use_session(shell, session)

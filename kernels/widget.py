@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from core.errors import TradeAssistError
-from kernels.display import NotebookAnswer, output_items
-from kernels.session import NotebookSession
+from tradeassist.core.errors import TradeAssistError
+from tradeassist.kernels.display import NotebookAnswer, output_items
+from tradeassist.kernels.session import NotebookSession
 
 #: File types the upload box offers (the ingest pipeline sniffs the real type from content).
 UPLOAD_ACCEPT = ".pdf,.docx,.html,.htm,.txt,.md,.png,.jpg,.jpeg,.tif,.tiff,.pptx,.xlsx"
@@ -63,7 +63,7 @@ class ChatPanel:
         if session is None:
             from IPython import get_ipython
 
-            from kernels.shell_sessions import session_for
+            from tradeassist.kernels.shell_sessions import session_for
 
             session = session_for(get_ipython())
         self.session = session

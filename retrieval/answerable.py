@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval.records import Hit
-from retrieval.text import FINANCIAL_TERMS, STOP_WORDS
+from tradeassist.retrieval.records import Hit
+from tradeassist.retrieval.text import FINANCIAL_TERMS, STOP_WORDS
 
 #: "What is the custody fee charged by ...", "Who is the portfolio manager of ...": the subject is
 #: the words between the question word and the first linking word.

@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from ingest.filing import FILE_NUMBER
-from retrieval.filings import company_aliases, mentions_company, read_query
-from retrieval.records import DocumentInfo, Hit
-from retrieval.rerank import statement_kinds
+from tradeassist.ingest.filing import FILE_NUMBER
+from tradeassist.retrieval.filings import company_aliases, mentions_company, read_query
+from tradeassist.retrieval.records import DocumentInfo, Hit
+from tradeassist.retrieval.rerank import statement_kinds
 
 #: Fiscal years before a filing's own that its statements report, by form.
 YEARS_BACK = {"10-K": 2, "20-F": 2, "10-KT": 2, "10-Q": 1, "earnings release": 1}
@@ -141,7 +141,7 @@ def unknown_company(question: str, companies: Sequence[CompanyFilings], names_wo
 def _names_statement_lines(candidate: str) -> bool:
     """Whether a capitalised candidate is only statement lines ("Current Assets", "Revenue"): a
     line written with capitals is a measure, not a company."""
-    from retrieval.metrics import STATEMENT_LINES
+    from tradeassist.retrieval.metrics import STATEMENT_LINES
 
     text = " " + " ".join(re.findall(r"[a-z0-9&]+", candidate.lower())) + " "
     names = sorted({name for line in STATEMENT_LINES for name in (*line.labels, *line.words)}, key=len, reverse=True)

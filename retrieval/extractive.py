@@ -14,11 +14,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval.figures import asks_for_figure, has_figure, units_of
-from retrieval.filings import read_query
-from retrieval.records import Hit
-from retrieval.statements import caption_years
-from retrieval.text import STOP_WORDS, sentences, tokens
+from tradeassist.retrieval.figures import asks_for_figure, has_figure, units_of
+from tradeassist.retrieval.filings import read_query
+from tradeassist.retrieval.records import Hit
+from tradeassist.retrieval.statements import caption_years
+from tradeassist.retrieval.text import STOP_WORDS, sentences, tokens
 
 #: How many of the top hits are split into candidate sentences.
 CANDIDATE_HITS = 6

@@ -13,14 +13,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from retrieval.extractive import citation_label, defuse
-from retrieval.filings import company_aliases, mentions_company, preferred_documents, read_query
-from retrieval.metrics import (LINES, STATEMENT_LINES, Line, Metric, Term, defined_line, definition_formula, evaluate,
+from tradeassist.retrieval.extractive import citation_label, defuse
+from tradeassist.retrieval.filings import company_aliases, mentions_company, preferred_documents, read_query
+from tradeassist.retrieval.metrics import (LINES, STATEMENT_LINES, Line, Metric, Term, defined_line, definition_formula, evaluate,
                                find_growth, find_metric, lookup_line, number_of_years, parse_formula, render, share_of,
                                stated_definition, substitute_line, terms_of, without_percent_scale, years_averaged)
-from retrieval.records import DocumentInfo, Hit
-from retrieval.text import keywords
-from retrieval.statements import SCALES, StatementRow, rows_of
+from tradeassist.retrieval.records import DocumentInfo, Hit
+from tradeassist.retrieval.text import keywords
+from tradeassist.retrieval.statements import SCALES, StatementRow, rows_of
 
 #: Rows holding these words show which statement a chunk belongs to.
 STATEMENT_ANCHORS = {
@@ -661,7 +661,7 @@ def writer_evidence(figure: FigureAnswer, hits: Sequence[Hit]) -> list[Hit]:
 def figure_citations(figure: FigureAnswer, others: Sequence) -> list:
     """Citations of the evidence rows first (their pages are the evidence), then ``others`` not
     already citing the same page."""
-    from core.answer import Citation
+    from tradeassist.core.answer import Citation
 
     first: list = []
     seen: set[tuple[str, int | None]] = set()

@@ -1,7 +1,7 @@
 """Which stored filings a question names: company, fiscal year or quarter, form.
 
 "Nike's FY2023 gross margin" names a company (by name, initials or ticker, as stored with each
-filing by ``ingest.filing``) and a period; the docs route searches those filings first and
+filing by ``tradeassist.ingest.filing``) and a period; the docs route searches those filings first and
 widens to the company's other filings, then to everything, only when they hold nothing relevant.
 Documents with no company facts (notes, statements, uploads) are never preferred nor excluded
 by this: a question that names no stored company searches everything.
@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval.records import DocumentInfo
+from tradeassist.retrieval.records import DocumentInfo
 
 _YEAR = re.compile(r"(?<![\d.$,])(?:FY\s?'?|fiscal\s+(?:year\s+)?)?((?:19|20)\d{2})(?![\d,%])", re.IGNORECASE)
 _SHORT_FY = re.compile(r"\bFY\s?'?(\d{2})\b", re.IGNORECASE)
@@ -25,7 +25,7 @@ _QUARTER = re.compile(r"(?<![A-Za-z])Q([1-4])(?:'?\s?((?:19|20)\d{2}))?(?!\d)"
                       re.IGNORECASE)
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _HALVES = {"1": 2, "2": 4, "first": 2, "second": 4}
-#: Words naming a kind of filing, and the form ``ingest.filing`` stores for it.
+#: Words naming a kind of filing, and the form ``tradeassist.ingest.filing`` stores for it.
 _FORMS = (
     (re.compile(r"\b10-?K\b|\bannual report\b", re.IGNORECASE), "10-K"),
     (re.compile(r"\b10-?Q\b|\bquarterly report\b", re.IGNORECASE), "10-Q"),

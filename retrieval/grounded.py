@@ -15,15 +15,15 @@ import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from core.answer import ModelInfo
-from core.errors import ModelUnavailableError
-from retrieval.extractive import citation_label
+from tradeassist.core.answer import ModelInfo
+from tradeassist.core.errors import ModelUnavailableError
+from tradeassist.retrieval.extractive import citation_label
 
 if TYPE_CHECKING:
-    from core.gateway import Gateway
-    from core.question import Question
-    from core.settings import Settings
-    from retrieval.records import Hit
+    from tradeassist.core.gateway import Gateway
+    from tradeassist.core.question import Question
+    from tradeassist.core.settings import Settings
+    from tradeassist.retrieval.records import Hit
 
 #: What the model replies when the chunks do not answer the question.
 NOT_FOUND_TOKEN = "NOT_IN_DOCUMENTS"
@@ -67,7 +67,7 @@ class GroundedWriter:
 
     def write(self, question: Question, hits: Sequence[Hit]) -> tuple[str, ModelInfo]:
         """Markdown grounded in ``hits`` and the model's provenance; ModelUnavailableError to fall back."""
-        from core.gateway import conversation_window
+        from tradeassist.core.gateway import conversation_window
 
         token = "DATA-" + secrets.token_hex(6)
         window = self.gateway.context_tokens(task=task_of(question.text, hits[:MAX_HITS]),

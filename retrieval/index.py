@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.errors import BadInputError, ConfigError, UnknownNameError
-from retrieval.records import Chunk, DocumentInfo, Hit
-from retrieval.store import Scope, StoredDocument, VectorStore, check_mode
+from tradeassist.core.errors import BadInputError, ConfigError, UnknownNameError
+from tradeassist.retrieval.records import Chunk, DocumentInfo, Hit
+from tradeassist.retrieval.store import Scope, StoredDocument, VectorStore, check_mode
 
 if TYPE_CHECKING:
-    from core.settings import Settings
-    from retrieval.embeddings import Embedder
+    from tradeassist.core.settings import Settings
+    from tradeassist.retrieval.embeddings import Embedder
 
 #: The embedded store's file, under ``settings.home``.
 STORE_FILE = Path("documents") / "store.sqlite3"
@@ -29,7 +29,7 @@ MAX_K = 200
 
 def embedding_texts(chunks: Sequence[Chunk]) -> list[str]:
     """What each chunk is embedded from (tables without their figures, see ``embedding_text``)."""
-    from retrieval.text import embedding_text
+    from tradeassist.retrieval.text import embedding_text
 
     return [embedding_text(chunk.text, chunk.element_types) for chunk in chunks]
 
@@ -47,7 +47,7 @@ class DocumentIndex:
         """The store configured by ``settings`` (under ``settings.home`` for the embedded one)."""
         kind = (settings.vector_store or "embedded").strip().lower()
         if kind == "embedded":
-            from retrieval.embedded_store import EmbeddedStore
+            from tradeassist.retrieval.embedded_store import EmbeddedStore
 
             store: VectorStore = EmbeddedStore(settings.ensure_home() / STORE_FILE)
         elif kind == "weaviate":
@@ -56,7 +56,7 @@ class DocumentIndex:
                     "TRADEASSIST_VECTOR_STORE=weaviate needs TRADEASSIST_WEAVIATE_URL "
                     "(for example http://localhost:8080)."
                 )
-            from retrieval.weaviate_store import WeaviateStore
+            from tradeassist.retrieval.weaviate_store import WeaviateStore
 
             store = WeaviateStore.connect(settings.weaviate_url)
         else:
@@ -69,7 +69,7 @@ class DocumentIndex:
     def embedder(self) -> Embedder:
         """The embedding model: the one given, else this index's own (made on first use)."""
         if self._embedder is None:
-            from retrieval.embeddings import LazyEmbedder
+            from tradeassist.retrieval.embeddings import LazyEmbedder
 
             self._embedder = LazyEmbedder(self._home)
         return self._embedder

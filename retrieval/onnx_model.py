@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from core.errors import ConfigError
+from tradeassist.core.errors import ConfigError
 
 #: Folder name of the export; the manifest's format number changes when the graph does.
 MODEL_DIRNAME = "all-MiniLM-L6-v2-int8"

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from retrieval.records import Hit
+from tradeassist.retrieval.records import Hit
 
 #: Score factors (chosen on the filings dev set; see docs/documents.md).
 CONTENTS_FACTOR = 0.5

@@ -15,16 +15,16 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from core.answer import Answer, Citation, ModelInfo, Notice, Text
-from core.errors import ModelUnavailableError, TradeAssistError
-from core.question import Question
-from retrieval.records import DocumentInfo, Hit
-from retrieval.text import expand_financial_terms, keywords, question_focus
+from tradeassist.core.answer import Answer, Citation, ModelInfo, Notice, Text
+from tradeassist.core.errors import ModelUnavailableError, TradeAssistError
+from tradeassist.core.question import Question
+from tradeassist.retrieval.records import DocumentInfo, Hit
+from tradeassist.retrieval.text import expand_financial_terms, keywords, question_focus
 
 if TYPE_CHECKING:
-    from core.settings import Settings
-    from retrieval.embeddings import Embedder
-    from retrieval.index import DocumentIndex
+    from tradeassist.core.settings import Settings
+    from tradeassist.retrieval.embeddings import Embedder
+    from tradeassist.retrieval.index import DocumentIndex
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class DocsRoute:
         """The document index, opened on first use (once, whichever thread asks first)."""
         with self._index_lock:
             if self._index is None:
-                from retrieval.index import DocumentIndex
+                from tradeassist.retrieval.index import DocumentIndex
 
                 self._index = DocumentIndex.open(self.settings, embedder=self.embedder)
             return self._index
@@ -105,7 +105,7 @@ class DocsRoute:
     def document_evidence(self, text: str, unknown, unused, named, user: str, *, headings: bool = False):
         """Which of the words another route could not explain the user's documents hold (for the
         router): ``unknown`` words always count, ``unused`` ones unless they name a catalog thing."""
-        from retrieval.route_evidence import document_evidence
+        from tradeassist.retrieval.route_evidence import document_evidence
 
         named_words = {word for mention in named for word in keywords(mention)}
         leftovers = [*unknown, *(word for word in unused if not set(keywords(word)) & named_words)]
@@ -134,7 +134,7 @@ class DocsRoute:
         # period, a statement line) is about those filings, not about the trading data.
         if not _FILING_WORDS.search(question.text):
             return 0.0
-        from retrieval.filings import preferred_documents
+        from tradeassist.retrieval.filings import preferred_documents
 
         try:
             named = preferred_documents(question.text, self.index.list_documents(user=question.user))
@@ -162,11 +162,11 @@ class DocsRoute:
     def _search(self, question: Question, documents: Sequence[DocumentInfo]) -> list[Hit]:
         """Relevant hits: in the filings of ``documents`` the question names first (period, then
         company), else all."""
-        from retrieval.filings import preferred_documents, read_query
-        from retrieval.rerank import rerank
+        from tradeassist.retrieval.filings import preferred_documents, read_query
+        from tradeassist.retrieval.rerank import rerank
 
         focus = expand_financial_terms(question_focus(question.text))
-        from retrieval.figures import asks_for_figure  # answering modules load only when this route answers
+        from tradeassist.retrieval.figures import asks_for_figure  # answering modules load only when this route answers
 
         tables_first = asks_for_figure(focus)
         depth = 2 * SEARCH_K if tables_first else SEARCH_K
@@ -185,8 +185,8 @@ class DocsRoute:
     def _uncovered(self, question: Question, documents: Sequence[DocumentInfo]) -> str | None:
         """Why the stored filings (``documents``) cannot cover the company or the period the question
         names, or None."""
-        from retrieval.coverage import uncovered
-        from retrieval.filings import read_query
+        from tradeassist.retrieval.coverage import uncovered
+        from tradeassist.retrieval.filings import read_query
 
         text = question.text
         if not (_FILING_WORDS.search(text) or _STRONG.search(text) or read_query(text)[0]):
@@ -206,7 +206,7 @@ class DocsRoute:
     def _with_statements(self, focus: str, hits: list[Hit], keys: list[str], user: str) -> list[Hit]:
         """The hits plus the named filings' statements whose lines the question names: a long
         question's words rarely bring a statement table (its row labels) among the first chunks."""
-        from retrieval.rerank import STATEMENT_QUERIES, merge_hits, statement_kinds, statement_of
+        from tradeassist.retrieval.rerank import STATEMENT_QUERIES, merge_hits, statement_kinds, statement_of
 
         for kind in sorted(statement_kinds(focus)):
             found = self.index.search(f"{STATEMENT_QUERIES[kind]} {focus}", user=user, k=SEARCH_K, documents=keys)
@@ -215,9 +215,9 @@ class DocsRoute:
 
     def answer(self, question: Question) -> Answer:
         """Quote the most relevant sentences with citations, or say plainly that nothing matched."""
-        from retrieval.answerable import unanswered
-        from retrieval.extractive import defuse, quotes_markdown, select_quotes
-        from retrieval.figure_answer import figure_citations, figure_markdown, filing_figure, writer_evidence
+        from tradeassist.retrieval.answerable import unanswered
+        from tradeassist.retrieval.extractive import defuse, quotes_markdown, select_quotes
+        from tradeassist.retrieval.figure_answer import figure_citations, figure_markdown, filing_figure, writer_evidence
 
         started = time.perf_counter()
         # Listed once: the coverage check, the search and the figure lead all read the same list.
@@ -242,7 +242,7 @@ class DocsRoute:
             )
         parts: list = []
         model = ModelInfo(method="extractive")
-        markdown = None
+        markdown = failed = None
         focus = expand_financial_terms(question_focus(question.text))
         quotes = select_quotes(focus, relevant, embed=self.index.embedder.embed)
         if self.writer is not None:
@@ -251,11 +251,12 @@ class DocsRoute:
                 markdown, model = self.writer.write(
                     question, writer_evidence(figure, evidence) if figure is not None else evidence)
             except ModelUnavailableError as exc:
-                parts.append(Notice(f"Answered offline: {exc}", level="info"))
+                failed = str(exc)
+                parts.append(Notice(f"Answered offline: {exc}", level="warning"))
                 markdown = None
         if markdown is None:
             markdown = quotes_markdown(quotes) if quotes else _hit_list(relevant)
-            model = ModelInfo(method="extractive")
+            model = ModelInfo(method="extractive", failed=failed)
             if figure is not None:
                 markdown = figure_markdown(figure) + ("\n\n" + markdown if markdown else "")
         elif figure is not None:
@@ -310,7 +311,7 @@ def is_relevant(question: str, hit: Hit) -> bool:
 
 
 def _citations(quotes, hits: Sequence[Hit]) -> list[Citation]:
-    from retrieval.extractive import defuse
+    from tradeassist.retrieval.extractive import defuse
 
     # One citation per chunk. Chunks that gave quotes come first, in the order of their best
     # quote (the snippet is that quote); then the other top chunks in retrieval order.
@@ -341,7 +342,7 @@ def _citations(quotes, hits: Sequence[Hit]) -> list[Citation]:
 
 
 def _hit_list(hits: Sequence[Hit]) -> str:
-    from retrieval.extractive import citation_label, defuse
+    from tradeassist.retrieval.extractive import citation_label, defuse
 
     lines = [f"> {defuse(' '.join(hit.chunk.text.split())[:SNIPPET_CHARS])} {citation_label(hit)}" for hit in hits[:3]]
     return "\n>\n".join(lines)

@@ -3,7 +3,7 @@
 The SQL route reports the words its plan could not link or use; those that are not signal words are
 the question's distinctive terms. When they occur in the documents (a keyword probe of the store,
 and phrases shared with the best chunks such as a product's name), the documents are the engine
-that can answer. The router (``core.route_evidence``) weighs the claims with what this finds.
+that can answer. The router (``tradeassist.core.route_evidence``) weighs the claims with what this finds.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval.text import STOP_WORDS, keywords
+from tradeassist.retrieval.text import STOP_WORDS, keywords
 
 #: Words that name signals, indicators and backtests: the signals route explains them.
 #: Instruments by kind, strategies and what drives a score are the signals route's words too.

@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from retrieval.figures import units_of
-from retrieval.records import Hit
+from tradeassist.retrieval.figures import units_of
+from tradeassist.retrieval.records import Hit
 
 _CELL = re.compile(r"^(?:FY\s?)?((?:19|20)\d{2}):\s*(.+)$", re.IGNORECASE)
 _CAPTION_YEAR = re.compile(r"(?<![\d$.,])(?:FY\s?)?((?:19|20)\d{2})(?!\d|,\d|%)", re.IGNORECASE)

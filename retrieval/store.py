@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from core.errors import BadInputError
-from retrieval.records import SHARED_COLLECTION, Chunk, DocumentInfo, Hit
+from tradeassist.core.errors import BadInputError
+from tradeassist.retrieval.records import SHARED_COLLECTION, Chunk, DocumentInfo, Hit
 
 if TYPE_CHECKING:
     import numpy as np

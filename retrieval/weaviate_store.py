@@ -22,10 +22,10 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from core.errors import BadInputError, ConfigError
-from retrieval.fusion import DENSE_WEIGHT, collapse_duplicates
-from retrieval.records import SHARED_COLLECTION, Chunk, DocumentInfo, Hit
-from retrieval.store import Scope, StoredDocument, check_mode, title_terms
+from tradeassist.core.errors import BadInputError, ConfigError
+from tradeassist.retrieval.fusion import DENSE_WEIGHT, collapse_duplicates
+from tradeassist.retrieval.records import SHARED_COLLECTION, Chunk, DocumentInfo, Hit
+from tradeassist.retrieval.store import Scope, StoredDocument, check_mode, title_terms
 
 DOCUMENTS = "TradeassistDocument"
 CHUNKS = "TradeassistChunk"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.errors import SignalError
+from tradeassist.core.errors import SignalError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from core.errors import ConfigError
+from tradeassist.core.errors import ConfigError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -87,7 +87,7 @@ class OnchainFlowProvider:
     """On-chain flow for crypto: exchange net outflow and large-transfer activity, as z-scores.
 
     ``daily`` holds one row per (symbol, date) with ``net_outflow`` and ``large_count`` (see
-    ``signals.onchain``); each is z-scored against the symbol's trailing 90 days, so a row sees
+    ``tradeassist.signals.onchain``); each is z-scored against the symbol's trailing 90 days, so a row sees
     only its own past.
     """
 

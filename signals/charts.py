@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
-    from core.answer import Explanation
+    from tradeassist.core.answer import Explanation
 
 
 def shap_bar(explanation: Explanation, top: int = 10) -> go.Figure:

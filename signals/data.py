@@ -1,4 +1,4 @@
-"""Read-only loading of daily bars, instruments and on-chain transfers from any trading database (through ``sql.db``)."""
+"""Read-only loading of daily bars, instruments and on-chain transfers from any trading database (through ``tradeassist.sql.db``)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from core.errors import DataSourceError, UnknownNameError
+from tradeassist.core.errors import DataSourceError, UnknownNameError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from core.settings import Settings
-    from sql.db.executor import Executor
+    from tradeassist.core.settings import Settings
+    from tradeassist.sql.db.executor import Executor
 
 #: Accepted spellings of the columns we need, first match wins (case-insensitive).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -32,7 +32,7 @@ TABLE_ROW_CAP = 20_000_000
 
 
 class BarReader:
-    """Reads tables of one trading database through the read-only executor of ``sql.db``."""
+    """Reads tables of one trading database through the read-only executor of ``tradeassist.sql.db``."""
 
     def __init__(self, executor: Executor):
         self.executor = executor
@@ -40,8 +40,8 @@ class BarReader:
     @classmethod
     def open(cls, db_url: str, settings: Settings) -> BarReader:
         """A reader on ``db_url`` (a DuckDB/SQLite path or any database URL), opened read-only."""
-        from sql.db.database import Database
-        from sql.db.executor import Executor
+        from tradeassist.sql.db.database import Database
+        from tradeassist.sql.db.executor import Executor
 
         return cls(Executor(Database.connect(db_url, settings), settings, row_cap=TABLE_ROW_CAP))
 

@@ -11,19 +11,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.errors import SignalError, UnknownNameError
-from signals.breakout import BreakoutConfig, MomentumProvider, OnchainFlowProvider, blend, rule_scores
-from signals.features import FEATURES, LabelSpec, add_labels, compute_indicators, training_rows
-from signals.model import TrainConfig, check_leakage, fit_final, walk_forward
-from signals.registry import ModelRecord, ModelRegistry, data_fingerprint
+from tradeassist.core.errors import SignalError, UnknownNameError
+from tradeassist.signals.breakout import BreakoutConfig, MomentumProvider, OnchainFlowProvider, blend, rule_scores
+from tradeassist.signals.features import FEATURES, LabelSpec, add_labels, compute_indicators, training_rows
+from tradeassist.signals.model import TrainConfig, check_leakage, fit_final, walk_forward
+from tradeassist.signals.registry import ModelRecord, ModelRegistry, data_fingerprint
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from core.answer import Explanation
-    from core.settings import Settings
-    from signals.backtest import BacktestConfig, BacktestResult
-    from signals.model import WalkForwardResult
+    from tradeassist.core.answer import Explanation
+    from tradeassist.core.settings import Settings
+    from tradeassist.signals.backtest import BacktestConfig, BacktestResult
+    from tradeassist.signals.model import WalkForwardResult
 
 #: A new model replaces the current one only when its walk-forward AUC is this much better (relative).
 PROMOTION_GAIN = 0.03
@@ -84,7 +84,7 @@ class SignalEngine:
     def bars(self) -> pd.DataFrame:
         """Every daily bar of the database (loaded once)."""
         if self._bars is None:
-            from signals.data import BarReader, load_bars
+            from tradeassist.signals.data import BarReader, load_bars
 
             with BarReader.open(self.db_url, self.settings) as reader:
                 self._bars = load_bars(reader)
@@ -102,7 +102,7 @@ class SignalEngine:
     def instruments(self) -> pd.DataFrame:
         """The instruments table (symbol, name, sector, asset_class), empty when absent."""
         if self._instruments is None:
-            from signals.data import BarReader, load_instruments
+            from tradeassist.signals.data import BarReader, load_instruments
 
             with BarReader.open(self.db_url, self.settings) as reader:
                 self._instruments = load_instruments(reader)
@@ -111,8 +111,8 @@ class SignalEngine:
     def onchain_daily(self) -> pd.DataFrame:
         """Daily on-chain flow measures for crypto symbols (empty when the table is absent)."""
         if self._onchain is None:
-            from signals.data import BarReader, load_table
-            from signals.onchain import daily_flows
+            from tradeassist.signals.data import BarReader, load_table
+            from tradeassist.signals.onchain import daily_flows
 
             with BarReader.open(self.db_url, self.settings) as reader:
                 self._onchain = daily_flows(load_table(reader, "onchain_transfers"))
@@ -226,7 +226,7 @@ class SignalEngine:
 
     def explainer(self, method: str = "xgboost"):
         """The cached SHAP explainer of the current model."""
-        from signals.explain import ShapExplainer
+        from tradeassist.signals.explain import ShapExplainer
 
         record, booster, _ = self.model()
         key = f"{record.version}:{method}"
@@ -329,7 +329,7 @@ class SignalEngine:
 
     def explain(self, symbol: str, method: str = "xgboost") -> tuple[Explanation, pd.DataFrame]:
         """SHAP explanation of one symbol's model probability today, and its scored row."""
-        from signals.explain import explanation
+        from tradeassist.signals.explain import explanation
 
         record, booster, _ = self.model()
         indices = self._indices([symbol])
@@ -367,7 +367,7 @@ class SignalEngine:
         Folds train on every symbol's history before each test block (minus the purge gap); the
         portfolio trades only ``universe``.
         """
-        from signals.backtest import BacktestConfig, run_backtest
+        from tradeassist.signals.backtest import BacktestConfig, run_backtest
 
         config = config or BacktestConfig()
         rows = training_rows(self.frame(), FEATURES)
@@ -412,7 +412,7 @@ class SignalEngines:
 
 def _database_stamp(db_url: str) -> int | None:
     """A DuckDB or SQLite file's modification time, so a rebuilt database is read afresh."""
-    from sql.db.urls import local_file
+    from tradeassist.sql.db.urls import local_file
 
     path = local_file(db_url)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from core.answer import Contribution, Explanation
+from tradeassist.core.answer import Contribution, Explanation
 
 if TYPE_CHECKING:
     import numpy as np

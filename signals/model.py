@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.errors import SignalError
+from tradeassist.core.errors import SignalError
 
 # OpenMP threads that spin while waiting made XGBoost 20x slower on a busy 2-core machine;
 # passive waiting costs nothing when cores are free. Effective only before xgboost loads.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.errors import UnknownNameError
+from tradeassist.core.errors import UnknownNameError
 
 if TYPE_CHECKING:
     import pandas as pd

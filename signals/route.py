@@ -7,15 +7,15 @@ import time
 from functools import partial
 from typing import TYPE_CHECKING
 
-from core.answer import Answer, Chart, ModelInfo, Notice, Table, Text
-from core.errors import SignalError, TradeAssistError
-from core.question import Question
+from tradeassist.core.answer import Answer, Chart, ModelInfo, Notice, Table, Text
+from tradeassist.core.errors import SignalError, TradeAssistError
+from tradeassist.core.question import Question
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from core.settings import Settings
-    from signals.engine import SignalEngine, SignalEngines
+    from tradeassist.core.settings import Settings
+    from tradeassist.signals.engine import SignalEngine, SignalEngines
 
 #: Words that make a question ours, with how strongly.
 CLAIM_WORDS: tuple[tuple[str, float], ...] = (
@@ -103,7 +103,7 @@ class SignalsRoute:
                    "flagged (SHAP), and walk-forward backtests of the breakout strategy.")
 
     def __init__(self, settings: Settings, *, engines: SignalEngines | None = None):
-        from signals.engine import SignalEngines
+        from tradeassist.signals.engine import SignalEngines
 
         self.settings = settings
         #: The engines this route reads (the services' shared ones, or its own).
@@ -148,7 +148,7 @@ class SignalsRoute:
 
     # Parts of answers ----------------------------------------------------------------------
     def _symbols(self, engine: SignalEngine, text: str) -> list[str]:
-        from signals.universe import find_symbols
+        from tradeassist.signals.universe import find_symbols
 
         return find_symbols(text, engine.symbols(), engine.instruments())
 
@@ -176,7 +176,7 @@ class SignalsRoute:
         return scored, info, notices
 
     def _missing_notice(self, engine: SignalEngine, row) -> Notice | None:
-        from signals.breakout import missing_classes
+        from tradeassist.signals.breakout import missing_classes
 
         missing = missing_classes(row, engine.breakout)
         if not missing:
@@ -209,7 +209,7 @@ class SignalsRoute:
 
     # Intents --------------------------------------------------------------------------------
     def _score(self, engine: SignalEngine, symbols: list[str]) -> Answer:
-        from signals import charts
+        from tradeassist.signals import charts
 
         scored, info, notices = self._score_model(engine, symbols)
         model_notices, model = self._model_parts(engine, scored, info)
@@ -241,7 +241,7 @@ class SignalsRoute:
                       state={"intent": "score", "symbols": symbols, "as_of": str(as_of)})
 
     def _explain(self, engine: SignalEngine, symbol: str) -> Answer:
-        from signals import charts
+        from tradeassist.signals import charts
 
         scored, info, notices = self._score_model(engine, [symbol])
         model_notices, model = self._model_parts(engine, scored, info)
@@ -267,8 +267,8 @@ class SignalsRoute:
                       model=model, state={"intent": "why", "symbols": [symbol]})
 
     def _rank(self, engine: SignalEngine, text: str) -> Answer:
-        from signals import charts
-        from signals.universe import resolve_universe
+        from tradeassist.signals import charts
+        from tradeassist.signals.universe import resolve_universe
 
         universe_note = "all symbols"
         symbols = None
@@ -300,8 +300,8 @@ class SignalsRoute:
                       model=model, state={"intent": "rank"})
 
     def _backtest(self, engine: SignalEngine, text: str) -> Answer:
-        from signals.backtest import BacktestConfig
-        from signals.universe import resolve_universe
+        from tradeassist.signals.backtest import BacktestConfig
+        from tradeassist.signals.universe import resolve_universe
 
         since = parse_since(text)
         try:
@@ -335,7 +335,7 @@ def _tidy(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
 
 def backtest_answer(route: str, result, walk, label: str, since, engine) -> Answer:
     """The Answer for a backtest: metrics beside buy-and-hold, the equity curve, the folds."""
-    from signals import charts
+    from tradeassist.signals import charts
 
     m, b = result.metrics, result.benchmark_metrics
     start, end = result.daily["date"].min().date(), result.daily["date"].max().date()

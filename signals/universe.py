@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from core.errors import UnknownNameError
+from tradeassist.core.errors import UnknownNameError
 
 if TYPE_CHECKING:
     import pandas as pd

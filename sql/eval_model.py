@@ -1,6 +1,6 @@
 """The language-model SQL path scored beside the offline planner (``tradeassist eval sql FILE --model``).
 
-Three columns on the same questions, each as right / clarified / wrong (see ``sql.evaluate``):
+Three columns on the same questions, each as right / clarified / wrong (see ``tradeassist.sql.evaluate``):
 
 - **planner**: the SQL route offline, exactly as ``eval sql`` scores it;
 - **model**: the language model writes the SQL for every question (``VannaSqlEngine``: guard,
@@ -20,11 +20,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from core.errors import TradeAssistError
-from core.question import Question, Turn
+from tradeassist.core.errors import TradeAssistError
+from tradeassist.core.question import Question, Turn
 
 if TYPE_CHECKING:
-    from core.settings import Settings
+    from tradeassist.core.settings import Settings
 
 PATHS = ("planner", "model", "planner + model")
 
@@ -63,11 +63,11 @@ class ModelEvalReport:
 
 def evaluate_model(cases: list[dict], settings: Settings) -> ModelEvalReport:
     """Score the planner, the model alone, and the two together on ``cases``."""
-    from core.gateway import Gateway
-    from core.errors import ConfigError
-    from sql.evaluate import evaluate
-    from sql.llm_engine import VannaSqlEngine
-    from sql.route import SqlRoute
+    from tradeassist.core.gateway import Gateway
+    from tradeassist.core.errors import ConfigError
+    from tradeassist.sql.evaluate import evaluate
+    from tradeassist.sql.llm_engine import VannaSqlEngine
+    from tradeassist.sql.route import SqlRoute
 
     gateway = Gateway.from_settings(settings)
     if not gateway.configured:
@@ -92,8 +92,8 @@ def evaluate_model(cases: list[dict], settings: Settings) -> ModelEvalReport:
 
 def _model_case(case: dict, settings: Settings, route, engine):
     """(outcome, reason, sql, model name, ms) for the model writing this case's SQL."""
-    from sql.evaluate import execution_match, run_gold
-    from sql.db.executor import Executor
+    from tradeassist.sql.evaluate import execution_match, run_gold
+    from tradeassist.sql.db.executor import Executor
 
     started = time.perf_counter()
     try:
@@ -103,7 +103,7 @@ def _model_case(case: dict, settings: Settings, route, engine):
     database, planner = route.engine()
     context = tuple(Turn(text, None) for text in case.get("context") or ())
     refusals = _Refusals()
-    logger = logging.getLogger("sql.llm_engine")
+    logger = logging.getLogger("tradeassist.sql.llm_engine")
     logger.addHandler(refusals)
     try:
         sql = engine.generate(Question(case["question"], context=context), planner.catalog, None)
@@ -162,7 +162,7 @@ def run_model_eval(file, settings: Settings, console, *, as_json: bool = False, 
     import json
     import sys
 
-    from sql.evaluate import load_cases
+    from tradeassist.sql.evaluate import load_cases
 
     result = evaluate_model(load_cases(file), settings)
     if as_json:

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import sqlglot
 
-from core.errors import BadInputError, TradeAssistError
-from core.question import Question, Turn
-from core.settings import Settings
+from tradeassist.core.errors import BadInputError, TradeAssistError
+from tradeassist.core.question import Question, Turn
+from tradeassist.core.settings import Settings
 
 #: The outcomes, in the order they are reported.
 OUTCOMES = ("right", "clarified", "wrong", "error")
@@ -176,7 +176,7 @@ def load_cases(path: Path) -> list[dict]:
 
 def run_gold(route, gold_sql: str, settings: Settings):
     """Run one gold statement on the route's database (guarded, not planned)."""
-    from sql.db.guard import guard_sql
+    from tradeassist.sql.db.guard import guard_sql
 
     database, _planner = route.engine()
     text = gold_sql.replace("{today}", settings.current_date().isoformat())
@@ -188,7 +188,7 @@ def run_gold(route, gold_sql: str, settings: Settings):
 
 def evaluate(cases: list[dict], settings: Settings, route=None) -> EvalReport:
     """Score the SQL route on ``cases``."""
-    from sql.route import SqlRoute
+    from tradeassist.sql.route import SqlRoute
 
     own = route is None
     route = route or SqlRoute(settings)

@@ -2,7 +2,7 @@
 
 vanna (``vanna.legacy``) supplies the prompt layout (tables as DDL, business definitions as
 documentation, taught question-SQL pairs as examples); its ``ask``/plotting paths are never used
-(they ``exec`` model-written code), and its SQL extraction is replaced by ``sql.llm_reply``, which
+(they ``exec`` model-written code), and its SQL extraction is replaced by ``tradeassist.sql.llm_reply``, which
 copes with what real models write. The model is reached through the gateway (local first;
 confidential questions stay local). Every statement passes the same guard as any other SQL, must
 use a reading of every catalog phrase of the question (its table, column or value), and is then
@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 import sqlglot.expressions as exp
 
-from core.answer import ModelInfo
-from core.errors import BadInputError, DataSourceError, ModelUnavailableError, TradeAssistError, UnsafeSqlError
+from tradeassist.core.answer import ModelInfo
+from tradeassist.core.errors import BadInputError, DataSourceError, ModelUnavailableError, TradeAssistError, UnsafeSqlError
 
 if TYPE_CHECKING:
-    from core.gateway import Completion, Gateway
-    from core.question import Question
-    from core.settings import Settings
-    from sql.catalog.catalog import Catalog
-    from sql.db.database import Database
-    from sql.teach import Teacher
+    from tradeassist.core.gateway import Completion, Gateway
+    from tradeassist.core.question import Question
+    from tradeassist.core.settings import Settings
+    from tradeassist.sql.catalog.catalog import Catalog
+    from tradeassist.sql.db.database import Database
+    from tradeassist.sql.teach import Teacher
 
 #: Taught pairs shown to the model as examples, most similar first.
 MAX_EXAMPLES = 5
@@ -72,7 +72,10 @@ class VannaSqlEngine:
         self.database = database
 
     def generate(self, question: Question, catalog: Catalog, previous_sql: str | None) -> GeneratedSql | None:
-        """Guarded SQL for the question; None when no model is reachable or its SQL is refused (the planner asks)."""
+        """Guarded SQL for the question; None when its SQL is refused (the planner asks).
+
+        ModelUnavailableError when no configured model answered: the route says so beside its answer.
+        """
         window = self.gateway.context_tokens(task="sql", confidential=question.confidential)
         reply_tokens = min(self.settings.llm_max_tokens, SQL_REPLY_TOKENS) if window else None
         vanna = CatalogVanna(catalog, self._pairs(), today=self.settings.current_date().isoformat(),
@@ -89,8 +92,9 @@ class VannaSqlEngine:
                 completion = self.gateway.complete(messages, task="sql", confidential=question.confidential,
                                                    max_tokens=reply_tokens)
             except ModelUnavailableError as exc:
-                log.info("no model answered: %s", exc)
-                return None
+                # Raised to the route: a configured model that fails is reported, never silently skipped.
+                log.warning("no model answered: %s", exc)
+                raise
             model = completion.model
             tokens_in, tokens_out = tokens_in + model.tokens_in, tokens_out + model.tokens_out
             latency, cost = latency + model.latency_ms, cost + model.cost_usd
@@ -112,8 +116,8 @@ class VannaSqlEngine:
 
     def _check(self, completion: Completion, catalog: Catalog, named: list[tuple[str, list[tuple]]]):
         """The reply's statement, guarded and probed; UnsafeSqlError or DataSourceError says what to correct."""
-        from sql.db.guard import guard_sql
-        from sql.llm_reply import extract_query, uncovered
+        from tradeassist.sql.db.guard import guard_sql
+        from tradeassist.sql.llm_reply import extract_query, uncovered
 
         if completion.truncated:
             raise UnsafeSqlError("The reply was cut off at the token limit before the statement ended.")
@@ -140,7 +144,7 @@ class VannaSqlEngine:
         return [{"question": pair.question, "sql": pair.sql} for pair in self.teacher.pairs()]
 
     def _messages(self, vanna: CatalogVanna, question: Question, previous_sql: str | None) -> list[tuple[str, str]]:
-        from core.gateway import conversation_window
+        from tradeassist.core.gateway import conversation_window
 
         docs = vanna.get_related_documentation(question.text)
         if previous_sql:
@@ -167,7 +171,7 @@ class VannaSqlEngine:
 
 def question_mentions(question: str, catalog: Catalog, today) -> list[tuple[str, list[tuple]]]:
     """The catalog phrases of the question, each with its readings (see ``sql.llm_reply.uncovered``)."""
-    from sql.planner.parse import parse_question
+    from tradeassist.sql.planner.parse import parse_question
 
     try:
         parsed = parse_question(question, catalog, today)

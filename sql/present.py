@@ -23,7 +23,7 @@ import re
 import textwrap
 from typing import TYPE_CHECKING
 
-from core.answer import Chart, FigureSpec
+from tradeassist.core.answer import Chart, FigureSpec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -199,7 +199,7 @@ def _figure_spec(traces: list[dict], title: str, x_title: str | None = None, y_t
     """The spec of a styled, templated figure from plain trace and layout dicts.
 
     Plotly is not loaded here: the figure is made from the spec where the chart is shown
-    (``core.chart_figures``), so an answer read in the terminal never pays for one.
+    (``tradeassist.core.chart_figures``), so an answer read in the terminal never pays for one.
     """
     spec = dict(layout or {})
     spec["title"] = {"text": title, "x": 0.01, "xanchor": "left"}

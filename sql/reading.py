@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import sqlglot
 import sqlglot.expressions as exp
 
-from sql.catalog.identifiers import split_identifier
-from sql.reading_names import fold_date, humanise, is_time_name, strip_cast
-from sql.reading_patterns import join_words
-from sql.reading_words import Words
+from tradeassist.sql.catalog.identifiers import split_identifier
+from tradeassist.sql.reading_names import fold_date, humanise, is_time_name, strip_cast
+from tradeassist.sql.reading_patterns import join_words
+from tradeassist.sql.reading_words import Words
 
 #: Column names that name the thing a row is about ("of AAPL" rather than "where symbol is 'AAPL'").
 ENTITY_NAMES = frozenset({"symbol", "ticker", "coin", "asset", "instrument"})
@@ -64,7 +64,7 @@ class SqlReading:
 
 
 def read_sql(sql, dialect: str = "duckdb", catalog=None, *, imposed_limit: int | None = None) -> str:
-    """One line of plain English saying what ``sql`` computes (never raises)."""
+    """One line of plain English saying what ``tradeassist.sql`` computes (never raises)."""
     return describe_sql(sql, dialect, catalog, imposed_limit=imposed_limit).text
 
 
@@ -113,7 +113,7 @@ def _schema_names(catalog):
     schema = getattr(catalog, "schema", None)
     if schema is None or not hasattr(schema, "tables"):
         return None
-    from sql.catalog.naming import read_names
+    from tradeassist.sql.catalog.naming import read_names
 
     try:
         return read_names(schema)

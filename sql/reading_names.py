@@ -13,8 +13,8 @@ import re
 
 import sqlglot.expressions as exp
 
-from sql.catalog.identifiers import ABBREVIATIONS, TABLE_MARKERS, split_identifier
-from sql.timewords import _add_months
+from tradeassist.sql.catalog.identifiers import ABBREVIATIONS, TABLE_MARKERS, split_identifier
+from tradeassist.sql.timewords import _add_months
 
 #: Words shown in upper case (or as written) once an identifier is humanised.
 ACRONYMS = {"usd": "USD", "eur": "EUR", "gbp": "GBP", "jpy": "JPY", "pnl": "P&L", "vwap": "VWAP", "etf": "ETF",

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 
 import sqlglot.expressions as exp
 
-from sql.reading_names import acronyms, fold_date, humanise, interval, is_time_name, strip_cast
-from sql.reading_patterns import (
+from tradeassist.sql.reading_names import acronyms, fold_date, humanise, interval, is_time_name, strip_cast
+from tradeassist.sql.reading_patterns import (
     change_ratio,
     flag_test,
     frame_rows,

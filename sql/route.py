@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from core.answer import Answer, ModelInfo, Notice, Sql, Table, Text
-from core.errors import DataSourceError, TradeAssistError
-from core.question import Question
-from core.settings import Settings
+from tradeassist.core.answer import Answer, ModelInfo, Notice, Sql, Table, Text
+from tradeassist.core.errors import DataSourceError, ModelUnavailableError, TradeAssistError
+from tradeassist.core.question import Question
+from tradeassist.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class SqlRoute:
 
     # ------------------------------------------------------------------ connections
     def _connect(self):
-        from sql.db.database import Database
+        from tradeassist.sql.db.database import Database
 
         url = self.settings.resolved_db_url()
         if not self.settings.db_url and not Path(url).exists():
@@ -80,8 +80,8 @@ class SqlRoute:
         """The connected database and its planner, built once per route (thread-safe)."""
         with self._lock:
             if self._planner is None:
-                from sql.catalog.catalog import Catalog
-                from sql.planner import Planner
+                from tradeassist.sql.catalog.catalog import Catalog
+                from tradeassist.sql.planner import Planner
 
                 database = self._connect()
                 catalog = Catalog.for_database(database, self.settings)
@@ -99,13 +99,13 @@ class SqlRoute:
         """The taught question-SQL pairs of this home folder (made once, whichever thread asks first)."""
         with self._lock:
             if self._teacher is None:
-                from sql.teach import Teacher
+                from tradeassist.sql.teach import Teacher
 
                 self._teacher = Teacher(self.settings)
             return self._teacher
 
     def teach(self, question: str, sql: str):
-        """Guard ``sql`` against this route's database and store it as the answer to ``question``."""
+        """Guard ``tradeassist.sql`` against this route's database and store it as the answer to ``question``."""
         database, _planner = self.engine()
         return self.teacher().teach(question, sql, database)
 
@@ -118,7 +118,7 @@ class SqlRoute:
         score = 0.15 * len(words & _DATA_WORDS)
         try:
             _db, planner = self.engine()
-            from sql.planner.parse import parse_question
+            from tradeassist.sql.planner.parse import parse_question
 
             parsed = parse_question(question.text, planner.catalog, planner.today)
             mentions = parsed.mentions()
@@ -131,8 +131,8 @@ class SqlRoute:
 
     def unexplained_words(self, text: str) -> PlanLeftovers:
         """What the plan for ``text`` could not link or use, and what it named (for the router,
-        which asks the documents about these words: see ``core.route_evidence``)."""
-        from sql.planner.parse import parse_question
+        which asks the documents about these words: see ``tradeassist.core.route_evidence``)."""
+        from tradeassist.sql.planner.parse import parse_question
 
         _database, planner = self.engine()
         parsed = parse_question(text, planner.catalog, planner.today)
@@ -153,10 +153,10 @@ class SqlRoute:
         return self.answer_with(question, database, planner, self.teacher())
 
     def _answer_frames(self, question: Question) -> Answer:
-        from sql.catalog.catalog import Catalog
-        from sql.db.database import Database
-        from sql.catalog.definitions import generate_definitions
-        from sql.planner import Planner
+        from tradeassist.sql.catalog.catalog import Catalog
+        from tradeassist.sql.db.database import Database
+        from tradeassist.sql.catalog.definitions import generate_definitions
+        from tradeassist.sql.planner import Planner
 
         database = Database.from_frames(dict(question.frames))
         try:
@@ -169,9 +169,9 @@ class SqlRoute:
 
     def answer_with(self, question: Question, database, planner, teacher) -> Answer:
         """Answer over a given database and planner (the notebook path passes its own)."""
-        from sql.planner.describe import describe_intent
-        from sql.planner.intent import Intent
-        from sql.planner.verify import shape_problems
+        from tradeassist.sql.planner.describe import describe_intent
+        from tradeassist.sql.planner.intent import Intent
+        from tradeassist.sql.planner.verify import shape_problems
 
         if question.sql is not None:
             return self._answer_written(question, database, planner.catalog)
@@ -187,14 +187,20 @@ class SqlRoute:
             sql_text, method = question.text, "sql"  # typed SQL: the guard decides, as for any source
         elif taught is not None and (not plan.ok or plan.confidence < 0.95):
             sql_text, method = taught, "taught"
-        elif not plan.ok and self.llm_engine is not None:
-            sql_text = self.llm_engine.generate(question, planner.catalog, previous_sql)
-            method = "llm"
+        model_failed = None
+        if method == "planner" and not plan.ok and self.llm_engine is not None:
+            try:
+                sql_text = self.llm_engine.generate(question, planner.catalog, previous_sql)
+                method = "llm"
+            except ModelUnavailableError as exc:
+                model_failed = str(exc)
+                notices.append(Notice(f"The configured language model did not answer, so the offline planner "
+                                      f"answered alone. {exc}", "warning"))
         timings["plan"] = (time.perf_counter() - started) * 1000
         if sql_text is None:
             notices.append(Notice(plan.clarify or "Please rephrase the question.", "clarify", plan.options))
             return Answer(route=self.name, parts=(Text(plan.clarify or "Please rephrase."), *notices),
-                          model=ModelInfo(method="planner"), timings_ms=timings,
+                          model=ModelInfo(method="planner", failed=model_failed), timings_ms=timings,
                           state={"plan": None, "sql": None, "confidence": plan.confidence})
         guarded, result = self._guard_and_run(sql_text, database, timings)
         problems = [] if method == "sql" else shape_problems(list(result.frame.columns), plan.asks, planner.catalog)
@@ -231,7 +237,7 @@ class SqlRoute:
 
     def _guard_and_run(self, sql_text: str, database, timings: dict[str, float]):
         """The guarded statement and its read-only result, timing both into ``timings``."""
-        from sql.db.executor import Executor
+        from tradeassist.sql.db.executor import Executor
 
         executor = Executor(database, self.settings)
         t = time.perf_counter()
@@ -244,9 +250,9 @@ class SqlRoute:
 
     def _present(self, question: Question, guarded, result, dialect: str, notices: list[Notice],
                  catalog=None) -> list:
-        from sql.present import choose_chart
-        from sql.reading import describe_sql
-        from sql.summary import summarize
+        from tradeassist.sql.present import choose_chart
+        from tradeassist.sql.reading import describe_sql
+        from tradeassist.sql.summary import summarize
 
         frame = result.frame
         words = question.text or question.sql or ""  # written SQL: its own words choose the chart

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sql.present import (
+from tradeassist.sql.present import (
     _as_number,
     _as_time,
     classify_columns,
@@ -33,7 +33,7 @@ from sql.present import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sql.reading import SqlReading
+    from tradeassist.sql.reading import SqlReading
 
 _LABEL_COLUMNS = ("name", "symbol", "title", "label")
 #: A percentage column's label ("percent change ...", "... as a percent of ..."), not "95th percentile".

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import sqlglot
 import sqlglot.expressions as exp
 
-from core.errors import BadInputError
-from core.settings import Settings
-from sql.catalog.values import STOPWORDS, phrase_key
+from tradeassist.core.errors import BadInputError
+from tradeassist.core.settings import Settings
+from tradeassist.sql.catalog.values import STOPWORDS, phrase_key
 
 #: How similar (Jaccard of content tokens) a question must be to reuse a taught pair.
 MIN_SIMILARITY = 0.8
@@ -35,7 +35,7 @@ class TaughtPair:
 
 def _signature(text: str, catalog) -> tuple[frozenset[str], list[tuple[str, object]]]:
     """Content tokens with linked values replaced by ``<column>`` slots, and the values in order."""
-    from sql.planner.parse import parse_question
+    from tradeassist.sql.planner.parse import parse_question
 
     parsed = parse_question(text, catalog, dt.date(2000, 1, 1))
     tokens: set[str] = set()
@@ -92,18 +92,18 @@ class Teacher:
         return (info.st_mtime_ns, info.st_size)
 
     def teach(self, question: str, sql: str, database=None) -> TaughtPair:
-        """Guard ``sql`` against the database's schema and store the pair; returns it.
+        """Guard ``tradeassist.sql`` against the database's schema and store the pair; returns it.
 
         ``database`` defaults to the settings' trading database.
         """
-        from sql.db.guard import guard_sql
+        from tradeassist.sql.db.guard import guard_sql
 
         question = question.strip()
         if not question:
             raise BadInputError("The question to teach is empty.")
         own = database is None
         if own:
-            from sql.db.database import Database
+            from tradeassist.sql.db.database import Database
 
             database = Database.connect(self.settings.resolved_db_url(), self.settings)
         try:

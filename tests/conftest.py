@@ -31,7 +31,7 @@ def _isolated_env(monkeypatch, tmp_path_factory):
 @pytest.fixture
 def settings(tmp_path):
     """Settings with a private home folder and the pinned date, pointing at no database yet."""
-    from core.settings import Settings
+    from tradeassist.core.settings import Settings
 
     return Settings(home=tmp_path / "home", today=TODAY)
 
@@ -39,7 +39,7 @@ def settings(tmp_path):
 @pytest.fixture(scope="session")
 def demo_duckdb(tmp_path_factory) -> Path:
     """The demo trading database as a DuckDB file, built once per test session."""
-    from sql.demo.build import build_demo
+    from tradeassist.sql.demo.build import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     build_demo(path, today=TODAY, scale=1)
@@ -49,7 +49,7 @@ def demo_duckdb(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def demo_sqlite(demo_duckdb, tmp_path_factory) -> str:
     """The same demo data copied into a SQLite file; returns its SQLAlchemy URL."""
-    from sql.demo.build import export_database
+    from tradeassist.sql.demo.build import export_database
 
     url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'demo.sqlite'}"
     export_database(demo_duckdb, url)
@@ -87,7 +87,7 @@ def demo_postgres(demo_duckdb):
         pytest.skip(reason)
     import sqlalchemy as sa
 
-    from sql.demo.build import export_database
+    from tradeassist.sql.demo.build import export_database
 
     # One schema per test process, so parallel runs never see each other's tables.
     schema = f"tradeassist_demo_{os.getpid()}"

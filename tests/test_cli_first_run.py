@@ -8,8 +8,8 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from cli.app import app
-from cli.examples import command_paths
+from tradeassist.cli.app import app
+from tradeassist.cli.examples import command_paths
 
 runner = CliRunner()
 

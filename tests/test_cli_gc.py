@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-import cli.app
+from tradeassist.cli import app as cli_app
 
 
 @pytest.fixture
@@ -28,12 +28,12 @@ def restored_collector():
 def test_threshold_is_raised_for_one_shot_commands_only(monkeypatch, restored_collector, argv, raised):
     gc.set_threshold(700, 10, 10)
     seen = []
-    monkeypatch.setattr(cli.app, "app", lambda: seen.append(gc.get_threshold()[0]))
+    monkeypatch.setattr(cli_app, "app", lambda: seen.append(gc.get_threshold()[0]))
     monkeypatch.setattr(sys, "argv", ["tradeassist", *argv])
-    cli.app.main()
-    assert seen == [cli.app.GC_THRESHOLD if raised else 700]
+    cli_app.main()
+    assert seen == [cli_app.GC_THRESHOLD if raised else 700]
 
 
 def test_command_name_skips_options():
-    assert cli.app.command_name(["--help"]) == ""
-    assert cli.app.command_name(["-v", "shell"]) == "shell"
+    assert cli_app.command_name(["--help"]) == ""
+    assert cli_app.command_name(["-v", "shell"]) == "shell"

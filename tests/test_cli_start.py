@@ -24,7 +24,7 @@ MODEL_LIBRARIES = ("torch", "sentence_transformers", "transformers", "onnxruntim
 
 LOADED_AFTER = """
 import contextlib, io, json, sys
-from cli.app import main
+from tradeassist.cli.app import main
 commands, watched = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 with contextlib.redirect_stdout(io.StringIO()):
     for argv in commands:
@@ -46,8 +46,8 @@ def _loaded_after(commands: list[list[str]], watched: tuple[str, ...], env: dict
 
 
 def test_help_of_every_command_loads_no_engine_library():
-    from cli.app import app
-    from cli.examples import command_paths
+    from tradeassist.cli.app import app
+    from tradeassist.cli.examples import command_paths
 
     helps = [["--help"], *([*path.split(), "--help"] for path in command_paths(app))]
     assert len(helps) > 25

@@ -9,11 +9,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core.answer import Answer, Chart, Citation, Contribution, Explanation, FigureSpec, Notice, Sql, Table, Text
-from core.backend import Backend
-from core.errors import BadInputError, NoRouteError, TradeAssistError, UnknownNameError
-from core.jsonform import KEYS, answer_from_json, answer_to_json, json_value
-from core.question import Question
+from tradeassist.core.answer import Answer, Chart, Citation, Contribution, Explanation, FigureSpec, Notice, Sql, Table, Text
+from tradeassist.core.backend import Backend
+from tradeassist.core.errors import BadInputError, NoRouteError, TradeAssistError, UnknownNameError
+from tradeassist.core.jsonform import KEYS, answer_from_json, answer_to_json, json_value
+from tradeassist.core.question import Question
 
 
 class KeywordRoute:
@@ -146,7 +146,7 @@ def test_question_limits():
 
 
 def test_settings_from_environment(monkeypatch, tmp_path):
-    from core.settings import Settings
+    from tradeassist.core.settings import Settings
 
     monkeypatch.setenv("TRADEASSIST_TODAY", "2026-11-20")
     monkeypatch.setenv("TRADEASSIST_HOME", str(tmp_path))
@@ -157,8 +157,8 @@ def test_settings_from_environment(monkeypatch, tmp_path):
 
 
 def test_wrong_settings_get_a_clear_message(monkeypatch):
-    from core.errors import ConfigError
-    from core.settings import load_settings
+    from tradeassist.core.errors import ConfigError
+    from tradeassist.core.settings import load_settings
 
     monkeypatch.setenv("TRADEASSIST_TODAY", "next tuesday")
     with pytest.raises(ConfigError, match="TRADEASSIST_TODAY"):

@@ -29,7 +29,7 @@ def test_the_cli_edge_silences_the_model_loading_bars():
 
 
 def test_quiet_defaults_never_override_a_person_s_own_setting():
-    from core.quiet import quiet_libraries
+    from tradeassist.core.quiet import quiet_libraries
 
     env = {"TRANSFORMERS_VERBOSITY": "info"}
     quiet_libraries(env)

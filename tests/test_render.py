@@ -6,7 +6,7 @@ import pytest
 from rich.console import Console
 from rich.markdown import Markdown
 
-from core.render import prose
+from tradeassist.core.render import prose
 
 PLAIN = [
     "Close: 204.10 (date 2026-11-20).",

@@ -7,10 +7,10 @@ import datetime as dt
 import duckdb
 import pytest
 
-from core.backend import Backend
-from core.errors import ConfigError
-from core.routes import build_services
-from core.settings import Settings, load_settings
+from tradeassist.core.backend import Backend
+from tradeassist.core.errors import ConfigError
+from tradeassist.core.routes import build_services
+from tradeassist.core.settings import Settings, load_settings
 
 TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 COUNT_TRADES = "SELECT count(*) AS n FROM trades"

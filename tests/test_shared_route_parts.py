@@ -6,11 +6,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import sql.llm_engine
-import sql.teach
-from retrieval import index as index_module
-from retrieval.route import DocsRoute
-from sql.route import SqlRoute
+from tradeassist.sql import llm_engine, teach
+from tradeassist.retrieval import index as index_module
+from tradeassist.retrieval.route import DocsRoute
+from tradeassist.sql.route import SqlRoute
 
 THREADS = 8
 
@@ -38,7 +37,7 @@ def _made_once(make, monkeypatch_target, monkeypatch, attribute: str, read):
 
 def test_sql_route_teacher_is_made_once(settings, monkeypatch):
     route = SqlRoute(settings)
-    distinct, made = _made_once(lambda _settings: object(), sql.teach, monkeypatch, "Teacher", route.teacher)
+    distinct, made = _made_once(lambda _settings: object(), teach, monkeypatch, "Teacher", route.teacher)
     assert (len(distinct), made) == (1, 1)
 
 
@@ -50,12 +49,12 @@ def test_docs_route_index_is_opened_once(settings, monkeypatch):
 
 
 def test_vanna_class_is_made_once(monkeypatch):
-    monkeypatch.setattr(sql.llm_engine, "_CLASS", None)
+    monkeypatch.setattr(llm_engine, "_CLASS", None)
 
     def read():
-        sql.llm_engine.CatalogVanna(None, [], today="2026-01-02")
-        return sql.llm_engine._CLASS
+        llm_engine.CatalogVanna(None, [], today="2026-01-02")
+        return llm_engine._CLASS
 
-    distinct, made = _made_once(lambda: (lambda *a, **k: None), sql.llm_engine, monkeypatch,
+    distinct, made = _made_once(lambda: (lambda *a, **k: None), llm_engine, monkeypatch,
                                 "_make_catalog_vanna", read)
     assert (len(distinct), made) == (1, 1)

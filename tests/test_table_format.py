@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from core.table_format import format_frame, markdown_table, sortable_frame
+from tradeassist.core.table_format import format_frame, markdown_table, sortable_frame
 
 FRAME = pd.DataFrame({
     "account_id": [1001, 1002],
@@ -78,8 +78,8 @@ def test_chat_shows_long_results_in_a_sortable_table_and_short_ones_formatted():
 
     from chainlit.context import init_http_context
 
-    from chat.render import MESSAGE_TABLE_ROWS, answer_content
-    from core.answer import Answer, Table
+    from tradeassist.chat.render import MESSAGE_TABLE_ROWS, answer_content
+    from tradeassist.core.answer import Answer, Table
 
     long = pd.DataFrame({"n": range(MESSAGE_TABLE_ROWS + 1), "v": [1234.5678] * (MESSAGE_TABLE_ROWS + 1)})
 
@@ -102,8 +102,8 @@ def test_every_route_s_chart_gets_the_one_transparent_theme():
 
     import pandas as pd
 
-    from kernels.display import figure_bundle
-    from signals.charts import ranking_bar
+    from tradeassist.kernels.display import figure_bundle
+    from tradeassist.signals.charts import ranking_bar
 
     figures = [go.Figure(go.Bar(x=["a"], y=[1]), layout={"template": "plotly_dark"}),
                ranking_bar(pd.DataFrame({"symbol": ["NVDA", "AAPL"], "breakout_score": [0.8, 0.4]}), strong=0.7)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.gateway.gateway import Attempt, Completion, Gateway, ModelStream, conversation_window
-from core.gateway.policy import Policy
+from tradeassist.core.gateway.gateway import Attempt, Completion, Gateway, ModelStream, conversation_window
+from tradeassist.core.gateway.policy import Policy
 
 __all__ = ["Attempt", "Completion", "Gateway", "ModelStream", "Policy", "conversation_window"]

@@ -15,15 +15,15 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.answer import ModelInfo
-from core.errors import ModelUnavailableError
-from core.gateway.limits import Deadline, ProviderBusy
-from core.gateway.policy import Policy
-from core.gateway.providers import Provider, build_providers, classify_error
+from tradeassist.core.answer import ModelInfo
+from tradeassist.core.errors import ModelUnavailableError
+from tradeassist.core.gateway.limits import Deadline, ProviderBusy
+from tradeassist.core.gateway.policy import Policy
+from tradeassist.core.gateway.providers import ClientBuildError, Provider, build_providers, classify_error
 
 if TYPE_CHECKING:
-    from core.question import Question
-    from core.settings import Settings
+    from tradeassist.core.question import Question
+    from tradeassist.core.settings import Settings
 
 Messages = str | Sequence[tuple[str, str]]
 
@@ -243,8 +243,11 @@ class ModelStream:
         deadline = Deadline(provider.timeouts.total_s)
         self._provider = provider
         usage: dict[str, int] = {}
-        source = iter(provider.chat(streaming=True).stream(self.messages,
-                                                           **_limits(provider, self.task, self.max_tokens)))
+        try:
+            chat = provider.chat(streaming=True)
+        except ClientBuildError as exc:
+            raise self._failure(provider, exc, started) from None
+        source = iter(chat.stream(self.messages, **_limits(provider, self.task, self.max_tokens)))
         self._source = source
         try:
             while not self._cancelled:
@@ -302,7 +305,11 @@ class ModelStream:
         deadline = Deadline(provider.timeouts.total_s)
         self._provider = provider
         usage: dict[str, int] = {}
-        source = provider.chat(streaming=True).astream(self.messages, **_limits(provider, self.task, self.max_tokens))
+        try:
+            chat = provider.chat(streaming=True)
+        except ClientBuildError as exc:
+            raise self._failure(provider, exc, started) from None
+        source = chat.astream(self.messages, **_limits(provider, self.task, self.max_tokens))
         try:
             while not self._cancelled:
                 try:
@@ -404,7 +411,7 @@ def conversation_window(question: Question, *, max_turns: int = 4, max_chars: in
 
 def _limits(provider: Provider, task: str, requested: int | None) -> dict[str, int]:
     # Sent per call only when below the provider's own cap (the in-process engine ignores it).
-    from core.gateway.policy import max_tokens_for
+    from tradeassist.core.gateway.policy import max_tokens_for
 
     cap = max_tokens_for(task, provider.max_tokens, requested)
     if cap is None:
@@ -440,7 +447,7 @@ def served_model(provider: Provider, message: Any) -> str:
     For the local provider the name the server reports, unless it merely echoes the placeholder;
     vLLM and cloud APIs serve the name they were asked for.
     """
-    from core.gateway.providers import LOCAL_DEFAULT_MODEL, display_name
+    from tradeassist.core.gateway.providers import LOCAL_DEFAULT_MODEL, display_name
 
     served = str((getattr(message, "response_metadata", None) or {}).get("model_name") or "")
     if provider.name != "local" or not served or served == LOCAL_DEFAULT_MODEL:

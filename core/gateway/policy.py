@@ -11,11 +11,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.errors import BadInputError, ConfigError
+from tradeassist.core.errors import BadInputError, ConfigError
 
 if TYPE_CHECKING:
-    from core.gateway.providers import Provider
-    from core.settings import Settings
+    from tradeassist.core.gateway.providers import Provider
+    from tradeassist.core.settings import Settings
 
 #: What a call is for; the policy orders providers by it.
 TASKS = ("sql", "simple", "complex", "route")

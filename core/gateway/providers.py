@@ -20,14 +20,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.gateway.breaker import CircuitBreaker
-from core.gateway.limits import ConcurrencyLimit, RetryPolicy, Timeouts
-from core.gateway.policy import price_of, price_table
+from tradeassist.core.gateway.breaker import CircuitBreaker
+from tradeassist.core.gateway.limits import ConcurrencyLimit, RetryPolicy, Timeouts
+from tradeassist.core.gateway.policy import price_of, price_table
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from core.settings import Settings
+    from tradeassist.core.settings import Settings
 
 OPENROUTER_URL = "https://openrouter.ai/api/v1"
 #: The model name sent to a local server when none is configured: llama.cpp's server answers
@@ -77,17 +77,28 @@ class Provider:
             if self.name == "local" and self.model == LOCAL_DEFAULT_MODEL and self.chat_whole is None \
                     and self.chat_stream is None:
                 self.model = _served_name(self) or self.model
-            if streaming:
-                if self.chat_stream is None:
-                    self.chat_stream = _build_chat(self, read_timeout=self.timeouts.first_token_s)
-                return self.chat_stream
-            if self.chat_whole is None:
-                self.chat_whole = _build_chat(self, read_timeout=self.timeouts.total_s)
-            return self.chat_whole
+            try:
+                if streaming:
+                    if self.chat_stream is None:
+                        self.chat_stream = _build_chat(self, read_timeout=self.timeouts.first_token_s)
+                    return self.chat_stream
+                if self.chat_whole is None:
+                    self.chat_whole = _build_chat(self, read_timeout=self.timeouts.total_s)
+                return self.chat_whole
+            except Exception as exc:  # any SDK refusal: every call to this provider would fail alike
+                raise ClientBuildError(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
 
     def cost(self, tokens_in: int, tokens_out: int) -> float:
         """Estimated USD cost of one call."""
         return (tokens_in * self.price_in + tokens_out * self.price_out) / 1_000_000
+
+
+class ClientBuildError(Exception):
+    """The SDK refused to build this provider's client (an argument it no longer takes, a bad setting).
+
+    Not a flaky response: no retry helps, and every call fails the same way until the install or the
+    settings change, so the gateway reports it at once and the answer says the model was not used.
+    """
 
 
 def _served_name(provider: Provider) -> str | None:
@@ -114,9 +125,6 @@ def display_name(model: str) -> str:
 
 
 def _build_chat(provider: Provider, *, read_timeout: float) -> BaseChatModel:
-    import httpx
-
-    timeout = httpx.Timeout(read_timeout, connect=min(provider.timeouts.connect_s, read_timeout))
     if provider.kind == "anthropic":
         from langchain_anthropic import ChatAnthropic
 
@@ -125,11 +133,14 @@ def _build_chat(provider: Provider, *, read_timeout: float) -> BaseChatModel:
                              default_request_timeout=read_timeout, max_tokens=provider.max_tokens,
                              temperature=0, stream_usage=True, **extra)
     if provider.kind == "vllm-engine":
-        from core.gateway.engine import InProcessVllmChat
+        from tradeassist.core.gateway.engine import InProcessVllmChat
 
         return InProcessVllmChat.shared(provider.model, max_tokens=provider.max_tokens)
     from langchain_openai import ChatOpenAI
+    from openai import Timeout
 
+    # The SDK's own Timeout class: openai 3 moved from httpx to httpx2 and refuses the other's.
+    timeout = Timeout(read_timeout, connect=min(provider.timeouts.connect_s, read_timeout))
     extra = {"extra_body": {"max_tokens": provider.max_tokens}} if provider.legacy_max_tokens else {}
     return ChatOpenAI(model=provider.model, base_url=provider.base_url, api_key=provider.api_key or "EMPTY",
                       max_retries=0, timeout=timeout, max_tokens=provider.max_tokens, temperature=0,
@@ -140,6 +151,8 @@ def classify_error(exc: BaseException) -> tuple[bool, float | None, str]:
     """(retryable, retry-after seconds, short description) for an exception from a chat model."""
     import json
 
+    if isinstance(exc, ClientBuildError):
+        return False, None, f"its client cannot be built ({exc})"
     status = getattr(exc, "status_code", None)
     name = type(exc).__name__
     if status is not None:

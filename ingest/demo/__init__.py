@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from core.settings import Settings
-    from ingest.pipeline import IngestReport
+    from tradeassist.core.settings import Settings
+    from tradeassist.ingest.pipeline import IngestReport
 
 #: The folder of the demo documents, shipped inside the package.
 DOCUMENTS_FOLDER = Path(__file__).resolve().parent / "documents"
@@ -26,9 +26,9 @@ def demo_document_paths() -> list[Path]:
 
 def ingest_demo_documents(settings: Settings, progress: Callable | None = None) -> IngestReport:
     """Ingest the demo documents into the shared collection (files already there are skipped)."""
-    from ingest.offline import set_offline_environment
-    from ingest.pipeline import ingest_paths
-    from retrieval.records import SHARED_COLLECTION
+    from tradeassist.ingest.offline import set_offline_environment
+    from tradeassist.ingest.pipeline import ingest_paths
+    from tradeassist.retrieval.records import SHARED_COLLECTION
 
     set_offline_environment()
     # Three small files: parsing them in this process is faster than starting a process pool.

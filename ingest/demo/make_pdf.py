@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from ingest.demo import DOCUMENTS_FOLDER
+from tradeassist.ingest.demo import DOCUMENTS_FOLDER
 
 TITLE = "Breakout Momentum Basket: Product Sheet"
 PAGES: tuple[tuple[tuple[str, str], ...], ...] = (

@@ -14,10 +14,10 @@ from typing import Any
 import sqlglot
 import sqlglot.expressions as exp
 
-from sql.catalog.definitions import Definitions, choose_definitions
-from sql.catalog.naming import SchemaNames, read_names
-from sql.catalog.value_cache import ValueIndexCache, cache_for, index_inputs
-from sql.catalog.values import ValueIndex, ValueRef, build_value_index, index_phrase
+from tradeassist.sql.catalog.definitions import Definitions, choose_definitions
+from tradeassist.sql.catalog.naming import SchemaNames, read_names
+from tradeassist.sql.catalog.value_cache import ValueIndexCache, cache_for, index_inputs
+from tradeassist.sql.catalog.values import ValueIndex, ValueRef, build_value_index, index_phrase
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class Catalog:
 
         ``definitions`` replaces the settings' choice (``catalog init`` passes generated ones).
         The value index of a local database file is kept under the settings' home folder and
-        read back while the file is unchanged (``sql.catalog.value_cache``).
+        read back while the file is unchanged (``tradeassist.sql.catalog.value_cache``).
         """
         fetch = database_fetcher(database, getattr(settings, "sql_timeout_s", 20.0))
         value_cache = cache_for(database.url, getattr(settings, "home", None))

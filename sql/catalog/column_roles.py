@@ -8,7 +8,7 @@ sbTransaction reads "customer id", which names sbCustomer's key.
 
 from __future__ import annotations
 
-from sql.catalog.naming import ColumnName, SchemaNames, TableName
+from tradeassist.sql.catalog.naming import ColumnName, SchemaNames, TableName
 
 ROLES = ("date", "identifier", "name", "price", "money", "quantity", "percent", "number", "category", "text",
          "flag")

@@ -1,7 +1,7 @@
 """The business-definition records: tables, columns, metrics and the whole set for one database.
 
-Plain frozen dataclasses, shared by the YAML loader (``sql.catalog.definitions``) and the generator for
-undescribed databases (``sql.catalog.generated_definitions``).
+Plain frozen dataclasses, shared by the YAML loader (``tradeassist.sql.catalog.definitions``) and the generator for
+undescribed databases (``tradeassist.sql.catalog.generated_definitions``).
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from core.errors import ConfigError
-from sql.catalog.definition_types import ColumnDef, Definitions, MetricDef, TableDef
-from sql.catalog.generated_definitions import generate_definitions
+from tradeassist.core.errors import ConfigError
+from tradeassist.sql.catalog.definition_types import ColumnDef, Definitions, MetricDef, TableDef
+from tradeassist.sql.catalog.generated_definitions import generate_definitions
 
 DEMO_DEFINITIONS = Path(__file__).parents[1] / "demo" / "definitions.yaml"
 #: Tables and columns of the demo schema contract; a database having all of them is the demo.

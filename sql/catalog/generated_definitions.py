@@ -7,12 +7,12 @@ comment gives its values ("B = buy"); joins come from declared keys or from name
 
 from __future__ import annotations
 
-from sql.catalog.column_roles import column_role, infer_joins, table_key
-from sql.catalog.comment_hints import comment_phrases, value_hints
-from sql.catalog.definition_types import ColumnDef, Definitions, TableDef
-from sql.catalog.identifiers import alternative_phrases, expand_words, plural, singular, table_words
-from sql.catalog.naming import ColumnName, SchemaNames, TableName, read_names
-from sql.catalog.values import STOPWORDS
+from tradeassist.sql.catalog.column_roles import column_role, infer_joins, table_key
+from tradeassist.sql.catalog.comment_hints import comment_phrases, value_hints
+from tradeassist.sql.catalog.definition_types import ColumnDef, Definitions, TableDef
+from tradeassist.sql.catalog.identifiers import alternative_phrases, expand_words, plural, singular, table_words
+from tradeassist.sql.catalog.naming import ColumnName, SchemaNames, TableName, read_names
+from tradeassist.sql.catalog.values import STOPWORDS
 
 #: Verbs people use for the rows of a table with this noun ("what was traded").
 TABLE_VERBS: dict[str, tuple[str, ...]] = {

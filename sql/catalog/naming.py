@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sql.catalog.identifiers import (
+from tradeassist.sql.catalog.identifiers import (
     expand_words, plural, shared_prefix, singular, split_identifier, strip_prefix, table_words,
 )
 

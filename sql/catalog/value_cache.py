@@ -17,8 +17,8 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 
-from sql.catalog import values as values_module
-from sql.catalog.values import MAX_CATEGORY_VALUES, MAX_ENTITY_VALUES, SAMPLE_ROWS, ValueIndex
+from tradeassist.sql.catalog import values as values_module
+from tradeassist.sql.catalog.values import MAX_CATEGORY_VALUES, MAX_ENTITY_VALUES, SAMPLE_ROWS, ValueIndex
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def cache_for(database_url: str, home: Path | None) -> ValueIndexCache | None:
     """The cache for a local database file under ``home``; None for servers, memory or no home."""
     if home is None or ":memory:" in database_url:
         return None
-    from sql.db.urls import local_file
+    from tradeassist.sql.db.urls import local_file
 
     database_file = local_file(database_url)
     if database_file is None or not database_file.is_file():

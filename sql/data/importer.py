@@ -17,9 +17,9 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from core.errors import BadInputError, DataSourceError, UnknownNameError
-from sql.data.contract import TABLE_ORDER
-from sql.data.contract import table as contract_table
+from tradeassist.core.errors import BadInputError, DataSourceError, UnknownNameError
+from tradeassist.sql.data.contract import TABLE_ORDER
+from tradeassist.sql.data.contract import table as contract_table
 
 #: progress(done_rows, total_rows, message)
 ImportProgress = Callable[[int, int, str], None]
@@ -246,7 +246,7 @@ def import_file(path: str | Path, *, table: str, db_url: str, mapping: dict[str,
     say = progress or (lambda _done, _total, _message: None)
     report = ImportReport(file=path, table=table, db_url=db_url)
 
-    from sql.demo.build import quiet
+    from tradeassist.sql.demo.build import quiet
 
     work = duckdb.connect()  # the importer's own scratch space
     quiet(work)
@@ -286,7 +286,7 @@ def import_file(path: str | Path, *, table: str, db_url: str, mapping: dict[str,
         say(report.rows_written, report.rows_read, f"Validated {path.name}")
         new_instruments = _instrument_rows(work, table, instruments_file)
 
-        from sql.data.writer import write_clean
+        from tradeassist.sql.data.writer import write_clean
 
         report.rows_new, report.instruments_added = write_clean(
             work, db_url, table, columns, keys, new_instruments,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from core.errors import DataSourceError
-from sql.data.contract import create_table_ddl, metadata
-from sql.data.contract import table as contract_table
-from sql.db.urls import duckdb_file, parse_url, sqlalchemy_url
+from tradeassist.core.errors import DataSourceError
+from tradeassist.sql.data.contract import create_table_ddl, metadata
+from tradeassist.sql.data.contract import table as contract_table
+from tradeassist.sql.db.urls import duckdb_file, parse_url, sqlalchemy_url
 
 WriteProgress = Callable[[int, str], None]
 SQLITE_BATCH = 50_000
@@ -47,8 +47,8 @@ def _write_duckdb(work, path: Path, table: str, columns: list[str], keys: list[s
                   with_instruments: bool, progress: WriteProgress) -> tuple[int, int]:
     import duckdb
 
-    from sql.demo.build import quiet
-    from sql.data.contract import create_contract_tables
+    from tradeassist.sql.demo.build import quiet
+    from tradeassist.sql.data.contract import create_contract_tables
 
     is_new = not path.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,7 +169,7 @@ def _upsert_statement(backend: str, target, keys: list[str], update: bool):
 def _upsert_rows(conn, backend: str, work, source: str, table: str, keys: list[str], *,
                  update: bool, progress: WriteProgress | None = None) -> None:
     """executemany of an upsert in batches, dates and timestamps as ISO text (SQLite's form)."""
-    from sql.demo.build import iso_text_select
+    from tradeassist.sql.demo.build import iso_text_select
 
     target = contract_table(table)
     statement = _upsert_statement(backend, target, keys, update)
@@ -197,7 +197,7 @@ def _copy_upsert_postgres(conn, work, table: str, columns: list[str], keys: list
     import sqlalchemy as sa
     from psycopg import sql as pgsql
 
-    from sql.demo.build import iso_text_select
+    from tradeassist.sql.demo.build import iso_text_select
 
     cursor = conn.connection.driver_connection.cursor()
     staging = f"incoming_{table}"

@@ -27,9 +27,9 @@ from typing import Any
 
 import pandas as pd
 
-from core.errors import ConfigError, DataSourceError
-from sql.catalog.schema import Schema
-from sql.db.urls import hide_password
+from tradeassist.core.errors import ConfigError, DataSourceError
+from tradeassist.sql.catalog.schema import Schema
+from tradeassist.sql.db.urls import hide_password
 
 DUCKDB_CONFIG = {
     "enable_external_access": False,
@@ -140,7 +140,7 @@ class DuckDBBackend(DialectBackend):
 
     def introspect(self) -> Schema:
         """See ``DialectBackend.introspect``."""
-        from sql.catalog.schema import introspect_duckdb
+        from tradeassist.sql.catalog.schema import introspect_duckdb
 
         return introspect_duckdb(self._cursor())
 
@@ -399,7 +399,7 @@ class SqlAlchemyBackend(DialectBackend):
 
     def introspect(self) -> Schema:
         """See ``DialectBackend.introspect``."""
-        from sql.catalog.schema import introspect_sqlalchemy
+        from tradeassist.sql.catalog.schema import introspect_sqlalchemy
 
         return introspect_sqlalchemy(self._engine, SQLGLOT_DIALECTS.get(self._engine.dialect.name, ""))
 
@@ -427,7 +427,7 @@ def _introspect_through(creator: Any, engine_url: str, dialect: str) -> Schema:
     import sqlalchemy as sa
     from sqlalchemy.pool import NullPool
 
-    from sql.catalog.schema import introspect_sqlalchemy
+    from tradeassist.sql.catalog.schema import introspect_sqlalchemy
 
     engine = sa.create_engine(engine_url, creator=creator, poolclass=NullPool)
     try:

@@ -14,7 +14,7 @@
 
 It is safe to share one ``Database`` between threads: DuckDB and SQLite hand each thread its own
 connection; PostgreSQL and other servers use a connection pool. The per-database connection code
-lives in ``sql.db.backends``.
+lives in ``tradeassist.sql.db.backends``.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from core.errors import ConfigError, DataSourceError
-from sql.db.backends import (
+from tradeassist.core.errors import ConfigError, DataSourceError
+from tradeassist.sql.db.backends import (
     DUCKDB_CONFIG,
     DialectBackend,
     DuckDBBackend,
@@ -40,11 +40,11 @@ from sql.db.backends import (
     open_duckdb_readonly,
     timeout_message,
 )
-from sql.db.urls import existing_database_file, hide_password, is_url, parse_url
-from sql.catalog.schema import Schema
+from tradeassist.sql.db.urls import existing_database_file, hide_password, is_url, parse_url
+from tradeassist.sql.catalog.schema import Schema
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from core.settings import Settings
+    from tradeassist.core.settings import Settings
 
 __all__ = ["DUCKDB_CONFIG", "open_duckdb_readonly", "SQLGLOT_DIALECTS", "Database", "QueryResult", "ResultTooLargeError",
            "timeout_message"]

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.errors import UnsafeSqlError
-from sql.db.database import Database, QueryResult
-from sql.db.guard import GuardedSql, guard_sql
+from tradeassist.core.errors import UnsafeSqlError
+from tradeassist.sql.db.database import Database, QueryResult
+from tradeassist.sql.db.guard import GuardedSql, guard_sql
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from core.settings import Settings
+    from tradeassist.core.settings import Settings
 
 __all__ = ["Database", "Executor", "QueryResult"]
 
@@ -34,7 +34,7 @@ class Executor:
         return self.row_cap if self.row_cap is not None else self.settings.sql_max_rows
 
     def guard(self, sql: str) -> GuardedSql:
-        """Check ``sql`` against this database's schema and dialect with the configured limits."""
+        """Check ``tradeassist.sql`` against this database's schema and dialect with the configured limits."""
         return guard_sql(
             sql,
             self.database.schema(),
@@ -57,6 +57,6 @@ class Executor:
         )
 
     def run_sql(self, sql: str) -> tuple[GuardedSql, QueryResult]:
-        """Guard ``sql``, then run it; returns the checked statement and its result."""
+        """Guard ``tradeassist.sql``, then run it; returns the checked statement and its result."""
         guarded = self.guard(sql)
         return guarded, self.run(guarded)

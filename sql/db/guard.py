@@ -31,8 +31,8 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
 
-from core.errors import UnsafeSqlError
-from sql.catalog.schema import Schema
+from tradeassist.core.errors import UnsafeSqlError
+from tradeassist.sql.catalog.schema import Schema
 
 MAX_SQL_CHARS = 100_000
 
@@ -45,14 +45,14 @@ class GuardedSql:
     sql: str  # in the target dialect, as shown to people
     tables: frozenset[str]  # schema tables it reads (names as the schema spells them)
     limit: int  # the outermost LIMIT
-    #: What the executor runs: ``sql`` with LIMIT one higher when the guard imposed the limit,
+    #: What the executor runs: ``tradeassist.sql`` with LIMIT one higher when the guard imposed the limit,
     #: so that a result cut off by the limit can be told from one that ended there.
     fetch_sql: str = ""
     limit_imposed: bool = False
 
     @property
     def run_sql(self) -> str:
-        """The statement to execute (``fetch_sql`` when set, else ``sql``)."""
+        """The statement to execute (``fetch_sql`` when set, else ``tradeassist.sql``)."""
         return self.fetch_sql or self.sql
 
 
@@ -213,7 +213,7 @@ _UNRESOLVED = re.compile(r"Column '\"?([^'\"]+)\"?' could not be resolved|Unknow
 
 # ---------------------------------------------------------------------- the guard
 def guard_sql(sql: str, schema: Schema, dialect: str, *, default_limit: int, max_rows: int) -> GuardedSql:
-    """Check ``sql`` and return it limited and regenerated, or raise UnsafeSqlError saying why."""
+    """Check ``tradeassist.sql`` and return it limited and regenerated, or raise UnsafeSqlError saying why."""
     if default_limit < 1 or max_rows < 1:
         raise UnsafeSqlError("the row limits must be at least 1")
     root = _parse_single(sql, dialect)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.errors import ConfigError, DataSourceError
+from tradeassist.core.errors import ConfigError, DataSourceError
 
 #: Backend names of the databases that live in one local file.
 FILE_BACKENDS = ("duckdb", "sqlite")

@@ -1,8 +1,8 @@
 """The demo trading database: built offline and deterministically, and copied to SQLite or PostgreSQL.
 
-``build_demo`` simulates prices (``sql.demo.market``) and trading activity (``sql.demo.trading``)
-over a fixed universe of real instruments (``sql.demo.universe``) and writes them into a DuckDB file
-with the schema contract of ``sql.data.contract``. The same ``seed`` and ``today`` always give the
+``build_demo`` simulates prices (``tradeassist.sql.demo.market``) and trading activity (``tradeassist.sql.demo.trading``)
+over a fixed universe of real instruments (``tradeassist.sql.demo.universe``) and writes them into a DuckDB file
+with the schema contract of ``tradeassist.sql.data.contract``. The same ``seed`` and ``today`` always give the
 same rows. ``export_database`` copies any such DuckDB file into SQLite or PostgreSQL.
 
 Positions are long only: a simulated sell never exceeds what the account holds at that moment
@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 from sqlglot import exp
 
-from core.errors import BadInputError, ConfigError, DataSourceError
-from sql.data.contract import TABLE_ORDER, create_contract_tables, table
+from tradeassist.core.errors import BadInputError, ConfigError, DataSourceError
+from tradeassist.sql.data.contract import TABLE_ORDER, create_contract_tables, table
 
 DEFAULT_SEED = 7
 MAX_SCALE = 100
@@ -53,7 +53,7 @@ class DemoSummary:
 
 def instruments_for_scale(scale: int = 1) -> tuple:
     """The instruments of a demo database at ``scale`` (synthetic equities are added above 1)."""
-    from sql.demo.universe import CRYPTOS, EQUITIES, ETFS, synthetic_equities
+    from tradeassist.sql.demo.universe import CRYPTOS, EQUITIES, ETFS, synthetic_equities
 
     extra = synthetic_equities(len(EQUITIES) * (scale - 1)) if scale > 1 else ()
     return EQUITIES + extra + ETFS + CRYPTOS
@@ -76,8 +76,8 @@ def build_demo(path: str | Path, *, today: dt.date, scale: int = 1, seed: int = 
     import duckdb
     import pandas as pd
 
-    from sql.demo.market import simulate_market
-    from sql.demo.trading import simulate_activity
+    from tradeassist.sql.demo.market import simulate_market
+    from tradeassist.sql.demo.trading import simulate_activity
 
     if not isinstance(scale, int) or not 1 <= scale <= MAX_SCALE:
         raise BadInputError(f"scale must be a whole number from 1 to {MAX_SCALE}, got {scale!r}")
@@ -176,8 +176,8 @@ def _present_tables(conn) -> list[str]:
 
 def export_database(src_duckdb_path: str | Path, url: str, *, schema: str | None = None) -> None:
     """Copy every contract table of a DuckDB file into SQLite or PostgreSQL, replacing them there."""
-    from sql.db.database import open_duckdb_readonly
-    from sql.db.urls import hide_password, is_url, parse_url
+    from tradeassist.sql.db.database import open_duckdb_readonly
+    from tradeassist.sql.db.urls import hide_password, is_url, parse_url
 
     src = Path(src_duckdb_path).expanduser()
     if not src.is_file():
@@ -201,7 +201,7 @@ def export_database(src_duckdb_path: str | Path, url: str, *, schema: str | None
 def _export_sqlite(conn, names: list[str], database: str) -> None:
     import sqlite3
 
-    from sql.data.contract import create_table_ddl
+    from tradeassist.sql.data.contract import create_table_ddl
 
     if not database or database == ":memory:":
         raise ConfigError("A sqlite:/// URL must name a file to export into")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sql.demo.universe import InstrumentSpec
+from tradeassist.sql.demo.universe import InstrumentSpec
 
 # Per-calendar-day volatilities of the common factors in calm and stressed regimes. Equity weekend
 # moves accumulate into Monday's bar, so calendar-day figures are what drives both asset kinds.

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sql.demo.market import MarketData
-from sql.demo.universe import (
+from tradeassist.sql.demo.market import MarketData
+from tradeassist.sql.demo.universe import (
     ACCOUNTS,
     ADDRESS_STYLE,
     DESK_ASSET_MIX,

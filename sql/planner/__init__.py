@@ -12,6 +12,6 @@
                     (describe.py)
 """
 
-from sql.planner.plan import CONFIDENCE_THRESHOLD, Plan, Planner, question_shape
+from tradeassist.sql.planner.plan import CONFIDENCE_THRESHOLD, Plan, Planner, question_shape
 
 __all__ = ["CONFIDENCE_THRESHOLD", "Plan", "Planner", "question_shape"]

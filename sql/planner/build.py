@@ -11,8 +11,8 @@ import re
 
 import sqlglot.expressions as exp
 
-from sql.catalog.catalog import Catalog, JoinStep
-from sql.planner.intent import Filter, GroupKey, Intent, Measure
+from tradeassist.sql.catalog.catalog import Catalog, JoinStep
+from tradeassist.sql.planner.intent import Filter, GroupKey, Intent, Measure
 
 AGG_NAMES = {"avg": "avg", "sum": "total", "min": "min", "max": "max", "count": "count", "median": "median"}
 _AGG_FUNCS = {"avg": exp.Avg, "sum": exp.Sum, "min": exp.Min, "max": exp.Max, "median": exp.Median}
@@ -170,7 +170,7 @@ class SqlBuilder:
         for table in self._tables_used(intent):
             path = self.catalog.join_path(intent.table, table)
             if path is None:
-                from core.errors import BadInputError
+                from tradeassist.core.errors import BadInputError
 
                 raise BadInputError(f"I cannot link {intent.table} to {table} in this database.")
             for step in path:

@@ -12,10 +12,10 @@ A number compares with what names it. Read in this order:
 
 from __future__ import annotations
 
-from sql.catalog.catalog import Catalog
-from sql.planner.parse import AGGREGATE_WORDS, DISTINCT_WORDS, SINGLE_GRAINS, SUPERLATIVES, Comparison, Mention, Parsed, Token
-from sql.planner.link import group_for, measure_for
-from sql.planner.intent import Filter
+from tradeassist.sql.catalog.catalog import Catalog
+from tradeassist.sql.planner.parse import AGGREGATE_WORDS, DISTINCT_WORDS, SINGLE_GRAINS, SUPERLATIVES, Comparison, Mention, Parsed, Token
+from tradeassist.sql.planner.link import group_for, measure_for
+from tradeassist.sql.planner.intent import Filter
 
 #: Words that make a number an amount of units, not money.
 UNIT_WORDS = frozenset({"coin", "coins", "token", "tokens", "share", "shares", "unit", "units", "contract",

@@ -15,16 +15,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sql.catalog.catalog import Catalog
-from sql.planner.build import having_measure
-from sql.planner.compare import amount_column, read_comparison
-from sql.planner.intent import Filter, GroupKey, Intent, Measure
-from sql.planner.link import (
+from tradeassist.sql.catalog.catalog import Catalog
+from tradeassist.sql.planner.build import having_measure
+from tradeassist.sql.planner.compare import amount_column, read_comparison
+from tradeassist.sql.planner.intent import Filter, GroupKey, Intent, Measure
+from tradeassist.sql.planner.link import (
     ANNUAL_WORDS, Roles, additive, filter_for, group_for, is_aggregate_metric, measure_for, resolve_value,
 )
-from sql.planner.parse import LATEST_WORDS, PERCENT_WORDS, RETURN_WORDS, SUPERLATIVES, Mention, Parsed
-from sql.timewords import compared_periods
-from sql.catalog.values import ValueRef
+from tradeassist.sql.planner.parse import LATEST_WORDS, PERCENT_WORDS, RETURN_WORDS, SUPERLATIVES, Mention, Parsed
+from tradeassist.sql.timewords import compared_periods
+from tradeassist.sql.catalog.values import ValueRef
 
 #: Words that rank by how many there are ("the most orders", "the busiest desk").
 _COUNTING = frozenset({"most", "least", "fewest", "busiest", "quietest", "often", "frequently", "active", "many"})
@@ -541,7 +541,7 @@ class Composer:
         if roles.returns == "series" and not roles.order:
             return Intent(prices, "returns", measures, tuple(filters), period=period, window=1, show=show), issues
         if period is None:
-            from sql.timewords import find_periods
+            from tradeassist.sql.timewords import find_periods
 
             period = find_periods("the last 30 days", self.today)[0].period
             issues_note = "over the last 30 days (no period was named)"

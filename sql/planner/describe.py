@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sql.catalog.catalog import Catalog
-from sql.planner.intent import Filter, Intent, Measure
+from tradeassist.sql.catalog.catalog import Catalog
+from tradeassist.sql.planner.intent import Filter, Intent, Measure
 
 _AGG_WORDS = {"avg": "average", "sum": "total", "min": "minimum", "max": "maximum", "count": "number",
               "median": "median", "quantile": "percentile of", "calc": ""}

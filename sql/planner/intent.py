@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from sql.timewords import Period
+from tradeassist.sql.timewords import Period
 
 
 @dataclass(frozen=True)

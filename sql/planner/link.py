@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sql.catalog.catalog import Catalog, Concept
-from sql.planner.parse import (
+from tradeassist.sql.catalog.catalog import Catalog, Concept
+from tradeassist.sql.planner.parse import (
     AGGREGATE_WORDS, DISTINCT_WORDS, FIRST_WORDS, GROUP_MARKERS, LATEST_WORDS, OFTEN_WORDS, PERCENT_WORDS,
     RETURN_WORDS, SERIES_WORDS, SINGLE_GRAINS, SUPERLATIVES, TIME_UNITS, Mention, Parsed, Token,
 )
-from sql.planner.intent import Filter, GroupKey, Measure
-from sql.catalog.values import STOPWORDS, ValueRef
+from tradeassist.sql.planner.intent import Filter, GroupKey, Measure
+from tradeassist.sql.catalog.values import STOPWORDS, ValueRef
 
 #: Words that ask for volatility or drawdown of prices, and for annualising it.
 VOLATILITY_WORDS = frozenset({"volatility", "volatile", "vol", "vols", "volatilities", "volatilty"})

@@ -14,10 +14,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from core.errors import BadInputError
-from sql.catalog.catalog import Catalog, Concept
-from sql.timewords import _NUMBER_WORDS, GRAIN_WORDS, Period, combine, find_periods
-from sql.catalog.values import STOPWORDS, ValueRef, normalize_word
+from tradeassist.core.errors import BadInputError
+from tradeassist.sql.catalog.catalog import Catalog, Concept
+from tradeassist.sql.timewords import _NUMBER_WORDS, GRAIN_WORDS, Period, combine, find_periods
+from tradeassist.sql.catalog.values import STOPWORDS, ValueRef, normalize_word
 
 AGGREGATE_WORDS = {
     "average": "avg", "avg": "avg", "mean": "avg", "typical": "avg",

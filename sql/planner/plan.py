@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 
 import sqlglot.expressions as exp
 
-from core.errors import UnsafeSqlError
-from sql.catalog.catalog import Catalog
-from sql.planner.build import SqlBuilder
-from sql.planner.compare import read_comparison
-from sql.planner.compose import Composer
-from sql.planner.describe import describe_intent
-from sql.planner.intent import GroupKey, Intent, Measure
-from sql.planner.link import Roles, additive, find_roles, group_for, measure_for, score_tables
-from sql.planner.parse import LATEST_WORDS, SUPERLATIVES, UNSUPPORTED_AGGREGATES, Mention, Parsed, parse_question
-from sql.planner.verify import subject_columns, unaccounted_words
+from tradeassist.core.errors import UnsafeSqlError
+from tradeassist.sql.catalog.catalog import Catalog
+from tradeassist.sql.planner.build import SqlBuilder
+from tradeassist.sql.planner.compare import read_comparison
+from tradeassist.sql.planner.compose import Composer
+from tradeassist.sql.planner.describe import describe_intent
+from tradeassist.sql.planner.intent import GroupKey, Intent, Measure
+from tradeassist.sql.planner.link import Roles, additive, find_roles, group_for, measure_for, score_tables
+from tradeassist.sql.planner.parse import LATEST_WORDS, SUPERLATIVES, UNSUPPORTED_AGGREGATES, Mention, Parsed, parse_question
+from tradeassist.sql.planner.verify import subject_columns, unaccounted_words
 
 #: Words that point back at the previous answer.
 _PRONOUNS = frozenset({"their", "them", "they", "its", "it", "those", "these", "that", "this"})

@@ -17,12 +17,12 @@ from collections.abc import Iterable
 
 import sqlglot.expressions as exp
 
-from sql.catalog.catalog import Catalog
-from sql.planner.parse import (
+from tradeassist.sql.catalog.catalog import Catalog
+from tradeassist.sql.planner.parse import (
     AGGREGATE_WORDS, DISTINCT_WORDS, FIRST_WORDS, LATEST_WORDS, OFTEN_WORDS, PERCENT_WORDS, RETURN_WORDS,
     SINGLE_GRAINS, SUPERLATIVES, TIME_UNITS, Mention, Parsed, Token,
 )
-from sql.planner.intent import Intent
+from tradeassist.sql.planner.intent import Intent
 
 #: Small words that change what is asked; they are filler nowhere.
 MEANING_WORDS = frozenset("""

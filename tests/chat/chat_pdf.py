@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.demo.make_pdf import escape_text, pdf_file, stream_object
+from tradeassist.ingest.demo.make_pdf import escape_text, pdf_file, stream_object
 
 
 def make_pdf(pages: list[list[str]]) -> bytes:

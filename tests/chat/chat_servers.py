@@ -18,18 +18,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 
 
-def real_backend_available() -> bool:
-    """True when the product's own routes and ingest pipeline can be imported."""
-    try:
-        import ingest.pipeline  # noqa: F401
-        import retrieval.route  # noqa: F401
-        import signals.route  # noqa: F401
-        import sql.route  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:
@@ -70,7 +58,6 @@ class ChatServer:
     password: str
     token: str
     log: Path
-    real_backend: bool
     process: subprocess.Popen
 
     def log_text(self) -> str:
@@ -86,12 +73,14 @@ def start_chat_server(tmp: Path, demo_db: Path, extra_env: dict[str, str] | None
     shutil.copyfile(demo_db, db)
     env = server_env(home)
     env.update(TRADEASSIST_DB_URL=str(db))
-    real = real_backend_available()
-    if not real:
-        pytest.skip("the product's routes (sql, docs, signals) or ingest pipeline cannot be imported")
+    # The server imports the product's routes and ingest pipeline: a renamed module fails here, never skips.
+    import tradeassist.ingest.pipeline  # noqa: F401
+    import tradeassist.retrieval.route  # noqa: F401
+    import tradeassist.signals.route  # noqa: F401
+    import tradeassist.sql.route  # noqa: F401
     env.update(extra_env or {})
-    from chat.users import UserStore
-    from core.settings import Settings
+    from tradeassist.chat.users import UserStore
+    from tradeassist.core.settings import Settings
 
     store = UserStore(Settings(home=home), bcrypt_rounds=4)  # the CLI path is tested in test_chat_users
     store.add("tester", PASSWORD)
@@ -109,7 +98,7 @@ def start_chat_server(tmp: Path, demo_db: Path, extra_env: dict[str, str] | None
     except RuntimeError:
         process.terminate()
         raise
-    return ChatServer(url, home, "tester", PASSWORD, token, log, real, process)
+    return ChatServer(url, home, "tester", PASSWORD, token, log, process)
 
 
 def stop_chat_server(server: ChatServer) -> None:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from chat.api import create_api
-from chat.ratelimit import TokenBucketLimiter
-from chat.safety import UploadLimits
-from chat.service import BackendPool
-from chat.users import UserStore
+from tradeassist.chat.api import create_api
+from tradeassist.chat.ratelimit import TokenBucketLimiter
+from tradeassist.chat.safety import UploadLimits
+from tradeassist.chat.service import BackendPool
+from tradeassist.chat.users import UserStore
 
 
 @pytest.fixture(scope="module")
 def pool(demo_duckdb, tmp_path_factory):
     """The product's backend (default routes) over the demo database, shared by this module."""
-    pytest.importorskip("sql.route")
-    from core.settings import Settings
+    from tradeassist.core.settings import Settings
 
     settings = Settings(home=tmp_path_factory.mktemp("api_home"), db_url=str(demo_duckdb),
                         today="2026-11-20", offline_only=True)

@@ -81,9 +81,8 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
     citation.click()
     page.wait_for_timeout(1000)
     page.screenshot(path=str(artifacts / "chat_04_citation_side.png"))
-    if chat_server.real_backend:
-        assert "hedging_policy.pdf p.2" in citation.inner_text().lower()
-        assert "five percent" in page.content()
+    assert "hedging_policy.pdf p.2" in citation.inner_text().lower()
+    assert "five percent" in page.content()
 
     # 3. A SQL question: the SQL step, a sortable table, a CSV download and a chart.
     _ask(page, "What was the daily close of AAPL over the last month?")
@@ -119,10 +118,10 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
     _ask(page, "and for MSFT?")
     # A locator wait, not wait_for_function: the page's policy forbids evaluating strings as script.
     page.locator(".js-plotly-plot").nth(1).wait_for(timeout=60_000)
-    if chat_server.real_backend:  # the follow-up kept the resumed question's plan: closes of last month
-        page.get_by_text("Used SQL").last.click()
-        follow_sql = page.locator("code").last.inner_text()
-        assert "MSFT" in follow_sql and "2026-10-01" in follow_sql, follow_sql
+    # The follow-up kept the resumed question's plan: closes of last month.
+    page.get_by_text("Used SQL").last.click()
+    follow_sql = page.locator("code").last.inner_text()
+    assert "MSFT" in follow_sql and "2026-10-01" in follow_sql, follow_sql
 
     # 5. Export as notebook, download it, and execute it with nbclient.
     page.get_by_text("Export as notebook").last.click()

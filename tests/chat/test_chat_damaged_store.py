@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chat.upload import ingest_one
-from core.settings import Settings
+from tradeassist.chat.upload import ingest_one
+from tradeassist.core.settings import Settings
 
 
 def test_damaged_store_is_reported_as_such(tmp_path):

@@ -8,17 +8,16 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from chat.export import ExportTurn, light_json, notebook_bytes
-from core.answer import Answer, Citation, Text
-from core.jsonform import answer_to_json
+from tradeassist.chat.export import ExportTurn, light_json, notebook_bytes
+from tradeassist.core.answer import Answer, Citation, Text
+from tradeassist.core.jsonform import answer_to_json
 
 
 @pytest.fixture(scope="module")
 def sql_answers(demo_duckdb, tmp_path_factory):
-    pytest.importorskip("sql.route")
-    from core.backend import Backend
-    from core.question import Question
-    from core.settings import Settings
+    from tradeassist.core.backend import Backend
+    from tradeassist.core.question import Question
+    from tradeassist.core.settings import Settings
 
     settings = Settings(home=tmp_path_factory.mktemp("home"), db_url=str(demo_duckdb), offline_only=True,
                         today="2026-11-20")

@@ -8,8 +8,8 @@ import sqlite3
 
 import pytest
 
-from chat.history import LocalFileStorage, chat_db_url, create_schema
-from core.errors import BadInputError, ConfigError
+from tradeassist.chat.history import LocalFileStorage, chat_db_url, create_schema
+from tradeassist.core.errors import BadInputError, ConfigError
 
 
 def test_sqlite_history_schema(settings, monkeypatch):

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from chat.ratelimit import RedisLimiter, TokenBucketLimiter
+from tradeassist.chat.ratelimit import RedisLimiter, TokenBucketLimiter
 
 
 class Clock:

@@ -6,13 +6,13 @@ import asyncio
 
 import pandas as pd
 
-from core.answer import Answer, Notice, Sql, Table, Text
+from tradeassist.core.answer import Answer, Notice, Sql, Table, Text
 
 
 def _content(answer: Answer) -> tuple[str, list]:
     from chainlit.context import init_http_context
 
-    from chat.render import answer_content
+    from tradeassist.chat.render import answer_content
 
     async def render():
         init_http_context()  # elements (table, CSV) need a Chainlit context, as in a live chat

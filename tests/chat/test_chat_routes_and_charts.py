@@ -8,17 +8,17 @@ import textwrap
 
 import pytest
 
-from chat.service import BackendPool, build_question
-from core.answer import Chart, Notice, Text
-from core.settings import Settings
+from tradeassist.chat.service import BackendPool, build_question
+from tradeassist.core.answer import Chart, Notice, Text
+from tradeassist.core.settings import Settings
 
 TODAY = "2026-11-20"
 
 ROUTES_MODULE = '''
 import threading
 
-from core.answer import Answer, Chart, Text
-from core.routes import default_routes
+from tradeassist.core.answer import Answer, Chart, Text
+from tradeassist.core.routes import default_routes
 
 #: Names of the threads chart builders ran in.
 BUILT_IN = []

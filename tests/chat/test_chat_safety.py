@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from chat.safety import UploadLimits, check_upload, check_upload_kind, screen_upload, strip_remote_images
+from tradeassist.chat.safety import UploadLimits, check_upload, check_upload_kind, screen_upload, strip_remote_images
 from chat_pdf import make_pdf
-from core.errors import BadInputError
+from tradeassist.core.errors import BadInputError
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_a_bad_file_fails_alone():
 
 
 def test_file_names_are_shown_literally():
-    from chat.safety import plain_name
+    from tradeassist.chat.safety import plain_name
 
     shown = plain_name("![x](http://127.0.0.1:9/pixel.png).pdf")
     assert "![" not in shown and "](" not in shown

@@ -18,10 +18,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from chat.users import UserStore
-from chat.wsclient import ChatClient, login_cookie
+from tradeassist.chat.users import UserStore
+from tradeassist.chat.wsclient import ChatClient, login_cookie
 from chat_servers import start_chat_server, stop_chat_server
-from core.settings import Settings
+from tradeassist.core.settings import Settings
 
 DB_PASSWORD = "S3cret-Export-7731"
 
@@ -247,7 +247,7 @@ HOSTILE_HTML = b"<html><body><script>fetch('/project/threads',{method:'POST'})</
 def test_uploaded_html_is_a_download_and_every_response_has_security_headers(server):
     cookie = _login(server, server.user, server.password)
     me = _get(server, "/user", cookie).json()
-    from chat.history import storage_for
+    from tradeassist.chat.history import storage_for
 
     storage = storage_for(Settings(home=server.home))
     key = f"{me['id']}/{'0' * 8}-html/report.html"
@@ -446,7 +446,7 @@ def test_browser_page_under_policy_uploaded_html_inert_and_logout(server):
     beacon = f"http://127.0.0.1:{listener.server_port}/ran"
     # An uploaded HTML file whose script would call home, stored as the chat stores uploads.
     me = _get(server, "/user", _login(server, server.user, server.password)).json()
-    from chat.history import storage_for
+    from tradeassist.chat.history import storage_for
 
     key = f"{me['id']}/{'1' * 8}-html/invoice.html"
     payload = f"<html><body><script>new Image().src='{beacon}'; fetch('{beacon}')</script></body></html>"

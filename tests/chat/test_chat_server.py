@@ -10,7 +10,7 @@ import uuid
 import httpx
 import pytest
 
-from chat.wsclient import ChatClient, login_cookie
+from tradeassist.chat.wsclient import ChatClient, login_cookie
 from chat_pdf import make_pdf
 
 SECRET_MARKERS = ("TRADEASSIST_HOME", "CHAINLIT_AUTH_SECRET", "PATH=")
@@ -126,8 +126,6 @@ def test_element_files_need_their_owner(chat_server, client):
 
 
 def test_api_ingest_then_docs_answer_cites_the_file(chat_server, client):
-    if not chat_server.real_backend:
-        pytest.skip("the product's document routes are not installed yet")
     headers = {"Authorization": f"Bearer {chat_server.token}"}
     pdf = make_pdf([["Operations manual"], ["Settlement of equity trades happens two business days after trade date."]])
     ingest = client.post("/api/ingest", files={"files": ("ops_manual.pdf", pdf)}, headers=headers)

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from chat.wsclient import ChatClient, login_cookie
+from tradeassist.chat.wsclient import ChatClient, login_cookie
 from chat_pdf import make_pdf
 from chat_servers import start_chat_server, stop_chat_server
 

@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
-from chat.users import UserStore, ensure_auth_secret, ensure_first_user
-from core.errors import BadInputError, UnknownNameError
+from tradeassist.chat.users import UserStore, ensure_auth_secret, ensure_first_user
+from tradeassist.core.errors import BadInputError, UnknownNameError
 
 
 def test_passwords_are_hashed_and_verified(settings):
@@ -62,7 +62,7 @@ def test_first_user_and_auth_secret_are_created_once(settings):
 
 
 def test_users_cli(settings, monkeypatch):
-    from cli.app import app
+    from tradeassist.cli.app import app
 
     monkeypatch.setenv("TRADEASSIST_HOME", str(settings.home))
     runner = CliRunner()
@@ -79,10 +79,10 @@ def test_users_cli(settings, monkeypatch):
 
 
 def test_approved_sql_is_taught(settings, demo_duckdb):
-    from chat.teach import teach_from_feedback
-    from core.backend import Backend
-    from sql.route import SqlRoute
-    from sql.teach import Teacher
+    from tradeassist.chat.teach import teach_from_feedback
+    from tradeassist.core.backend import Backend
+    from tradeassist.sql.route import SqlRoute
+    from tradeassist.sql.teach import Teacher
 
     settings = settings.model_copy(update={"db_url": str(demo_duckdb)})
     backend = Backend(None, routes=(SqlRoute(settings),))

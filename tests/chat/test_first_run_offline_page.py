@@ -8,7 +8,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from chat.offline_page import LocalAssetsOnly, strip_remote_links
+from tradeassist.chat.offline_page import LocalAssetsOnly, strip_remote_links
 
 PAGE = """<html><head>
 <link rel="preconnect" href="https://fonts.googleapis.com" />

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from llm_server import LlmServer, Reply
 
-from core.answer import Answer, ModelInfo, Text
-from core.classifier import ModelTieBreaker, RouteClassifier, resolve_reference, split_compound
-from core.errors import DataSourceError, NoRouteError
-from core.gateway import Gateway
-from core.question import Question
-from core.router import Router
+from tradeassist.core.answer import Answer, ModelInfo, Text
+from tradeassist.core.classifier import ModelTieBreaker, RouteClassifier, resolve_reference, split_compound
+from tradeassist.core.errors import DataSourceError, NoRouteError
+from tradeassist.core.gateway import Gateway
+from tradeassist.core.question import Question
+from tradeassist.core.router import Router
 
 
 class WordRoute:
@@ -32,7 +32,7 @@ class WordRoute:
 
 @pytest.fixture(scope="module")
 def embedder():
-    from retrieval.embeddings import LazyEmbedder
+    from tradeassist.retrieval.embeddings import LazyEmbedder
 
     return LazyEmbedder()
 
@@ -60,7 +60,7 @@ def test_split_and_reference():
 
 
 def test_compound_question_with_real_routes(settings, demo_duckdb):
-    from core.routes import default_routes
+    from tradeassist.core.routes import default_routes
 
     router = Router(default_routes(settings.model_copy(update={"db_url": str(demo_duckdb)})))
     split = router.split(Question("NVDA's breakout score and what its last filing says about supply risk"))

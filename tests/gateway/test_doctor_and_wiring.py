@@ -7,7 +7,7 @@ import json
 from llm_server import LlmServer, Reply, closed_port_url
 from typer.testing import CliRunner
 
-from cli.app import app
+from tradeassist.cli.app import app
 
 
 def test_doctor_reports_reachable_and_unreachable_providers(monkeypatch, demo_duckdb):
@@ -38,9 +38,9 @@ def test_doctor_offline_and_wrong_model(monkeypatch):
 
 
 def test_default_routes_get_model_parts_only_when_configured(settings):
-    from core.routes import default_routes
-    from retrieval.grounded import GroundedWriter
-    from sql.llm_engine import VannaSqlEngine
+    from tradeassist.core.routes import default_routes
+    from tradeassist.retrieval.grounded import GroundedWriter
+    from tradeassist.sql.llm_engine import VannaSqlEngine
 
     sql, docs, _signals = default_routes(settings)
     assert sql.llm_engine is None and docs.writer is None
@@ -50,8 +50,8 @@ def test_default_routes_get_model_parts_only_when_configured(settings):
 
 
 def test_backend_answers_with_the_model_end_to_end(model_settings, demo_duckdb):
-    from core.backend import Backend
-    from core.jsonform import answer_to_json
+    from tradeassist.core.backend import Backend
+    from tradeassist.core.jsonform import answer_to_json
 
     sql = ("SELECT symbol, AVG(high - low) AS avg_range FROM daily_bars WHERE symbol IN ('AAPL', 'MSFT') "
            "GROUP BY symbol ORDER BY avg_range DESC")

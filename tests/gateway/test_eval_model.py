@@ -6,7 +6,7 @@ import json
 
 from llm_server import LlmServer, Reply
 
-from sql.eval_model import evaluate_model
+from tradeassist.sql.eval_model import evaluate_model
 
 CASES = [
     {"id": "a", "question": "What is the latest closing price of AAPL?",
@@ -51,7 +51,7 @@ def test_model_path_is_scored_beside_the_planner(model_settings, demo_duckdb):
 def test_eval_sql_model_flag_prints_the_three_paths(monkeypatch, tmp_path, demo_duckdb):
     from typer.testing import CliRunner
 
-    from cli.app import app
+    from tradeassist.cli.app import app
 
     cases = tmp_path / "cases.jsonl"
     cases.write_text("\n".join(json.dumps(case) for case in CASES[:2]) + "\n", encoding="utf-8")

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from llm_server import LlmServer, Malformed, Reply, Status
 
-from core.errors import ModelUnavailableError
-from core.gateway import Gateway
+from tradeassist.core.errors import ModelUnavailableError
+from tradeassist.core.gateway import Gateway
 
 
 def _faulty(seed: int):

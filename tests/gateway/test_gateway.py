@@ -8,12 +8,12 @@ import time
 import pytest
 from llm_server import LlmServer, Malformed, Reply, Status, closed_port_url
 
-from core.answer import ModelInfo
-from core.errors import ModelUnavailableError
-from core.gateway import Gateway
-from core.gateway.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
-from core.gateway.policy import Policy
-from core.gateway.providers import build_providers
+from tradeassist.core.answer import ModelInfo
+from tradeassist.core.errors import ModelUnavailableError
+from tradeassist.core.gateway import Gateway
+from tradeassist.core.gateway.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+from tradeassist.core.gateway.policy import Policy
+from tradeassist.core.gateway.providers import build_providers
 
 
 def test_local_answers_first_with_provenance(model_settings):
@@ -210,7 +210,7 @@ def test_offline_settings_have_no_providers(settings):
 
 
 def test_policy_rejects_unknown_task():
-    from core.errors import BadInputError
+    from tradeassist.core.errors import BadInputError
 
     with pytest.raises(BadInputError, match="Unknown model task"):
         Policy().order([], task="poetry")
@@ -219,8 +219,8 @@ def test_policy_rejects_unknown_task():
 def test_in_process_engine_only_with_vllm_and_a_gpu(settings):
     import importlib.util
 
-    from core.errors import ConfigError
-    from core.gateway.engine import InProcessVllmChat
+    from tradeassist.core.errors import ConfigError
+    from tradeassist.core.gateway.engine import InProcessVllmChat
 
     if importlib.util.find_spec("vllm") is not None:
         pytest.skip("vllm is installed here; the engine is exercised by tests/gpu")
@@ -263,9 +263,9 @@ def test_async_stream_and_task_cancellation(model_settings):
 
 
 def test_conversation_window_is_bounded():
-    from core.answer import Answer, Text
-    from core.gateway import conversation_window
-    from core.question import Question
+    from tradeassist.core.answer import Answer, Text
+    from tradeassist.core.gateway import conversation_window
+    from tradeassist.core.question import Question
 
     question = Question("q1")
     for index in range(2, 7):
@@ -276,7 +276,7 @@ def test_conversation_window_is_bounded():
 
 
 def test_prices_from_yaml_and_settings(settings, tmp_path):
-    from core.errors import ConfigError
+    from tradeassist.core.errors import ConfigError
 
     prices = tmp_path / "prices.yaml"
     prices.write_text("gpt-4o-mini: [1.0, 2.0]\nlocal-model: [0.5, 0.5]\n")

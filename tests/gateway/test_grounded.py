@@ -7,11 +7,11 @@ import json
 import pytest
 from llm_server import LlmServer, Reply, closed_port_url
 
-from core.errors import ModelUnavailableError
-from core.gateway import Gateway
-from core.question import Question
-from retrieval.grounded import NOT_FOUND_TEXT, GroundedWriter, build_prompt, clean_answer
-from retrieval.records import Chunk, DocumentInfo, Hit
+from tradeassist.core.errors import ModelUnavailableError
+from tradeassist.core.gateway import Gateway
+from tradeassist.core.question import Question
+from tradeassist.retrieval.grounded import NOT_FOUND_TEXT, GroundedWriter, build_prompt, clean_answer
+from tradeassist.retrieval.records import Chunk, DocumentInfo, Hit
 
 
 def _hit(source: str, page: int, text: str) -> Hit:
@@ -59,8 +59,8 @@ def test_not_in_documents_and_uncited_replies():
 @pytest.fixture(scope="module")
 def fomc_index(tmp_path_factory):
     """A real document index (embedded store, MiniLM) holding one short statement."""
-    from core.settings import Settings
-    from retrieval.index import DocumentIndex
+    from tradeassist.core.settings import Settings
+    from tradeassist.retrieval.index import DocumentIndex
 
     index = DocumentIndex.open(Settings(home=tmp_path_factory.mktemp("docs-home")))
     doc = DocumentInfo(key="fomc.pdf", source="fomc.pdf", path="/docs/fomc.pdf", content_hash="h1", pages=3)
@@ -70,7 +70,7 @@ def fomc_index(tmp_path_factory):
 
 
 def test_docs_route_uses_writer_and_falls_back_offline(model_settings, fomc_index):
-    from retrieval.route import DocsRoute
+    from tradeassist.retrieval.route import DocsRoute
 
     question = Question("what did the committee decide about the target range?")
     with LlmServer([Reply("Kept at 5.25 to 5.5 percent [fomc.pdf p.3].")]) as local:
@@ -88,7 +88,7 @@ def test_docs_route_uses_writer_and_falls_back_offline(model_settings, fomc_inde
 
 
 def test_reasoning_across_documents_is_a_complex_task():
-    from retrieval.grounded import task_of
+    from tradeassist.retrieval.grounded import task_of
 
     assert task_of("compare what the two statements say about inflation", HITS) == "complex"
     assert task_of("what did the committee decide?", HITS) == "simple"

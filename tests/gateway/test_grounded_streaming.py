@@ -8,10 +8,10 @@ import time
 import pytest
 from llm_server import LlmServer, Reply
 
-from core.gateway import Gateway
-from core.question import Question
-from retrieval.grounded import GroundedWriter
-from retrieval.records import Chunk, DocumentInfo
+from tradeassist.core.gateway import Gateway
+from tradeassist.core.question import Question
+from tradeassist.retrieval.grounded import GroundedWriter
+from tradeassist.retrieval.records import Chunk, DocumentInfo
 
 STATEMENT = "The Committee decided to maintain the target range at 5.25 to 5.5 percent. Inflation remains elevated."
 REPLY = "The Committee kept the target range at 5.25 to 5.5 percent [fomc.pdf p.3]."
@@ -21,8 +21,8 @@ QUESTION = "what did the committee decide about the target range?"
 @pytest.fixture(scope="module")
 def fomc_index(tmp_path_factory):
     """A real document index (embedded store, MiniLM) holding one short statement."""
-    from core.settings import Settings
-    from retrieval.index import DocumentIndex
+    from tradeassist.core.settings import Settings
+    from tradeassist.retrieval.index import DocumentIndex
 
     index = DocumentIndex.open(Settings(home=tmp_path_factory.mktemp("docs-stream-home")))
     doc = DocumentInfo(key="fomc.pdf", source="fomc.pdf", path="/docs/fomc.pdf", content_hash="h1", pages=3)
@@ -32,7 +32,7 @@ def fomc_index(tmp_path_factory):
 
 
 def _route(settings, index):
-    from retrieval.route import DocsRoute
+    from tradeassist.retrieval.route import DocsRoute
 
     return DocsRoute(settings, writer=GroundedWriter(Gateway.from_settings(settings), settings), index=index)
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from sql.llm_reply import extract_query, uncovered
+from tradeassist.sql.llm_reply import extract_query, uncovered
 
 TODAY = dt.date(2026, 11, 20)
 

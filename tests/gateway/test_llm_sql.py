@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from llm_server import LlmServer, Reply, closed_port_url
 
-from core.gateway import Gateway
-from core.question import Question
-from sql.llm_engine import GeneratedSql, VannaSqlEngine
-from sql.route import SqlRoute
+from tradeassist.core.gateway import Gateway
+from tradeassist.core.question import Question
+from tradeassist.sql.llm_engine import GeneratedSql, VannaSqlEngine
+from tradeassist.sql.route import SqlRoute
 
 UNPLANNABLE = "correlation of AAPL and MSFT daily returns"
 GOOD_SQL = ("SELECT a.date, a.close AS aapl, m.close AS msft FROM daily_bars a JOIN daily_bars m "

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from llm_server import LlmServer, Reply
 
-from core.gateway import Gateway
-from core.jsonform import answer_to_json
-from core.question import Question
-from sql.llm_engine import VannaSqlEngine
-from sql.route import SqlRoute
+from tradeassist.core.gateway import Gateway
+from tradeassist.core.jsonform import answer_to_json
+from tradeassist.core.question import Question
+from tradeassist.sql.llm_engine import VannaSqlEngine
+from tradeassist.sql.route import SqlRoute
 
 MODEL_SQL = ("SELECT a.date, a.close AS aapl, m.close AS msft FROM daily_bars a JOIN daily_bars m "
              "ON a.date = m.date WHERE a.symbol = 'AAPL' AND m.symbol = 'MSFT' AND a.date >= DATE '2026-11-01' "

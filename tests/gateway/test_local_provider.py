@@ -7,8 +7,8 @@ import json
 from llm_server import LlmServer, Reply, Status, closed_port_url
 from typer.testing import CliRunner
 
-from cli.app import app
-from core.gateway import Gateway
+from tradeassist.cli.app import app
+from tradeassist.core.gateway import Gateway
 
 
 def test_local_sits_after_vllm_and_before_the_cloud(model_settings):
@@ -60,10 +60,10 @@ def test_doctor_fails_when_the_local_server_is_down_or_serves_another_model(monk
 
 
 def test_small_windows_shrink_prompts_and_route_picks_are_capped(model_settings):
-    from core.classifier import ModelTieBreaker
-    from core.question import Question
-    from retrieval.grounded import GroundedWriter
-    from retrieval.records import Chunk, DocumentInfo, Hit
+    from tradeassist.core.classifier import ModelTieBreaker
+    from tradeassist.core.question import Question
+    from tradeassist.retrieval.grounded import GroundedWriter
+    from tradeassist.retrieval.records import Chunk, DocumentInfo, Hit
 
     def hit(page: int) -> Hit:
         doc = DocumentInfo(key="report.pdf", source="report.pdf", path="/docs/report.pdf", content_hash="h")
@@ -87,7 +87,7 @@ def test_small_windows_shrink_prompts_and_route_picks_are_capped(model_settings)
 def test_a_stream_ended_without_a_finish_reason_is_reported_as_cut(model_settings):
     import pytest
 
-    from core.errors import ModelUnavailableError
+    from tradeassist.core.errors import ModelUnavailableError
 
     # What llama-cpp-python's server sends when a second request interrupts a stream: a clean end.
     with LlmServer([Reply("The answer is forty", finish_reason=None)]) as local:

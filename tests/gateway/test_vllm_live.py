@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from core.gateway import Gateway
+from tradeassist.core.gateway import Gateway
 
 URL = os.environ.get("TRADEASSIST_TEST_VLLM_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="TRADEASSIST_TEST_VLLM_URL is not set (no vLLM server to test against)")
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(not URL, reason="TRADEASSIST_TEST_VLLM_URL is no
 def vllm_settings():
     import httpx
 
-    from core.settings import Settings
+    from tradeassist.core.settings import Settings
 
     base = URL.rstrip("/") + ("" if URL.rstrip("/").endswith("/v1") else "/v1")
     model = os.environ.get("TRADEASSIST_TEST_VLLM_MODEL") or httpx.get(base + "/models", timeout=10).json()["data"][0]["id"]

@@ -8,7 +8,7 @@ import pytest
 @pytest.fixture(scope="session")
 def warm_parser():
     """unstructured and its spaCy model loaded once for the whole session (several seconds)."""
-    from ingest.worker import warm_up
+    from tradeassist.ingest.worker import warm_up
 
     warm_up()
 
@@ -16,7 +16,7 @@ def warm_parser():
 @pytest.fixture
 def index(settings):
     """The real document index (embedded store + MiniLM) under the test's private home."""
-    from retrieval.index import DocumentIndex
+    from tradeassist.retrieval.index import DocumentIndex
 
     opened = DocumentIndex.open(settings)
     yield opened
@@ -26,8 +26,8 @@ def index(settings):
 @pytest.fixture
 def parse(warm_parser, tmp_path):
     """Write bytes to a file named ``name`` in tmp and parse it in this process."""
-    from ingest.limits import Limits
-    from ingest.worker import ParseJob, parse_file
+    from tradeassist.ingest.limits import Limits
+    from tradeassist.ingest.worker import ParseJob, parse_file
 
     def run(name: str, data: bytes, limits: Limits | None = None):
         path = tmp_path / "files" / name

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.demo import DOCUMENTS_FOLDER, demo_document_paths, ingest_demo_documents
-from ingest.demo.make_pdf import product_sheet_pdf
+from tradeassist.ingest.demo import DOCUMENTS_FOLDER, demo_document_paths, ingest_demo_documents
+from tradeassist.ingest.demo.make_pdf import product_sheet_pdf
 
 TODAY = "2026-11-20"
 
@@ -22,9 +22,9 @@ def test_the_committed_product_sheet_is_what_its_generator_writes():
 
 @pytest.mark.slow
 def test_demo_documents_answer_with_citations_and_are_ingested_once(tmp_path):
-    from core.backend import Backend
-    from core.question import Question
-    from core.settings import Settings
+    from tradeassist.core.backend import Backend
+    from tradeassist.core.question import Question
+    from tradeassist.core.settings import Settings
 
     settings = Settings(home=tmp_path / "home", today=TODAY, offline_only=True)
     first = ingest_demo_documents(settings)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from ingest_corpus import docx_bytes, encrypted_pdf, huge_png_header, text_pdf, xxe_html, zip_bomb_docx
 
-from ingest.pipeline import ingest_paths
+from tradeassist.ingest.pipeline import ingest_paths
 
 SENTINEL_TEXT = "SENTINEL-7f3a-must-never-be-read"
 _watch: dict[str, list] = {}
@@ -109,7 +109,7 @@ def test_hostile_corpus_fails_alone_and_touches_nothing_outside_tmp(tmp_path, se
 
 
 def test_limits_are_configurable(tmp_path, warm_parser, parse):
-    from ingest.limits import Limits
+    from tradeassist.ingest.limits import Limits
 
     tight = Limits(max_file_bytes=2000, max_pages=1, max_image_pixels=10_000)
     big = parse("big.txt", b"word " * 1000, tight)
@@ -129,8 +129,8 @@ def test_zip_ratio_cap_applies_before_inflating(tmp_path, ratio_limit):
     import io
     import zipfile
 
-    from core.errors import IngestError
-    from ingest.limits import Limits, check_zip_package
+    from tradeassist.core.errors import IngestError
+    from tradeassist.ingest.limits import Limits, check_zip_package
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

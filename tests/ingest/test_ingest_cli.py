@@ -18,7 +18,7 @@ WORDS = ["copper", "nickel", "zinc", "cobalt", "lithium", "silver", "gold", "pla
 
 
 def test_cli_exit_code_counts_failures(tmp_path, warm_parser):
-    from cli.app import app
+    from tradeassist.cli.app import app
 
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -40,8 +40,8 @@ def _note(i: int) -> str:
 
 @pytest.mark.slow
 def test_kill_9_mid_run_then_rerun_leaves_no_duplicates_and_nothing_missing(tmp_path):
-    from core.settings import Settings
-    from retrieval.index import DocumentIndex
+    from tradeassist.core.settings import Settings
+    from tradeassist.retrieval.index import DocumentIndex
 
     # Enough files that a kill lands mid-run: with the ONNX embedder 16 notes were stored in
     # less time than one poll of this test.
@@ -54,7 +54,7 @@ def test_kill_9_mid_run_then_rerun_leaves_no_duplicates_and_nothing_missing(tmp_
     # One torch thread: the test machine is shared, and spinning threads only slow embedding there.
     env = dict(os.environ, TRADEASSIST_HOME=str(home), DO_NOT_TRACK="true", HF_HUB_OFFLINE="1",
                OMP_NUM_THREADS="1")
-    command = [sys.executable, "-m", "cli.app", "ingest", str(folder), "--workers", "1"]
+    command = [sys.executable, "-m", "tradeassist.cli.app", "ingest", str(folder), "--workers", "1"]
     settings = Settings(home=home)
 
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from ingest_corpus import text_pdf
 
-from ingest.filing import filing_facts
-from ingest.layout import (
+from tradeassist.ingest.filing import filing_facts
+from tradeassist.ingest.layout import (
     TableRow,
     column_headings,
     document_blocks,
@@ -133,8 +133,8 @@ def test_filing_facts_from_cover_and_name():
 
 
 def test_a_real_10k_parses_to_rows_facts_and_no_running_headers(shared_data, warm_parser):
-    from ingest.limits import Limits
-    from ingest.worker import ParseJob, parse_file
+    from tradeassist.ingest.limits import Limits
+    from tradeassist.ingest.worker import ParseJob, parse_file
 
     path = shared_data / "filings" / "NIKE_2019_10K.pdf"
     if not path.is_file():

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from ingest_corpus import text_image
 
-from ingest.pipeline import ingest_paths
+from tradeassist.ingest.pipeline import ingest_paths
 
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="Debian tesseract-ocr is not installed")
 
@@ -45,8 +45,8 @@ def test_image_and_scanned_pdf_come_back_searchable(tmp_path, settings, index, w
 
 
 def test_ocr_time_limit_is_enforced(tmp_path, warm_parser):
-    from core.errors import IngestError
-    from ingest.ocr import ocr_image
+    from tradeassist.core.errors import IngestError
+    from tradeassist.ingest.ocr import ocr_image
 
     image = text_image(["A page with plenty of words to read"] * 12, size=30)
     with pytest.raises(IngestError, match="longer than"):

@@ -7,11 +7,11 @@ import time
 import pytest
 from PIL import Image, ImageDraw
 
-from core.errors import IngestError
-from core.settings import Settings
-from ingest.limits import Limits, check_image_header
-from ingest.partition import partition_file
-from ingest.sniff import FileKind
+from tradeassist.core.errors import IngestError
+from tradeassist.core.settings import Settings
+from tradeassist.ingest.limits import Limits, check_image_header
+from tradeassist.ingest.partition import partition_file
+from tradeassist.ingest.sniff import FileKind
 
 
 def _tiff(path, frames: int) -> None:
@@ -29,7 +29,7 @@ def test_multi_page_scan_stops_at_the_ocr_budget(tmp_path):
     pytest.importorskip("pytesseract")
     path = tmp_path / "scan.tif"
     _tiff(path, 8)
-    from ingest.partition import prepare_unstructured
+    from tradeassist.ingest.partition import prepare_unstructured
 
     prepare_unstructured()  # its one-time import is not OCR time
     limits = Limits.from_settings(Settings(home=tmp_path, ocr_budget_s=1.5))

@@ -19,8 +19,8 @@ socket.socket.connect = refuse
 socket.socket.connect_ex = refuse
 socket.create_connection = lambda address, *a, **k: refuse(None, address)
 
-from ingest.limits import Limits
-from ingest.worker import ParseJob, parse_file
+from tradeassist.ingest.limits import Limits
+from tradeassist.ingest.worker import ParseJob, parse_file
 for path in sys.argv[1:]:
     result = parse_file(ParseJob(path, path.rsplit("/", 1)[-1], Limits()))
     assert result.ok, (path, result.reason)

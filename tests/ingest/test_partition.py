@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest_corpus import docx_bytes, email_bytes, pptx_bytes, text_pdf, xlsx_bytes
 
-from ingest.layout import join_wrapped
+from tradeassist.ingest.layout import join_wrapped
 
 
 def test_text_pdf_keeps_pages_and_titles(parse):
@@ -56,8 +56,8 @@ def test_pptx_xlsx_markdown_email_and_text(parse):
 
 
 def test_long_text_is_capped_by_size():
-    from ingest.chunking import ChunkingOptions, chunk_elements
-    from ingest.partition import elements_from_text
+    from tradeassist.ingest.chunking import ChunkingOptions, chunk_elements
+    from tradeassist.ingest.partition import elements_from_text
 
     body = "\n\n".join(f"Paragraph {i} says the Committee will act as appropriate to sustain the expansion."
                        for i in range(120))

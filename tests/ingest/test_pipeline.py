@@ -7,8 +7,8 @@ import os
 import pytest
 from ingest_corpus import docx_bytes, text_pdf
 
-from core.errors import BadInputError
-from ingest.pipeline import Progress, document_key, ingest_bytes, ingest_paths
+from tradeassist.core.errors import BadInputError
+from tradeassist.ingest.pipeline import Progress, document_key, ingest_bytes, ingest_paths
 
 
 def _chunk_counts(index) -> dict[str, int]:
@@ -108,7 +108,7 @@ def test_bad_scope_is_refused(settings, tmp_path, kwargs, message):
 
 
 def test_ingest_uploads_counts_and_limits(settings, index, warm_parser):
-    from ingest.pipeline import ingest_uploads
+    from tradeassist.ingest.pipeline import ingest_uploads
 
     uploads = [("a.txt", b"First upload about oil futures."), ("b.txt", b"")]
     seen: list[Progress] = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import IngestError
-from ingest.sniff import FileKind, sniff_kind
+from tradeassist.core.errors import IngestError
+from tradeassist.ingest.sniff import FileKind, sniff_kind
 from ingest_corpus import docx_bytes, email_bytes, pptx_bytes, text_pdf, xlsx_bytes
 
 

@@ -29,7 +29,7 @@ def demo_env(demo_duckdb, tmp_path_factory) -> dict:
     Returns ``home``, ``env`` (the TRADEASSIST_* variables), ``kernel_env`` (a kernel's whole
     environment) and ``settings``.
     """
-    from core.settings import Settings
+    from tradeassist.core.settings import Settings
 
     home = tmp_path_factory.mktemp("jupyter-home")
     env = {
@@ -54,7 +54,7 @@ def demo_env(demo_duckdb, tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def docs_env(demo_env) -> dict:
     """``demo_env`` with a few real FOMC statements ingested; skips when ../shared/data is absent."""
-    from ingest.pipeline import ingest_paths
+    from tradeassist.ingest.pipeline import ingest_paths
 
     docs = [SHARED_DOCS / name for name in FOMC_FILES if (SHARED_DOCS / name).is_file()]
     if not docs:
@@ -68,7 +68,7 @@ def docs_env(demo_env) -> dict:
 @pytest.fixture(scope="session")
 def kernelspec_dir(tmp_path_factory):
     """A private JUPYTER_DATA_DIR with the TradeAssist kernelspec installed (for the whole run)."""
-    from kernels.kernelspec import install
+    from tradeassist.kernels.kernelspec import install
 
     folder = tmp_path_factory.mktemp("jupyter-data")
     old = os.environ.get("JUPYTER_DATA_DIR")

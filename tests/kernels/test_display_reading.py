@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.answer import Answer, Sql, Table, Text
-from kernels.display import NotebookAnswer, answer_html, answer_markdown, answer_plain
+from tradeassist.core.answer import Answer, Sql, Table, Text
+from tradeassist.kernels.display import NotebookAnswer, answer_html, answer_markdown, answer_plain
 
 
 def _answer(reading: str | None) -> Answer:

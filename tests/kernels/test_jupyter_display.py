@@ -6,9 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core.answer import Answer, Chart, Citation, Contribution, Explanation, Notice, Sql, Table, Text, error_answer
-from core.errors import UnsafeSqlError
-from kernels.display import PLOTLY_MIME, MAX_HTML_ROWS, NotebookAnswer, answer_bundles, markdown_to_html, output_items
+from tradeassist.core.answer import Answer, Chart, Citation, Contribution, Explanation, Notice, Sql, Table, Text, error_answer
+from tradeassist.core.errors import UnsafeSqlError
+from tradeassist.kernels.display import PLOTLY_MIME, MAX_HTML_ROWS, NotebookAnswer, answer_bundles, markdown_to_html, output_items
 
 
 @pytest.fixture

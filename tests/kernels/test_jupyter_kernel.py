@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from kernels.display import PLOTLY_MIME
-from kernels.kernel import translate_cell
-from kernels.kernelspec import KERNEL_NAME, install, kernel_spec, uninstall
+from tradeassist.kernels.display import PLOTLY_MIME
+from tradeassist.kernels.kernel import translate_cell
+from tradeassist.kernels.kernelspec import KERNEL_NAME, install, kernel_spec, uninstall
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_install_and_uninstall_the_kernelspec(tmp_path, monkeypatch):
     folder = install(user=True)
     assert folder.startswith(str(jupyter_data_dir))
     spec = json.loads((jupyter_data_dir / "kernels" / KERNEL_NAME / "kernel.json").read_text())
-    assert spec["argv"][:3] == [sys.executable, "-m", "kernels.kernel"]
+    assert spec["argv"][:3] == [sys.executable, "-m", "tradeassist.kernels.kernel"]
     assert spec["display_name"] == "TradeAssist"
     assert KERNEL_NAME in KernelSpecManager().find_kernel_specs()
     assert uninstall() is not None
@@ -52,7 +52,7 @@ def test_install_and_uninstall_the_kernelspec(tmp_path, monkeypatch):
 def test_cli_installs_under_a_prefix(tmp_path):
     from typer.testing import CliRunner
 
-    from cli.app import app
+    from tradeassist.cli.app import app
 
     result = CliRunner().invoke(app, ["jupyter", "install", "--prefix", str(tmp_path)])
     assert result.exit_code == 0, result.output

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kernels.display import PLOTLY_MIME, IngestSummary, NotebookAnswer
-from kernels.extension import load_ipython_extension
-from kernels.magics import expand_variables, split_options
-from kernels.session import NotebookSession
+from tradeassist.kernels.display import PLOTLY_MIME, IngestSummary, NotebookAnswer
+from tradeassist.kernels.extension import load_ipython_extension
+from tradeassist.kernels.magics import expand_variables, split_options
+from tradeassist.kernels.session import NotebookSession
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kernels.display import PLOTLY_MIME
+from tradeassist.kernels.display import PLOTLY_MIME
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

@@ -10,12 +10,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core.answer import Answer, Chart, Sql, Table, Text
-from core.errors import DataSourceError
-from core.jsonform import answer_to_json
-from core.settings import Settings
-from kernels.display import PLOTLY_MIME
-from kernels.session import NotebookSession, RemoteSource, source_for
+from tradeassist.core.answer import Answer, Chart, Sql, Table, Text
+from tradeassist.core.errors import DataSourceError
+from tradeassist.core.jsonform import answer_to_json
+from tradeassist.core.settings import Settings
+from tradeassist.kernels.display import PLOTLY_MIME
+from tradeassist.kernels.session import NotebookSession, RemoteSource, source_for
 
 TOKEN = "team-token"
 
@@ -114,7 +114,7 @@ def test_session_posts_questions_with_context_and_rebuilds_answers(server_url, t
 
 
 def test_magics_use_the_shared_server(server_url, tmp_path, ipython_shell):
-    from kernels.extension import load_ipython_extension
+    from tradeassist.kernels.extension import load_ipython_extension
 
     session = NotebookSession(Settings(home=tmp_path, server_url=server_url, api_token=TOKEN))
     load_ipython_extension(ipython_shell, session)
@@ -140,7 +140,7 @@ def test_server_without_a_json_answer_is_a_clear_error(server_url, tmp_path):
 
 
 def test_ingest_and_uploads_go_to_the_shared_server(server_url, tmp_path):
-    from kernels.widget import UploadBox
+    from tradeassist.kernels.widget import UploadBox
 
     AskHandler.uploads.clear()
     folder = tmp_path / "docs"
@@ -178,10 +178,10 @@ def test_session_talks_to_the_chat_servers_real_api(demo_env):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from chat.api import create_api
-    from chat.ratelimit import TokenBucketLimiter
-    from chat.service import BackendPool
-    from chat.users import UserStore
+    from tradeassist.chat.api import create_api
+    from tradeassist.chat.ratelimit import TokenBucketLimiter
+    from tradeassist.chat.service import BackendPool
+    from tradeassist.chat.users import UserStore
 
     settings = demo_env["settings"]
     app = FastAPI()

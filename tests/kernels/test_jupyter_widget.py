@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kernels.display import PLOTLY_MIME
-from kernels.session import NotebookSession
-from kernels.widget import ChatPanel, UploadBox
+from tradeassist.kernels.display import PLOTLY_MIME
+from tradeassist.kernels.session import NotebookSession
+from tradeassist.kernels.widget import ChatPanel, UploadBox
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_upload_box_ingests_files_and_reports_bad_ones(demo_env):
 
 
 def test_ask_upload_magic_shows_the_upload_box(demo_env, ipython_shell):
-    from kernels.extension import load_ipython_extension
+    from tradeassist.kernels.extension import load_ipython_extension
 
     load_ipython_extension(ipython_shell, NotebookSession(demo_env["settings"]))
     box = ipython_shell.run_line_magic("ask_upload", "")

@@ -16,10 +16,10 @@ STATEMENTS = [
 
 def _chart_chosen_for_the_statement(settings, statement: str):
     """The chart the notebook drew when it ran SQL itself: the rules fed the statement's own words."""
-    from sql.db.database import Database
-    from sql.db.executor import Executor
-    from sql.present import choose_chart
-    from sql.reading import describe_sql
+    from tradeassist.sql.db.database import Database
+    from tradeassist.sql.db.executor import Executor
+    from tradeassist.sql.present import choose_chart
+    from tradeassist.sql.reading import describe_sql
 
     database = Database.connect(settings.resolved_db_url(), settings)
     try:
@@ -41,7 +41,7 @@ def _drawn(chart) -> tuple:
 
 @pytest.mark.parametrize("statement", STATEMENTS)
 def test_sql_magic_chart_is_the_one_chosen_for_the_statement(demo_env, statement):
-    from kernels.session import NotebookSession
+    from tradeassist.kernels.session import NotebookSession
 
     answer = NotebookSession(demo_env["settings"]).run_sql(statement)
     assert answer.error is None and answer.chart is not None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.gateway.local_server import LlamaCppServer, bundled_gguf, server_missing_reason
+from tradeassist.core.gateway.local_server import LlamaCppServer, bundled_gguf, server_missing_reason
 
 #: Small answers keep the whole folder quick (SmolLM2-135M writes ~50 tokens/s on one core here).
 MAX_TOKENS = 48

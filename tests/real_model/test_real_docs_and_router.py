@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.gateway import Gateway
-from core.question import Question
-from retrieval.grounded import GroundedWriter
-from retrieval.records import Chunk, DocumentInfo
+from tradeassist.core.gateway import Gateway
+from tradeassist.core.question import Question
+from tradeassist.retrieval.grounded import GroundedWriter
+from tradeassist.retrieval.records import Chunk, DocumentInfo
 
 pytestmark = pytest.mark.real_model
 
@@ -19,8 +19,8 @@ QUESTION = "What did the committee decide about the federal funds rate?"
 @pytest.fixture(scope="module")
 def fomc_index(tmp_path_factory):
     """A real document index (embedded store, MiniLM) holding one short statement."""
-    from core.settings import Settings
-    from retrieval.index import DocumentIndex
+    from tradeassist.core.settings import Settings
+    from tradeassist.retrieval.index import DocumentIndex
 
     index = DocumentIndex.open(Settings(home=tmp_path_factory.mktemp("real-docs-home")))
     doc = DocumentInfo(key="fomc.pdf", source="fomc.pdf", path="/docs/fomc.pdf", content_hash="h1", pages=3)
@@ -30,7 +30,7 @@ def fomc_index(tmp_path_factory):
 
 
 def test_streamed_docs_answer_keeps_its_citations_or_falls_back_to_the_passage(real_settings, fomc_index):
-    from retrieval.route import DocsRoute
+    from tradeassist.retrieval.route import DocsRoute
 
     settings = real_settings(llm_max_tokens=64)
     route = DocsRoute(settings, writer=GroundedWriter(Gateway.from_settings(settings), settings), index=fomc_index)
@@ -63,12 +63,12 @@ class TiedRoute:
 
 
 def test_router_tie_break_copes_with_free_text(real_settings):
-    from core.classifier import ModelTieBreaker, RouteClassifier
-    from core.router import Router
-    from retrieval.embeddings import LazyEmbedder
-    from retrieval.route import DocsRoute
-    from signals.route import SignalsRoute
-    from sql.route import SqlRoute
+    from tradeassist.core.classifier import ModelTieBreaker, RouteClassifier
+    from tradeassist.core.router import Router
+    from tradeassist.retrieval.embeddings import LazyEmbedder
+    from tradeassist.retrieval.route import DocsRoute
+    from tradeassist.signals.route import SignalsRoute
+    from tradeassist.sql.route import SqlRoute
 
     routes = tuple(TiedRoute(cls.name, cls.description) for cls in (SqlRoute, DocsRoute, SignalsRoute))
     same = ("a question about things",)  # the classifier cannot separate them either: the model is asked

@@ -6,11 +6,11 @@ import logging
 
 import pytest
 
-from core.gateway import Gateway
-from core.question import Question
-from sql.db.guard import guard_sql
-from sql.llm_engine import VannaSqlEngine
-from sql.route import SqlRoute
+from tradeassist.core.gateway import Gateway
+from tradeassist.core.question import Question
+from tradeassist.sql.db.guard import guard_sql
+from tradeassist.sql.llm_engine import VannaSqlEngine
+from tradeassist.sql.route import SqlRoute
 
 pytestmark = pytest.mark.real_model
 
@@ -29,10 +29,10 @@ def model_route(real_settings, demo_duckdb):
 
 
 def test_model_sql_is_guarded_or_refused_and_the_product_asks_back(model_route, caplog):
-    caplog.set_level(logging.INFO, logger="sql.llm_engine")
+    caplog.set_level(logging.INFO, logger="tradeassist.sql.llm_engine")
     answer = model_route.answer(Question(UNPLANNABLE))
     assert answer.error is None
-    asked = [r for r in caplog.records if r.name == "sql.llm_engine"]
+    asked = [r for r in caplog.records if r.name == "tradeassist.sql.llm_engine"]
     assert asked, "the model was not asked"
     if answer.model.method == "llm":
         # Shown only after the guard and the database's probe accepted it, with who wrote it.
@@ -47,7 +47,7 @@ def test_model_sql_is_guarded_or_refused_and_the_product_asks_back(model_route, 
 
 
 def test_a_confident_plan_stands_and_the_model_is_not_asked(model_route, caplog, llama_server):
-    caplog.set_level(logging.INFO, logger="sql.llm_engine")
+    caplog.set_level(logging.INFO, logger="tradeassist.sql.llm_engine")
     answer = model_route.answer(Question("What is the latest closing price of AAPL?"))
     assert answer.error is None and answer.model.method == "planner" and len(answer.table.frame) == 1
-    assert not [r for r in caplog.records if r.name == "sql.llm_engine"]
+    assert not [r for r in caplog.records if r.name == "tradeassist.sql.llm_engine"]

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from core.gateway import Gateway
+from tradeassist.core.gateway import Gateway
 
 pytestmark = pytest.mark.real_model
 

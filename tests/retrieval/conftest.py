@@ -16,7 +16,7 @@ from retrieval_helpers import FOMC_SUBSET, PDF_SUBSET, make_chunks, make_doc, un
 @pytest.fixture
 def store(tmp_path):
     """An empty embedded store in a temporary folder."""
-    from retrieval.embedded_store import EmbeddedStore
+    from tradeassist.retrieval.embedded_store import EmbeddedStore
 
     store = EmbeddedStore(tmp_path / "store.sqlite3")
     yield store
@@ -26,7 +26,7 @@ def store(tmp_path):
 @pytest.fixture(scope="session")
 def embedder():
     """The real all-MiniLM-L6-v2 embedder, loaded once for the whole session."""
-    from retrieval.embeddings import LazyEmbedder
+    from tradeassist.retrieval.embeddings import LazyEmbedder
 
     return LazyEmbedder()
 
@@ -34,8 +34,8 @@ def embedder():
 @pytest.fixture
 def make_index(tmp_path, embedder):
     """Factory of empty DocumentIndexes (real model) in temporary folders."""
-    from retrieval.embedded_store import EmbeddedStore
-    from retrieval.index import DocumentIndex
+    from tradeassist.retrieval.embedded_store import EmbeddedStore
+    from tradeassist.retrieval.index import DocumentIndex
 
     opened = []
 
@@ -52,8 +52,8 @@ def make_index(tmp_path, embedder):
 @pytest.fixture(scope="session")
 def fomc_home(shared_data, embedder, tmp_path_factory):
     """A home folder whose store holds a slice of the shared FOMC statements and two PDFs."""
-    from retrieval.embedded_store import EmbeddedStore
-    from retrieval.index import STORE_FILE, DocumentIndex
+    from tradeassist.retrieval.embedded_store import EmbeddedStore
+    from tradeassist.retrieval.index import STORE_FILE, DocumentIndex
     from retrieval_corpus import document_chunks
 
     home = tmp_path_factory.mktemp("fomc-home")

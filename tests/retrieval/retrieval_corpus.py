@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from retrieval.records import Chunk, DocumentInfo
+from tradeassist.retrieval.records import Chunk, DocumentInfo
 
 #: Chunks hold whole paragraphs up to about this many words.
 CHUNK_WORDS = 120

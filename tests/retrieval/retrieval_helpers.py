@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrieval.records import Chunk, DocumentInfo
+from tradeassist.retrieval.records import Chunk, DocumentInfo
 
 #: A small slice of the shared corpus: the statements and filings some dev questions cite,
 #: plus neighbours that say similar things (so ranking matters).

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core.question import Question
-from retrieval.coverage import uncovered, years_reported
-from retrieval.records import Chunk, DocumentInfo, Hit
+from tradeassist.core.question import Question
+from tradeassist.retrieval.coverage import uncovered, years_reported
+from tradeassist.retrieval.records import Chunk, DocumentInfo, Hit
 
 
 def _filing(key: str, company: str, aliases: list[str], year: int, form: str, quarter: int | None = None,
@@ -79,8 +79,8 @@ def test_questions_naming_no_company_or_a_word_the_documents_hold_are_left_alone
 
 
 def test_the_docs_route_says_not_found_without_citations(make_index, tmp_path):
-    from core.settings import Settings
-    from retrieval.route import DocsRoute
+    from tradeassist.core.settings import Settings
+    from tradeassist.retrieval.route import DocsRoute
 
     index = make_index()
     sheet = ("INCOME STATEMENTS (In millions) 2016 2015 2014\n"

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from retrieval_helpers import make_chunks, make_doc
 
-from core.errors import DataSourceError
-from retrieval.embedded_store import EmbeddedStore
+from tradeassist.core.errors import DataSourceError
+from tradeassist.retrieval.embedded_store import EmbeddedStore
 
 
 def _damage(path: Path) -> None:

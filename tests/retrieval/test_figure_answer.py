@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.answer import Citation
-from retrieval.figure_answer import (figure_answer, figure_citations, figure_markdown, filing_figure, read_request,
+from tradeassist.core.answer import Citation
+from tradeassist.retrieval.figure_answer import (figure_answer, figure_citations, figure_markdown, filing_figure, read_request,
                                      writer_evidence)
-from retrieval.records import Chunk, DocumentInfo, Hit
+from tradeassist.retrieval.records import Chunk, DocumentInfo, Hit
 
 DOC = DocumentInfo(key="acme21", source="ACME_2021_10K.pdf", path="/f/ACME_2021_10K.pdf", content_hash="h",
                    meta={"company": "Acme Corp", "aliases": ["acme"], "fiscal_year": 2021, "form": "10-K"})
@@ -231,9 +231,9 @@ def test_real_filing_balance_sheet_and_income_statement(shared_data):
     """Over a real 10-K's table blocks (layout only, no embedding): a lookup and a computed ratio."""
     from pathlib import Path
 
-    from ingest.layout import document_blocks
-    from ingest.limits import Limits
-    from ingest.pdf import read_pdf_pages
+    from tradeassist.ingest.layout import document_blocks
+    from tradeassist.ingest.limits import Limits
+    from tradeassist.ingest.pdf import read_pdf_pages
 
     path = Path(shared_data) / "filings" / "NIKE_2019_10K.pdf"
     if not path.is_file():

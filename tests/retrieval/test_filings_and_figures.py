@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from retrieval_helpers import make_chunks, unit_vectors
 
-from core.question import Question
-from core.router import _parts_apart
-from retrieval.figures import asks_for_figure, figures_in, units_of
-from retrieval.filings import preferred_documents, read_query
-from retrieval.records import Chunk, DocumentInfo
+from tradeassist.core.question import Question
+from tradeassist.core.router import _parts_apart
+from tradeassist.retrieval.figures import asks_for_figure, figures_in, units_of
+from tradeassist.retrieval.filings import preferred_documents, read_query
+from tradeassist.retrieval.records import Chunk, DocumentInfo
 
 
 def _filing(key: str, company: str, aliases: list[str], year: int, quarter: int | None = None) -> DocumentInfo:
@@ -76,8 +76,8 @@ def test_figures_and_questions_asking_for_one():
 
 
 def test_extractive_answer_leads_with_the_table_row_holding_the_figure():
-    from retrieval.extractive import select_quotes
-    from retrieval.records import Hit
+    from tradeassist.retrieval.extractive import select_quotes
+    from tradeassist.retrieval.records import Hit
 
     doc = DocumentInfo(key="n", source="NIKE_2019_10K.pdf", path="/n.pdf", content_hash="h")
     table = Chunk("CONSOLIDATED BALANCE SHEETS (Dollars in millions) 2019 2018\n"
@@ -92,7 +92,7 @@ def test_extractive_answer_leads_with_the_table_row_holding_the_figure():
 
 
 def test_dense_index_is_persisted_and_refreshed_incrementally(tmp_path):
-    from retrieval.embedded_store import DENSE_SNAPSHOT, EmbeddedStore
+    from tradeassist.retrieval.embedded_store import DENSE_SNAPSHOT, EmbeddedStore
     from retrieval_helpers import make_doc
 
     vectors = unit_vectors(700, seed=3)
@@ -122,8 +122,8 @@ def test_dense_index_is_persisted_and_refreshed_incrementally(tmp_path):
 
 
 def test_onnx_export_built_into_a_home_matches_the_torch_reference(tmp_path):
-    from retrieval.embeddings import Embedder, OnnxEmbedder, model_folder
-    from retrieval.onnx_model import MANIFEST_FILE, build_model, ensure_model
+    from tradeassist.retrieval.embeddings import Embedder, OnnxEmbedder, model_folder
+    from tradeassist.retrieval.onnx_model import MANIFEST_FILE, build_model, ensure_model
 
     folder = build_model(model_folder(), tmp_path / "models")  # exported and quantised from the shipped weights
     assert (folder / MANIFEST_FILE).is_file() and ensure_model(tmp_path, model_folder()) == folder  # found, not rebuilt
@@ -157,8 +157,8 @@ def test_compound_parts_apart(claims, winners, apart):
 
 
 def test_document_question_words_claim_the_docs_route(tmp_path):
-    from core.settings import Settings
-    from retrieval.route import DocsRoute
+    from tradeassist.core.settings import Settings
+    from tradeassist.retrieval.route import DocsRoute
 
     route = DocsRoute(Settings(home=tmp_path))
     assert route.claim(Question("what does the hedging policy say about currency limits")) >= 0.45
@@ -173,7 +173,7 @@ class _RecordingWriter:
         self.hits = []
 
     def write(self, question, hits):
-        from core.answer import ModelInfo
+        from tradeassist.core.answer import ModelInfo
 
         self.hits = list(hits)
         return f"Total current assets were 16,525 {hits[0].document.source and '[NIKE_2019_10K.pdf p.54]'}", \
@@ -181,8 +181,8 @@ class _RecordingWriter:
 
 
 def test_grounded_writer_gets_the_figure_rows_first_and_search_prefers_the_named_filing(make_index, tmp_path):
-    from core.settings import Settings
-    from retrieval.route import DocsRoute
+    from tradeassist.core.settings import Settings
+    from tradeassist.retrieval.route import DocsRoute
 
     index = make_index()
     sheet = ("CONSOLIDATED BALANCE SHEETS (Dollars in millions) 2019 2018\n"
@@ -212,7 +212,7 @@ def test_grounded_writer_gets_the_figure_rows_first_and_search_prefers_the_named
 
 
 def test_financial_abbreviations_are_searched_with_the_words_filings_print():
-    from retrieval.text import expand_financial_terms
+    from tradeassist.retrieval.text import expand_financial_terms
 
     assert "cost of revenue" in expand_financial_terms("What is the FY2016 COGS for Microsoft?")
     assert "property plant and equipment" in expand_financial_terms("Did Pfizer grow its PP&E?")
@@ -220,8 +220,8 @@ def test_financial_abbreviations_are_searched_with_the_words_filings_print():
 
 
 def test_a_question_in_a_filings_words_about_a_stored_company_is_claimed_by_docs(make_index, tmp_path):
-    from core.settings import Settings
-    from retrieval.route import DocsRoute
+    from tradeassist.core.settings import Settings
+    from tradeassist.retrieval.route import DocsRoute
 
     index = make_index()
     doc = DocumentInfo(key="nike19", source="NIKE_2019_10K.pdf", path="/f/n.pdf", content_hash="h",
@@ -242,8 +242,8 @@ def test_a_named_kind_of_filing_comes_first():
 
 
 def test_answerability_accepts_a_filings_own_names_and_printed_words():
-    from retrieval.answerable import missing_subject
-    from retrieval.records import Hit
+    from tradeassist.retrieval.answerable import missing_subject
+    from tradeassist.retrieval.records import Hit
 
     jnj = DocumentInfo(key="j", source="JOHNSON_JOHNSON_2023_8K.pdf", path="/j.pdf", content_hash="h",
                        meta={"company": "Johnson & Johnson", "aliases": ["jnj", "j&j", "johnson"]})

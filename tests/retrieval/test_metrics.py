@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.metrics import (Term, definition_formula, evaluate, find_growth, find_metric, lines_named,
+from tradeassist.retrieval.metrics import (Term, definition_formula, evaluate, find_growth, find_metric, lines_named,
                                lookup_line, parse_formula, render, stated_definition, terms_of, years_averaged)
 
 
@@ -92,7 +92,7 @@ def test_growth_and_averages_read_from_the_question():
 
 
 def test_a_share_of_one_line_in_another_needs_a_line_on_each_side():
-    from retrieval.metrics import share_of
+    from tradeassist.retrieval.metrics import share_of
 
     assert share_of("What is FY2021 SG&A as a % of net sales?") == ("sga", "revenue")
     assert share_of("research and development as a percentage of total revenues in FY2020") == (
@@ -107,7 +107,7 @@ def test_numerator_and_denominator_named_in_the_question_are_its_definition():
 
 
 def test_a_defined_line_is_substituted_at_each_year_and_a_percent_scale_removed():
-    from retrieval.metrics import defined_line, substitute_line, without_percent_scale
+    from tradeassist.retrieval.metrics import defined_line, substitute_line, without_percent_scale
 
     assert defined_line("unadjusted operating income").key == "operating_income"
     assert defined_line("widgets") is None

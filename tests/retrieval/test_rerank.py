@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from retrieval.rerank import (is_boilerplate, is_contents, merge_hits, rerank, section_named, statement_kinds, statement_of,
+from tradeassist.retrieval.rerank import (is_boilerplate, is_contents, merge_hits, rerank, section_named, statement_kinds, statement_of,
                               years_shown)
-from retrieval.records import Chunk, DocumentInfo, Hit
+from tradeassist.retrieval.records import Chunk, DocumentInfo, Hit
 
 DOC = DocumentInfo(key="n", source="NIKE_2019_10K.pdf", path="/n.pdf", content_hash="h")
 

@@ -9,9 +9,9 @@ import typer
 from retrieval_helpers import make_chunks, make_doc
 from typer.testing import CliRunner
 
-from core.answer import Answer, Citation, Text
-from core.errors import BadInputError, NoRouteError, UnknownNameError
-from retrieval import eval as docs_eval
+from tradeassist.core.answer import Answer, Citation, Text
+from tradeassist.core.errors import BadInputError, NoRouteError, UnknownNameError
+from tradeassist.retrieval import eval as docs_eval
 
 
 def _answer(text: str, *cited: tuple[str, int | None]) -> Answer:
@@ -90,9 +90,9 @@ def test_load_cases_names_the_bad_line(tmp_path):
 @pytest.fixture
 def cli(monkeypatch, tmp_path, embedder):
     """A typer app with this package's commands, over a home holding two documents."""
-    from core.settings import Settings
-    from cli.docs import register
-    from retrieval.index import DocumentIndex
+    from tradeassist.core.settings import Settings
+    from tradeassist.cli.docs import register
+    from tradeassist.retrieval.index import DocumentIndex
 
     home = tmp_path / "cli-home"
     monkeypatch.setenv("TRADEASSIST_HOME", str(home))
@@ -153,7 +153,7 @@ def test_eval_docs_reports_per_question(cli, tmp_path):
 
 def test_absent_questions_are_right_only_when_the_answer_says_not_found():
     """A question whose answer is in no document: "not found" is right, any found answer is wrong."""
-    from retrieval.eval import NOT_FOUND_MARK, DocsCase, DocsReport, score
+    from tradeassist.retrieval.eval import NOT_FOUND_MARK, DocsCase, DocsReport, score
 
     case = DocsCase(id="a", question="Coca-Cola's 2022 revenue?", sources=(), answer="not in the documents", absent=True)
     said_not_found = score(case, _answer(f"{NOT_FOUND_MARK}: nothing names Coca-Cola."))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from retrieval_helpers import FOMC_SUBSET, PDF_SUBSET, make_chunks, make_doc
 
-from core.errors import BadInputError
+from tradeassist.core.errors import BadInputError
 
 def _labelled_questions(shared_data: Path) -> list[dict]:
     """Dev and held-out questions whose answers lie in the indexed slice of the shared corpus."""
@@ -34,8 +34,8 @@ def _hits_at_5(index, questions: list[dict], mode: str) -> int:
 def test_hybrid_beats_the_weaker_leg_and_matches_the_stronger(fomc_home, shared_data, embedder):
     # hit@5, the evaluation's own measure, on the questions answerable from the indexed slice.
     # (On the whole shared corpus hybrid beats both legs: see docs/documents.md.)
-    from retrieval.embedded_store import EmbeddedStore
-    from retrieval.index import STORE_FILE, DocumentIndex
+    from tradeassist.retrieval.embedded_store import EmbeddedStore
+    from tradeassist.retrieval.index import STORE_FILE, DocumentIndex
 
     questions = _labelled_questions(shared_data)
     assert len(questions) >= 8
@@ -92,8 +92,8 @@ def test_bad_search_input_is_refused_clearly(make_index):
 
 
 def test_open_uses_settings_home_and_refuses_unknown_stores(settings):
-    from core.errors import ConfigError
-    from retrieval.index import STORE_FILE, DocumentIndex
+    from tradeassist.core.errors import ConfigError
+    from tradeassist.retrieval.index import STORE_FILE, DocumentIndex
 
     with DocumentIndex.open(settings) as index:
         assert index.list_documents() == []

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from retrieval_helpers import make_chunks, make_doc, unit_vectors
 
-from core.errors import BadInputError
-from retrieval.records import Chunk
-from retrieval.store import Scope
+from tradeassist.core.errors import BadInputError
+from tradeassist.retrieval.records import Chunk
+from tradeassist.retrieval.store import Scope
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,7 +68,7 @@ _CRASHING_WRITER = textwrap.dedent(
     import os, signal, sys
     sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
     from retrieval_helpers import make_chunks, make_doc, unit_vectors
-    from retrieval.embedded_store import EmbeddedStore
+    from tradeassist.retrieval.embedded_store import EmbeddedStore
 
     store = EmbeddedStore({path!r})
     conn = store._connect()
@@ -95,7 +95,7 @@ def test_kill_9_in_the_middle_of_replace_leaves_the_old_version(store, tmp_path)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
     store.close()
-    from retrieval.embedded_store import EmbeddedStore
+    from tradeassist.retrieval.embedded_store import EmbeddedStore
 
     reopened = EmbeddedStore(store.path)
     [stored] = reopened.documents()
@@ -116,7 +116,7 @@ _WRITER = textwrap.dedent(
     import sys
     sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
     from retrieval_helpers import make_chunks, make_doc, unit_vectors
-    from retrieval.embedded_store import EmbeddedStore
+    from tradeassist.retrieval.embedded_store import EmbeddedStore
 
     store = EmbeddedStore({path!r})
     for i in range(15):
@@ -180,8 +180,8 @@ def test_collections_narrow_the_scope_inside_the_search(store):
 def test_filter_applies_inside_the_approximate_index(tmp_path):
     # Force the IVF path (more visible vectors than the threshold) while a large private
     # document is invisible: a post-filter over the global top-k would come back short.
-    from retrieval.dense import DenseIndex
-    from retrieval.embedded_store import EmbeddedStore
+    from tradeassist.retrieval.dense import DenseIndex
+    from tradeassist.retrieval.embedded_store import EmbeddedStore
 
     store = EmbeddedStore(tmp_path / "s.sqlite3", dense=DenseIndex(384, ann_threshold=50))
     store.replace_document(make_doc("big"), make_chunks([f"common words {i}" for i in range(300)]), unit_vectors(300, 4))

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from retrieval_helpers import make_chunks, make_doc, unit_vectors
 
-from retrieval.dense import DenseIndex
-from retrieval.extractive import candidate_units, defuse, quotes_markdown, select_quotes
-from retrieval.fusion import collapse_duplicates, fuse, reciprocal_rank_fusion, relative_score_fusion
-from retrieval.records import Chunk, Hit
-from retrieval.store import Scope, title_terms
-from retrieval.text import fts_query, keywords, sentences
+from tradeassist.retrieval.dense import DenseIndex
+from tradeassist.retrieval.extractive import candidate_units, defuse, quotes_markdown, select_quotes
+from tradeassist.retrieval.fusion import collapse_duplicates, fuse, reciprocal_rank_fusion, relative_score_fusion
+from tradeassist.retrieval.records import Chunk, Hit
+from tradeassist.retrieval.store import Scope, title_terms
+from tradeassist.retrieval.text import fts_query, keywords, sentences
 
 
 def _clustered(count: int, queries: int = 50, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -150,7 +150,7 @@ def test_select_quotes_prefers_sentences_with_the_question_terms():
 
 
 def test_scope_needs_a_user():
-    from core.errors import BadInputError
+    from tradeassist.core.errors import BadInputError
 
     with pytest.raises(BadInputError):
         Scope("")

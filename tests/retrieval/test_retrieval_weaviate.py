@@ -8,7 +8,7 @@ import uuid
 import pytest
 from retrieval_helpers import make_chunks, make_doc, unit_vectors
 
-from retrieval.store import Scope
+from tradeassist.retrieval.store import Scope
 
 URL = os.environ.get("TRADEASSIST_TEST_WEAVIATE_URL")
 pytestmark = pytest.mark.skipif(
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def weaviate_store(monkeypatch):
-    import retrieval.weaviate_store as ws
+    import tradeassist.retrieval.weaviate_store as ws
 
     # Collections of this run only, removed afterwards.
     suffix = uuid.uuid4().hex[:8]

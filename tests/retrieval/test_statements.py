@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.records import Chunk, DocumentInfo, Hit
-from retrieval.statements import caption_years, parse_amount, rows_of, table_rows
+from tradeassist.retrieval.records import Chunk, DocumentInfo, Hit
+from tradeassist.retrieval.statements import caption_years, parse_amount, rows_of, table_rows
 
 DOC = DocumentInfo(key="acme19", source="ACME_2019_10K.pdf", path="/f/ACME_2019_10K.pdf", content_hash="h")
 

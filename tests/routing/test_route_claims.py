@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from core.question import Question
-from core.route_evidence import close_call_notice
-from retrieval.route_evidence import DocumentEvidence, distinctive_terms, shared_phrase
-from retrieval.answerable import missing_subject, subject_words, unanswered
-from retrieval.records import Chunk, DocumentInfo, Hit
+from tradeassist.core.question import Question
+from tradeassist.core.route_evidence import close_call_notice
+from tradeassist.retrieval.route_evidence import DocumentEvidence, distinctive_terms, shared_phrase
+from tradeassist.retrieval.answerable import missing_subject, subject_words, unanswered
+from tradeassist.retrieval.records import Chunk, DocumentInfo, Hit
 
 
 def _hit(text: str, section: str = "") -> Hit:
@@ -49,7 +49,7 @@ def test_a_how_much_question_needs_a_passage_with_a_number():
 
 
 def test_breakout_alone_claims_signals_softly_and_an_instrument_question_fully(settings):
-    from signals.route import SOFT_CLAIM, SignalsRoute
+    from tradeassist.signals.route import SOFT_CLAIM, SignalsRoute
 
     route = SignalsRoute(settings)
     assert route.claim(Question("What is the minimum investment in the Breakout Momentum Basket?")) == SOFT_CLAIM

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.route_eval import judge, load_cases, score, summary
+from tradeassist.core.route_eval import judge, load_cases, score, summary
 #: The pinned date of the demo data (as in tests/conftest.py).
 TODAY = "2026-11-20"
 HELDOUT = Path(__file__).with_name("routing_heldout.jsonl")
@@ -15,9 +15,9 @@ HELDOUT = Path(__file__).with_name("routing_heldout.jsonl")
 @pytest.fixture(scope="module")
 def backend(demo_duckdb, tmp_path_factory):
     """A backend on the demo database with the three demo documents ingested."""
-    from core.backend import Backend
-    from core.settings import Settings
-    from ingest.demo import ingest_demo_documents
+    from tradeassist.core.backend import Backend
+    from tradeassist.core.settings import Settings
+    from tradeassist.ingest.demo import ingest_demo_documents
 
     settings = Settings(home=tmp_path_factory.mktemp("routing_home"), today=TODAY, db_url=str(demo_duckdb),
                         offline_only=True)
@@ -76,8 +76,8 @@ def test_a_document_question_the_documents_cannot_answer_says_not_found(backend)
 
 
 def test_judge_counts_quoted_passages_for_an_unanswerable_question_as_wrong():
-    from core.answer import Answer, Text
-    from core.route_eval import RouteCase
+    from tradeassist.core.answer import Answer, Text
+    from tradeassist.core.route_eval import RouteCase
 
     case = RouteCase("x", "Who runs it?", "docs", in_docs=False)
     assert judge(case, Answer(route="docs", parts=(Text("> some passage [a.md p.1]"),))) == "wrong"

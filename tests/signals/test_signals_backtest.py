@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.errors import ConfigError, SignalError
-from signals.backtest import BacktestConfig, run_backtest
-from signals.breakout import BreakoutConfig, OnchainFlowProvider, blend, missing_classes, rule_scores
-from signals.onchain import LARGE_USD, daily_flows, hub_addresses
+from tradeassist.core.errors import ConfigError, SignalError
+from tradeassist.signals.backtest import BacktestConfig, run_backtest
+from tradeassist.signals.breakout import BreakoutConfig, OnchainFlowProvider, blend, missing_classes, rule_scores
+from tradeassist.signals.onchain import LARGE_USD, daily_flows, hub_addresses
 
 
 def _bars(closes: dict[str, list[float]]) -> pd.DataFrame:
@@ -87,7 +87,7 @@ class FixedProvider:
 
 
 def test_missing_classes_have_their_weight_redistributed():
-    from signals.breakout import MomentumProvider
+    from tradeassist.signals.breakout import MomentumProvider
 
     frame = _frame_for_rules()
     table = rule_scores(frame, [MomentumProvider(), FixedProvider("sentiment", [1.0, np.nan, 0.0])])

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from core.errors import DataSourceError, UnknownNameError, UnsafeSqlError
-from signals.data import BarReader, load_bars, load_instruments, load_table
+from tradeassist.core.errors import DataSourceError, UnknownNameError, UnsafeSqlError
+from tradeassist.signals.data import BarReader, load_bars, load_instruments, load_table
 
 
 def _sample(url: str, settings) -> pd.DataFrame:

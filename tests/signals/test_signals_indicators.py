@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from signals.features import FEATURES, LabelSpec, add_labels, compute_indicators, training_rows
+from tradeassist.signals.features import FEATURES, LabelSpec, add_labels, compute_indicators, training_rows
 from signals_synthetic import synthetic_bars
 
 WARM = 250  # rows after which differently seeded recursive averages agree to ~1e-8

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.errors import SignalError
-from signals.backtest import BacktestConfig, run_backtest
-from signals.features import FEATURES, add_labels, compute_indicators, training_rows
-from signals.model import TrainConfig, check_leakage, walk_forward
-from signals.registry import ModelRegistry
+from tradeassist.core.errors import SignalError
+from tradeassist.signals.backtest import BacktestConfig, run_backtest
+from tradeassist.signals.features import FEATURES, add_labels, compute_indicators, training_rows
+from tradeassist.signals.model import TrainConfig, check_leakage, walk_forward
+from tradeassist.signals.registry import ModelRegistry
 from signals_synthetic import synthetic_bars
 
 SMALL = TrainConfig(n_estimators=120, learning_rate=0.1, n_folds=4, min_train_frac=0.45)
@@ -100,8 +100,8 @@ def test_leaked_feature_is_refused(learnable):
 
 
 def test_leak_refused_through_the_engine(tmp_path, learnable):
-    from core.settings import Settings
-    from signals.engine import SignalEngine
+    from tradeassist.core.settings import Settings
+    from tradeassist.signals.engine import SignalEngine
     from signals_synthetic import write_duckdb
 
     bars, rows = learnable
@@ -114,8 +114,8 @@ def test_leak_refused_through_the_engine(tmp_path, learnable):
 
 
 def test_registry_versions_and_retrain_promotion(tmp_path, learnable):
-    from core.settings import Settings
-    from signals.engine import SignalEngine
+    from tradeassist.core.settings import Settings
+    from tradeassist.signals.engine import SignalEngine
     from signals_synthetic import write_duckdb
 
     bars, _ = learnable

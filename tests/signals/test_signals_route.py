@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.answer import Chart, Explanation, Notice, Table
-from core.errors import SignalError, UnknownNameError
-from core.question import Question
-from signals.route import SignalsRoute, intent_of, parse_backtest_options, parse_since
+from tradeassist.core.answer import Chart, Explanation, Notice, Table
+from tradeassist.core.errors import SignalError, UnknownNameError
+from tradeassist.core.question import Question
+from tradeassist.signals.route import SignalsRoute, intent_of, parse_backtest_options, parse_since
 
 EXAMPLES = [
     "what's NVDA's breakout score?",
@@ -127,7 +127,7 @@ def test_question_parsing(text, intent, since, options):
 
 
 def test_route_in_process_follow_up_crypto_and_errors(demo_duckdb, cli_home, cli_answers):
-    from core.settings import Settings
+    from tradeassist.core.settings import Settings
 
     settings = Settings(home=cli_home, db_url=str(demo_duckdb), today="2026-11-20")
     route = SignalsRoute(settings)
@@ -151,8 +151,8 @@ def test_route_in_process_follow_up_crypto_and_errors(demo_duckdb, cli_home, cli
 
 
 def test_short_history_answers_from_rules_with_a_notice(tmp_path):
-    from core.answer import ModelInfo
-    from core.settings import Settings
+    from tradeassist.core.answer import ModelInfo
+    from tradeassist.core.settings import Settings
     from signals_synthetic import synthetic_bars, write_duckdb
 
     bars = synthetic_bars(n_symbols=0, n_days=70, names=["NVDA", "AMD", "MSFT"], seed=4)
@@ -169,8 +169,8 @@ def test_short_history_answers_from_rules_with_a_notice(tmp_path):
 def test_engine_cache_is_reused_until_the_database_changes(tmp_path):
     import os
 
-    from core.settings import Settings
-    from signals.engine import SignalEngines
+    from tradeassist.core.settings import Settings
+    from tradeassist.signals.engine import SignalEngines
     from signals_synthetic import synthetic_bars, write_duckdb
 
     db = write_duckdb(synthetic_bars(n_symbols=2, n_days=60), tmp_path / "cache.duckdb")

@@ -38,7 +38,7 @@ def sp500_db(shared_data, tmp_path_factory):
 
 
 def test_train_and_backtest_on_real_history(sp500_db, tmp_path, monkeypatch):
-    from cli.app import app
+    from tradeassist.cli.app import app
 
     monkeypatch.setenv("TRADEASSIST_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("COLUMNS", "160")

@@ -18,7 +18,7 @@ import random
 from contextlib import contextmanager
 from typing import Iterator
 
-from sql.db.urls import sqlalchemy_url
+from tradeassist.sql.db.urls import sqlalchemy_url
 
 BROKER_DDL = (
     'CREATE TABLE "tblAccounts" ("acctNo" INTEGER PRIMARY KEY, "acctNm" VARCHAR, "acctDesk" VARCHAR, '

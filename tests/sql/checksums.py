@@ -20,9 +20,9 @@ from typing import Any, Iterable
 import sqlglot
 import sqlglot.expressions as exp
 
-from sql.db.backends import libpq_params
-from sql.db.database import open_duckdb_readonly
-from sql.db.urls import duckdb_file, parse_url
+from tradeassist.sql.db.backends import libpq_params
+from tradeassist.sql.db.database import open_duckdb_readonly
+from tradeassist.sql.db.urls import duckdb_file, parse_url
 
 def database_checksum(url: str | Path) -> str:
     """SHA-256 over the catalog and all rows of the database at ``url`` (path or URL)."""

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from core.settings import Settings
+from tradeassist.core.settings import Settings
 
 DIALECTS = ("duckdb", "sqlite", "postgres")
 TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
@@ -35,7 +35,7 @@ def db_url(request, private_dbs):
 @pytest.fixture(scope="module")
 def route(demo_duckdb, tmp_path_factory):
     """The SQL route over the demo DuckDB file, with a home of its own for each test module."""
-    from sql.route import SqlRoute
+    from tradeassist.sql.route import SqlRoute
 
     route = SqlRoute(Settings(home=tmp_path_factory.mktemp("route"), today=TODAY, db_url=str(demo_duckdb)))
     yield route

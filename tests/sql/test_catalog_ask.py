@@ -16,8 +16,8 @@ import sqlglot
 from typer.testing import CliRunner
 
 from catalog_fixture_dbs import broker_in_postgres, build_all
-from sql.db.database import Database
-from sql.evaluate import execution_match
+from tradeassist.sql.db.database import Database
+from tradeassist.sql.evaluate import execution_match
 
 QUESTIONS = {case["id"]: case for case in map(json.loads, Path(__file__).with_name("catalog_questions.jsonl")
                                                 .read_text(encoding="utf-8").splitlines()) if case}
@@ -46,7 +46,7 @@ def _gold(url: str, gold_sql: str) -> pd.DataFrame:
 
 
 def _ask(url: str, question: str, *options: str) -> dict:
-    from cli.app import app
+    from tradeassist.cli.app import app
 
     result = CliRunner().invoke(app, ["ask", question, "--json", "--db", url, *options])
     assert result.exit_code == 0, result.output

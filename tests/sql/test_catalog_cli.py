@@ -10,9 +10,9 @@ import yaml
 from typer.testing import CliRunner
 
 from catalog_fixture_dbs import build_duckdb
-from sql.db.database import Database
-from sql.catalog.definitions import generate_definitions, load_definitions
-from sql.evaluate import execution_match
+from tradeassist.sql.db.database import Database
+from tradeassist.sql.catalog.definitions import generate_definitions, load_definitions
+from tradeassist.sql.evaluate import execution_match
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def broker(tmp_path_factory) -> str:
 
 @pytest.fixture
 def app():
-    from cli.app import app
+    from tradeassist.cli.app import app
 
     return app
 

@@ -11,9 +11,9 @@ import os
 import pytest
 
 from catalog_fixture_dbs import broker_in_postgres, build_all
-from sql.catalog.catalog import Catalog
-from sql.db.database import Database
-from sql.catalog.values import phrase_key
+from tradeassist.sql.catalog.catalog import Catalog
+from tradeassist.sql.db.database import Database
+from tradeassist.sql.catalog.values import phrase_key
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ import pytest
 from checksums import database_checksum, file_digest, files_under, leftover_objects
 from hostile_sql import hostile_statements
 
-from core.errors import ConfigError, DataSourceError
-from sql.db.database import Database
-from sql.catalog.schema import ForeignKey
+from tradeassist.core.errors import ConfigError, DataSourceError
+from tradeassist.sql.db.database import Database
+from tradeassist.sql.catalog.schema import ForeignKey
 
 SECRET = "ta-sentinel-4b1e-connection-level"
 PROBE = "ta_hostile_probe"

@@ -8,10 +8,10 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
-from core.errors import BadInputError, ConfigError
-from sql.db.database import open_duckdb_readonly
-from sql.db.urls import sqlalchemy_url
-from sql.demo.build import build_demo, export_database, table_checksums
+from tradeassist.core.errors import BadInputError, ConfigError
+from tradeassist.sql.db.database import open_duckdb_readonly
+from tradeassist.sql.db.urls import sqlalchemy_url
+from tradeassist.sql.demo.build import build_demo, export_database, table_checksums
 TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 
 CONTRACT = {

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.errors import BadInputError
-from core.settings import Settings
+from tradeassist.core.errors import BadInputError
+from tradeassist.core.settings import Settings
 
 TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 HERE = Path(__file__).parent
@@ -26,13 +26,13 @@ HERE = Path(__file__).parent
     (pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1, 1]}), False),
 ])
 def test_execution_match(gold, answer, ok):
-    from sql.evaluate import execution_match
+    from tradeassist.sql.evaluate import execution_match
 
     assert execution_match(gold, answer)[0] is ok
 
 
 def test_bad_question_file(tmp_path):
-    from sql.evaluate import load_cases
+    from tradeassist.sql.evaluate import load_cases
 
     path = tmp_path / "bad.jsonl"
     path.write_text('{"question": "x"}\n')
@@ -43,7 +43,7 @@ def test_bad_question_file(tmp_path):
 
 
 def test_dev_set_score(route, shared_data):
-    from sql.evaluate import evaluate, load_cases
+    from tradeassist.sql.evaluate import evaluate, load_cases
 
     path = shared_data.parent / "eval" / "sql_dev.jsonl"
     if not path.exists():
@@ -55,7 +55,7 @@ def test_dev_set_score(route, shared_data):
 
 
 def test_held_out_paraphrases_score(route):
-    from sql.evaluate import evaluate, load_cases
+    from tradeassist.sql.evaluate import evaluate, load_cases
 
     cases = load_cases(HERE / "paraphrases.jsonl")
     assert len(cases) >= 40
@@ -65,7 +65,7 @@ def test_held_out_paraphrases_score(route):
 
 
 def test_clarify_counts_as_a_miss(route):
-    from sql.evaluate import evaluate
+    from tradeassist.sql.evaluate import evaluate
 
     cases = [{"id": "x", "question": "average quantity for TSLA", "gold_sql": "SELECT AVG(quantity) FROM trades"}]
     report = evaluate(cases, route.settings, route)
@@ -75,7 +75,7 @@ def test_clarify_counts_as_a_miss(route):
 
 def test_wrong_table_counts_as_wrong(route):
     """A table that does not match the gold is a wrong answer shown as right, not a miss."""
-    from sql.evaluate import evaluate
+    from tradeassist.sql.evaluate import evaluate
 
     cases = [{"id": "w", "question": "total fees of trades", "gold_sql": "SELECT SUM(fee) * 2 FROM trades"}]
     report = evaluate(cases, route.settings, route)
@@ -86,7 +86,7 @@ def test_wrong_table_counts_as_wrong(route):
 
 def test_context_is_asked_first_in_the_conversation(route):
     """A follow-up is scored after its earlier questions, in the same conversation."""
-    from sql.evaluate import evaluate
+    from tradeassist.sql.evaluate import evaluate
 
     gold = "SELECT close FROM daily_bars WHERE symbol = 'MSFT' ORDER BY date DESC LIMIT 1"
     cases = [{"id": "f", "question": "and for MSFT?", "context": ["latest close of AAPL"], "gold_sql": gold}]
@@ -96,7 +96,7 @@ def test_context_is_asked_first_in_the_conversation(route):
 
 
 def test_context_must_be_a_list_of_questions(tmp_path):
-    from sql.evaluate import load_cases
+    from tradeassist.sql.evaluate import load_cases
 
     path = tmp_path / "bad.jsonl"
     path.write_text('{"question": "x", "gold_sql": "SELECT 1", "context": "latest close of AAPL"}\n')
@@ -115,7 +115,7 @@ def _unfamiliar_builder():
 
 def test_held_out_demo_set_is_honest(route):
     """The blind demo set: wrong answers stay rare (<= 5%) and most questions are answered right."""
-    from sql.evaluate import evaluate, load_cases
+    from tradeassist.sql.evaluate import evaluate, load_cases
 
     report = evaluate(load_cases(HERE / "heldout" / "demo.jsonl"), route.settings, route)
     wrong = [(c.id, c.question, c.reason) for c in report.cases if c.outcome == "wrong"]
@@ -125,8 +125,8 @@ def test_held_out_demo_set_is_honest(route):
 
 def test_held_out_unfamiliar_set_is_honest(tmp_path_factory):
     """The blind set over a database nobody described (prefixed camelCase names, no definitions file)."""
-    from sql.evaluate import evaluate, load_cases
-    from sql.route import SqlRoute
+    from tradeassist.sql.evaluate import evaluate, load_cases
+    from tradeassist.sql.route import SqlRoute
 
     path = _unfamiliar_builder().build(tmp_path_factory.mktemp("unfamiliar") / "unfamiliar.duckdb")
     route = SqlRoute(Settings(home=tmp_path_factory.mktemp("unf_home"), today=TODAY, db_url=str(path)))

@@ -14,11 +14,11 @@ import pytest
 from checksums import database_checksum, file_digest, files_under, leftover_objects
 from hostile_sql import hostile_statements
 
-from core.errors import DataSourceError, UnsafeSqlError
-from core.settings import Settings
-from sql.db.database import Database
-from sql.db.executor import Executor, QueryResult
-from sql.db.urls import local_file
+from tradeassist.core.errors import DataSourceError, UnsafeSqlError
+from tradeassist.core.settings import Settings
+from tradeassist.sql.db.database import Database
+from tradeassist.sql.db.executor import Executor, QueryResult
+from tradeassist.sql.db.urls import local_file
 
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import UnsafeSqlError
-from sql.db.guard import GuardedSql, guard_sql
-from sql.catalog.schema import ColumnSchema, ForeignKey, Schema, TableSchema, kind_of
+from tradeassist.core.errors import UnsafeSqlError
+from tradeassist.sql.db.guard import GuardedSql, guard_sql
+from tradeassist.sql.catalog.schema import ColumnSchema, ForeignKey, Schema, TableSchema, kind_of
 
 COLUMNS = {
     "instruments": ["symbol", "name", "asset_class", "sector", "exchange", "currency"],

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from core.answer import Answer
-from core.errors import TradeAssistError
-from core.question import MAX_QUESTION_CHARS, Question
-from core.settings import Settings
+from tradeassist.core.answer import Answer
+from tradeassist.core.errors import TradeAssistError
+from tradeassist.core.question import MAX_QUESTION_CHARS, Question
+from tradeassist.core.settings import Settings
 
 TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 
@@ -140,7 +140,7 @@ def _check(route, database_url: str) -> None:
 
 
 def _route(url: str, home):
-    from sql.route import SqlRoute
+    from tradeassist.sql.route import SqlRoute
 
     return SqlRoute(Settings(home=home, today=TODAY, db_url=url, sql_timeout_s=10))
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from sql.catalog.column_roles import column_role
-from sql.catalog.comment_hints import value_hints
-from sql.catalog.identifiers import expand_words, plural, shared_prefix, singular, split_identifier, strip_prefix, table_words
-from sql.catalog.naming import read_names
-from sql.catalog.schema import ColumnSchema, Schema, TableSchema
+from tradeassist.sql.catalog.column_roles import column_role
+from tradeassist.sql.catalog.comment_hints import value_hints
+from tradeassist.sql.catalog.identifiers import expand_words, plural, shared_prefix, singular, split_identifier, strip_prefix, table_words
+from tradeassist.sql.catalog.naming import read_names
+from tradeassist.sql.catalog.schema import ColumnSchema, Schema, TableSchema
 
 
 @pytest.mark.parametrize(("name", "parts"), [
@@ -136,7 +136,7 @@ def test_value_hints(comment, hints):
 
 
 def test_joins_read_from_names_and_table_abbreviations():
-    from sql.catalog.column_roles import infer_joins
+    from tradeassist.sql.catalog.column_roles import infer_joins
 
     schema = _schema({
         "sbCustomer": [("sbCustId", "integer"), ("sbCustName", "text")],
@@ -153,7 +153,7 @@ def test_joins_read_from_names_and_table_abbreviations():
 
 
 def test_no_join_when_the_target_is_ambiguous_or_types_differ():
-    from sql.catalog.column_roles import infer_joins
+    from tradeassist.sql.catalog.column_roles import infer_joins
 
     def key(name: str, kind: str = "integer") -> ColumnSchema:
         return ColumnSchema(name, kind.upper(), kind)
@@ -180,7 +180,7 @@ def test_no_join_when_the_target_is_ambiguous_or_types_differ():
     ("as_of_date", ()),
 ])
 def test_event_verbs_from_the_date_column(column, verbs):
-    from sql.catalog.generated_definitions import generate_definitions
+    from tradeassist.sql.catalog.generated_definitions import generate_definitions
 
     schema = _schema({"things": [("thing_id", "integer"), (column, "date")]})
     assert generate_definitions(schema).tables["things"].verbs == verbs
@@ -198,6 +198,6 @@ def test_event_verbs_from_the_date_column(column, verbs):
     ("Settlement date (T+2)", ("settlement date", "date")),
 ])
 def test_comment_phrases(comment, phrases):
-    from sql.catalog.comment_hints import comment_phrases
+    from tradeassist.sql.catalog.comment_hints import comment_phrases
 
     assert comment_phrases(comment) == phrases

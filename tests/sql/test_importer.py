@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from core.errors import BadInputError, DataSourceError, UnknownNameError
-from sql.demo.build import table_checksums
-from sql.data.importer import import_file, parse_mapping
-from sql.db.urls import sqlalchemy_url
+from tradeassist.core.errors import BadInputError, DataSourceError, UnknownNameError
+from tradeassist.sql.demo.build import table_checksums
+from tradeassist.sql.data.importer import import_file, parse_mapping
+from tradeassist.sql.db.urls import sqlalchemy_url
 
 BARS_CSV = """Date,Ticker,Open,High,Low,Close,Volume
 2024-01-02,ACME,10.0,11.0,9.5,10.5,1000
@@ -279,7 +279,7 @@ def test_sp500_file_imports_in_one_call(shared_data, tmp_path):
 
 
 def test_cli_import_and_demo(tmp_path, bars_csv, monkeypatch):
-    from cli.app import app
+    from tradeassist.cli.app import app
 
     runner = CliRunner()
     db = tmp_path / "cli.duckdb"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from core.errors import UnsafeSqlError
+from tradeassist.core.errors import UnsafeSqlError
 TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 
 # One line per question: the exact DuckDB SQL the planner writes (dates resolved from TODAY).
@@ -99,13 +99,13 @@ CLARIFY = [
 @pytest.fixture(scope="module")
 def planner(demo_duckdb):
     """A planner over the demo database (catalog built once)."""
-    from sql.catalog.catalog import Catalog
-    from sql.db.database import Database
-    from core.settings import Settings
+    from tradeassist.sql.catalog.catalog import Catalog
+    from tradeassist.sql.db.database import Database
+    from tradeassist.core.settings import Settings
 
     database = Database.connect(str(demo_duckdb))
     catalog = Catalog.for_database(database, Settings(today=TODAY))
-    from sql.planner import Planner
+    from tradeassist.sql.planner import Planner
 
     yield Planner(catalog, TODAY)
     database.close()
@@ -178,7 +178,7 @@ FOLLOW_UPS = [
 
 @pytest.mark.parametrize("first, second, fragments", FOLLOW_UPS, ids=[f[1] for f in FOLLOW_UPS])
 def test_follow_ups_edit_the_previous_plan(planner, first, second, fragments):
-    from sql.planner.intent import Intent
+    from tradeassist.sql.planner.intent import Intent
 
     previous = planner.plan(first)
     assert previous.ok
@@ -211,7 +211,7 @@ TIME_CASES = [
 
 @pytest.mark.parametrize("words, start, end", TIME_CASES, ids=[t[0] for t in TIME_CASES])
 def test_time_words(words, start, end):
-    from sql.timewords import find_periods
+    from tradeassist.sql.timewords import find_periods
 
     found = find_periods(words, TODAY)
     assert len(found) == 1
@@ -222,10 +222,10 @@ def test_generated_definitions_for_another_database(tmp_path):
     import duckdb
     import pandas as pd
 
-    from core.settings import Settings
-    from sql.catalog.catalog import Catalog
-    from sql.db.database import Database
-    from sql.planner import Planner
+    from tradeassist.core.settings import Settings
+    from tradeassist.sql.catalog.catalog import Catalog
+    from tradeassist.sql.db.database import Database
+    from tradeassist.sql.planner import Planner
 
     path = tmp_path / "shop.duckdb"
     with duckdb.connect(str(path)) as conn:

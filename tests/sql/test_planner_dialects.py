@@ -45,15 +45,15 @@ def _questions() -> list[str]:
 
 
 def _route(url: str, home: Path):
-    from core.settings import Settings
-    from sql.route import SqlRoute
+    from tradeassist.core.settings import Settings
+    from tradeassist.sql.route import SqlRoute
 
     return SqlRoute(Settings(home=home, today=TODAY, db_url=url))
 
 
 def _run(route, question: str):
     """Plan, guard and run one question (the route's path without presentation)."""
-    from sql.db.executor import Executor
+    from tradeassist.sql.db.executor import Executor
 
     database, planner = route.engine()
     plan = planner.plan(question)
@@ -63,7 +63,7 @@ def _run(route, question: str):
 
 
 def _rows(frame) -> list[tuple]:
-    from sql.evaluate import normalize_cell
+    from tradeassist.sql.evaluate import normalize_cell
 
     return sorted((tuple(repr(normalize_cell(v)) for v in row) for row in frame.itertuples(index=False)))
 

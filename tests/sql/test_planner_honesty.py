@@ -46,7 +46,7 @@ def test_numbers_compare_with_what_names_them(planner, question, fragment):
 
 
 def test_a_standalone_question_is_not_a_follow_up(route):
-    from core.question import Question
+    from tradeassist.core.question import Question
 
     asked = Question("latest close of AAPL")
     second = route.answer(asked.follow_up("What was TSLA's 5-day return?", route.answer(asked)))
@@ -55,7 +55,7 @@ def test_a_standalone_question_is_not_a_follow_up(route):
 
 
 def test_a_result_without_the_asked_thing_asks_back(planner, route):
-    from sql.planner.verify import shape_problems
+    from tradeassist.sql.planner.verify import shape_problems
 
     plan = planner.plan("which desk had the highest total fees last month")
     assert plan.ok and "desk" in plan.asks["thing"]
@@ -80,7 +80,7 @@ def test_breadth_by_general_methods(planner, question, fragments):
 
 
 def test_a_period_return_starts_from_the_close_before_the_period(route):
-    from core.question import Question
+    from tradeassist.core.question import Question
 
     answer = route.answer(Question("what was AAPL's return last month?"))
     frame = answer.table.frame
@@ -109,7 +109,7 @@ def test_the_reading_that_uses_the_whole_question_wins(planner, question, fragme
     ("how much BTC did we trade in Q2 or Q3 this year, in coins", ["total_quantity_q2_2026", "total_quantity_q3_2026"]),
 ])
 def test_two_periods_are_set_side_by_side_never_an_empty_overlap(route, question, columns):
-    from core.question import Question
+    from tradeassist.core.question import Question
 
     answer = route.answer(Question(question))
     assert not answer.needs_clarification, answer.notices
@@ -140,7 +140,7 @@ def test_superlatives_about_things_return_the_things(planner, question, fragment
 
 
 def test_a_number_without_the_thing_asks_back(planner):
-    from sql.planner.verify import shape_problems
+    from tradeassist.sql.planner.verify import shape_problems
 
     plan = planner.plan("smallest position")
     assert plan.asks.get("thing") and shape_problems(["min_quantity"], plan.asks, planner.catalog)
@@ -163,7 +163,7 @@ def test_adjectives_do_not_hide_the_thing_or_the_aggregate(planner, question, fr
     ("when was the last trade in DOGE", ['MAX("executed_at")', "'DOGE'"]),
 ])
 def test_what_is_counted_or_summed(route, question, fragments):
-    from core.question import Question
+    from tradeassist.core.question import Question
 
     answer = route.answer(Question(question))
     assert not answer.needs_clarification, answer.notices
@@ -189,7 +189,7 @@ def test_the_largest_thing_per_entity_is_its_biggest_value(planner):
 
 
 def _conversation(route, *questions):
-    from core.question import Question
+    from tradeassist.core.question import Question
 
     asked = Question(questions[0])
     answer = route.answer(asked)

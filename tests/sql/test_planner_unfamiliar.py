@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from catalog_fixture_dbs import build_duckdb
-from core.settings import Settings
+from tradeassist.core.settings import Settings
 from plan_checks import assert_planned
 
 TODAY = dt.date(2026, 11, 20)
@@ -15,7 +15,7 @@ TODAY = dt.date(2026, 11, 20)
 
 def _planner_over(tmp_path_factory, name: str):
     """Yields the planner of a route over fixture database ``name`` (a DuckDB file), closing the route after."""
-    from sql.route import SqlRoute
+    from tradeassist.sql.route import SqlRoute
 
     path = build_duckdb(tmp_path_factory.mktemp(name) / f"{name}.duckdb", name)
     route = SqlRoute(Settings(home=tmp_path_factory.mktemp(f"{name}_home"), today=TODAY, db_url=str(path)))

@@ -10,16 +10,16 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from core.answer import Chart
-from sql.db.database import open_duckdb_readonly
-from sql.present import (
+from tradeassist.core.answer import Chart
+from tradeassist.sql.db.database import open_duckdb_readonly
+from tradeassist.sql.present import (
     choose_chart,
     classify_columns,
     column_label,
     format_number,
 )
-from sql.reading import describe_sql
-from sql.summary import summarize
+from tradeassist.sql.reading import describe_sql
+from tradeassist.sql.summary import summarize
 
 DAYS = pd.date_range("2026-10-01", periods=30, freq="D")
 

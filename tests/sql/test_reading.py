@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from sql.catalog.definitions import ColumnDef, Definitions
-from sql.reading import describe_sql, generic_reading, read_sql
-from sql.reading_names import humanise
+from tradeassist.sql.catalog.definitions import ColumnDef, Definitions
+from tradeassist.sql.reading import describe_sql, generic_reading, read_sql
+from tradeassist.sql.reading_names import humanise
 from catalog_fixture_dbs import build_duckdb
 from hostile_sql import hostile_statements
 
@@ -252,8 +252,8 @@ UNDESCRIBED = [
 @pytest.fixture(scope="module")
 def undescribed_catalogs(tmp_path_factory):
     """Catalogs of small databases nobody described (prefixed, abbreviated, upper-case names)."""
-    from sql.catalog.catalog import Catalog
-    from sql.db.database import Database
+    from tradeassist.sql.catalog.catalog import Catalog
+    from tradeassist.sql.db.database import Database
 
     folder = tmp_path_factory.mktemp("undescribed")
     catalogs = {}
@@ -331,7 +331,7 @@ LABELLED = [
 
 @pytest.mark.parametrize("sql", LABELLED)
 def test_one_label_per_result_column_on_every_dialect(sql, db_url):
-    from sql.db.database import Database
+    from tradeassist.sql.db.database import Database
 
     database = Database.connect(db_url)
     try:

@@ -10,12 +10,12 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from core.answer import Answer, Sql, Table, Text
-from core.jsonform import answer_from_json, answer_to_json
-from core.question import Question
-from core.render import render_answer
-from core.settings import Settings
-from sql.reading import read_sql
+from tradeassist.core.answer import Answer, Sql, Table, Text
+from tradeassist.core.jsonform import answer_from_json, answer_to_json
+from tradeassist.core.question import Question
+from tradeassist.core.render import render_answer
+from tradeassist.core.settings import Settings
+from tradeassist.sql.reading import read_sql
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -62,7 +62,7 @@ def cli_env(demo_duckdb, monkeypatch, tmp_path):
     monkeypatch.setenv("TRADEASSIST_DB_URL", str(demo_duckdb))
     monkeypatch.setenv("TRADEASSIST_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TRADEASSIST_OFFLINE_ONLY", "true")
-    from cli.app import app
+    from tradeassist.cli.app import app
 
     return app
 
@@ -82,7 +82,7 @@ def test_cli_ask_prints_the_reading_first_and_in_json(cli_env):
 
 
 def test_notebook_sql_carries_the_reading(demo_duckdb, tmp_path):
-    from kernels.session import NotebookSession
+    from tradeassist.kernels.session import NotebookSession
 
     session = NotebookSession(Settings(home=tmp_path / "home", db_url=str(demo_duckdb), today=TODAY,
                                        offline_only=True))

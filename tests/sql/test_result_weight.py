@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import UnsafeSqlError
-from core.settings import Settings
-from sql.db.database import ResultTooLargeError
-from sql.db.executor import Database, Executor
-from sql.db.guard import MAX_PAD_WIDTH
+from tradeassist.core.errors import UnsafeSqlError
+from tradeassist.core.settings import Settings
+from tradeassist.sql.db.database import ResultTooLargeError
+from tradeassist.sql.db.executor import Database, Executor
+from tradeassist.sql.db.guard import MAX_PAD_WIDTH
 
 #: (statement, the refusal's words); each would build values of megabytes per row.
 REFUSED = [

@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from core.answer import Notice, Sql, Table, Text
-from core.errors import BadInputError, DataSourceError, UnsafeSqlError
-from core.question import Question
-from core.settings import Settings
+from tradeassist.core.answer import Notice, Sql, Table, Text
+from tradeassist.core.errors import BadInputError, DataSourceError, UnsafeSqlError
+from tradeassist.core.question import Question
+from tradeassist.core.settings import Settings
 
 TODAY = dt.date(2026, 11, 20)  # the pinned date of tests/conftest.py
 
@@ -100,7 +100,7 @@ def test_claims(route, question, low, high):
 
 
 def test_a_parser_failure_is_bad_input_and_claims_fall_back_to_words(route, monkeypatch):
-    import sql.planner.parse as parse
+    import tradeassist.sql.planner.parse as parse
 
     def unreadable(*args, **kwargs):
         raise ValueError("day is out of range for month")
@@ -113,7 +113,7 @@ def test_a_parser_failure_is_bad_input_and_claims_fall_back_to_words(route, monk
 
 
 def test_missing_demo_database_says_how_to_build_it(tmp_path):
-    from sql.route import SqlRoute
+    from tradeassist.sql.route import SqlRoute
 
     route = SqlRoute(Settings(home=tmp_path / "empty", today=TODAY))
     with pytest.raises(DataSourceError, match="tradeassist demo"):
@@ -132,9 +132,9 @@ def test_notebook_frames_are_answered_with_a_generated_catalog(route):
 
 
 def test_taught_pair_is_reused_and_rebound(demo_duckdb, tmp_path):
-    from sql.db.database import Database
-    from sql.route import SqlRoute
-    from sql.teach import Teacher
+    from tradeassist.sql.db.database import Database
+    from tradeassist.sql.route import SqlRoute
+    from tradeassist.sql.teach import Teacher
 
     settings = Settings(home=tmp_path / "teach", today=TODAY, db_url=str(demo_duckdb))
     teacher = Teacher(settings)
@@ -152,8 +152,8 @@ def test_taught_pair_is_reused_and_rebound(demo_duckdb, tmp_path):
 
 
 def test_running_route_sees_pairs_taught_elsewhere(demo_duckdb, tmp_path):
-    from sql.route import SqlRoute
-    from sql.teach import Teacher
+    from tradeassist.sql.route import SqlRoute
+    from tradeassist.sql.teach import Teacher
 
     settings = Settings(home=tmp_path / "teach2", today=TODAY, db_url=str(demo_duckdb))
     route = SqlRoute(settings)
@@ -168,8 +168,8 @@ def test_running_route_sees_pairs_taught_elsewhere(demo_duckdb, tmp_path):
 
 
 def test_teaching_unsafe_sql_is_refused(demo_duckdb, tmp_path):
-    from sql.db.database import Database
-    from sql.teach import Teacher
+    from tradeassist.sql.db.database import Database
+    from tradeassist.sql.teach import Teacher
 
     database = Database.connect(str(demo_duckdb))
     with pytest.raises(UnsafeSqlError):
@@ -191,7 +191,7 @@ class _SqlWriter:
 
 
 def test_llm_engine_is_asked_only_when_the_planner_is_unsure(demo_duckdb, tmp_path):
-    from sql.route import SqlRoute
+    from tradeassist.sql.route import SqlRoute
 
     writer = _SqlWriter("SELECT AVG(quantity) AS avg_quantity FROM trades WHERE symbol = 'TSLA'")
     route = SqlRoute(Settings(home=tmp_path, today=TODAY, db_url=str(demo_duckdb)), llm_engine=writer)
@@ -204,7 +204,7 @@ def test_llm_engine_is_asked_only_when_the_planner_is_unsure(demo_duckdb, tmp_pa
 
 
 def test_llm_sql_still_passes_the_guard(demo_duckdb, tmp_path):
-    from sql.route import SqlRoute
+    from tradeassist.sql.route import SqlRoute
 
     route = SqlRoute(Settings(home=tmp_path, today=TODAY, db_url=str(demo_duckdb)),
                      llm_engine=_SqlWriter("DROP TABLE trades"))

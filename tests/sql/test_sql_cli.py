@@ -1,4 +1,4 @@
-"""The sql package's commands: ``sql``, ``teach`` and ``eval sql``, run as a person runs them."""
+"""The sql package's commands: ``tradeassist.sql``, ``teach`` and ``eval sql``, run as a person runs them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 def cli_env(demo_duckdb, monkeypatch, tmp_path):
     monkeypatch.setenv("TRADEASSIST_DB_URL", str(demo_duckdb))
     monkeypatch.setenv("TRADEASSIST_HOME", str(tmp_path / "home"))
-    from cli.app import app
+    from tradeassist.cli.app import app
 
     return app
 
@@ -57,7 +57,7 @@ def test_teach_then_reuse(cli_env, tmp_path):
 
 
 def test_teach_refuses_unsafe_sql(cli_env):
-    from core.errors import UnsafeSqlError
+    from tradeassist.core.errors import UnsafeSqlError
 
     result = CliRunner().invoke(cli_env, ["teach", "clean up", "DELETE FROM trades"])
     assert result.exit_code != 0

@@ -8,10 +8,10 @@ import pickle
 import duckdb
 import pytest
 
-from sql.catalog.catalog import Catalog
-from sql.catalog.value_cache import cache_for, file_identity
-from sql.catalog.values import ValueIndex, ValueRef
-from sql.db.database import Database
+from tradeassist.sql.catalog.catalog import Catalog
+from tradeassist.sql.catalog.value_cache import cache_for, file_identity
+from tradeassist.sql.catalog.values import ValueIndex, ValueRef
+from tradeassist.sql.db.database import Database
 
 
 def _write(path, statements: list[str]) -> None:
@@ -71,7 +71,7 @@ def test_a_change_to_the_database_file_builds_the_index_again(orders_db, setting
 
 
 def test_other_definitions_use_another_saved_index(orders_db, settings):
-    from sql.catalog.definitions import generate_definitions
+    from tradeassist.sql.catalog.definitions import generate_definitions
 
     with Database.connect(orders_db, settings) as database:
         schema = database.schema()

@@ -1,0 +1,50 @@
+"""``python -m tradeassist.chat.serve``: Chainlit's server with the chat app imported as a module.
+
+``chainlit run chat/app.py`` would load the app from its file and put ``chat/`` first on
+``sys.path`` while it loads, so ``api``, ``users`` and ``history`` would import as top-level modules
+and could shadow (or be shadowed by) installed packages of those names. Here the app is imported as
+``tradeassist.chat.app``, and the rest is Chainlit's own ``run_chainlit``: the same config, secret
+check, welcome page and uvicorn server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import os
+
+APP_MODULE = "tradeassist.chat.app"
+
+
+def import_app(_target: str) -> None:
+    """Chainlit's ``load_module``, by module name: importing the app registers its callbacks."""
+    importlib.import_module(APP_MODULE)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the chat on ``--host``/``--port`` (``tradeassist chat`` runs this in its own process)."""
+    parser = argparse.ArgumentParser(prog="python -m tradeassist.chat.serve", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--headless", action="store_true", help="Do not open a browser.")
+    args = parser.parse_args(argv)
+    os.environ["CHAINLIT_HOST"] = args.host
+    os.environ["CHAINLIT_PORT"] = str(args.port)
+
+    import chainlit.cli as chainlit_cli
+    from chainlit.config import config
+
+    app_file = importlib.util.find_spec(APP_MODULE).origin  # what Chainlit watches and names the app by
+    config.run.headless = args.headless
+    config.run.debug = False
+    config.run.no_cache = False
+    config.run.ci = False
+    config.run.watch = False
+    # Chainlit's loader takes a file path; ours imports the module by name instead (see above).
+    chainlit_cli.load_module = import_app
+    chainlit_cli.run_chainlit(app_file)
+
+
+if __name__ == "__main__":
+    main()
