@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/ingest.py [--pdf-dir DIR] [--limit N] [--home DIR] [--anchor-pages N]``
 
-- ours, end to end: ``ingest.pipeline.ingest_paths`` on the PDFs (parse in worker processes,
+- ours, end to end: ``tradeassist.ingest.pipeline.ingest_paths`` on the PDFs (parse in worker processes,
   chunk, embed with the int8 ONNX MiniLM, write the SQLite store), pages/s over wall time, and the
   seconds each stage took summed over files (parse and chunk run in workers while the writer
   embeds, so stages overlap);

@@ -1,6 +1,6 @@
 """A conversation as a Jupyter notebook whose cells rebuild each table and chart from its SQL.
 
-Pure function over the JSON form of answers (``core.jsonform.answer_to_json``), no Chainlit import,
+Pure function over the JSON form of answers (``tradeassist.core.jsonform.answer_to_json``), no Chainlit import,
 so the chat, the HTTP API and notebooks can all export the same way.
 """
 

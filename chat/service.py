@@ -33,7 +33,7 @@ def routes_factory(spec: str, settings: Settings) -> RoutesFactory:
     """The routes a ``TRADEASSIST_CHAT_ROUTES`` spec (``module:function``) names, as ``build_services`` takes them.
 
     A function of ``(settings, inputs)`` gets the ``RouteInputs`` of the services being built
-    (extend with ``core.routes.default_routes(settings, inputs)``: one gateway, one embedder); a
+    (extend with ``tradeassist.core.routes.default_routes(settings, inputs)``: one gateway, one embedder); a
     function of ``(settings)`` alone, the older form, still works.
     """
     module_name, _, function = spec.partition(":")

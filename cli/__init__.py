@@ -1,1 +1,1 @@
-"""The ``tradeassist`` command line: the terminal front end over the engines (``cli.app.main``)."""
+"""The ``tradeassist`` command line: the terminal front end over the engines (``tradeassist.cli.app.main``)."""

@@ -40,13 +40,6 @@ def probe_provider(provider: Provider, timeout_s: float = PROBE_TIMEOUT_S) -> Ch
     where = f"{provider.where}, {provider.model}"
     if provider.kind == "vllm-engine":
         return Check("model", provider.name, True, f"{where}: in-process engine (loads on first use)")
-    try:
-        # The client is built as every call builds it: an SDK that refuses its own arguments (as an
-        # upgrade can) makes every call fail even though the server answers.
-        provider.chat()
-    except Exception as exc:  # reported as this provider's failure, not raised
-        return Check("model", provider.name, False, f"{where}: its client cannot be built ({type(exc).__name__}: "
-                     f"{str(exc).splitlines()[0][:200] if str(exc) else ''})")
     if provider.kind == "anthropic":
         url = (provider.base_url or "https://api.anthropic.com").rstrip("/") + "/v1/models"
         headers = {"x-api-key": provider.api_key or "", "anthropic-version": "2023-06-01"}
@@ -62,8 +55,25 @@ def probe_provider(provider: Provider, timeout_s: float = PROBE_TIMEOUT_S) -> Ch
     if response.status_code != 200:
         return Check("model", provider.name, False, f"{where}: HTTP {response.status_code} from {url}", latency)
     if provider.local:
-        return _served_check(provider, response, url, where, latency)
-    return Check("model", provider.name, True, f"{where}: reachable at {url}", latency)
+        check = _served_check(provider, response, url, where, latency)
+    else:
+        check = Check("model", provider.name, True, f"{where}: reachable at {url}", latency)
+    built = _client_problem(provider) if check.ok else None
+    return check if built is None else Check("model", provider.name, False, f"{where}: {built}", latency)
+
+
+def _client_problem(provider: Provider) -> str | None:
+    """Why this provider's client cannot be built as every call builds it, or None.
+
+    An SDK that refuses its own arguments (as an upgrade can) fails every call while the server answers.
+    """
+    from tradeassist.core.gateway.providers import ClientBuildError
+
+    try:
+        provider.chat()
+    except ClientBuildError as exc:
+        return f"its client cannot be built ({exc})"
+    return None
 
 
 def _served_check(provider: Provider, response, url: str, where: str, latency: float) -> Check:

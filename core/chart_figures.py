@@ -1,4 +1,4 @@
-"""Plotly figures made from plain specs (``core.answer.FigureSpec``), only where a chart is shown.
+"""Plotly figures made from plain specs (``tradeassist.core.answer.FigureSpec``), only where a chart is shown.
 
 The terminal never shows a chart, so an answer carries its chart as data; the chat, the notebook
 and the JSON form ask for ``Chart.figure`` and this module makes it (the first use loads Plotly).

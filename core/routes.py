@@ -1,7 +1,7 @@
 """The wiring: the one core module that imports engines. It builds the services and their routes.
 
 Front ends call ``build_services(settings)`` once at their edge and hand the result to
-``core.backend.Backend``; each route receives what it needs in its constructor. No import-time
+``tradeassist.core.backend.Backend``; each route receives what it needs in its constructor. No import-time
 registration and no module-level state: every call builds new objects.
 """
 

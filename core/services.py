@@ -1,7 +1,7 @@
 """The services object: what the routes share, built once at the edge from one Settings.
 
 A front end (a CLI command, the chat server, the Jupyter extension) builds one with
-``core.routes.build_services(settings)`` and passes it to ``core.backend.Backend``. Everything a
+``tradeassist.core.routes.build_services(settings)`` and passes it to ``tradeassist.core.backend.Backend``. Everything a
 process used to keep in module-level caches lives here instead (the model gateway with its breakers
 and concurrency caps, the embedding model, the signal engines), or in the route objects held here
 (the SQL route's connection, catalog and planner; the docs route's index), so two services objects

@@ -3,7 +3,7 @@
 The magics, the chat panel and the TradeAssist kernel all talk to a ``NotebookSession``; it keeps
 the conversation so that follow-ups ("and for MSFT?") work, and picks where questions go:
 
-- in-process (default): ``core.backend.Backend(settings)``; SQL typed with ``%sql`` always runs
+- in-process (default): ``tradeassist.core.backend.Backend(settings)``; SQL typed with ``%sql`` always runs
   here, through the same backend's sql route;
 - shared: with ``TRADEASSIST_SERVER_URL`` set, ``POST {url}/api/ask`` with the JSON body
   ``{question, route, user, context}`` and the JSON form of an answer back.
@@ -43,7 +43,7 @@ class AnswerSource(Protocol):
 
 
 class LocalSource:
-    """Answers in this process through ``core.backend.Backend``."""
+    """Answers in this process through ``tradeassist.core.backend.Backend``."""
 
     def __init__(self, settings: Settings, backend: Backend | None = None):
         self.settings = settings

@@ -1,7 +1,7 @@
 """Statement rows read back from table chunks: label, a value per fiscal-year column, unit, page.
 
 Ingest writes a table chunk as a caption line and one line per row, "label | 2021: 19,815 |
-2020: 19,378" (``ingest.layout.TableRow.text``). When the layout found no heading line the cells
+2020: 19,378" (``tradeassist.ingest.layout.TableRow.text``). When the layout found no heading line the cells
 are bare ("Net sales | 24,977 | 26,268 | 26,076") and the years are read from the caption
 ("December 28, 2019 December 29, 2018 December 30, 2017"), but only when the caption names
 exactly as many years as the row has values: a guess is worse than no column.

@@ -170,7 +170,7 @@ class VannaSqlEngine:
 
 
 def question_mentions(question: str, catalog: Catalog, today) -> list[tuple[str, list[tuple]]]:
-    """The catalog phrases of the question, each with its readings (see ``sql.llm_reply.uncovered``)."""
+    """The catalog phrases of the question, each with its readings (see ``tradeassist.sql.llm_reply.uncovered``)."""
     from tradeassist.sql.planner.parse import parse_question
 
     try:

@@ -217,7 +217,7 @@ def choose_chart(frame: pd.DataFrame, question_text: str, column_roles: dict | N
                  reading=None) -> Chart | None:
     """The chart that fits the result's shape (see the module's table), or None.
 
-    ``reading`` (a ``sql.reading.SqlReading``, or its text) names the columns on the axes by what
+    ``reading`` (a ``tradeassist.sql.reading.SqlReading``, or its text) names the columns on the axes by what
     the SQL computed and is shown under the title, so a chart never claims more than was computed.
     """
     import pandas as pd

@@ -106,7 +106,7 @@ def _tables(tree: exp.Expression | None) -> tuple[str, ...]:
 
 
 def _schema_names(catalog):
-    """The catalog's reading of its schema's names (``sql.catalog.naming.read_names``), or None without one."""
+    """The catalog's reading of its schema's names (``tradeassist.sql.catalog.naming.read_names``), or None without one."""
     known = getattr(catalog, "names", None)
     if getattr(known, "tables", None) and getattr(known, "columns", None) is not None:
         return known  # read once when the catalog was built

@@ -62,7 +62,7 @@ class Words:
         self.outer = dict(outer or {})
         #: Reads a nested query in a few words (the reader's own reading of it), or None.
         self.brief = brief
-        #: The catalog's reading of every schema name (``sql.catalog.naming.SchemaNames``): prefixes gone,
+        #: The catalog's reading of every schema name (``tradeassist.sql.catalog.naming.SchemaNames``): prefixes gone,
         #: abbreviations expanded ('sbTxAmount' -> 'amount').
         self.names = names
         names = list(self.aliases.values())

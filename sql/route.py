@@ -61,7 +61,7 @@ class SqlRoute:
         self._lock = threading.Lock()
         self._database = None
         self._planner = None
-        #: The taught pairs (``sql.teach.Teacher``); made on first use when not given.
+        #: The taught pairs (``tradeassist.sql.teach.Teacher``); made on first use when not given.
         self._teacher = teacher
 
     # ------------------------------------------------------------------ connections

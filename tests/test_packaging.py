@@ -125,7 +125,7 @@ def test_no_project_folder_imports_as_a_top_level_module(where, tmp_path):
     """``kernels`` is the PyPI package (transformers imports it); core, sql ... resolve nowhere in the project."""
     cwd, flags = (tmp_path, ()) if where == "elsewhere" else (ROOT, ("-P",))
     found = _where(PROJECT_FOLDERS, cwd, *flags)
-    inside = {name: origin for name, origin in found.items() if origin is not None and str(ROOT) in str(origin)}
+    inside = {name: origin for name, origin in found.items() if str(ROOT / name) in str(origin)}
     assert not inside, f"project folders importable as top-level modules: {inside}"
     assert found["kernels"] is not None and "site-packages" in str(found["kernels"])
     # ... while the namespace maps to this checkout (the editable install make install made).

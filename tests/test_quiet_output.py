@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-LOAD_MODEL = "from retrieval.embeddings import Embedder; Embedder().embed(['hello'])"
+LOAD_MODEL = "from tradeassist.retrieval.embeddings import Embedder; Embedder().embed(['hello'])"
 
 
 def _stderr(code: str) -> str:
@@ -25,7 +25,7 @@ def _stderr(code: str) -> str:
 def test_the_cli_edge_silences_the_model_loading_bars():
     # Left alone, transformers prints "Loading weights: 100%|###|" on stderr for this load; the
     # product's front-end edge (cli.app, imported by the `tradeassist` command) stops it.
-    assert "Loading weights" not in _stderr("import cli.app; " + LOAD_MODEL)
+    assert "Loading weights" not in _stderr("import tradeassist.cli.app; " + LOAD_MODEL)
 
 
 def test_quiet_defaults_never_override_a_person_s_own_setting():

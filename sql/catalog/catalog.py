@@ -91,7 +91,7 @@ class Catalog:
 
     @classmethod
     def for_database(cls, database, settings=None, definitions: Definitions | None = None) -> Catalog:
-        """The catalog of a connected ``sql.db.database.Database``, built now; the caller keeps it
+        """The catalog of a connected ``tradeassist.sql.db.database.Database``, built now; the caller keeps it
         (the SQL route keeps it in its planner for as long as it holds the connection).
 
         ``definitions`` replaces the settings' choice (``catalog init`` passes generated ones).

@@ -35,7 +35,7 @@ class ColumnDef:
     name: str
     description: str = ""
     synonyms: tuple[str, ...] = ()
-    #: What the column is for: one of ``sql.catalog.column_roles.ROLES`` ("" when unknown).
+    #: What the column is for: one of ``tradeassist.sql.catalog.column_roles.ROLES`` ("" when unknown).
     role: str = ""
 
 

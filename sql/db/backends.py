@@ -1,4 +1,4 @@
-"""The connections behind ``sql.db.database.Database``: one class per kind of database.
+"""The connections behind ``tradeassist.sql.db.database.Database``: one class per kind of database.
 
 Each backend opens its database so that it cannot write, runs one statement under a time limit,
 and returns at most the rows asked for as a DataFrame:
@@ -61,7 +61,7 @@ def timeout_message(timeout_s: float) -> str:
 
 
 class DialectBackend:
-    """What each kind of database provides to ``sql.db.database.Database``."""
+    """What each kind of database provides to ``tradeassist.sql.db.database.Database``."""
 
     def introspect(self) -> Schema:  # pragma: no cover - interface
         """Tables, views, columns and keys of the database."""

@@ -190,7 +190,7 @@ class Database:
 
         A result holding a value over ``max_cell_bytes``, or weighing over ``max_result_bytes``,
         is refused rather than returned. Low level: callers pass SQL that the guard produced
-        (``sql.db.executor.Executor`` does).
+        (``tradeassist.sql.db.executor.Executor`` does).
         """
         timeout = float(timeout_s) if timeout_s is not None else _DEFAULT_TIMEOUT_S
         cap = int(max_rows) if max_rows is not None else _DEFAULT_MAX_ROWS

@@ -18,7 +18,6 @@ from tradeassist.core.errors import BadInputError
 from tradeassist.retrieval.records import Chunk
 from tradeassist.retrieval.store import Scope
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_round_trip_keeps_every_field(store):
@@ -66,7 +65,7 @@ def test_wrong_vector_shape_is_refused(store):
 _CRASHING_WRITER = textwrap.dedent(
     """
     import os, signal, sys
-    sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
+    sys.path.insert(0, {tests!r})
     from retrieval_helpers import make_chunks, make_doc, unit_vectors
     from tradeassist.retrieval.embedded_store import EmbeddedStore
 
@@ -91,7 +90,7 @@ _CRASHING_WRITER = textwrap.dedent(
 
 def test_kill_9_in_the_middle_of_replace_leaves_the_old_version(store, tmp_path):
     store.replace_document(make_doc("a", content_hash="old"), make_chunks(["old 0", "old 1", "old 2"]), unit_vectors(3))
-    script = _CRASHING_WRITER.format(root=str(ROOT), tests=str(Path(__file__).parent), path=str(store.path))
+    script = _CRASHING_WRITER.format(tests=str(Path(__file__).parent), path=str(store.path))
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
     store.close()
@@ -114,7 +113,7 @@ def test_kill_9_in_the_middle_of_replace_leaves_the_old_version(store, tmp_path)
 _WRITER = textwrap.dedent(
     """
     import sys
-    sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
+    sys.path.insert(0, {tests!r})
     from retrieval_helpers import make_chunks, make_doc, unit_vectors
     from tradeassist.retrieval.embedded_store import EmbeddedStore
 
@@ -130,7 +129,7 @@ _WRITER = textwrap.dedent(
 def test_two_processes_write_and_a_third_reads_at_once(store):
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _WRITER.format(root=str(ROOT), tests=str(Path(__file__).parent),
+            [sys.executable, "-c", _WRITER.format(tests=str(Path(__file__).parent),
                                                   path=str(store.path), name=name)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
