@@ -146,9 +146,12 @@ def _kernel_check() -> Check | None:
 def _database_check(settings: Settings) -> Check:
     from pathlib import Path
 
+    from tradeassist.sql.db.urls import hide_password
+
     url = settings.resolved_db_url()
+    shown = hide_password(url)
     if not settings.db_url and not Path(url).exists():
-        return Check("data", "trading database", False, f"{url} does not exist: run `tradeassist demo`")
+        return Check("data", "trading database", False, f"{shown} does not exist: run `tradeassist demo`")
     started = time.perf_counter()
     try:
         from tradeassist.sql.db.database import Database
@@ -157,7 +160,7 @@ def _database_check(settings: Settings) -> Check:
             tables = len(database.schema().tables)
             shown = database.display_url
     except Exception as exc:  # the doctor reports every failure instead of stopping
-        return Check("data", "trading database", False, f"{url}: {str(exc).splitlines()[0][:200]}")
+        return Check("data", "trading database", False, f"{shown}: {hide_password(str(exc).splitlines()[0][:200])}")
     latency = round((time.perf_counter() - started) * 1000, 1)
     return Check("data", "trading database", tables > 0, f"{shown}: {tables} tables", latency)
 

@@ -7,6 +7,7 @@ the demo exporter, the signal engine) reads it through these functions, so that 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -76,15 +77,21 @@ def sqlalchemy_url(target: str) -> str:
     return target
 
 
+#: Query parameters that carry a secret in database URLs (libpq, PyMySQL, SQLAlchemy dialects, MotherDuck).
+SECRET_QUERY = re.compile(r"([?&](?:password|passwd|pwd|pass|sslpassword|secret|token|api_?key|access_token|"
+                          r"auth_token|motherduck_token)=)[^&#\s]*", re.IGNORECASE)
+
+
 def hide_password(text: str) -> str:
-    """``text`` with any password in a URL replaced by ***."""
+    """``text`` with any password in a URL replaced by ***: the user-info part and secret query parameters."""
+    text = SECRET_QUERY.sub(r"\1***", text)
     if not is_url(text) or "@" not in text:
         return text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
     try:
-        return make_url(text).render_as_string(hide_password=True)
+        return make_url(text).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
     except (ArgumentError, ValueError):  # an unparsable URL is shown without its credentials part
         scheme, rest = text.split("://", 1)
         return f"{scheme}://***@{rest.rsplit('@', 1)[-1]}"
