@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs
+from starlette.requests import Request
 
 from tradeassist.chat.headers import send_json
 from tradeassist.chat.ratelimit import FailureLimiter
@@ -41,8 +41,12 @@ class LoginLimiter:
                 return
             if not message.get("more_body"):
                 break
-        names = parse_qs(body.decode("utf-8", "replace")).get("username") or [""]
-        user_key = "user:" + names[0].strip().lower()
+        names = await _login_names(scope, body)
+        if names is None or len(names) > 1:
+            # A second username would be counted for one account and checked for another.
+            await _answer(send, 400, "The login form must hold one username and one password.")
+            return
+        user_key = "user:" + (names or [""])[0].strip().lower()
         address_key = "addr:" + ((scope.get("client") or ("unknown",))[0])
         wait = max(self.per_user.wait(user_key), self.per_address.wait(address_key))
         if wait > 0:
@@ -73,6 +77,24 @@ class LoginLimiter:
         elif 200 <= status < 400:
             self.per_user.reset(user_key)
 
+
+
+async def _login_names(scope: dict[str, Any], body: bytes) -> list[str] | None:
+    """The form's ``username`` values, read by the parser the login itself uses; None when the form is not one.
+
+    Chainlit's login page posts multipart form data and API clients post URL-encoded forms: Starlette
+    reads both, so the name counted here is the name the login checks.
+    """
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(scope, replay).form(max_files=0, max_fields=8)
+    except Exception:  # a malformed or file-carrying body is no login form
+        return None
+    if len(form.getlist("password")) > 1:
+        return None
+    return [str(name) for name in form.getlist("username")]
 
 
 async def _answer(send, status: int, detail: str, extra: list | None = None) -> None:

@@ -31,6 +31,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ["CHAINLIT_HOST"] = args.host
     os.environ["CHAINLIT_PORT"] = str(args.port)
+    # uvicorn believes X-Forwarded-For from loopback unless told otherwise; only configured proxies may
+    # name the client's address (the login limits count per address).
+    from tradeassist.core.settings import load_settings
+
+    os.environ["FORWARDED_ALLOW_IPS"] = load_settings().trusted_proxies
 
     import chainlit.cli as chainlit_cli
     from chainlit.config import config

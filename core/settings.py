@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, description="Failed logins per account per window.")
     login_max_failures_per_address: int = Field(default=20, ge=1, description="Failed logins per address.")
     login_window_s: float = Field(default=300.0, gt=0, description="Window of the failed-login limits.")
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed "
+                    "(none by default: a client could otherwise name any address and dodge the limits).")
     ws_rate_per_minute: float = Field(default=30.0, gt=0, description="Chat messages per user per minute.")
     ws_burst: int = Field(default=10, ge=1, description="Chat messages a user may send at once.")
     upload_max_files: int = Field(default=10, ge=1, description="Files one chat or API upload request may hold.")

@@ -49,6 +49,8 @@ def server(request, tmp_path_factory, demo_duckdb):
         "TRADEASSIST_WS_BURST": "4",
         "TRADEASSIST_WS_RATE_PER_MINUTE": "6",
         "TRADEASSIST_SQL_TIMEOUT_S": "3",
+        # These tests stand for several clients by naming their address, as a proxy on loopback would.
+        "TRADEASSIST_TRUSTED_PROXIES": "127.0.0.1",
     })
     running.db_url = url
     yield running
@@ -324,6 +326,35 @@ def test_failed_logins_are_limited_per_account_and_per_address(server, users):
         assert _try_login(server, f"nobody{number}", "wrong password", "10.0.0.9").status_code == 401
     assert _try_login(server, server.user, server.password, "10.0.0.9").status_code == 429
     assert _try_login(server, server.user, server.password, "10.0.0.3").status_code == 200
+
+
+def test_a_login_form_names_one_account(server, users):
+    """A repeated username (counted for one name, checked for another) or a multipart form is refused."""
+    users.add("victim", "victim password")
+    repeated = httpx.post(server.url + "/login", content="username=decoy&username=victim&password=guess",
+                          headers={"Content-Type": "application/x-www-form-urlencoded",
+                                   "X-Forwarded-For": "10.0.1.1"}, timeout=30)
+    assert repeated.status_code == 400 and "one username" in repeated.json()["detail"]
+    repeated_multipart = httpx.post(server.url + "/login", files=[("username", (None, "decoy")),
+                                    ("username", (None, "victim")), ("password", (None, "guess"))],
+                                    headers={"X-Forwarded-For": "10.0.1.2"}, timeout=30)
+    assert repeated_multipart.status_code == 400
+    # The browser's login page posts multipart form data: its failures count for the account named.
+    for attempt in range(3):
+        failed = httpx.post(server.url + "/login", files={"username": (None, "victim"), "password": (None, f"no {attempt}")},
+                            headers={"X-Forwarded-For": f"10.0.1.{10 + attempt}"}, timeout=30)
+        assert failed.status_code == 401
+    assert _try_login(server, "victim", "victim password", "10.0.1.20").status_code == 429
+
+
+def test_a_client_cannot_choose_its_address_without_a_trusted_proxy(tmp_path, demo_duckdb):
+    """By default X-Forwarded-For is not believed: a new address per attempt still hits the address limit."""
+    running = start_chat_server(tmp_path, demo_duckdb, extra_env={"TRADEASSIST_LOGIN_MAX_FAILURES_PER_ADDRESS": "3"})
+    try:
+        codes = [_try_login(running, f"nobody{n}", "wrong", f"10.0.2.{n}").status_code for n in range(5)]
+    finally:
+        stop_chat_server(running)
+    assert codes == [401, 401, 401, 429, 429], codes
 
 
 # Medium 9 -----------------------------------------------------------------------------------------
