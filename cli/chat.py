@@ -159,7 +159,7 @@ def users_token(name: Annotated[str, typer.Argument(help="User name.")]) -> None
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``tradeassist.chat`` and the ``users`` group to the tradeassist CLI."""
+    """Add ``chat`` and the ``users`` group to the tradeassist CLI."""
     app.command("chat")(chat_command)
     users = subgroup(app, "users", "Manage who may log in to the chat and use the HTTP API.")
     users.command("add")(users_add)

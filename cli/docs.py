@@ -1,6 +1,6 @@
 """``tradeassist ingest``, ``docs list`` / ``docs remove`` and ``eval docs``: documents from the terminal.
 
-``tradeassist.ingest`` stores documents for questions; ``docs list`` / ``docs remove`` show and delete them;
+``ingest`` stores documents for questions; ``docs list`` / ``docs remove`` show and delete them;
 ``eval docs FILE`` scores the docs route on a question set.
 """
 
@@ -152,7 +152,7 @@ def _question_asker(routed: bool, user: str):
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``tradeassist.ingest``, the ``docs`` group and ``eval docs`` to the tradeassist CLI."""
+    """Add ``ingest``, the ``docs`` group and ``eval docs`` to the tradeassist CLI."""
     app.command(name="ingest")(ingest)
     docs = subgroup(app, "docs", "See and delete stored documents.")
     docs.command("list")(list_documents)

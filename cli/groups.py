@@ -1,4 +1,4 @@
-"""Command groups (``eval``, ``tradeassist.signals`` ...) that several areas of the command line add to."""
+"""Command groups (``eval``, ``signals`` ...) that several areas of the command line add to."""
 
 from __future__ import annotations
 

@@ -179,7 +179,7 @@ def list_models() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``tradeassist.signals`` command group to the tradeassist CLI."""
+    """Add the ``signals`` command group to the tradeassist CLI."""
     group = subgroup(app, "signals", "Indicators, the XGBoost meta-model, breakout scores and backtests.")
     group.command("train")(train)
     group.command("retrain")(retrain)

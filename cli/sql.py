@@ -109,7 +109,7 @@ def eval_sql_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``tradeassist.sql``, ``teach`` and ``eval sql`` to the tradeassist CLI."""
+    """Add ``sql``, ``teach`` and ``eval sql`` to the tradeassist CLI."""
     app.command("sql")(sql_command)
     app.command("teach")(teach_command)
     subgroup(app, "eval", "Score the product on question sets.").command("sql")(eval_sql_command)

@@ -64,7 +64,7 @@ class SqlReading:
 
 
 def read_sql(sql, dialect: str = "duckdb", catalog=None, *, imposed_limit: int | None = None) -> str:
-    """One line of plain English saying what ``tradeassist.sql`` computes (never raises)."""
+    """One line of plain English saying what ``sql`` computes (never raises)."""
     return describe_sql(sql, dialect, catalog, imposed_limit=imposed_limit).text
 
 

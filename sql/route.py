@@ -105,7 +105,7 @@ class SqlRoute:
             return self._teacher
 
     def teach(self, question: str, sql: str):
-        """Guard ``tradeassist.sql`` against this route's database and store it as the answer to ``question``."""
+        """Guard ``sql`` against this route's database and store it as the answer to ``question``."""
         database, _planner = self.engine()
         return self.teacher().teach(question, sql, database)
 

@@ -92,7 +92,7 @@ class Teacher:
         return (info.st_mtime_ns, info.st_size)
 
     def teach(self, question: str, sql: str, database=None) -> TaughtPair:
-        """Guard ``tradeassist.sql`` against the database's schema and store the pair; returns it.
+        """Guard ``sql`` against the database's schema and store the pair; returns it.
 
         ``database`` defaults to the settings' trading database.
         """

@@ -1,4 +1,4 @@
-"""The sql package's commands: ``tradeassist.sql``, ``teach`` and ``eval sql``, run as a person runs them."""
+"""The sql package's commands: ``sql``, ``teach`` and ``eval sql``, run as a person runs them."""
 
 from __future__ import annotations
 
