@@ -7,9 +7,7 @@ named in the request, default ``api``). Each user has a token-bucket rate limit.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 import secrets
 from typing import Any, Literal
 
@@ -28,6 +26,7 @@ from tradeassist.chat.headers import FILE_POLICY, is_safe_type
 from tradeassist.chat.history import LocalFileStorage
 from tradeassist.chat.safety import UploadLimits, screen_upload
 from tradeassist.chat.service import ROUTE_CHOICES, BackendPool, build_question
+from tradeassist.chat.signing import Signer, state_signer
 from tradeassist.chat.users import UserStore
 
 SERVICE_USER = "api"
@@ -80,7 +79,7 @@ def create_api(
     ``state_key`` signs the route state sent with each answer, so that a follow-up's context is
     trusted only as this server issued it (a random key per process when not given).
     """
-    signer = StateSigner(state_key or secrets.token_bytes(32))
+    signer = state_signer(state_key or secrets.token_bytes(32))
     api = FastAPI(
         title="tradeassist API",
         version="0.1.0",
@@ -205,23 +204,7 @@ def add_file_route(api: FastAPI, storage: LocalFileStorage) -> None:
                             headers={"Content-Security-Policy": FILE_POLICY, "X-Content-Type-Options": "nosniff"})
 
 
-class StateSigner:
-    """Signs the route state an answer carries, and checks it when a client sends it back."""
-
-    def __init__(self, key: bytes):
-        self.key = hashlib.sha256(b"tradeassist answer state\0" + key).digest()
-
-    def sign(self, state: dict[str, Any]) -> str:
-        """The signature of one state (canonical JSON, HMAC-SHA256)."""
-        raw = json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
-        return hmac.new(self.key, raw, hashlib.sha256).hexdigest()
-
-    def valid(self, state: dict[str, Any], signature: object) -> bool:
-        """True when ``signature`` is this server's for ``state``."""
-        return isinstance(signature, str) and hmac.compare_digest(self.sign(state), signature)
-
-
-def _context_answer(data: dict[str, Any] | None, signer: StateSigner):
+def _context_answer(data: dict[str, Any] | None, signer: Signer):
     if not data:
         return None
     try:

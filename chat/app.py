@@ -7,7 +7,6 @@ retrieval logic: it builds Questions, asks the shared backend in a worker thread
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import threading
 import time
@@ -32,10 +31,12 @@ from tradeassist.chat.history import make_data_layer, storage_for
 from tradeassist.chat.offline_page import LocalAssetsOnly
 from tradeassist.chat.ratelimit import TokenBucketLimiter, make_limiter
 from tradeassist.chat.render import METADATA_KEY, send_answer
+from tradeassist.chat.resume import server_written_answer, sign_answer
 from tradeassist.chat.safety import UploadLimits, plain_name, screen_upload, strip_remote_images
 from tradeassist.chat.service import ROUTE_CHOICES, BackendPool, TextRelay, build_question
 from tradeassist.chat.upload import UploadResult, ingest_files
 from tradeassist.chat.sessions import SESSION_KEY
+from tradeassist.chat.signing import metadata_signer
 from tradeassist.chat.users import UserStore, ensure_auth_secret
 
 quiet_libraries()  # also when started with `chainlit run` rather than `tradeassist chat`
@@ -47,6 +48,8 @@ POOL = BackendPool(SETTINGS, SETTINGS.chat_routes, workers=SETTINGS.ask_workers,
 UPLOAD_LIMITS = UploadLimits(SETTINGS.upload_max_files, SETTINGS.upload_max_bytes())
 MESSAGE_LIMIT = TokenBucketLimiter(SETTINGS.ws_rate_per_minute, SETTINGS.ws_burst)
 MODEL_CHOICES = {"auto (local model, cloud, then offline)": "auto", "offline only": "offline"}
+#: Signs the answer metadata stored with each answer message: a resumed conversation trusts nothing else.
+METADATA_SIGNER = metadata_signer(os.environ["CHAINLIT_AUTH_SECRET"].encode())
 
 mount_api(
     server_app,
@@ -135,15 +138,10 @@ async def _on_start() -> None:
 async def _on_resume(thread: dict) -> None:
     history: list[Turn] = []
     exchanges: list[dict[str, Any]] = []
+    user = _user_name()
     for step in thread.get("steps") or []:
-        metadata = step.get("metadata") or {}
-        if isinstance(metadata, str):
-            try:
-                metadata = json.loads(metadata)
-            except json.JSONDecodeError:
-                continue
-        data = metadata.get(METADATA_KEY)
-        if not isinstance(data, dict) or not data.get("question"):
+        data = server_written_answer(step, user, METADATA_SIGNER)
+        if data is None:
             continue
         exchanges.append({**data, "message_id": step.get("id"), "run_id": step.get("parentId")})
         try:
@@ -206,7 +204,8 @@ async def ask(text: str) -> None:
         raise
     finally:
         await relay.finish()
-    message = await send_answer(question.text, answer, streamed=draft)
+    user = _user_name()
+    message = await send_answer(question.text, answer, streamed=draft, sign=lambda data: sign_answer(METADATA_SIGNER, user, data))
     history.append(Turn(question.text, answer))
     exchanges: list[dict[str, Any]] = cl.user_session.get("exchanges") or []
     # Feedback names the message, or the run step that holds it, depending on where it is given.
@@ -315,5 +314,7 @@ async def _on_feedback(feedback) -> None:
         return
     for exchange in exchanges:
         if feedback.forId in (exchange.get("message_id"), exchange.get("run_id")) and exchange.get("sql"):
-            await asyncio.to_thread(teach_from_feedback, POOL.backend(), exchange["question"], exchange["sql"])
+            # Taught for this user only: teaching for everyone is the operator's `tradeassist teach`.
+            await asyncio.to_thread(teach_from_feedback, POOL.backend(), exchange["question"], exchange["sql"],
+                                    _user_name())
             return

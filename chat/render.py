@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 import chainlit as cl
 
@@ -24,6 +26,8 @@ MAX_TABLE_ROWS = 2000
 #: longer ones in a sortable, paged table, which must hold numbers to sort them by value.
 MESSAGE_TABLE_ROWS = 15
 METADATA_KEY = "tradeassist"
+#: The server's signature over ``METADATA_KEY``'s value (see ``tradeassist.chat.signing``).
+SIGNATURE_KEY = "tradeassist_signature"
 #: The side element that lists a document answer's citations (the panel's title when it opens).
 SOURCES_ELEMENT = "Sources of this answer"
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_. -]+")
@@ -195,11 +199,13 @@ def route_summary(answer: Answer) -> str:
     return "\n\n".join(lines)
 
 
-async def send_answer(question: str, answer: Answer, streamed: cl.Message | None = None) -> cl.Message:
+async def send_answer(question: str, answer: Answer, streamed: cl.Message | None = None,
+                      sign: Callable[[dict[str, Any]], str] | None = None) -> cl.Message:
     """Show an answer: a route step, a collapsible SQL step, then the message with its elements.
 
     ``streamed`` is the message that already showed the model's text piece by piece: it is finished
     with the whole answer (the final text replaces the streamed draft, so nothing shows twice).
+    ``sign`` signs the answer's metadata, so that a resumed conversation trusts only what the server wrote.
     """
     async with cl.Step(name=f"Route: {answer.route}", type="run") as step:
         step.output = route_summary(answer)
@@ -208,7 +214,8 @@ async def send_answer(question: str, answer: Answer, streamed: cl.Message | None
             computed = f"-- Computed: {answer.reading}\n" if answer.reading else ""
             sql_step.output = computed + pretty_sql(answer.sql.statement, answer.sql.dialect)
     content, elements = answer_content(answer)
-    metadata = {METADATA_KEY: light_json(question, answer)}
+    data = light_json(question, answer)
+    metadata = {METADATA_KEY: data, SIGNATURE_KEY: sign(data) if sign is not None else None}
     if streamed is not None and streamed.streaming:
         streamed.content, streamed.elements, streamed.actions = content, elements, answer_actions(answer)
         streamed.metadata = metadata

@@ -51,6 +51,8 @@ class ChatClient:
         self.cookie = cookie
         self.session_id = str(uuid.uuid4())
         self.thread_id = str(uuid.uuid4())
+        #: The id of the last message sent (what feedback names).
+        self.last_message_id: str | None = None
         self.sio = socketio.AsyncClient(reconnection=False)
         self._reply: Reply | None = None
         self._done = asyncio.Event()
@@ -83,13 +85,15 @@ class ChatClient:
         if self._reply is None or self._reply.messages:
             self._done.set()
 
-    async def connect(self) -> None:
-        """Open the websocket session (the server runs its chat-start hook)."""
+    async def connect(self, thread_id: str | None = None) -> None:
+        """Open the websocket session (the server runs its chat-start hook, or its resume hook for ``thread_id``)."""
+        if thread_id is not None:
+            self.thread_id = thread_id
         await self.sio.connect(
             self.base_url,
             socketio_path="/ws/socket.io",
             headers={"Cookie": self.cookie},
-            auth={"clientType": "webapp", "sessionId": self.session_id, "threadId": None,
+            auth={"clientType": "webapp", "sessionId": self.session_id, "threadId": thread_id,
                   "userEnv": "{}", "chatProfile": None},
             transports=["websocket"],
             wait_timeout=30,
@@ -106,8 +110,12 @@ class ChatClient:
                 if not self._busy:
                     break
 
-    async def ask(self, text: str, timeout: float = 60.0, command: str | None = None) -> Reply:
-        """Send one message (or a command such as "Export") and wait until the server has answered it."""
+    async def ask(self, text: str, timeout: float = 60.0, command: str | None = None,
+                  metadata: dict[str, Any] | None = None) -> Reply:
+        """Send one message (or a command such as "Export") and wait until the server has answered it.
+
+        ``metadata`` is sent as the message's own metadata, as a browser may (the server must not trust it).
+        """
         self._reply = Reply()
         self._done.clear()
         started = time.perf_counter()
@@ -121,6 +129,9 @@ class ChatClient:
         }
         if command:
             message["command"] = command
+        if metadata is not None:
+            message["metadata"] = metadata
+        self.last_message_id = message["id"]
         await self.sio.emit("client_message", {"message": message, "fileReferences": []})
         await asyncio.wait_for(self._done.wait(), timeout)
         reply, self._reply = self._reply, None

@@ -66,12 +66,17 @@ def teach_command(
     sql: Annotated[str, typer.Argument(help="The SQL that answers it (checked by the guard first).")],
     db: DbOption = None,
 ) -> None:
-    """Teach the planner a question-SQL pair; similar questions reuse it."""
+    """Teach every user a question-SQL pair; similar questions reuse it (a chat thumbs-up teaches its user only)."""
+    from rich.markup import escape
+
+    from tradeassist.sql.reading import read_sql
     from tradeassist.sql.teach import Teacher
 
     settings = settings_for(db)
-    pair = Teacher(settings).teach(question, sql)
-    console.print(f"Taught: [bold]{pair.question}[/] -> {pair.sql}\n[dim]stored in {settings.home / 'taught_sql.jsonl'}[/]")
+    pair = Teacher(settings).teach(question, sql)  # guarded again against the database before it is stored
+    console.print(f"Taught for every user: [bold]{escape(pair.question)}[/] -> {escape(pair.sql)}\n"
+                  f"It computes: {escape(read_sql(pair.sql, pair.dialect))}\n"
+                  f"[dim]stored in {settings.home / 'taught_sql.jsonl'}[/]")
 
 
 def eval_sql_command(

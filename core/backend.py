@@ -55,9 +55,12 @@ class Backend:
                 {"total": (time.perf_counter() - started) * 1000},
             )
 
-    def teach(self, question: str, sql: str) -> object:
-        """Store an approved question-SQL pair with the sql route, which guards the SQL first; returns the pair."""
-        return self.router.by_name("sql").teach(question, sql)
+    def teach(self, question: str, sql: str, user: str | None = None) -> object:
+        """Store an approved question-SQL pair with the sql route, which guards the SQL first; returns the pair.
+
+        ``user`` keeps the pair to that user's questions; None teaches it for everyone (the operator's action).
+        """
+        return self.router.by_name("sql").teach(question, sql, user=user)
 
     def route_names(self) -> list[str]:
         """Names of the routes, in order."""

@@ -78,7 +78,7 @@ class VannaSqlEngine:
         """
         window = self.gateway.context_tokens(task="sql", confidential=question.confidential)
         reply_tokens = min(self.settings.llm_max_tokens, SQL_REPLY_TOKENS) if window else None
-        vanna = CatalogVanna(catalog, self._pairs(), today=self.settings.current_date().isoformat(),
+        vanna = CatalogVanna(catalog, self._pairs(question.user), today=self.settings.current_date().isoformat(),
                              prompt_tokens=prompt_budget(window, reply_tokens), compact=bool(window))
         messages = base = self._messages(vanna, question, previous_sql)
         corrections = max(0, min(2, self.settings.llm_sql_corrections))
@@ -138,10 +138,11 @@ class VannaSqlEngine:
         return guarded
 
     # ------------------------------------------------------------------ context
-    def _pairs(self) -> list[dict[str, str]]:
+    def _pairs(self, user: str | None = None) -> list[dict[str, str]]:
+        """The taught pairs ``user`` may use, as the model's examples (another user's pairs stay theirs)."""
         if self.teacher is None:
             return []
-        return [{"question": pair.question, "sql": pair.sql} for pair in self.teacher.pairs()]
+        return [{"question": pair.question, "sql": pair.sql} for pair in self.teacher.pairs() if pair.visible_to(user)]
 
     def _messages(self, vanna: CatalogVanna, question: Question, previous_sql: str | None) -> list[tuple[str, str]]:
         from tradeassist.core.gateway import conversation_window

@@ -104,10 +104,10 @@ class SqlRoute:
                 self._teacher = Teacher(self.settings)
             return self._teacher
 
-    def teach(self, question: str, sql: str):
-        """Guard ``sql`` against this route's database and store it as the answer to ``question``."""
+    def teach(self, question: str, sql: str, user: str | None = None):
+        """Guard ``sql`` against this route's database and store it as ``user``'s answer to ``question`` (None: everyone's)."""
         database, _planner = self.engine()
-        return self.teacher().teach(question, sql, database)
+        return self.teacher().teach(question, sql, database, user=user)
 
     # ------------------------------------------------------------------ route protocol
     def claim(self, question: Question) -> float:
@@ -182,7 +182,7 @@ class SqlRoute:
         method = "planner"
         sql_text = plan.sql if plan.ok else None
         notices: list[Notice] = []
-        taught = teacher.match(question.text, planner.catalog) if teacher is not None else None
+        taught = teacher.match(question.text, planner.catalog, user=question.user) if teacher is not None else None
         if looks_like_sql(question.text):
             sql_text, method = question.text, "sql"  # typed SQL: the guard decides, as for any source
         elif taught is not None and (not plan.ok or plan.confidence < 0.95):

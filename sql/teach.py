@@ -25,12 +25,18 @@ MIN_SIMILARITY = 0.8
 
 @dataclass(frozen=True)
 class TaughtPair:
-    """One taught pair: the question, its guarded SQL, and when it was taught."""
+    """One taught pair: the question, its guarded SQL, when it was taught, and whose it is."""
 
     question: str
     sql: str
     dialect: str
     taught_at: str
+    #: The user whose questions it answers; None: everyone's (taught by the operator, ``tradeassist teach``).
+    user: str | None = None
+
+    def visible_to(self, user: str | None) -> bool:
+        """Whether this pair may answer ``user``'s questions: everyone's pairs and the user's own."""
+        return self.user is None or self.user == user
 
 
 def _signature(text: str, catalog) -> tuple[frozenset[str], list[tuple[str, object]]]:
@@ -91,10 +97,11 @@ class Teacher:
             return None
         return (info.st_mtime_ns, info.st_size)
 
-    def teach(self, question: str, sql: str, database=None) -> TaughtPair:
+    def teach(self, question: str, sql: str, database=None, user: str | None = None) -> TaughtPair:
         """Guard ``sql`` against the database's schema and store the pair; returns it.
 
-        ``database`` defaults to the settings' trading database.
+        ``database`` defaults to the settings' trading database. ``user`` keeps the pair to that user's
+        questions (a thumbs-up in the chat); None makes it everyone's, which only the operator does.
         """
         from tradeassist.sql.db.guard import guard_sql
 
@@ -112,7 +119,8 @@ class Teacher:
         finally:
             if own:
                 database.close()
-        pair = TaughtPair(question, guarded.sql, database.dialect, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        pair = TaughtPair(question, guarded.sql, database.dialect, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                          user)
         self.settings.ensure_home()
         with self._lock:
             with self.path.open("a", encoding="utf-8") as handle:
@@ -120,9 +128,9 @@ class Teacher:
             self._cache = None
         return pair
 
-    def match(self, question: str, catalog) -> str | None:
-        """SQL of the most similar taught pair (re-bound to this question's values), or None."""
-        pairs = self.pairs()
+    def match(self, question: str, catalog, user: str | None = None) -> str | None:
+        """SQL of the most similar taught pair ``user`` may use (re-bound to this question's values), or None."""
+        pairs = [pair for pair in self.pairs() if pair.visible_to(user)]
         if not pairs:
             return None
         tokens, values = _signature(question, catalog)
