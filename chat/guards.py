@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tradeassist.chat.crosssite import CrossSiteRefusal
 from tradeassist.chat.headers import SecurityHeaders
 from tradeassist.chat.loginlimit import LoginLimiter
+from tradeassist.chat.ownership import FeedbackOwnership
 from tradeassist.chat.ratelimit import FailureLimiter
 from tradeassist.chat.sessions import SessionGuard
 from tradeassist.chat.users import UserStore
@@ -33,20 +35,22 @@ def set_cors_origins(server_app, origins: list[str]) -> None:
 
 
 def install_guards(server_app, users: UserStore, chat: Settings, secret: str) -> None:
-    """Add session revocation, the failed-login limit and security headers to Chainlit's server.
+    """Add session revocation, the failed-login limit, the cross-site refusal and security headers to Chainlit's server.
 
     Starlette runs the last middleware added first: headers wrap everything (a 401 or 429 carries
-    them too), then the login limit, then the session check, then Chainlit.
+    them too), then the cross-site refusal, then the login limit, then the session check, then feedback ownership, then Chainlit.
     """
     upload_cap = chat.upload_max_bytes() + 1024 * 1024  # one file plus the multipart framing
+    server_app.add_middleware(FeedbackOwnership, secret=secret)
     server_app.add_middleware(SessionGuard, users=users, secret=secret, max_upload_bytes=upload_cap)
     server_app.add_middleware(
         LoginLimiter,
         per_user=FailureLimiter(chat.login_max_failures, chat.login_window_s),
         per_address=FailureLimiter(chat.login_max_failures_per_address, chat.login_window_s),
     )
-    server_app.add_middleware(SecurityHeaders)
     from chainlit.config import config
 
-    set_cors_origins(server_app, serving_origins(list(config.project.allow_origins), config.run.host,
-                                                 int(config.run.port)))
+    origins = serving_origins(list(config.project.allow_origins), config.run.host, int(config.run.port))
+    server_app.add_middleware(CrossSiteRefusal, allowed_origins=[o for o in origins if o != "*"])
+    server_app.add_middleware(SecurityHeaders)
+    set_cors_origins(server_app, origins)

@@ -65,6 +65,19 @@ def session_token(scope: Scope, cookie_name: str = COOKIE_NAME) -> str | None:
     return None
 
 
+def session_of(token: str, secret: str) -> tuple[str | None, str | None]:
+    """``(user, session id)`` from a session JWT signed with ``secret``, or ``(None, None)``."""
+    import jwt
+
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None, None  # not ours or expired: Chainlit refuses it by itself
+    metadata = claims.get("metadata") or {}
+    session = metadata.get(SESSION_KEY) if isinstance(metadata, dict) else None
+    return claims.get("identifier"), session if isinstance(session, str) else None
+
+
 class SessionGuard:
     """ASGI middleware that honours a Chainlit session JWT only while its server-side session is live."""
 
@@ -78,15 +91,7 @@ class SessionGuard:
 
     def session_of(self, token: str) -> tuple[str | None, str | None]:
         """``(user, session id)`` from a JWT signed with our secret, or ``(None, None)``."""
-        import jwt
-
-        try:
-            claims = jwt.decode(token, self.secret, algorithms=["HS256"])
-        except jwt.PyJWTError:
-            return None, None  # not ours or expired: Chainlit refuses it by itself
-        metadata = claims.get("metadata") or {}
-        session = metadata.get(SESSION_KEY) if isinstance(metadata, dict) else None
-        return claims.get("identifier"), session if isinstance(session, str) else None
+        return session_of(token, self.secret)
 
     def is_live(self, token: str) -> bool:
         """True when the JWT names a live session of the user it was issued to."""
