@@ -260,9 +260,7 @@ async def ingest_attachments(elements: list) -> list[UploadResult]:
 
 @cl.on_message
 async def _on_message(message: cl.Message) -> None:
-    allowed, wait = MESSAGE_LIMIT.allow(_user_name())
-    if not allowed:  # the websocket chat has the same kind of per-user limit as the HTTP API
-        await cl.ErrorMessage(content=f"Too many messages; wait {max(1, round(wait))} s and send it again.").send()
+    if not await within_message_limit():
         return
     if message.command == "Export":
         await export_notebook()
@@ -276,12 +274,26 @@ async def _on_message(message: cl.Message) -> None:
         await cl.Message(content="Ask a question, or attach documents to add them.").send()
 
 
+async def within_message_limit() -> bool:
+    """Whether this user may send another message now; if not, say how long to wait."""
+    allowed, wait = MESSAGE_LIMIT.allow(_user_name())
+    if not allowed:  # the websocket chat has the same kind of per-user limit as the HTTP API
+        await cl.ErrorMessage(content=f"Too many messages; wait {max(1, round(wait))} s and send it again.").send()
+    return allowed
+
+
 @cl.action_callback("clarify")
-async def _on_clarify(action: cl.Action) -> None:
+async def _on_clarify(action: cl.Action) -> str:
+    # A clarification asks a question like a typed message, under the same per-user message limit
+    # (``POST /project/action`` would otherwise be a way around it).
     text = str(action.payload.get("text") or "").strip()
-    if text:
-        await cl.Message(content=text, type="user_message").send()
-        await ask(text)
+    if not text:
+        return "empty"
+    if not await within_message_limit():
+        return "refused"
+    await cl.Message(content=text, type="user_message").send()
+    await ask(text)
+    return "answered"
 
 
 @cl.action_callback("export_notebook")

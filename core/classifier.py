@@ -167,10 +167,22 @@ class ModelTieBreaker:
         return found[0] if len(found) == 1 else None
 
 
+#: More conjunctions than this make a list ("the Equities desk and the Crypto desk and ..."), not two
+#: questions; each candidate costs every route a claim of both halves, so the work stays bounded.
+MAX_SPLIT_CANDIDATES = 4
+
+
 def split_compound(text: str) -> list[tuple[str, str]]:
-    """Candidate two-part splits at a conjunction, each part a question of at least three words."""
+    """Candidate two-part splits at a conjunction, each part a question of at least three words.
+
+    No candidates when the text holds more than ``MAX_SPLIT_CANDIDATES`` conjunctions: trying each would cost
+    work growing with the square of the question's length.
+    """
+    matches = list(_SPLIT.finditer(text))
+    if len(matches) > MAX_SPLIT_CANDIDATES:
+        return []
     candidates = []
-    for match in _SPLIT.finditer(text):
+    for match in matches:
         first, second = text[: match.start()].strip(" ,?"), text[match.end():].strip(" ,?")
         if len(first.split()) < 3 or len(second.split()) < 3:
             continue

@@ -659,3 +659,27 @@ def test_a_forged_answer_in_a_thread_is_never_resumed_nor_taught(server, users):
     assert response.status_code == 200, response.text  # the feedback is stored; it teaches nothing
     taught = server.home / "taught_sql.jsonl"
     assert not taught.exists() or "987654321" not in taught.read_text()
+
+
+def test_clarification_clicks_share_the_message_limit(server, users):
+    """Low 7: ``POST /project/action`` with ``clarify`` was a way around the websocket message limit."""
+    users.add("clicker", "clicker password")
+    cookie = _login(server, "clicker", "clicker password")
+
+    async def click() -> list[str]:
+        chat = ChatClient(server.url, cookie)
+        await chat.connect()
+        try:
+            answers = []
+            for _ in range(8):
+                response = await asyncio.to_thread(httpx.post, server.url + "/project/action", timeout=60,
+                                                   headers={"Cookie": cookie}, json={
+                                                       "sessionId": chat.session_id,
+                                                       "action": {"name": "clarify", "payload": {"text": "hello"}}})
+                answers.append(response.json().get("response"))
+            return answers
+        finally:
+            await chat.close()
+
+    answers = asyncio.run(click())
+    assert answers.count("refused") >= 2 and answers[:4] == ["answered"] * 4, answers

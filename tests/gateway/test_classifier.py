@@ -107,3 +107,25 @@ def test_model_breaks_ties_the_classifier_cannot(model_settings, embedder):
     assert choice.route.name == "docs" and choice.reason == "language model among near-ties"
     prompt = local.requests[0]["body"]["messages"][-1]["content"]
     assert "- sql: questions about price" in prompt and "<<price in the statement>>" in prompt
+
+
+def test_a_long_enumeration_is_not_split_at_every_conjunction():
+    """Each split candidate costs every route two claims: a 4,000-character list of desks tried 120 of them."""
+    from tradeassist.core.router import Router
+
+    claims = []
+
+    class Counting:
+        def __init__(self, name):
+            self.name = name
+
+        def claim(self, question):
+            claims.append(question.text)
+            return 0.5 if self.name == "sql" else 0.1
+
+    text = ("What was the profit of " + " and ".join(f"the {d} desk" for d in ["Equities", "Crypto", "Macro"] * 90))[:4000]
+    assert split_compound(text) == []
+    assert Router([Counting("sql"), Counting("docs")]).split(Question(text)) is None
+    assert len(claims) == 0
+    # Two questions joined once are still split.
+    assert split_compound("NVDA's breakout score and what its last filing says about supply risk")
