@@ -175,6 +175,10 @@ class SqlRoute:
 
         if question.sql is not None:
             return self._answer_written(question, database, planner.catalog)
+        if looks_like_sql(question.text) and _SQL_START.match(question.text).group(1).lower() in ("select", "with"):
+            # A typed query goes to the guard as it is, never through the English planner, which would
+            # read words such as replace( or a comment's DROP as a request to write.
+            return self._answer_written(question, database, planner.catalog, question.text)
         timings: dict[str, float] = {}
         started = time.perf_counter()
         previous, previous_sql = _previous_plan(question)
@@ -184,7 +188,7 @@ class SqlRoute:
         notices: list[Notice] = []
         taught = teacher.match(question.text, planner.catalog, user=question.user) if teacher is not None else None
         if looks_like_sql(question.text):
-            sql_text, method = question.text, "sql"  # typed SQL: the guard decides, as for any source
+            sql_text, method = question.text, "sql"  # another statement typed: the guard says why it is refused
         elif taught is not None and (not plan.ok or plan.confidence < 0.95):
             sql_text, method = taught, "taught"
         model_failed = None
@@ -225,10 +229,10 @@ class SqlRoute:
         return Answer(route=self.name, parts=tuple(parts), model=model or ModelInfo(method=method),
                       timings_ms=timings, state=state)
 
-    def _answer_written(self, question: Question, database, catalog) -> Answer:
-        """Guard and run the SQL the person wrote (``Question.sql``), presented like any answer."""
+    def _answer_written(self, question: Question, database, catalog, sql: str | None = None) -> Answer:
+        """Guard and run the SQL the person wrote (``Question.sql``, or ``sql`` typed as the question)."""
         timings: dict[str, float] = {}
-        guarded, result = self._guard_and_run(question.sql, database, timings)
+        guarded, result = self._guard_and_run(sql if sql is not None else question.sql, database, timings)
         t = time.perf_counter()
         parts = self._present(question, guarded, result, database.dialect, [], catalog)
         timings["present"] = (time.perf_counter() - t) * 1000

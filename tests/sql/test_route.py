@@ -217,3 +217,16 @@ def test_notice_levels_are_valid(route):
     answer = route.answer(Question("price of ZZZZ"))
     assert all(isinstance(n, Notice) for n in answer.notices)
     assert answer.needs_clarification and "ZZZZ" in answer.notices[0].message
+
+
+@pytest.mark.parametrize("typed", [
+    "SELECT replace(symbol, 'A', 'B') AS renamed FROM trades LIMIT 3",
+    "SELECT symbol FROM trades -- never DROP anything\nLIMIT 3",
+])
+def test_typed_sql_goes_to_the_guard_not_the_english_planner(typed, demo_duckdb, tmp_path):
+    """Words such as replace( or a comment's DROP are SQL here, not a request to write."""
+    from tradeassist.core.settings import Settings
+    from tradeassist.sql.route import SqlRoute
+
+    answer = SqlRoute(Settings(home=tmp_path, today=TODAY, db_url=str(demo_duckdb))).answer(Question(typed))
+    assert answer.error is None and answer.sql is not None and len(answer.table.frame) == 3, answer.error
