@@ -244,6 +244,13 @@ def _history_data_layer_class():
             # (the thread is upserted concurrently); the session writing it knows the owner.
             return await super()._get_user_id_by_thread(thread_id) or _session_user_id(thread_id)
 
+        async def get_thread_author(self, thread_id: str) -> str:
+            """The thread's owner, or "" for no such thread (Chainlit answers 404; its ValueError was a 500)."""
+            try:
+                return await super().get_thread_author(thread_id)
+            except ValueError:
+                return ""
+
         async def get_element(self, thread_id: str, element_id: str):
             """One element of a thread; elements saved without props have none (not an error)."""
             rows = await self.execute_sql(

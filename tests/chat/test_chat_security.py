@@ -683,3 +683,10 @@ def test_clarification_clicks_share_the_message_limit(server, users):
 
     answers = asyncio.run(click())
     assert answers.count("refused") >= 2 and answers[:4] == ["answered"] * 4, answers
+
+
+def test_an_unknown_thread_is_not_found_not_a_server_error(server, users):
+    users.add("wanderer", "wanderer password")
+    cookie = _login(server, "wanderer", "wanderer password")
+    response = httpx.get(server.url + "/project/thread/no-such-thread", headers={"Cookie": cookie}, timeout=30)
+    assert response.status_code == 404, response.text
