@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
 
 import typer
@@ -62,6 +63,9 @@ def main() -> None:
     # time. A session that goes on (chat, shell) keeps the default so its garbage is freed as usual.
     if command_name(sys.argv[1:]) not in LONG_RUNNING_COMMANDS:
         gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    # What a command writes (the home's databases, document store, caches; exports of trading data)
+    # is the owner's only, as the home folder promises, whatever the shell's umask.
+    os.umask(0o077)
     try:
         app()
     except TradeAssistError as exc:

@@ -88,3 +88,23 @@ def test_shell_keeps_one_conversation_until_new(demo_duckdb, tmp_path, monkeypat
     result = runner.invoke(app, ["shell", "--continue"], input="new\n", terminal_width=200)
     assert "New conversation." in result.output
     assert not list((tmp_path / "home" / "conversations").glob("cli-*.json"))
+
+
+@pytest.mark.slow
+def test_files_the_demo_writes_are_the_owner_s_only(tmp_path):
+    """The home is 0700 and its files 0600, whatever the shell's umask (it was 0644 under umask 022)."""
+    import os
+    import stat
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    home = tmp_path / "home"
+    env = {**os.environ, "TRADEASSIST_HOME": str(home), "TRADEASSIST_TODAY": "2026-11-20",
+           "TRADEASSIST_OFFLINE_ONLY": "true"}
+    tradeassist = str(Path(sys.executable).with_name("tradeassist"))
+    done = subprocess.run(["sh", "-c", 'umask 022 && exec "$0" demo --no-documents', tradeassist], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    opened = [str(p) for p in home.rglob("*") if p.is_file() and stat.S_IMODE(p.stat().st_mode) & 0o077]
+    assert not opened, opened
