@@ -144,11 +144,15 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: Why a symbolic link inside an ingested folder is skipped (it could point anywhere on the machine).
+SYMLINK_SKIPPED = "a symbolic link: not followed inside a folder (ingest its target by name)"
+
+
 def discover_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[FileResult]]:
     """Files under ``paths`` (folders recursively, sorted), and failures for unusable paths.
 
     Hidden files and folders are skipped; symbolic links inside folders are not followed, so a
-    folder cannot pull in files from elsewhere on the machine.
+    folder cannot pull in files from elsewhere on the machine, and each is reported as skipped.
     """
     found: list[Path] = []
     problems: list[FileResult] = []
@@ -158,9 +162,13 @@ def discover_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path],
         if path.is_dir():
             for folder, dirs, names in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(names):
+                for name in sorted(names) + [d for d in dirs if (Path(folder) / d).is_symlink()]:
                     candidate = Path(folder) / name
-                    if name.startswith(".") or candidate.is_symlink() or not candidate.is_file():
+                    if candidate.is_symlink() and not name.startswith("."):
+                        # Said in the report: a file the user sees in the folder is never dropped in silence.
+                        problems.append(FileResult(str(candidate), name, "skipped", SYMLINK_SKIPPED))
+                        continue
+                    if name.startswith(".") or not candidate.is_file():
                         continue
                     resolved = candidate.resolve()
                     if resolved not in seen:

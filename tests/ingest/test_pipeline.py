@@ -94,8 +94,13 @@ def test_symlinks_inside_folders_are_not_followed(tmp_path, settings, index, war
     folder.mkdir()
     (folder / "real.txt").write_text("A real note about bond spreads.")
     (folder / "link.txt").symlink_to(outside)
+    (folder / "linked_folder").symlink_to(tmp_path, target_is_directory=True)
     report = ingest_paths([folder], settings, workers=1, index=index)
-    assert [f.source for f in report.files] == ["real.txt"]
+    stored = [f.source for f in report.files if f.status == "ok"]
+    assert stored == ["real.txt"]
+    # Each link is in the report, skipped with the reason, never dropped in silence.
+    skipped = {f.source: f.reason for f in report.files if f.status == "skipped"}
+    assert set(skipped) == {"link.txt", "linked_folder"} and all("symbolic link" in r for r in skipped.values())
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [({"collection": "bad\nname"}, "collection"),
