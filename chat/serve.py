@@ -10,11 +10,19 @@ check, welcome page and uvicorn server.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import importlib.util
+import logging
 import os
+import sys
+from types import SimpleNamespace
+
+import uvicorn
 
 APP_MODULE = "tradeassist.chat.app"
+#: Seconds a stopping server gives open requests before it closes them.
+SHUTDOWN_GRACE_S = 5
 
 
 def import_app(_target: str) -> None:
@@ -48,7 +56,18 @@ def main(argv: list[str] | None = None) -> None:
     config.run.watch = False
     # Chainlit's loader takes a file path; ours imports the module by name instead (see above).
     chainlit_cli.load_module = import_app
+    # Chainlit builds uvicorn's Config itself; a stop (SIGTERM, Ctrl-C) must not wait without end for
+    # a request still running (an upload's ingest can take minutes), so open requests get a bound.
+    chainlit_cli.uvicorn = SimpleNamespace(
+        Config=functools.partial(uvicorn.Config, timeout_graceful_shutdown=SHUTDOWN_GRACE_S), Server=uvicorn.Server)
     chainlit_cli.run_chainlit(app_file)
+    # The server has stopped. Worker threads still ingesting an upload would hold the process at exit
+    # until they finish; ingest is crash-safe (a file is stored whole or not at all, and the upload's
+    # scratch folder is removed at the next start), so the process ends now.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

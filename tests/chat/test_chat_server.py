@@ -137,3 +137,27 @@ def test_api_ingest_then_docs_answer_cites_the_file(chat_server, client):
     assert "two business days" in answer["text"] + " ".join(c["snippet"] for c in answer["citations"])
     disguised = client.post("/api/ingest", files={"files": ("x.pdf", b"MZ" + b"\0" * 64)}, headers=headers)
     assert disguised.status_code == 400
+
+
+@pytest.mark.slow
+def test_the_server_stops_on_sigterm_during_an_ingest(tmp_path, demo_duckdb):
+    """A stop (SIGTERM) ends the server within seconds even while an upload is being ingested."""
+    import subprocess
+    import threading
+    import time
+
+    from chat_servers import start_chat_server
+
+    running = start_chat_server(tmp_path, demo_duckdb)
+    sentence = "The desk reviewed its hedge ratios and the settlement calendar for the quarter. "
+    big = (sentence * 40_000).encode()  # about 3 MB of text: minutes of embedding on a laptop
+    threading.Thread(target=lambda: httpx.post(
+        running.url + "/api/ingest", files={"files": ("big_notes.txt", big, "text/plain")},
+        headers={"Authorization": f"Bearer {running.token}"}, timeout=600), daemon=True).start()
+    time.sleep(4)  # the upload is in and its ingest has started
+    running.process.terminate()
+    try:
+        running.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        running.process.kill()
+        pytest.fail("the server was still running 30 s after SIGTERM:\n" + running.log_text()[-2000:])
