@@ -112,6 +112,12 @@ class UserStore:
             # A new password ends every session opened with the old one, in the same transaction.
             conn.execute("DELETE FROM sessions WHERE name = ?", (name,))
 
+    def require(self, name: str) -> None:
+        """UnknownNameError unless a user called ``name`` exists."""
+        with closing(self._connect()) as conn:
+            if not conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+                raise UnknownNameError(f"There is no user called {name!r}.")
+
     def remove(self, name: str) -> None:
         """Delete a user and their API tokens."""
         with closing(self._connect()) as conn, conn:
@@ -151,9 +157,8 @@ class UserStore:
     def new_token(self, name: str) -> str:
         """Issue a new API token for a user; only its digest is stored."""
         token = "ta_" + secrets.token_urlsafe(32)
+        self.require(name)
         with closing(self._connect()) as conn, conn:
-            if not conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
-                raise UnknownNameError(f"There is no user called {name!r}.")
             conn.execute(
                 "INSERT INTO api_tokens(digest, name, created_at) VALUES (?, ?, ?)",
                 (token_digest(token), name, time.time()),

@@ -130,11 +130,18 @@ def users_add(
 
 
 def users_remove(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
-    """Remove a chat user and their API tokens."""
+    """Remove a chat user with their API tokens, chat history, uploaded documents and taught pairs."""
+    from tradeassist.chat.forget import forget_user
     from tradeassist.chat.users import UserStore
 
-    UserStore(settings_for()).remove(name)
-    typer.echo(f"Removed user {name}.")
+    settings = settings_for()
+    store = UserStore(settings)
+    store.require(name)
+    # The user's data goes first: a new account of the same name must never inherit it.
+    forgotten = forget_user(settings, name)
+    store.remove(name)
+    typer.echo(f"Removed user {name}, with {forgotten.threads} conversation(s), {forgotten.documents} uploaded "
+               f"document(s) and {forgotten.taught_pairs} taught pair(s).")
 
 
 def users_list() -> None:

@@ -128,6 +128,27 @@ class Teacher:
             self._cache = None
         return pair
 
+    def forget(self, user: str) -> int:
+        """Remove every pair taught for ``user`` (their account is going); returns how many."""
+        with self._lock:
+            if not self.path.exists():
+                return 0
+            kept, removed = [], 0
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                try:
+                    mine = json.loads(line).get("user") == user
+                except (ValueError, AttributeError):
+                    mine = False  # a damaged line is kept as it is: it was never this user's pair
+                removed += mine
+                if not mine:
+                    kept.append(line)
+            if removed:
+                scratch = self.path.with_suffix(".tmp")
+                scratch.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+                scratch.replace(self.path)  # whole or not at all
+            self._cache = None
+            return removed
+
     def match(self, question: str, catalog, user: str | None = None) -> str | None:
         """SQL of the most similar taught pair ``user`` may use (re-bound to this question's values), or None."""
         pairs = [pair for pair in self.pairs() if pair.visible_to(user)]

@@ -690,3 +690,42 @@ def test_an_unknown_thread_is_not_found_not_a_server_error(server, users):
     cookie = _login(server, "wanderer", "wanderer password")
     response = httpx.get(server.url + "/project/thread/no-such-thread", headers={"Cookie": cookie}, timeout=30)
     assert response.status_code == 404, response.text
+
+
+def test_a_re_created_user_inherits_nothing(server, users, monkeypatch):
+    """Low 12: removing a user removes their history, uploads and taught pairs; the same name starts empty."""
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from tradeassist.cli.app import app
+    from tradeassist.retrieval.index import DocumentIndex
+    from tradeassist.sql.teach import Teacher
+
+    users.add("leaver", "leaver password")
+    token = users.new_token("leaver")
+    uploaded = httpx.post(server.url + "/api/ingest", headers={"Authorization": f"Bearer {token}"}, timeout=120,
+                          files={"files": ("private_note.txt", b"Leaver's private note about the Macro book.")})
+    assert uploaded.status_code == 200, uploaded.text
+    cookie = _login(server, "leaver", "leaver password")
+
+    async def converse() -> str:
+        client = ChatClient(server.url, cookie)
+        await client.connect()
+        reply = await client.ask("How many trades were executed per desk this month?")
+        await client.close()
+        return reply.messages[-1]["id"]
+
+    _stored_thread_of(server, asyncio.run(converse()))
+    settings = Settings(home=server.home)
+    Teacher(settings).teach("How many fills did AAPL get?", "SELECT COUNT(*) AS fills FROM trades", user="leaver")
+
+    monkeypatch.setenv("TRADEASSIST_HOME", str(server.home))
+    removed = CliRunner().invoke(app, ["users", "remove", "leaver"])
+    assert removed.exit_code == 0, removed.output
+    users.add("leaver", "a new person's password")
+    with sqlite3.connect(server.home / "chat.sqlite") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM threads WHERE \"userIdentifier\" = 'leaver'").fetchone()[0] == 0
+    with DocumentIndex.open(settings) as index:
+        assert not [d for d in index.list_documents(user="leaver") if d.user == "leaver"]
+    assert not [p for p in Teacher(settings).pairs() if p.user == "leaver"]

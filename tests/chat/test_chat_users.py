@@ -87,6 +87,6 @@ def test_approved_sql_is_taught(settings, demo_duckdb):
     settings = settings.model_copy(update={"db_url": str(demo_duckdb)})
     backend = Backend(None, routes=(SqlRoute(settings),))
     sql = "SELECT symbol, close FROM daily_bars WHERE symbol = 'AAPL' ORDER BY date DESC LIMIT 1"
-    assert teach_from_feedback(backend, "last close of apple", sql) == "taught"
-    assert [p.question for p in Teacher(settings).pairs()] == ["last close of apple"]
-    assert teach_from_feedback(backend, "wipe", "DELETE FROM trades").startswith("refused")
+    assert teach_from_feedback(backend, "last close of apple", sql, "alice") == "taught"
+    assert [(p.question, p.user) for p in Teacher(settings).pairs()] == [("last close of apple", "alice")]
+    assert teach_from_feedback(backend, "wipe", "DELETE FROM trades", "alice").startswith("refused")
