@@ -132,3 +132,27 @@ def test_kernel_unknown_route_is_a_clear_message(kernel_client):
     html = "".join(o.get("data", {}).get("text/html", "") for o in _outputs(messages))
     assert reply["status"] == "ok"
     assert "no route called &#x27;nowhere&#x27;" in html
+
+
+def test_doctor_says_when_the_installed_kernelspec_is_stale(tmp_path, monkeypatch):
+    """A kernelspec from before the tradeassist namespace runs ``-m kernels.kernel``: Jupyter would fail to start it."""
+    import json as json_module
+
+    from typer.testing import CliRunner
+
+    from tradeassist.cli.app import app
+    from tradeassist.kernels.kernelspec import installed_spec_problem, kernel_spec
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("TRADEASSIST_HOME", str(tmp_path / "home"))
+    folder = tmp_path / "jupyter" / "kernels" / "tradeassist"
+    folder.mkdir(parents=True)
+    stale = {**kernel_spec(), "argv": [sys.executable, "-m", "kernels.kernel", "-f", "{connection_file}"]}
+    (folder / "kernel.json").write_text(json_module.dumps(stale))
+    assert "kernels.kernel" in installed_spec_problem()
+    checks = json_module.loads(CliRunner().invoke(app, ["doctor", "--json"]).output.strip().splitlines()[-1])
+    kernel = next(check for check in checks if check["kind"] == "jupyter")
+    assert not kernel["ok"] and "tradeassist jupyter install" in kernel["detail"]
+    (folder / "kernel.json").write_text(json_module.dumps(kernel_spec()))
+    assert installed_spec_problem() is None
