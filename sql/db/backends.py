@@ -3,13 +3,15 @@
 Each backend opens its database so that it cannot write, runs one statement under a time limit,
 and returns at most the rows asked for as a DataFrame:
 
-- ``DuckDBBackend``: native DuckDB, read-only, external access off, configuration locked, one
+- ``DuckDBBackend``: native DuckDB, read-only, external access off, a memory limit and no
+  temporary files, configuration locked, one
   cursor per thread, SELECT statements only (checked by DuckDB's own parser), time limit through
   ``interrupt()`` from one shared watchdog thread;
 - ``SQLiteBackend``: ``mode=ro``, ``query_only``, no ATTACH, a read-only authorizer, one connection
   per thread, time limit through a progress handler;
-- ``PostgresBackend``: psycopg 3 pool, READ ONLY transactions with a local ``statement_timeout``,
-  a server-side cursor (a single SELECT or VALUES only), ``pg_read_all_data`` for superusers;
+- ``PostgresBackend``: psycopg 3 pool, READ ONLY transactions with a local ``statement_timeout``
+  and ``work_mem``, a server-side cursor (a single SELECT or VALUES only); a superuser URL logs in
+  as a role that can only read (``PG_READER_ROLE``);
 - ``SqlAlchemyBackend``: any other SQLAlchemy URL, each query rolled back.
 """
 
@@ -31,11 +33,22 @@ from tradeassist.core.errors import ConfigError, DataSourceError
 from tradeassist.sql.catalog.schema import Schema
 from tradeassist.sql.db.urls import hide_password
 
+#: What one DuckDB database may hold in memory while it answers (hash tables, sorts, aggregates such
+#: as string_agg over a join): past it a query fails with DuckDB's out-of-memory error instead of
+#: growing the server. Nothing spills to disk: a reader writes no temporary files. Text that string
+#: functions build while a row is computed is not held to it; the guard bounds that (``growth.py``).
+DUCKDB_MEMORY_LIMIT = "1GB"
 DUCKDB_CONFIG = {
     "enable_external_access": False,
     "python_enable_replacements": False,
+    "memory_limit": DUCKDB_MEMORY_LIMIT,
+    "max_temp_directory_size": "0KB",
     "lock_configuration": True,
 }
+#: Memory each sort or hash of one PostgreSQL query may use before it spills (PostgreSQL's work_mem).
+PG_WORK_MEM = "64MB"
+#: The role a superuser URL reads as: created with no right but pg_read_all_data (see PostgresBackend).
+PG_READER_ROLE = "tradeassist_reader"
 logger = logging.getLogger(__name__)
 
 
@@ -58,6 +71,19 @@ def timeout_message(timeout_s: float) -> str:
         f"the query ran longer than the {timeout_s:g} s limit and was stopped; "
         "narrow it (filters, a date range, fewer rows) or raise TRADEASSIST_SQL_TIMEOUT_S"
     )
+
+
+class QueryMemoryError(DataSourceError):
+    """A query needed more memory than the database may use for one answer; it was stopped."""
+
+    status = 400
+
+
+def memory_message(limit: str | None) -> str:
+    """The message shown when a query runs out of the memory it may use (``limit``: as configured)."""
+    allowed = f"the {limit} one answer may use" if limit else "the database allows"
+    return (f"the query needed more memory than {allowed} and was stopped; narrow it "
+            "(filters, fewer rows or columns, no join that multiplies rows)")
 
 
 class DialectBackend:
@@ -123,8 +149,9 @@ class DuckDBBackend(DialectBackend):
             connection.execute(create.sql(dialect="duckdb"))
             connection.unregister("__tradeassist_frame")
         # Tables exist now; from here on the database is as closed as a read-only file.
-        connection.execute("SET enable_external_access = false")
-        connection.execute("SET lock_configuration = true")
+        for name, value in DUCKDB_CONFIG.items():
+            if name != "python_enable_replacements":  # set at connect; lock_configuration comes last
+                connection.execute(f"SET {name} = '{value}'")
         return cls(connection, "memory")
 
     def _cursor(self) -> Any:
@@ -174,6 +201,8 @@ class DuckDBBackend(DialectBackend):
             if timer.fired:
                 raise DataSourceError(timeout_message(timeout_s)) from exc
             raise DataSourceError(f"The query was interrupted: {first_line(exc)}") from exc
+        except duckdb.OutOfMemoryException as exc:
+            raise QueryMemoryError(memory_message(DUCKDB_MEMORY_LIMIT)) from exc
         except duckdb.Error as exc:
             if timer.fired:
                 raise DataSourceError(timeout_message(timeout_s)) from exc
@@ -296,24 +325,47 @@ def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, *_: obje
 
 
 class PostgresBackend(DialectBackend):
-    """PostgreSQL through psycopg 3: pooled connections, each query in a READ ONLY transaction."""
+    """PostgreSQL through psycopg 3: pooled connections, each query in a READ ONLY transaction.
+
+    A superuser URL is never used as it is: a superuser can read server files and run programs,
+    and a role dropped to for each query can be taken back from inside one (``set_config('role',
+    'postgres', true)``). Connections log in as ``PG_READER_ROLE`` instead, created on first use with
+    no right but ``pg_read_all_data``; where the server will not let that role log in (it has no
+    password), each connection switches to it with ``SET SESSION AUTHORIZATION``, which a query can
+    undo only through ``set_config('session_authorization', ...)``, a function the guard refuses.
+    """
 
     def __init__(self, url: Any) -> None:
         from sqlalchemy.pool import QueuePool
 
         self._params = libpq_params(url)
         self._label = hide_password(url.render_as_string(hide_password=True))
-        self._pool = QueuePool(self._new_connection, pool_size=4, max_overflow=12, reset_on_return="rollback")
+        self._session_role: str | None = None
         # Connect once now so that a wrong host, port or password fails at connect time.
+        first = self._connect(self._params)
+        try:
+            reader = _superuser_reader(first)
+        finally:
+            first.close()
+        if reader is not None:
+            self._params, self._session_role = _reader_login(self._params, reader)
+        self._pool = QueuePool(self._new_connection, pool_size=4, max_overflow=12, reset_on_return="rollback")
         self._pool.connect().close()
 
-    def _new_connection(self) -> Any:
+    def _connect(self, params: dict[str, Any]) -> Any:
         import psycopg
 
         try:
-            connection = psycopg.connect(connect_timeout=_CONNECT_TIMEOUT_S, **self._params)
+            return psycopg.connect(connect_timeout=_CONNECT_TIMEOUT_S, autocommit=True, **params)
         except psycopg.Error as exc:
             raise DataSourceError(f"Cannot connect to PostgreSQL at {self._label}: {first_line(exc)}") from exc
+
+    def _new_connection(self) -> Any:
+        connection = self._connect(self._params)
+        if self._session_role is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f'SET SESSION AUTHORIZATION "{self._session_role}"')
+        connection.autocommit = False
         connection.read_only = True  # every transaction begins READ ONLY
         return connection
 
@@ -336,18 +388,16 @@ class PostgresBackend(DialectBackend):
         fairy = self._checkout()
         connection = fairy.driver_connection
         try:
-            if "read_role" not in fairy.info:
-                fairy.info["read_role"] = _read_role_for(connection)
             timeout_ms = f"{max(1, int(timeout_s * 1000))}"
             with connection.cursor() as setup:
-                # set_config(..., true) is SET LOCAL: it ends with this transaction.
-                if fairy.info["read_role"]:
-                    setup.execute(
-                        "SELECT set_config('statement_timeout', %s, true), set_config('role', %s, true)",
-                        (timeout_ms, fairy.info["read_role"]),
-                    )
+                # set_config(..., true) is SET LOCAL: it ends with this transaction. A connection that
+                # switched to the reader switches again, in case a statement switched it back.
+                limits = "set_config('statement_timeout', %s, true), set_config('work_mem', %s, true)"
+                if self._session_role is None:
+                    setup.execute(f"SELECT {limits}", (timeout_ms, PG_WORK_MEM))
                 else:
-                    setup.execute("SELECT set_config('statement_timeout', %s, true)", (timeout_ms,))
+                    setup.execute(f"SELECT set_config('session_authorization', %s, false), {limits}",
+                                  (self._session_role, timeout_ms, PG_WORK_MEM))
             # A server-side cursor: PostgreSQL declares it only for a single SELECT or VALUES,
             # so COPY, DO, SET and stacked statements fail here even if they got past the guard,
             # and rows stream in only as far as the cap.
@@ -359,6 +409,9 @@ class PostgresBackend(DialectBackend):
         except psycopg.errors.QueryCanceled as exc:
             _rollback_quietly(connection)
             raise DataSourceError(timeout_message(timeout_s)) from exc
+        except (psycopg.errors.OutOfMemory, psycopg.errors.ProgramLimitExceeded, MemoryError) as exc:
+            _rollback_quietly(connection)
+            raise QueryMemoryError(memory_message(None)) from exc
         except psycopg.OperationalError as exc:
             fairy.invalidate()
             raise DataSourceError(f"PostgreSQL connection failed: {first_line(exc)}") from exc
@@ -400,6 +453,7 @@ class SqlAlchemyBackend(DialectBackend):
     def introspect(self) -> Schema:
         """See ``DialectBackend.introspect``."""
         from tradeassist.sql.catalog.schema import introspect_sqlalchemy
+        from tradeassist.sql.db.database import SQLGLOT_DIALECTS
 
         return introspect_sqlalchemy(self._engine, SQLGLOT_DIALECTS.get(self._engine.dialect.name, ""))
 
@@ -529,24 +583,71 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:500]
 
 
-def _read_role_for(connection: Any) -> str | None:
-    """'pg_read_all_data' when connected as a superuser on PostgreSQL 14+, else None.
+def _superuser_reader(connection: Any) -> str | None:
+    """``PG_READER_ROLE`` (created if missing) when ``connection`` is a superuser's, else None.
 
-    A superuser can read server files and run programs (pg_read_file, COPY ... PROGRAM); each
-    query's transaction drops to the predefined read-only role so that those are refused. The
-    real fix is to connect as a role that can only read; this narrows the damage if one does not.
+    The role is created with no attribute but LOGIN and no password, a member of pg_read_all_data
+    only (PostgreSQL 14+); one that exists with more (someone granted it rights) is refused.
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         row = cursor.fetchone()
-    connection.rollback()
-    if not (row and row[0]):
-        return None
-    logger.warning(
-        "Connected to PostgreSQL as a superuser; queries run as pg_read_all_data. "
-        "Connect as a read-only role instead (see docs/security.md)."
-    )
-    return "pg_read_all_data" if connection.info.server_version >= 140000 else None
+        if not (row and row[0]):
+            return None
+        if connection.info.server_version < 140000:
+            logger.warning("Connected to PostgreSQL %s as a superuser and it has no pg_read_all_data role; "
+                           "connect as a read-only role instead (see docs/security.md).",
+                           connection.info.server_version)
+            return None
+        cursor.execute(_READER_RIGHTS, (PG_READER_ROLE,))
+        found = cursor.fetchone()
+        if found is None:
+            _create_reader(cursor)
+        elif any(found[:5]) or not set(found[5] or ()) <= {"pg_read_all_data"}:
+            raise DataSourceError(
+                f"The PostgreSQL role {PG_READER_ROLE}, which a superuser URL reads as, has more rights than "
+                "reading (superuser, CREATEROLE, another role ...); drop it or connect as a read-only role.")
+    return PG_READER_ROLE
+
+
+# A reader role's attributes beyond reading, and the roles it is a member of.
+_READER_RIGHTS = """
+SELECT r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls,
+       ARRAY(SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+             WHERE m.member = r.oid)
+FROM pg_roles r WHERE r.rolname = %s
+"""
+
+
+def _create_reader(cursor: Any) -> None:
+    import psycopg
+
+    try:
+        cursor.execute(f'CREATE ROLE "{PG_READER_ROLE}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE '
+                       "NOREPLICATION NOBYPASSRLS")
+    except psycopg.errors.DuplicateObject:
+        pass  # another process created it first: the same role
+    cursor.execute(f'GRANT pg_read_all_data TO "{PG_READER_ROLE}"')
+
+
+def _reader_login(params: dict[str, Any], reader: str) -> tuple[dict[str, Any], str | None]:
+    """Connection keywords that log in as ``reader``, or the superuser's with the role to switch to.
+
+    Logging in as the reader is the only drop a query cannot undo: a superuser login can always
+    take its rights back with set_config('session_authorization', ...).
+    """
+    import psycopg
+
+    as_reader = {k: v for k, v in params.items() if k not in ("user", "password")} | {"user": reader}
+    try:
+        psycopg.connect(connect_timeout=_CONNECT_TIMEOUT_S, **as_reader).close()
+    except psycopg.Error:
+        logger.warning(
+            "Connected to PostgreSQL as a superuser and the server would not let %s log in; queries run after "
+            "SET SESSION AUTHORIZATION %s. Connect as a read-only role instead (see docs/security.md).",
+            reader, reader)
+        return params, reader
+    return as_reader, None
 
 
 def _rollback_quietly(connection: Any) -> None:

@@ -3,14 +3,18 @@
 ``Database.connect`` opens a connection that cannot write, whatever SQL reaches it:
 
 - DuckDB: ``read_only=True``, external access off (no files, no network, no extensions),
-  replacement scans of Python variables off, and the configuration locked; each query must also
-  be exactly one statement of type SELECT, checked by DuckDB's own parser.
+  replacement scans of Python variables off, a memory limit with no temporary files, and the
+  configuration locked; each query must also be exactly one statement of type SELECT, checked by
+  DuckDB's own parser.
 - SQLite: ``mode=ro`` URI, ``PRAGMA query_only``, no ATTACH, and an authorizer that allows only
   reading.
 - PostgreSQL (psycopg 3): every query runs in a ``READ ONLY`` transaction with a local
-  ``statement_timeout``, through a server-side cursor (which PostgreSQL declares only for one
-  SELECT or VALUES: no COPY, DO, SET or stacked statements); a superuser connection drops to the
-  predefined ``pg_read_all_data`` role for each query.
+  ``statement_timeout`` and ``work_mem``, through a server-side cursor (which PostgreSQL declares
+  only for one SELECT or VALUES: no COPY, DO, SET or stacked statements); a superuser URL logs in
+  as ``tradeassist_reader``, a role that can only read (``backends.PostgresBackend``).
+
+A result's values are weighed (text by length, lists by their elements) before it is returned,
+and lists, arrays, structs and maps arrive as their JSON text.
 
 It is safe to share one ``Database`` between threads: DuckDB and SQLite hand each thread its own
 connection; PostgreSQL and other servers use a connection pool. The per-database connection code
@@ -20,12 +24,14 @@ lives in ``tradeassist.sql.db.backends``.
 from __future__ import annotations
 
 import decimal
+import json
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from tradeassist.core.errors import ConfigError, DataSourceError
@@ -34,6 +40,7 @@ from tradeassist.sql.db.backends import (
     DialectBackend,
     DuckDBBackend,
     PostgresBackend,
+    QueryMemoryError,
     SqlAlchemyBackend,
     SQLiteBackend,
     first_line,
@@ -46,8 +53,8 @@ from tradeassist.sql.catalog.schema import Schema
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from tradeassist.core.settings import Settings
 
-__all__ = ["DUCKDB_CONFIG", "open_duckdb_readonly", "SQLGLOT_DIALECTS", "Database", "QueryResult", "ResultTooLargeError",
-           "timeout_message"]
+__all__ = ["DUCKDB_CONFIG", "open_duckdb_readonly", "SQLGLOT_DIALECTS", "Database", "QueryMemoryError", "QueryResult",
+           "ResultTooLargeError", "timeout_message"]
 
 SQLGLOT_DIALECTS = {
     "duckdb": "duckdb",
@@ -202,7 +209,7 @@ class Database:
         if truncated:
             frame = frame.iloc[:cap].reset_index(drop=True)
         check_result_weight(frame, max_cell_bytes, max_result_bytes)
-        frame = _decimals_to_float(frame)
+        frame = nested_to_text(_decimals_to_float(frame))
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         return QueryResult(frame=frame, truncated=truncated, elapsed_ms=elapsed_ms, row_count=len(frame))
 
@@ -230,7 +237,8 @@ def check_result_weight(frame: pd.DataFrame, max_cell_bytes: int, max_result_byt
     """Refuse a result with a value over ``max_cell_bytes`` or a total weight over ``max_result_bytes``.
 
     The row cap alone does not bound memory: ten rows of 40 MB strings are 400 MB to hold,
-    serialise and send. Lengths are read per value (cheap), never by copying the data.
+    serialise and send, and 500 rows of a 51,000-element list are 25 M values. Lengths are read per
+    value (cheap), never by copying the data; list elements count, nested ones too.
     """
     total = 0
     for index, column in enumerate(frame.columns):
@@ -240,17 +248,80 @@ def check_result_weight(frame: pd.DataFrame, max_cell_bytes: int, max_result_byt
                 or pd.api.types.is_bool_dtype(kind)):
             total += 8 * len(values)
             continue
-        sizes = values.map(lambda v: len(v) if isinstance(v, (str, bytes, bytearray)) else 8)
+        budget = max_result_bytes - total
+        sizes = values.map(lambda v: len(v) if isinstance(v, (str, bytes, bytearray)) else _weight(v, budget))
         largest = int(sizes.max()) if len(sizes) else 0
         if largest > max_cell_bytes:
+            what = "characters" if pd.api.types.is_string_dtype(kind) and not _holds_nested(values) else "bytes"
             raise ResultTooLargeError(
-                f"the result holds a value of {largest:,} characters in column {str(column)[:40]!r}; the limit is "
+                f"the result holds a value of {largest:,} {what} in column {str(column)[:40]!r}; the limit is "
                 f"{max_cell_bytes:,} per value (TRADEASSIST_SQL_MAX_CELL_KB)")
         total += int(sizes.sum())
     if total > max_result_bytes:
         raise ResultTooLargeError(
             f"the result weighs about {total / 1e6:,.1f} MB; the limit is {max_result_bytes / 1e6:,.1f} MB "
             "(TRADEASSIST_SQL_MAX_RESULT_MB): select fewer columns or rows")
+
+
+#: Values that hold other values: DuckDB lists (NumPy arrays), structs and maps (dicts), PostgreSQL arrays.
+_NESTED = (np.ndarray, list, tuple, dict)
+
+
+def _weight(value: object, budget: int) -> int:
+    """What one value weighs: text by length, lists and structs by their elements, anything else 8 bytes."""
+    # Nested elements count through (a list of lists), and counting stops once past ``budget``.
+    if isinstance(value, (str, bytes, bytearray)):
+        return len(value)
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        return int(value.nbytes)
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if not isinstance(value, _NESTED):
+        return 8
+    total = 0
+    for item in value:
+        total += _weight(item, budget - total)
+        if total > budget:
+            break
+    return total
+
+
+def _holds_nested(values: pd.Series) -> bool:
+    first = values.first_valid_index()
+    return first is not None and isinstance(values[first], _NESTED)
+
+
+def nested_to_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lists, arrays, structs and maps as their JSON text, in place; returns ``frame``."""
+    # Tables, summaries and charts compare and hash values: a NumPy array in a cell made them fail.
+    for position, dtype in enumerate(frame.dtypes):
+        if dtype != object:
+            continue
+        column = frame.iloc[:, position]
+        if _holds_nested(column):
+            frame.isetitem(position, column.map(_as_json, na_action="ignore"))
+    return frame
+
+
+def _as_json(value: object) -> object:
+    if not isinstance(value, _NESTED):
+        return value
+    return json.dumps(_plain(value), ensure_ascii=False, default=str)
+
+
+def _plain(value: object) -> object:
+    """``value`` with NumPy arrays and scalars as lists and numbers, decimals as floats (for ``json.dumps``)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
 
 
 def _decimals_to_float(frame: pd.DataFrame) -> pd.DataFrame:

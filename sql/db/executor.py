@@ -34,7 +34,7 @@ class Executor:
         return self.row_cap if self.row_cap is not None else self.settings.sql_max_rows
 
     def guard(self, sql: str) -> GuardedSql:
-        """Check ``tradeassist.sql`` against this database's schema and dialect with the configured limits."""
+        """Check ``sql`` against this database's schema and dialect with the configured limits."""
         return guard_sql(
             sql,
             self.database.schema(),
@@ -57,6 +57,6 @@ class Executor:
         )
 
     def run_sql(self, sql: str) -> tuple[GuardedSql, QueryResult]:
-        """Guard ``tradeassist.sql``, then run it; returns the checked statement and its result."""
+        """Guard ``sql``, then run it; returns the checked statement and its result."""
         guarded = self.guard(sql)
         return guarded, self.run(guarded)

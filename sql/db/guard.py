@@ -12,6 +12,9 @@ anything that is not one read-only query over the known tables:
 - tables only from the schema, by bare name (CTE names and subquery aliases resolve per scope),
   never a table function or a schema-qualified catalog such as ``information_schema.tables``;
 - every column exists (resolved by sqlglot's optimizer against the schema);
+- no expression can build a value longer than ``growth.MAX_VALUE_CHARS`` (nested ``replace``, ``||``
+  doubled through CTEs, a recursive CTE growing text ...), nor copy a value gathered from many rows
+  into every row (``tradeassist.sql.db.growth``);
 - a LIMIT: added when missing, clamped to ``max_rows`` when larger.
 
 The statement is then generated again from the checked tree, without comments, and parsed once
@@ -33,6 +36,7 @@ from sqlglot.schema import MappingSchema
 
 from tradeassist.core.errors import UnsafeSqlError
 from tradeassist.sql.catalog.schema import Schema
+from tradeassist.sql.db.growth import check_value_sizes
 
 MAX_SQL_CHARS = 100_000
 
@@ -45,14 +49,14 @@ class GuardedSql:
     sql: str  # in the target dialect, as shown to people
     tables: frozenset[str]  # schema tables it reads (names as the schema spells them)
     limit: int  # the outermost LIMIT
-    #: What the executor runs: ``tradeassist.sql`` with LIMIT one higher when the guard imposed the limit,
+    #: What the executor runs: ``sql`` with LIMIT one higher when the guard imposed the limit,
     #: so that a result cut off by the limit can be told from one that ended there.
     fetch_sql: str = ""
     limit_imposed: bool = False
 
     @property
     def run_sql(self) -> str:
-        """The statement to execute (``fetch_sql`` when set, else ``tradeassist.sql``)."""
+        """The statement to execute (``fetch_sql`` when set, else ``sql``)."""
         return self.fetch_sql or self.sql
 
 
@@ -157,6 +161,18 @@ ALLOWED_FUNCTION_NAMES: frozenset[str] = frozenset(
     """.split()
 )
 
+#: Functions refused with the reason why, even were an allow-list to name them: they change the
+#: session (its role among them) or run SQL given as text, out of the guard's sight. Prefixes end in '*'.
+REFUSED_FUNCTIONS: dict[str, str] = {
+    "set_config": "changes the session's settings (its role among them)",
+    "query_to_xml*": "runs a query given as text, which the guard never sees",
+    "table_to_xml*": "reads a table given by name, which the guard never sees",
+    "cursor_to_xml*": "reads an open cursor, which the guard never sees",
+    "schema_to_xml*": "reads a whole schema, which the guard never sees",
+    "database_to_xml*": "reads a whole database, which the guard never sees",
+    "dblink*": "reaches another database",
+}
+
 #: Data types a query may CAST to.
 ALLOWED_TYPES = frozenset(
     exp.DataType.NUMERIC_TYPES
@@ -213,13 +229,13 @@ _UNRESOLVED = re.compile(r"Column '\"?([^'\"]+)\"?' could not be resolved|Unknow
 
 # ---------------------------------------------------------------------- the guard
 def guard_sql(sql: str, schema: Schema, dialect: str, *, default_limit: int, max_rows: int) -> GuardedSql:
-    """Check ``tradeassist.sql`` and return it limited and regenerated, or raise UnsafeSqlError saying why."""
+    """Check ``sql`` and return it limited and regenerated, or raise UnsafeSqlError saying why."""
     if default_limit < 1 or max_rows < 1:
         raise UnsafeSqlError("the row limits must be at least 1")
     root = _parse_single(sql, dialect)
     _check_nodes(root)
     tables = _check_tables(root, schema, dialect)
-    _check_columns(root, schema, dialect, tables)
+    check_value_sizes(_check_columns(root, schema, dialect, tables))
     limit, imposed = _apply_limit(root, default_limit=default_limit, max_rows=max_rows)
     text = _render(root, dialect)
     if _check_round_trip(text, dialect) != limit:
@@ -327,7 +343,17 @@ def _function_name(node: exp.Func) -> str:
     return node.sql_name().lower()
 
 
+def _refusal_reason(name: str) -> str | None:
+    for pattern, reason in REFUSED_FUNCTIONS.items():
+        if name == pattern or (pattern.endswith("*") and name.startswith(pattern[:-1])):
+            return reason
+    return None
+
+
 def _check_function(node: exp.Func) -> None:
+    reason = _refusal_reason(_function_name(node))
+    if reason is not None:
+        raise UnsafeSqlError(f"function {_function_name(node)} is not allowed: it {reason}")
     if isinstance(node, (exp.Anonymous, exp.AnonymousAggFunc)):
         name = _function_name(node)
         if isinstance(node.this, str) and name in ALLOWED_FUNCTION_NAMES:
@@ -406,7 +432,8 @@ def _check_tables(root: exp.Expression, schema: Schema, dialect: str) -> set[str
     return used
 
 
-def _check_columns(root: exp.Expression, schema: Schema, dialect: str, tables: set[str]) -> None:
+def _check_columns(root: exp.Expression, schema: Schema, dialect: str, tables: set[str]) -> exp.Expression:
+    """Resolve every column against the schema; returns the qualified copy (every column names its source)."""
     # Validate on a lower-cased copy so that names match the schema whatever their case; the
     # query itself keeps the spelling it was written with.
     copy = root.copy()
@@ -417,7 +444,7 @@ def _check_columns(root: exp.Expression, schema: Schema, dialect: str, tables: s
     # 25 columns, small beside parsing and running the query, and no state outlives the call.
     mapping = MappingSchema(_lower_mapping(schema), dialect=dialect, normalize=False)
     try:
-        qualify(
+        return qualify(
             copy,
             schema=mapping,
             dialect=dialect,
