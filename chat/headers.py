@@ -122,3 +122,29 @@ async def send_json(send: Callable[[dict], Awaitable[None]], status: int, body: 
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()), *(extra or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": raw})
+
+
+async def read_small_body(receive: Callable[[], Awaitable[dict]], max_bytes: int) -> bytes | None:
+    """A request's whole body for a middleware that must read it first; None once it passes ``max_bytes``."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if len(body) > max_bytes:
+            return None
+        if not message.get("more_body"):
+            return body
+
+
+def replaying(body: bytes, receive: Callable[[], Awaitable[dict]]) -> Callable[[], Awaitable[dict]]:
+    """A ``receive`` that hands the app the body a middleware already read, then the connection's own."""
+    replayed = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from starlette.requests import Request
 
-from tradeassist.chat.headers import send_json
+from tradeassist.chat.headers import read_small_body, replaying, send_json
 from tradeassist.chat.ratelimit import FailureLimiter
 
 #: A login form is a name and a password; anything larger is not one.
@@ -32,15 +32,10 @@ class LoginLimiter:
         if scope["type"] != "http" or scope.get("method") != "POST" or scope.get("path") != self.path:
             await self.app(scope, receive, send)
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if len(body) > MAX_FORM_BYTES:
-                await _answer(send, 413, "The login form is too large.")
-                return
-            if not message.get("more_body"):
-                break
+        body = await read_small_body(receive, MAX_FORM_BYTES)
+        if body is None:
+            await _answer(send, 413, "The login form is too large.")
+            return
         names = await _login_names(scope, body)
         if names is None or len(names) > 1:
             # A second username would be counted for one account and checked for another.
@@ -55,14 +50,6 @@ class LoginLimiter:
                           [(b"retry-after", str(seconds).encode())])
             return
         status = 0
-        replayed = False
-
-        async def replay() -> dict[str, Any]:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
         async def watching(message: dict[str, Any]) -> None:
             nonlocal status
@@ -70,7 +57,7 @@ class LoginLimiter:
                 status = message["status"]
             await send(message)
 
-        await self.app(scope, replay, watching)
+        await self.app(scope, replaying(body, receive), watching)
         if status == 401:
             self.per_user.fail(user_key)
             self.per_address.fail(address_key)

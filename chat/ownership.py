@@ -12,7 +12,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tradeassist.chat.headers import send_json
+from tradeassist.chat.headers import read_small_body, replaying, send_json
 from tradeassist.chat.sessions import session_of, session_token
 
 #: A feedback request is a few ids and a comment; anything larger is not one.
@@ -81,15 +81,10 @@ class FeedbackOwnership:
         if scope["type"] != "http" or scope.get("path") != self.path or scope.get("method") not in ("PUT", "DELETE"):
             await self.app(scope, receive, send)
             return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if len(raw) > MAX_FEEDBACK_BYTES:
-                await send_json(send, 413, {"detail": "The feedback request is too large."})
-                return
-            if not message.get("more_body"):
-                break
+        raw = await read_small_body(receive, MAX_FEEDBACK_BYTES)
+        if raw is None:
+            await send_json(send, 413, {"detail": "The feedback request is too large."})
+            return
         token = session_token(scope)
         user, _session = session_of(token, self.secret) if token else (None, None)
         try:
@@ -99,13 +94,4 @@ class FeedbackOwnership:
         if user is None or not isinstance(body, dict) or not await feedback_allowed(scope["method"], body, user):
             await send_json(send, 403, {"detail": "Feedback is only for your own messages."})
             return
-        replayed = False
-
-        async def replay() -> dict[str, Any]:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": raw, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(raw, receive), send)
