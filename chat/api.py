@@ -7,8 +7,11 @@ named in the request, default ``api``). Each user has a token-bucket rate limit.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
+import shutil
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
@@ -24,7 +27,7 @@ from tradeassist.chat.api_docs import add_offline_docs
 from tradeassist.chat.bodylimit import AuthFirst
 from tradeassist.chat.headers import FILE_POLICY, is_safe_type
 from tradeassist.chat.history import LocalFileStorage
-from tradeassist.chat.safety import UploadLimits, screen_upload
+from tradeassist.chat.safety import UploadLimits, inert_answer_json, screen_upload
 from tradeassist.chat.service import ROUTE_CHOICES, BackendPool, build_question
 from tradeassist.chat.signing import Signer, state_signer
 from tradeassist.chat.users import UserStore
@@ -97,7 +100,7 @@ def create_api(
         return users.user_for_token(token) is not None
 
     # Who calls is checked, and the body's size, before FastAPI reads (or spools) the body.
-    upload_cap = upload_limits.max_files * upload_limits.max_file_bytes + 1024 * 1024
+    upload_cap = upload_limits.max_request_bytes + 1024 * 1024  # the files, plus the multipart framing
     api.add_middleware(AuthFirst, token_ok=token_ok, caps={"/ask": ASK_MAX_BODY, "/ingest": upload_cap},
                        default_cap=ASK_MAX_BODY)
 
@@ -141,7 +144,7 @@ def create_api(
         status = 200
         if answer.error is not None:
             status = getattr(answer.error, "status", 500)
-        data = answer_to_json(answer)
+        data = inert_answer_json(answer_to_json(answer))  # as the chat shows it: no remote image or link
         # Route state (e.g. the SQL plan) travels with the answer so that a client can send it
         # back in ``context`` and follow-ups ("and for MSFT?") reuse it.
         data["state"] = json_safe_state(answer.state)
@@ -151,24 +154,26 @@ def create_api(
     @api.post("/ingest", summary="Ingest uploaded documents for the calling user")
     async def ingest(files: list[UploadFile] = File(...), who: Caller = Depends(caller)) -> JSONResponse:
         from tradeassist.chat.upload import UploadResult, ingest_files
+        from tradeassist.ingest.pipeline import upload_scratch
 
-        batch = []
-        for upload in files[: upload_limits.max_files + 1]:
-            data = await upload.read(upload_limits.max_file_bytes + 1)
-            batch.append((upload.filename or "upload", data))
-        try:
-            accepted, refused = screen_upload(batch, upload_limits)
-        except BadInputError as exc:
-            return JSONResponse({"error": error_json(exc)}, status_code=400)
-        if not accepted:  # every file refused: a client error, with each reason
-            reasons = "; ".join(reason for _, reason in refused)
-            return JSONResponse({"error": error_json(BadInputError(reasons)),
-                                 "files": [UploadResult(n, "", error=r).to_json() for n, r in refused]},
-                                status_code=400)
-        results = [UploadResult(name, "", error=reason) for name, reason in refused]
-        results += await ingest_files([(n, d) for n, d, _ in accepted], [k for _, _, k in accepted],
-                                      pool.settings, who.user, executor=pool.ingest_executor,
-                                      embedder=pool.services.embedder)
+        # Each file is streamed to a private scratch folder (never held in memory whole, also while
+        # it waits for the ingest pool), checked there, ingested from there, then removed.
+        with upload_scratch(pool.settings) as folder:
+            batch = [(upload.filename or "upload", await asyncio.to_thread(_spool, upload, folder / f"{n}.upload"))
+                     for n, upload in enumerate(files[: upload_limits.max_files + 1])]
+            try:
+                accepted, refused = screen_upload(batch, upload_limits)
+            except BadInputError as exc:
+                return JSONResponse({"error": error_json(exc)}, status_code=400)
+            if not accepted:  # every file refused: a client error, with each reason
+                reasons = "; ".join(reason for _, reason in refused)
+                return JSONResponse({"error": error_json(BadInputError(reasons)),
+                                     "files": [UploadResult(n, "", error=r).to_json() for n, r in refused]},
+                                    status_code=400)
+            results = [UploadResult(name, "", error=reason) for name, reason in refused]
+            results += await ingest_files([(n, path) for n, path, _ in accepted], [k for _, _, k in accepted],
+                                          pool.settings, who.user, pool=pool.ingest_pool,
+                                          embedder=pool.services.embedder)
         failed = sum(1 for r in results if r.error)
         body = {"files": [r.to_json() for r in results], "failed": failed}
         return JSONResponse(body, status_code=200 if failed < len(results) else 422)
@@ -202,6 +207,15 @@ def add_file_route(api: FastAPI, storage: LocalFileStorage) -> None:
         name = object_key.rsplit("/", 1)[-1] if object_key.count("/") >= 2 else "download"
         return FileResponse(path, media_type=safe, content_disposition_type="attachment", filename=name,
                             headers={"Content-Security-Policy": FILE_POLICY, "X-Content-Type-Options": "nosniff"})
+
+
+def _spool(upload, path: Path) -> Path:
+    """Copy an uploaded file (Starlette keeps large ones on disk already) to ``path`` in blocks; returns it."""
+    upload.file.seek(0)
+    with path.open("wb") as out:
+        shutil.copyfileobj(upload.file, out, 1024 * 1024)
+    path.chmod(0o600)
+    return path
 
 
 def _context_answer(data: dict[str, Any] | None, signer: Signer):

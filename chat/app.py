@@ -217,19 +217,16 @@ async def ask(text: str) -> None:
 
 async def ingest_attachments(elements: list) -> list[UploadResult]:
     """Ingest the files attached to a message, with a progress step and a summary."""
-    files = []
-    for element in elements:
-        path = Path(element.path)
-        # Never read more than one byte past the limit: the check below then refuses the file.
-        with path.open("rb") as handle:
-            files.append((element.name, handle.read(UPLOAD_LIMITS.max_file_bytes + 1)))
+    # Chainlit has stored each attachment as a file: it is checked and ingested from there, never
+    # read into memory whole.
+    files = [(element.name, Path(element.path)) for element in elements]
     try:
         accepted, refused = screen_upload(files, UPLOAD_LIMITS)
     except BadInputError as exc:
         await cl.ErrorMessage(content=f"Upload refused: {exc}").send()
         return []
     results = [UploadResult(name, "", error=reason) for name, reason in refused]
-    files = [(name, data) for name, data, _ in accepted]
+    files = [(name, source) for name, source, _ in accepted]
     kinds = [kind for _, _, kind in accepted]
     started = time.perf_counter()
     async with cl.Step(name=f"Ingesting {len(files)} file(s)", type="tool") as step:
@@ -246,7 +243,7 @@ async def ingest_attachments(elements: list) -> list[UploadResult]:
         for result in results:
             await progress(result, 0, 0)
         results += await ingest_files(files, kinds, SETTINGS, _user_name(), on_done=progress,
-                                      executor=POOL.ingest_executor, embedder=POOL.services.embedder)
+                                      pool=POOL.ingest_pool, embedder=POOL.services.embedder)
     good = [r for r in results if not r.error]
     pages = sum(r.pages for r in good)
     chunks = sum(r.chunks for r in good)

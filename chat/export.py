@@ -6,11 +6,14 @@ so the chat, the HTTP API and notebooks can all export the same way.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from tradeassist.core.table_format import markdown_cell, markdown_literal
 
 from tradeassist.chat.safety import strip_remote_images
 
@@ -182,7 +185,11 @@ def _code_cell(source: str):
 
 
 def _quote(text: str) -> str:
-    return "\n".join("> " + line if line else ">" for line in text.splitlines())
+    # Lines as Markdown counts them (str.splitlines also breaks at form feeds and separators), tabs
+    # expanded where they stand: after "> " a tab would be narrower, and could close a code block
+    # that Markdown (and strip_remote_images) saw going on.
+    lines = re.split(r"\r\n|\r|\n", text.rstrip("\r\n"))
+    return "\n".join("> " + line.expandtabs(4) if line else ">" for line in lines)
 
 
 def build_notebook(turns: Iterable[ExportTurn], db_url: str, title: str = "tradeassist conversation"):
@@ -198,15 +205,18 @@ def build_notebook(turns: Iterable[ExportTurn], db_url: str, title: str = "trade
     ]
     for number, turn in enumerate(turns, start=1):
         answer = turn.answer
-        cells.append(_markdown_cell(f"## {number}. {turn.question}"))
+        # Markdown cells render raw HTML, links and images: questions, names and values are written
+        # as literal text, and words from a model or a document lose images, links and tags.
+        cells.append(_markdown_cell(f"## {number}. {markdown_literal(turn.question)}"))
         error = answer.get("error")
         if error:
-            cells.append(_markdown_cell(f"**Not answered:** {error.get('message', '')}"))
+            cells.append(_markdown_cell(f"**Not answered:** {strip_remote_images(str(error.get('message', '')))}"))
             continue
         words = [strip_remote_images(answer.get("text") or "")]
         words += [f"*{n['level']}:* {strip_remote_images(n['message'])}" for n in answer.get("notices") or []]
         model = answer.get("model") or {}
-        words.append(f"<small>route: {answer.get('route')} · {model.get('method', 'offline')}</small>")
+        route = html.escape(f"{answer.get('route')} · {model.get('method', 'offline')}")
+        words.append(f"<small>route: {route}</small>")
         cells.append(_markdown_cell("\n\n".join(w for w in words if w)))
         sql = answer.get("sql")
         if sql:
@@ -227,17 +237,18 @@ def build_notebook(turns: Iterable[ExportTurn], db_url: str, title: str = "trade
             for c in citations:
                 page = f" p.{c['page']}" if c.get("page") else ""
                 snippet = strip_remote_images(str(c.get("snippet", "")))
-                lines.append(f"- **{c['source']}{page}**\n\n{_quote(snippet)}")
+                lines.append(f"- **{markdown_literal(str(c['source']))}{page}**\n\n{_quote(snippet)}")
             cells.append(_markdown_cell("\n".join(lines)))
         explanation = answer.get("explanation")
         if explanation:
             rows = "\n".join(
-                f"| {c['feature']} | {c['value']} | {c['contribution']:+.4f} |"
+                f"| {markdown_cell(str(c['feature']))} | {markdown_cell(str(c['value']))} | {c['contribution']:+.4f} |"
                 for c in explanation.get("contributions", [])
             )
             cells.append(
                 _markdown_cell(
-                    f"**Why {explanation['subject']}** (prediction {explanation['prediction']:.3f})\n\n"
+                    f"**Why {markdown_literal(str(explanation['subject']))}** "
+                    f"(prediction {explanation['prediction']:.3f})\n\n"
                     f"| feature | value | contribution |\n|---|---|---|\n{rows}"
                 )
             )

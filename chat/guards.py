@@ -40,7 +40,7 @@ def install_guards(server_app, users: UserStore, chat: Settings, secret: str) ->
     Starlette runs the last middleware added first: headers wrap everything (a 401 or 429 carries
     them too), then the cross-site refusal, then the login limit, then the session check, then feedback ownership, then Chainlit.
     """
-    upload_cap = chat.upload_max_bytes() + 1024 * 1024  # one file plus the multipart framing
+    upload_cap = chat.upload_max_bytes() + 1024 * 1024  # one request's files plus the multipart framing
     server_app.add_middleware(FeedbackOwnership, secret=secret)
     server_app.add_middleware(SessionGuard, users=users, secret=secret, max_upload_bytes=upload_cap)
     server_app.add_middleware(

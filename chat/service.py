@@ -18,6 +18,8 @@ from tradeassist.core.question import Question, Turn
 from tradeassist.core.services import Services
 from tradeassist.core.settings import Settings
 
+from tradeassist.chat.fairpool import FairPool
+
 if TYPE_CHECKING:
     from tradeassist.core.routes import RouteInputs, RoutesFactory
 
@@ -74,7 +76,7 @@ class BackendPool:
     """
 
     def __init__(self, settings: Settings, routes_spec: str | None = None, *, workers: int = 4, per_user: int = 2,
-                 ingest_workers: int = 1):
+                 ingest_workers: int = 2):
         self.settings = settings
         self.routes_spec = routes_spec
         self.per_user = per_user
@@ -84,8 +86,9 @@ class BackendPool:
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tradeassist-ask")
         self._running: dict[str, int] = {}
-        #: Uploads (parsing, OCR) run in a pool of their own: a slow scan never holds a question's thread.
-        self.ingest_executor = ThreadPoolExecutor(max_workers=ingest_workers, thread_name_prefix="tradeassist-ingest")
+        #: Uploads (parsing, OCR) run in a pool of their own: a slow scan never holds a question's thread,
+        #: and the pool is shared fairly: one user holds one worker at most while others wait.
+        self.ingest_pool = FairPool(ingest_workers, per_user=1, name="tradeassist-ingest")
 
     def _build_services(self, settings: Settings, shared: Services | None = None) -> Services:
         from tradeassist.core.routes import build_services

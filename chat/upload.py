@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +13,7 @@ from tradeassist.core.errors import IngestError, TradeAssistError
 from tradeassist.core.settings import Settings
 
 if TYPE_CHECKING:
+    from tradeassist.chat.fairpool import FairPool
     from tradeassist.retrieval.embeddings import Embedder
 
 
@@ -43,22 +43,22 @@ def store_damaged_message(exc: BaseException) -> str:
             "file was not the problem. Restore the store from a backup, or move it aside and ingest again.")
 
 
-def ingest_one(name: str, data: bytes, kind: str, settings: Settings, user: str,
+def ingest_one(name: str, path: Path, kind: str, settings: Settings, user: str,
                embedder: Embedder | None = None) -> UploadResult:
-    """Ingest one file into ``user``'s uploads; a failure is reported, never raised.
+    """Ingest one uploaded file (already on disk) into ``user``'s uploads; a failure is reported, never raised.
 
     ``embedder`` is the server's (its services' one); without it the upload loads a model of its own.
     """
     if settings.ocr_budget_s is None:  # an upload is a request: its OCR time is bounded
         settings = settings.model_copy(update={"ocr_budget_s": UPLOAD_OCR_BUDGET_S})
     try:
-        from tradeassist.ingest.pipeline import ingest_bytes
+        from tradeassist.ingest.pipeline import ingest_upload
         from tradeassist.retrieval.index import DocumentIndex
     except ImportError:
         return UploadResult(name, kind, error="Document ingest is not available in this installation.")
     try:
         with DocumentIndex.open(settings, embedder=embedder) as index:
-            result = ingest_bytes(name, data, settings, user=user, index=index)
+            result = ingest_upload(name, path, settings, user=user, index=index)
     except TradeAssistError as exc:
         return UploadResult(name, kind, error=str(exc))
     except sqlite3.DatabaseError as exc:  # the store is damaged, not the file: say so
@@ -71,19 +71,26 @@ def ingest_one(name: str, data: bytes, kind: str, settings: Settings, user: str,
 
 
 async def ingest_files(
-    files: Sequence[tuple[str, bytes]],
+    files: Sequence[tuple[str, Path]],
     kinds: Sequence[str],
     settings: Settings,
     user: str,
     on_done: Callable[[UploadResult, int, int], Awaitable[None]] | None = None,
-    executor: Executor | None = None,
+    pool: FairPool | None = None,
     embedder: Embedder | None = None,
 ) -> list[UploadResult]:
-    """Ingest files in ``executor`` (the ingest pool), one after another, reporting each as it finishes."""
+    """Ingest files (on disk) one after another in ``pool`` as ``user``'s jobs, reporting each as it finishes.
+
+    Without a pool they run in the event loop's default executor (tests, scripts).
+    """
     results = []
     loop = asyncio.get_running_loop()
-    for index, ((name, data), kind) in enumerate(zip(files, kinds, strict=True), start=1):
-        result = await loop.run_in_executor(executor, ingest_one, name, data, kind, settings, user, embedder)
+    for index, ((name, path), kind) in enumerate(zip(files, kinds, strict=True), start=1):
+        args = (name, path, kind, settings, user, embedder)
+        if pool is None:
+            result = await loop.run_in_executor(None, ingest_one, *args)
+        else:
+            result = await asyncio.wrap_future(pool.submit(user, ingest_one, *args))
         results.append(result)
         if on_done is not None:
             await on_done(result, index, len(files))

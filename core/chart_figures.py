@@ -7,13 +7,40 @@ and the JSON form ask for ``Chart.figure`` and this module makes it (the first u
 from __future__ import annotations
 
 import functools
+import html
 import pickle
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from tradeassist.core.answer import FigureSpec
+
+
+#: A "<" that opens no tag of the label markup figures use themselves (line break, sub- and superscript,
+#: bold, italics, a hover template's <extra>; all without attributes): ``<a href>``, ``<span style>`` show as text.
+_OTHER_TAG = re.compile(r"<(?!/?(?:br|sub|sup|b|i|em|extra)\s*/?>)", re.IGNORECASE)
+
+
+def plotly_text(value: Any) -> str:
+    """A value from data as Plotly label text: shown as written, never read as a tag or an entity."""
+    return html.escape(str(value), quote=False)
+
+
+def inert_labels(spec: Any) -> Any:
+    """A figure's JSON with no tag but line breaks, sub/superscripts, bold and italics in any string.
+
+    Plotly reads a subset of HTML in titles, tick labels, legend names and hover text; a chart
+    made by any builder from data (a symbol ``<a href=...>``) must not become a link or a style.
+    """
+    if isinstance(spec, str):
+        return _OTHER_TAG.sub("&lt;", spec) if "<" in spec else spec
+    if isinstance(spec, dict):
+        return {key: inert_labels(value) for key, value in spec.items()}
+    if isinstance(spec, list):
+        return [inert_labels(value) for value in spec]
+    return spec
 
 
 @functools.lru_cache(maxsize=4)

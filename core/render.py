@@ -25,7 +25,8 @@ _MARKDOWN_SIGNS = re.compile(r"[\\`*_\[\]<>#!|~&=]|^[-+]|^\d+[.)]|^\s|\s$|\n")
 def render_answer(answer: Answer, console: Console) -> None:
     """Print an answer: what its SQL computes, notices, text, SQL, table, citations, explanation, provenance."""
     if answer.error is not None:
-        console.print(f"[bold red]Error:[/] {answer.error}")
+        # Messages, names and values are text: escaped, so "[link=...]" or "[red]" in data is shown as written.
+        console.print(f"[bold red]Error:[/] {escape(str(answer.error))}")
         return
     if answer.reading:  # what the SQL computes comes first
         console.print(Text.assemble(("Computed: ", "bold"), answer.reading))
@@ -56,11 +57,11 @@ def render_answer(answer: Answer, console: Console) -> None:
         console.print(f"[cyan]\\[{escape(citation.source)}{page}][/] {escape(citation.snippet)}")
     explanation = answer.first(Explanation)
     if explanation is not None:
-        console.print(f"[bold]Why {explanation.subject}:[/] {explanation.summary}")
+        console.print(f"[bold]Why {escape(explanation.subject)}:[/] {escape(explanation.summary)}")
         for c in explanation.contributions[:10]:
-            console.print(f"  {c.feature:<28} {c.contribution:+.4f}  (value {_cell(c.value)})")
-    console.print(f"[dim]route: {answer.route} · {answer.model.method}"
-                  f"{' · ' + answer.model.model if answer.model.model else ''}"
+            console.print(f"  {escape(f'{c.feature:<28}')} {c.contribution:+.4f}  (value {escape(_cell(c.value))})")
+    console.print(f"[dim]route: {escape(answer.route)} · {escape(answer.model.method)}"
+                  f"{' · ' + escape(answer.model.model) if answer.model.model else ''}"
                   f" · {answer.timings_ms.get('total', 0):.1f} ms[/]")
 
 
@@ -76,9 +77,9 @@ def prose(text: str) -> RenderableType:
 
 def _render_notice(notice: Notice, console: Console) -> None:
     style = {"info": "blue", "warning": "yellow", "clarify": "magenta"}[notice.level]
-    console.print(f"[{style}]{notice.message}[/]")
+    console.print(f"[{style}]{escape(notice.message)}[/]")
     for option in notice.options:
-        console.print(f"  [{style}]-[/] {option}")
+        console.print(f"  [{style}]-[/] {escape(option)}")
 
 
 def _cell(value: object) -> str:

@@ -118,10 +118,14 @@ class Settings(BaseSettings):
     api_burst: int = Field(default=30, ge=1, description="API calls a user may make at once.")
     ask_workers: int = Field(default=4, ge=1, description="Threads that answer questions, for everyone.")
     ask_per_user: int = Field(default=2, ge=1, description="Questions one user may have running at once.")
-    ingest_workers: int = Field(default=1, ge=1, description="Threads that ingest uploads (OCR), for everyone.")
+    ingest_workers: int = Field(default=2, ge=1, description="Threads that ingest uploads (OCR), shared fairly: one per user at a time.")
     login_max_failures: int = Field(default=5, ge=1, description="Failed logins per account per window.")
     login_max_failures_per_address: int = Field(default=20, ge=1, description="Failed logins per address.")
     login_window_s: float = Field(default=300.0, gt=0, description="Window of the failed-login limits.")
+    server_memory_mb: int | None = Field(
+        default=None, ge=1024,
+        description="Address space the chat server may use, in MB (default: three quarters of the machine's "
+                    "memory): a runaway query then fails its answer instead of taking the machine's memory.")
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed "

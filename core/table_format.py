@@ -165,21 +165,47 @@ def format_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-#: What turns prose into Markdown markup (emphasis, code, links, images, HTML, headings).
-_MARKUP_IN_TEXT = re.compile(r"([\\`*_\[\]<>#|~])")
+#: What turns prose into Markdown markup: emphasis, code, links, images, HTML and entities, headings,
+#: tables, strikethrough, math, and the chat's text directives (":red" in "color:red" would vanish).
+#: "_" between letters or digits is left alone (Markdown reads no emphasis there): snake_case stays readable.
+_MARKUP_IN_TEXT = re.compile(r"[\\`*\[\]<>#|~&$]|(?<![^\W_])_|_(?![^\W_])|:(?=[A-Za-z])")
+#: The same for a table cell, which also escapes parentheses, braces, "+" and "!".
+_MARKUP_IN_CELL = re.compile(r"[\\`*{}\[\]()<>#+!|~&$]|(?<![^\W_])_|_(?![^\W_])|:(?=[A-Za-z])")
+#: A line that Markdown would read as a list item or a rule: "- x", "+ x", "1. x", "2) x".
+_BLOCK_START = re.compile(r"^([-+]|\d{1,9}[.)])(?=\s|$)")
+#: What renderers turn into a link by themselves (GFM autolinks, marked, linkify): a URL with a scheme,
+#: a www. host, mailto:/xmpp:, an e-mail address. Backslash escapes cannot stop them (remark-gfm finds
+#: URLs again in the unescaped text), a code span does. Backticks, pipes and "]:" end the word: they
+#: would close the span, split it in a table, or define a link around it.
+_WORD_REST = r"(?:[^\s`|\]]|\](?!:))*"
+LINK_WORD = re.compile(
+    rf"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.|(?:mailto|xmpp):){_WORD_REST}|[\w.+-]+@[-\w]+(?:\.[-\w]+)+{_WORD_REST}",
+    re.IGNORECASE)
+
+
+def _literal(text: str, markup: re.Pattern) -> str:
+    """One line of data as Markdown that shows it as written: markup escaped, links as code spans."""
+    line = " ".join(text.split())  # a line break in data would start a new block
+    pieces, end = [], 0
+    for link in LINK_WORD.finditer(line):
+        pieces += [markup.sub(r"\\\g<0>", line[end:link.start()]), f"`{link.group()}`"]
+        end = link.end()
+    pieces.append(markup.sub(r"\\\g<0>", line[end:]))
+    return _BLOCK_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], "".join(pieces))
 
 
 def markdown_literal(text: str) -> str:
-    """Text shown as written in Markdown prose (a reading that quotes values from SQL, say)."""
-    return _MARKUP_IN_TEXT.sub(r"\\\1", text)
+    """Text shown as written in Markdown prose (a reading that quotes values from SQL, a data value).
 
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+    Nothing in it becomes markup: no emphasis, link, image, HTML tag, entity or heading, and URLs
+    and e-mail addresses show as code, never as links.
+    """
+    return _literal(text, _MARKUP_IN_TEXT)
 
 
 def markdown_cell(text: str) -> str:
     """Cell text safe inside a Markdown table: data never becomes markup, links or images."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _literal(text, _MARKUP_IN_CELL)
 
 
 def markdown_table(frame: pd.DataFrame, max_rows: int | None = None) -> str:

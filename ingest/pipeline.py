@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -233,10 +234,42 @@ def ingest_bytes(
     collection: str | None = None,
     index: DocumentIndex | None = None,
 ) -> FileResult:
-    """Ingest one uploaded file given as bytes (chat and notebook uploads); never raises for bad files.
+    """Ingest one uploaded file given as bytes (notebook uploads); never raises for bad files.
 
-    The upload goes to the ``uploads`` collection of ``user`` unless another is named. The bytes
-    are parsed from a private temporary file under the product's home, removed afterwards.
+    The bytes are written to a private temporary file under the product's home, removed afterwards.
+    """
+    with upload_scratch(settings) as folder:
+        path = folder / "upload.bin"
+        path.write_bytes(data)
+        return ingest_upload(name, path, settings, user=user, collection=collection, index=index)
+
+
+@contextmanager
+def upload_scratch(settings: Settings) -> Iterator[Path]:
+    """A private folder under the home's ``tmp/`` for one upload's files, removed afterwards.
+
+    A server killed while one exists leaves it behind; the next start removes such folders.
+    """
+    scratch = settings.ensure_home() / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch, prefix="upload-") as folder:
+        os.chmod(folder, 0o700)
+        yield Path(folder)
+
+
+def ingest_upload(
+    name: str,
+    path: Path,
+    settings: Settings,
+    *,
+    user: str,
+    collection: str | None = None,
+    index: DocumentIndex | None = None,
+) -> FileResult:
+    """Ingest one uploaded file that is already on disk (the server streams uploads there); never raises.
+
+    The upload goes to the ``uploads`` collection of ``user`` unless another is named; its bytes are
+    never held in memory whole (hashing and parsing read the file).
     """
     safe_name = _safe_upload_name(name)
     collection = _check_scope(collection or UPLOADS_COLLECTION, user)
@@ -244,28 +277,24 @@ def ingest_bytes(
     started = time.perf_counter()
     location = UPLOAD_PREFIX + safe_name
     key = document_key(collection, user, location)
+    size = path.stat().st_size
     try:
-        check_file_size(len(data), limits)
+        check_file_size(size, limits)
     except IngestError as exc:
         return FileResult(location, safe_name, "failed", str(exc), key=key)
     own_index = index is None
     index = index if index is not None else _open_index(settings)
     try:
-        content_hash = hashlib.sha256(data).hexdigest()
+        content_hash = file_sha256(path)
         if index.has(key, content_hash):
             return FileResult(location, safe_name, "skipped", "unchanged", key=key,
                               seconds=time.perf_counter() - started)
-        scratch = settings.ensure_home() / "tmp"
-        scratch.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=scratch, prefix="upload-") as folder:
-            path = Path(folder) / "upload.bin"
-            path.write_bytes(data)
-            os.chmod(path, 0o600)
-            from tradeassist.ingest.worker import ParseJob, parse_file
+        os.chmod(path, 0o600)
+        from tradeassist.ingest.worker import ParseJob, parse_file
 
-            job = ParseJob(str(path), safe_name, limits)
-            parsed = parse_file(job)
-        doc = _document_info(key, safe_name, location, content_hash, collection, user, len(data))
+        job = ParseJob(str(path), safe_name, limits)
+        parsed = parse_file(job)
+        doc = _document_info(key, safe_name, location, content_hash, collection, user, size)
         result = _store(index, (job, doc), parsed)
         result.path = location
         return result

@@ -7,7 +7,9 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from tradeassist.core.inert_markdown import strip_remote_images
 from tradeassist.core.answer import Answer, Citation, Explanation, Notice
+from tradeassist.core.chart_figures import inert_labels
 from tradeassist.core.chart_theme import themed_spec
 from tradeassist.core.jsonform import answer_to_json, json_value
 from tradeassist.core.table_format import column_formats, format_frame, markdown_literal, markdown_table
@@ -29,12 +31,13 @@ _NOTICE_COLOURS = {"info": "#1f6feb", "warning": "#b08800", "clarify": "#8250df"
 
 
 def markdown_to_html(text: str) -> str:
-    """Markdown rendered to safe HTML: raw HTML escaped, images dropped (no external fetches)."""
+    """Markdown rendered to safe HTML: raw HTML escaped, no image, no link to another host."""
     from markdown_it import MarkdownIt
 
-    # Retrieved or generated text is data: no raw HTML passes and no image is fetched.
+    # Retrieved or generated text is data: no raw HTML passes, no image is fetched, and a link keeps
+    # its words but not its target (``[click](https://host/?q=secret)`` would send data on a click).
     renderer = MarkdownIt("commonmark", {"html": False}).disable("image")
-    return renderer.render(text)
+    return renderer.render(strip_remote_images(text))
 
 
 def frame_html(frame: pd.DataFrame, truncated: bool = False) -> str:
@@ -129,12 +132,13 @@ def answer_html(answer: Answer) -> str:
 def answer_markdown(answer: Answer) -> str:
     """The answer as Markdown (text, SQL block, table, sources) for Markdown-only front ends."""
     if answer.error is not None:
-        return f"**Error:** {answer.error}"
+        return f"**Error:** {strip_remote_images(str(answer.error))}"
     reading = answer.reading
     pieces = ["**Computed:** " + markdown_literal(reading)] if reading else []
-    pieces += [f"> **{n.level}:** {n.message}" for n in answer.notices]
+    # Words from a model, a document or data: no image, link or HTML survives (as in the chat).
+    pieces += [f"> **{n.level}:** {strip_remote_images(n.message)}" for n in answer.notices]
     if answer.text:
-        pieces.append(answer.text)
+        pieces.append(strip_remote_images(answer.text))
     if answer.sql is not None:
         pieces.append(f"```sql\n{answer.sql.statement}\n```")
     if answer.table is not None:
@@ -143,7 +147,7 @@ def answer_markdown(answer: Answer) -> str:
             pieces.append(f"*{len(answer.table.frame)} rows; showing {MAX_TEXT_ROWS}.*")
     for c in answer.citations:
         page = f" p.{c.page}" if c.page else ""
-        pieces.append(f"- [{c.source}{page}] {c.snippet}")
+        pieces.append(f"- \\[{markdown_literal(c.source)}{page}\\] {strip_remote_images(c.snippet)}")
     return "\n\n".join(pieces)
 
 
@@ -183,8 +187,10 @@ def figure_bundle(figure: go.Figure) -> Bundle:
 
     # Round-trip through plotly's JSON encoder: numpy arrays and dates become plain JSON.
     # The figure was validated when built, so validating again only costs time.
-    spec = themed_spec(json.loads(pio.to_json(figure, validate=False, engine=_json_engine())))
-    spec.setdefault("config", {"responsive": True})
+    spec = inert_labels(themed_spec(json.loads(pio.to_json(figure, validate=False, engine=_json_engine()))))
+    # Labels are text: no tag from data (inert_labels), and no TeX, which JupyterLab's MathJax would
+    # typeset from any label holding two "$" (and whose \href makes links).
+    spec.setdefault("config", {"responsive": True, "typesetMath": False})
     title = figure.layout.title.text if figure.layout.title and figure.layout.title.text else "chart"
     return {PLOTLY_MIME: spec, "text/plain": f"<Plotly figure: {title}>"}, {}
 

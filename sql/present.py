@@ -24,6 +24,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from tradeassist.core.answer import Chart, FigureSpec
+from tradeassist.core.chart_figures import plotly_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -131,9 +132,14 @@ def column_label(name: str) -> str:
 
 
 def axis_title(name: str) -> str:
-    """An axis title from a column name, capitalised."""
+    """An axis title or legend name from a column name, capitalised, as Plotly text (a name is data)."""
     label = column_label(name)
-    return label[:1].upper() + label[1:]
+    return plotly_text(label[:1].upper() + label[1:])
+
+
+def chart_label(value) -> str:
+    """A cell value as a category, legend or hover label: formatted, shown as written (never a tag)."""
+    return plotly_text(format_value(value))
 
 
 def format_number(value, *, compact: bool = False) -> str:
@@ -183,11 +189,11 @@ def format_value(value) -> str:
 
 
 def question_title(question_text: str, limit: int = 90) -> str:
-    """A figure title from the question: trimmed, capitalised, without the question mark."""
+    """A figure title from the question: trimmed, capitalised, without the question mark, as Plotly text."""
     text = " ".join(question_text.split()).rstrip("?.! ")
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    return text[:1].upper() + text[1:]
+    return plotly_text(text[:1].upper() + text[1:])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,7 +338,7 @@ def _line_mode(points: int) -> str:
 
 def _indicator(frame, numbers, title: str) -> Chart:
     row = frame.iloc[0]
-    context = ", ".join(format_value(row[c]) for c in frame.columns if c not in numbers)
+    context = ", ".join(chart_label(row[c]) for c in frame.columns if c not in numbers)
     shown = numbers[:4]
     traces = []
     for i, column in enumerate(shown):
@@ -395,7 +401,7 @@ def _lines_by_category(frame, time, category, number, title: str) -> Chart:
         part = data[data[category] == key]
         x, (y,) = _gapped(part["_t"].to_numpy(), [part["_v"].to_numpy()])
         traces.append({"type": "scatter", "x": x, "y": y, "mode": _line_mode(len(part)),
-                       "connectgaps": False, "name": format_value(key)})
+                       "connectgaps": False, "name": chart_label(key)})
     if len(weight) > MAX_LINES:
         title = _with_note(title, f"(top {MAX_LINES} of {len(weight)})")
     return Chart(_figure_spec(traces, title, axis_title(str(time)), axis_title(str(number))), kind="line")
@@ -403,13 +409,13 @@ def _lines_by_category(frame, time, category, number, title: str) -> Chart:
 
 def _bars(frame, categories, number, title: str) -> Chart:
     label = categories[0]
-    data = frame.assign(_v=_as_number(frame[number]), _k=frame[label].map(format_value))
+    data = frame.assign(_v=_as_number(frame[number]), _k=frame[label].map(chart_label))
     if len(categories) >= 2 and frame[categories[1]].nunique() <= MAX_LINES:
         # Two categories (e.g. desk and side): grouped bars, one colour per second category.
         group = categories[1]
         totals = data.groupby("_k")["_v"].sum().sort_values(ascending=False)
         order = list(totals.index[:MAX_BARS])
-        traces = [{"type": "bar", "x": part["_k"], "y": part["_v"], "name": format_value(key)}
+        traces = [{"type": "bar", "x": part["_k"], "y": part["_v"], "name": chart_label(key)}
                   for key, part in data[data["_k"].isin(order)].groupby(group, sort=True)]
         layout = {"barmode": "group", "xaxis": {"categoryorder": "array", "categoryarray": order}}
         return Chart(_figure_spec(traces, title, axis_title(str(label)), axis_title(str(number)), layout), kind="bar")

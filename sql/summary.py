@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from tradeassist.core.table_format import markdown_literal
 from tradeassist.sql.present import (
     _as_number,
     _as_time,
@@ -56,13 +57,20 @@ def result_labels(frame: pd.DataFrame, reading: SqlReading | None) -> dict[str, 
 
 def summarize(frame: pd.DataFrame, question_text: str | None = None, truncated: bool = False, *,
               reading: SqlReading | None = None) -> str:
-    """One English sentence describing a query result, from its columns and the SQL's reading.
+    """One English sentence describing a query result, from its columns and the SQL's reading, as Markdown.
 
     No word of the question is written into the summary (it would name what was asked, not what
     was computed). The question only chooses among the result's own numbers: when one row holds
     several and the question names some ("latest close" over open, high, low, close), only those are named.
+    The sentence quotes values and column names, which are data (an imported CSV may hold
+    ``[x](javascript:...)`` or a URL): every front end renders it as Markdown, so it is written as
+    literal text, where no value becomes a link, an image, a tag or emphasis.
     """
-    question_text = question_text or ""
+    return markdown_literal(_sentence(frame, question_text or "", truncated, reading))
+
+
+def _sentence(frame: pd.DataFrame, question_text: str, truncated: bool, reading: SqlReading | None) -> str:
+    """The summary as plain text."""
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame) or frame.empty:

@@ -49,6 +49,30 @@ DUCKDB_CONFIG = {
 PG_WORK_MEM = "64MB"
 #: The role a superuser URL reads as: created with no right but pg_read_all_data (see PostgresBackend).
 PG_READER_ROLE = "tradeassist_reader"
+#: sqlglot's name for each SQLAlchemy driver's dialect.
+SQLGLOT_DIALECTS = {
+    "duckdb": "duckdb",
+    "sqlite": "sqlite",
+    "postgresql": "postgres",
+    "postgres": "postgres",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "mssql": "tsql",
+    "oracle": "oracle",
+    "snowflake": "snowflake",
+    "trino": "trino",
+    "presto": "presto",
+    "clickhouse": "clickhouse",
+    "clickhousedb": "clickhouse",
+    "bigquery": "bigquery",
+    "redshift": "redshift",
+    "databricks": "databricks",
+    "hive": "hive",
+    "spark": "spark",
+    "teradata": "teradata",
+    "doris": "doris",
+    "starrocks": "starrocks",
+}
 logger = logging.getLogger(__name__)
 
 
@@ -453,7 +477,6 @@ class SqlAlchemyBackend(DialectBackend):
     def introspect(self) -> Schema:
         """See ``DialectBackend.introspect``."""
         from tradeassist.sql.catalog.schema import introspect_sqlalchemy
-        from tradeassist.sql.db.database import SQLGLOT_DIALECTS
 
         return introspect_sqlalchemy(self._engine, SQLGLOT_DIALECTS.get(self._engine.dialect.name, ""))
 

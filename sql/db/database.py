@@ -37,6 +37,7 @@ import pandas as pd
 from tradeassist.core.errors import ConfigError, DataSourceError
 from tradeassist.sql.db.backends import (
     DUCKDB_CONFIG,
+    SQLGLOT_DIALECTS,
     DialectBackend,
     DuckDBBackend,
     PostgresBackend,
@@ -56,29 +57,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 __all__ = ["DUCKDB_CONFIG", "open_duckdb_readonly", "SQLGLOT_DIALECTS", "Database", "QueryMemoryError", "QueryResult",
            "ResultTooLargeError", "timeout_message"]
 
-SQLGLOT_DIALECTS = {
-    "duckdb": "duckdb",
-    "sqlite": "sqlite",
-    "postgresql": "postgres",
-    "postgres": "postgres",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "mssql": "tsql",
-    "oracle": "oracle",
-    "snowflake": "snowflake",
-    "trino": "trino",
-    "presto": "presto",
-    "clickhouse": "clickhouse",
-    "clickhousedb": "clickhouse",
-    "bigquery": "bigquery",
-    "redshift": "redshift",
-    "databricks": "databricks",
-    "hive": "hive",
-    "spark": "spark",
-    "teradata": "teradata",
-    "doris": "doris",
-    "starrocks": "starrocks",
-}
 
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
 _SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -31,7 +31,7 @@ def api(pool):
             users.add(name, "long enough pw")
     app = create_api(
         pool, users, TokenBucketLimiter(rate_per_minute=1, burst=5),
-        service_token="service-token-123", upload_limits=UploadLimits(max_files=2, max_file_bytes=4096),
+        service_token="service-token-123", upload_limits=UploadLimits(max_files=2, max_request_bytes=4096),
     )
     client = TestClient(app)
     client.tokens = {"alice": users.new_token("alice"), "bob": users.new_token("bob")}
@@ -112,7 +112,7 @@ def test_ingest_refuses_disguised_oversized_and_too_many_files(api):
     disguised = api.post("/ingest", files={"files": ("report.pdf", b"MZ\x90\x00" + b"\0" * 100)}, headers=headers)
     assert disguised.status_code == 400 and "cannot be ingested" in disguised.json()["error"]["message"]
     big = api.post("/ingest", files={"files": ("big.txt", b"a" * 5000)}, headers=headers)
-    assert big.status_code == 400 and "limit" in big.json()["error"]["message"]
+    assert big.status_code == 400 and "one upload may hold 4.0 KB" in big.json()["error"]["message"]
     many = [("files", (f"{i}.txt", b"hello")) for i in range(3)]
     assert api.post("/ingest", files=many, headers=headers).status_code == 400
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -90,8 +91,10 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
     page.wait_for_selector("table", timeout=30_000)
     assert page.get_by_text("result.csv").count() >= 1
     page.get_by_text("Used SQL").first.click()
-    page.wait_for_selector("code", timeout=10_000)
-    assert "SELECT" in page.locator("code").first.inner_text().upper()
+    # The step's code (the answer above may hold code spans too: a quoted URL is shown as code).
+    sql_code = page.locator("code").filter(has_text=re.compile("select", re.IGNORECASE)).first
+    sql_code.wait_for(timeout=10_000)
+    assert "SELECT" in sql_code.inner_text().upper()
     page.screenshot(path=str(artifacts / "chat_05_sql_answer.png"), full_page=True)
     # Remote markdown images in answers and quoted documents are never fetched nor rendered.
     assert page.locator("img[src*='127.0.0.1:9']").count() == 0

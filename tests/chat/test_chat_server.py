@@ -6,6 +6,7 @@ import asyncio
 import http.server
 import threading
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -161,3 +162,51 @@ def test_the_server_stops_on_sigterm_during_an_ingest(tmp_path, demo_duckdb):
     except subprocess.TimeoutExpired:
         running.process.kill()
         pytest.fail("the server was still running 30 s after SIGTERM:\n" + running.log_text()[-2000:])
+
+
+@pytest.mark.slow
+def test_one_users_long_upload_does_not_queue_anothers(tmp_path, demo_duckdb):
+    """Medium 6: a one-line upload is ingested while another user's file of minutes is still running."""
+    import threading
+
+    from chat_servers import start_chat_server, stop_chat_server
+    from tradeassist.chat.users import UserStore
+    from tradeassist.core.settings import Settings
+
+    running = start_chat_server(tmp_path, demo_duckdb)
+    try:
+        other = UserStore(Settings(home=running.home), bcrypt_rounds=4)
+        other.add("second", "second password")
+        second_token = other.new_token("second")
+        sentence = "The desk reviewed its hedge ratios and the settlement calendar for the quarter. "
+        long_done = threading.Event()
+
+        def long_upload() -> None:
+            httpx.post(running.url + "/api/ingest", files={"files": ("long_notes.txt", (sentence * 40_000).encode())},
+                       headers={"Authorization": f"Bearer {running.token}"}, timeout=900)
+            long_done.set()
+
+        threading.Thread(target=long_upload, daemon=True).start()
+        import time
+
+        time.sleep(3)  # the long file is in the pool
+        short = httpx.post(running.url + "/api/ingest", files={"files": ("one_line.txt", b"Settlement is T+2.")},
+                           headers={"Authorization": f"Bearer {second_token}"}, timeout=900)
+        assert short.status_code == 200, short.text
+        assert not long_done.is_set(), "the long upload finished first: this test no longer shows fairness"
+    finally:
+        stop_chat_server(running)
+
+
+def test_the_server_runs_with_its_address_space_capped(tmp_path, demo_duckdb):
+    """A runaway allocation fails the answer that made it, not the machine (TRADEASSIST_SERVER_MEMORY_MB)."""
+    from chat_servers import start_chat_server, stop_chat_server
+
+    running = start_chat_server(tmp_path, demo_duckdb, extra_env={"TRADEASSIST_SERVER_MEMORY_MB": "6000"})
+    try:
+        limits = Path(f"/proc/{running.process.pid}/limits").read_text()
+        line = next(row for row in limits.splitlines() if row.startswith("Max address space"))
+        assert int(line.split()[3]) == 6000 * 1024 * 1024, line
+        assert httpx.get(running.url + "/api/health", timeout=10).status_code == 200
+    finally:
+        stop_chat_server(running)
