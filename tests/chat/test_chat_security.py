@@ -702,12 +702,12 @@ def test_a_re_created_user_inherits_nothing(server, users, monkeypatch):
     from tradeassist.retrieval.index import DocumentIndex
     from tradeassist.sql.teach import Teacher
 
-    users.add("leaver", "leaver password")
-    token = users.new_token("leaver")
+    users.add("departed", "departed password")
+    token = users.new_token("departed")
     uploaded = httpx.post(server.url + "/api/ingest", headers={"Authorization": f"Bearer {token}"}, timeout=120,
-                          files={"files": ("private_note.txt", b"Leaver's private note about the Macro book.")})
+                          files={"files": ("private_note.txt", b"Departed's private note about the Macro book.")})
     assert uploaded.status_code == 200, uploaded.text
-    cookie = _login(server, "leaver", "leaver password")
+    cookie = _login(server, "departed", "departed password")
 
     async def converse() -> str:
         client = ChatClient(server.url, cookie)
@@ -718,14 +718,14 @@ def test_a_re_created_user_inherits_nothing(server, users, monkeypatch):
 
     _stored_thread_of(server, asyncio.run(converse()))
     settings = Settings(home=server.home)
-    Teacher(settings).teach("How many fills did AAPL get?", "SELECT COUNT(*) AS fills FROM trades", user="leaver")
+    Teacher(settings).teach("How many fills did AAPL get?", "SELECT COUNT(*) AS fills FROM trades", user="departed")
 
     monkeypatch.setenv("TRADEASSIST_HOME", str(server.home))
-    removed = CliRunner().invoke(app, ["users", "remove", "leaver"])
+    removed = CliRunner().invoke(app, ["users", "remove", "departed"])
     assert removed.exit_code == 0, removed.output
-    users.add("leaver", "a new person's password")
+    users.add("departed", "a new person's password")
     with sqlite3.connect(server.home / "chat.sqlite") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM threads WHERE \"userIdentifier\" = 'leaver'").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM threads WHERE \"userIdentifier\" = 'departed'").fetchone()[0] == 0
     with DocumentIndex.open(settings) as index:
-        assert not [d for d in index.list_documents(user="leaver") if d.user == "leaver"]
-    assert not [p for p in Teacher(settings).pairs() if p.user == "leaver"]
+        assert not [d for d in index.list_documents(user="departed") if d.user == "departed"]
+    assert not [p for p in Teacher(settings).pairs() if p.user == "departed"]

@@ -85,6 +85,10 @@ sys.path.insert(0, sys.argv[3])
 from string_growth import FAMILY
 
 def peak_mb():
+    # VmHWM is this program's own peak: ru_maxrss would keep the forking parent's size across exec.
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 database = Database.connect(sys.argv[1])
