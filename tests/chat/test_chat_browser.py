@@ -4,45 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
-
+from chat_pages import ask, log_in
 from chat_pdf import make_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 POLICY_LINE = "The hedging policy caps foreign exchange exposure at five percent of net assets."
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-
-
-def _login(page, server) -> None:
-    page.goto(server.url + "/login")
-    page.fill("#email", server.user)
-    page.fill("#password", server.password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#chat-input", timeout=30_000)
-    page.wait_for_timeout(1000)  # the websocket connects just after the input shows
-
-
-def _ask(page, text: str) -> None:
-    page.fill("#chat-input", text)
-    page.keyboard.press("Enter")
 
 
 def test_login_refuses_a_wrong_password(browser, chat_server, artifacts):
@@ -64,7 +33,7 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
     page.on("request", lambda r: remote_requests.append(r.url) if "127.0.0.1:9" in r.url else None)
 
     # 1. Log in and see the starters.
-    _login(page, chat_server)
+    log_in(page, chat_server)
     page.screenshot(path=str(artifacts / "chat_02_logged_in.png"))
 
     # 2. Upload a PDF (the attach button) and ask about it: the answer cites file and page.
@@ -74,7 +43,7 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
                               [POLICY_LINE, "Exposure chart: ![exposure](http://127.0.0.1:9/leak.png)"]]))
     page.locator("input[type=file]").first.set_input_files(str(pdf))
     page.wait_for_timeout(1500)
-    _ask(page, "What do my documents say about the foreign exchange exposure limit?")
+    ask(page, "What do my documents say about the foreign exchange exposure limit?")
     page.wait_for_selector("text=ready:", timeout=120_000)
     citation = page.locator("a, span, button").filter(has_text="p.").filter(has_text="[").last
     citation.wait_for(timeout=60_000)
@@ -86,7 +55,7 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
     assert "five percent" in page.content()
 
     # 3. A SQL question: the SQL step, a sortable table, a CSV download and a chart.
-    _ask(page, "What was the daily close of AAPL over the last month?")
+    ask(page, "What was the daily close of AAPL over the last month?")
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     page.wait_for_selector("table", timeout=30_000)
     assert page.get_by_text("result.csv").count() >= 1
@@ -118,7 +87,7 @@ def test_chat_end_to_end(browser, chat_server, artifacts, tmp_path):
     page.wait_for_selector(".js-plotly-plot", timeout=30_000)
     page.screenshot(path=str(artifacts / "chat_06_resumed.png"), full_page=True)
     # The resumed conversation still answers follow-ups.
-    _ask(page, "and for MSFT?")
+    ask(page, "and for MSFT?")
     # A locator wait, not wait_for_function: the page's policy forbids evaluating strings as script.
     page.locator(".js-plotly-plot").nth(1).wait_for(timeout=60_000)
     # The follow-up kept the resumed question's plan: closes of last month.

@@ -8,15 +8,13 @@ as written, in the summary, the table and the chart's axis.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from chat_pages import ask, log_in
 from chat_servers import start_chat_server, stop_chat_server
 from markup_checks import HOSTILE, hostile_accounts_db
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 RANKING = ("SELECT a.name, COUNT(*) AS trades FROM trades t JOIN accounts a ON a.account_id = t.account_id "
            "WHERE a.account_id <= 7 GROUP BY a.name ORDER BY trades DESC")
 #: An uploaded note whose every paragraph tries to load or link something on another host.
@@ -33,41 +31,12 @@ NOTE = "\n\n".join([
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
 def hostile_server(demo_duckdb, tmp_path_factory):
     """A chat server over the demo data with account names imported from a hostile CSV."""
     folder = tmp_path_factory.mktemp("hostile_chat")
     server = start_chat_server(folder, hostile_accounts_db(demo_duckdb, folder))
     yield server
     stop_chat_server(server)
-
-
-def _login(page, server) -> None:
-    page.goto(server.url + "/login")
-    page.fill("#email", server.user)
-    page.fill("#password", server.password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#chat-input", timeout=30_000)
-    page.wait_for_timeout(1000)  # the websocket connects just after the input shows
-
-
-def _ask(page, text: str) -> None:
-    page.fill("#chat-input", text)
-    page.keyboard.press("Enter")
 
 
 def _outside_links(page) -> list[str]:
@@ -82,10 +51,10 @@ def test_data_and_quoted_documents_render_as_text(browser, hostile_server, artif
     server_origin = hostile_server.url
     outside: list[str] = []
     page.on("request", lambda r: None if r.url.startswith((server_origin, "data:", "blob:")) else outside.append(r.url))
-    _login(page, hostile_server)
+    log_in(page, hostile_server)
 
     # 1. Names imported from a CSV: the summary, the table and the chart's axis show them as written.
-    _ask(page, RANKING)
+    ask(page, RANKING)
     page.wait_for_selector(".js-plotly-plot", timeout=90_000)
     page.wait_for_selector("table", timeout=30_000)
     page.wait_for_timeout(1500)
@@ -105,7 +74,7 @@ def test_data_and_quoted_documents_render_as_text(browser, hostile_server, artif
     note.write_text(NOTE)
     page.locator("input[type=file]").first.set_input_files(str(note))
     page.wait_for_timeout(1500)
-    _ask(page, "What does the treasury note say about the counterparty exposure limit?")  # sends the file too
+    ask(page, "What does the treasury note say about the counterparty exposure limit?")  # sends the file too
     page.wait_for_selector("text=ready:", timeout=120_000)
     page.locator("a, span, button").filter(has_text="treasury_note.txt").last.wait_for(timeout=90_000)
     page.wait_for_timeout(1500)
