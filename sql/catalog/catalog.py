@@ -39,6 +39,9 @@ class JoinStep:
     left_column: str
     right: str
     right_column: str
+    #: Each left row meets at most one right row (``right_column`` is the right table's key). A step
+    #: that is not to-one multiplies the rows it joins to: a sum over them would count each many times.
+    to_one: bool = True
 
 
 @dataclass
@@ -134,8 +137,18 @@ class Catalog:
         for left, lcol, right, rcol in self.all_joins():
             if left not in tables or right not in tables:
                 continue
-            self.links.setdefault(left, []).append(JoinStep(left, lcol, right, rcol))
-            self.links.setdefault(right, []).append(JoinStep(right, rcol, left, lcol))
+            # A join is declared from the referencing table to the referenced one's key: when the
+            # schema names no key, that direction is taken as to-one and the reverse as to-many.
+            forward = self._is_key(right, rcol, unknown=True)
+            backward = self._is_key(left, lcol, unknown=False)
+            self.links.setdefault(left, []).append(JoinStep(left, lcol, right, rcol, forward))
+            self.links.setdefault(right, []).append(JoinStep(right, rcol, left, lcol, backward))
+
+    def _is_key(self, table: str, column: str, *, unknown: bool) -> bool:
+        """Whether ``column`` alone identifies a row of ``table`` (``unknown`` when nothing says either way)."""
+        primary = self.schema.tables[table].primary_key
+        # A table's "subject" is what its rows are about (daily_bars: symbol), not a key: not used here.
+        return tuple(primary) == (column,) if primary else unknown
 
     # ----------------------------------------------------------------------------- lookups
     def columns(self, table: str) -> dict:

@@ -158,31 +158,68 @@ class SqlBuilder:
         return ops[f.op](this=column, expression=values[0])
 
     # ------------------------------------------------------------------ joins
-    def _tables_used(self, intent: Intent) -> list[str]:
-        used = [f.table for f in (*intent.filters, *intent.condition)]
+    def _tables_used(self, intent: Intent, *, filters: bool = True) -> list[str]:
+        used = [f.table for f in intent.filters] if filters else []
+        used += [f.table for f in intent.condition]
         used += [g.table for g in intent.groups]
         used += [m.table for m in intent.measures if m.table]
         used += [f.table for f in intent.having]
         return [t for t in dict.fromkeys(used) if t != intent.table]
 
-    def _joins(self, intent: Intent) -> list[JoinStep]:
-        steps: list[JoinStep] = []
-        for table in self._tables_used(intent):
-            path = self.catalog.join_path(intent.table, table)
-            if path is None:
-                from tradeassist.core.errors import BadInputError
+    def _path(self, intent: Intent, table: str) -> list[JoinStep]:
+        path = self.catalog.join_path(intent.table, table)
+        if path is None:
+            from tradeassist.core.errors import BadInputError
 
-                raise BadInputError(f"I cannot link {intent.table} to {table} in this database.")
-            for step in path:
-                if step not in steps:
-                    steps.append(step)
-        return steps
+            raise BadInputError(f"I cannot link {intent.table} to {table} in this database.")
+        return path
+
+    def _joins(self, intent: Intent) -> tuple[list[JoinStep], dict[JoinStep, list[Filter]]]:
+        """The joins of the statement, and the filters to test through EXISTS (by the to-many step they cross).
+
+        A filter on a table reached through a to-many step (daily_bars -> orders) would repeat each
+        measured row once per matching row if joined: a sum would count it many times. Such a filter
+        becomes ``EXISTS (...)`` over the rest of its path, unless the statement joins that table anyway.
+        """
+        steps: list[JoinStep] = []
+        for table in self._tables_used(intent, filters=False):
+            steps += [step for step in self._path(intent, table) if step not in steps]
+        exists: dict[JoinStep, list[Filter]] = {}
+        for f in intent.filters:
+            if f.table == intent.table:
+                continue
+            path = self._path(intent, f.table)
+            fan = next((i for i, step in enumerate(path) if not step.to_one and step not in steps), None)
+            if fan is None:
+                steps += [step for step in path if step not in steps]
+                continue
+            steps += [step for step in path[:fan] if step not in steps]  # the to-one part stays a join
+            exists.setdefault(path[fan], []).append(f)
+        return steps, exists
+
+    def _exists(self, intent: Intent, first: JoinStep, filters: list[Filter]) -> exp.Expression:
+        """``EXISTS (SELECT 1 FROM ... WHERE <link to the outer row> AND <filters>)`` from ``first`` on."""
+        inner_steps: list[JoinStep] = []
+        for f in filters:
+            path = self._path(intent, f.table)
+            tail = path[path.index(first) + 1:]
+            inner_steps += [step for step in tail if step not in inner_steps]
+        sub = exp.select("1").from_(_table(first.right), copy=False)
+        for step in inner_steps:
+            on = exp.EQ(this=self.col(step.left, step.left_column, True),
+                        expression=self.col(step.right, step.right_column, True))
+            sub.append("joins", exp.Join(this=_table(step.right), on=on, kind="INNER"))
+        sub = sub.where(exp.EQ(this=self.col(first.right, first.right_column, True),
+                               expression=self.col(first.left, first.left_column, True)), copy=False)
+        for f in filters:
+            sub = sub.where(self.condition(f, True), copy=False)
+        return exp.Exists(this=sub)
 
     # ------------------------------------------------------------------ the statement
     def build(self, intent: Intent) -> exp.Select:
         """The SELECT answering ``intent``."""
-        joins = self._joins(intent)
-        qualify = bool(joins)
+        joins, exists = self._joins(intent)
+        qualify = bool(joins) or bool(exists)
         select = exp.select().from_(_table(intent.table), copy=False)
         for step in joins:
             on = exp.EQ(
@@ -190,7 +227,9 @@ class SqlBuilder:
                 expression=self.col(step.right, step.right_column, True),
             )
             select.append("joins", exp.Join(this=_table(step.right), on=on, kind="INNER"))
-        where = [self.condition(f, qualify) for f in intent.filters]
+        tested = {id(f) for filters in exists.values() for f in filters}
+        where = [self.condition(f, qualify) for f in intent.filters if id(f) not in tested]
+        where += [self._exists(intent, first, filters) for first, filters in exists.items()]
         where += self.period_conditions(intent, qualify)
         for cond in where:
             select = select.where(cond, copy=False)
