@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from tradeassist.core.answer import Answer, ModelInfo, Notice, Text
 from tradeassist.core.classifier import RESCUE_SIMILARITY, SEPARATION
 from tradeassist.core.errors import BadInputError, NoRouteError, TradeAssistError, UnknownNameError
+from tradeassist.core.follow_up import leans_on_previous
 from tradeassist.core.question import Question
 from tradeassist.core.route import Route
 from tradeassist.core.route_evidence import close_call_notice, weigh_claims
@@ -115,6 +116,9 @@ class Router:
         if previous is None or previous.answer is None or previous.answer.error is not None:
             return None
         if max(claims.values(), default=0.0) >= 0.6:
+            return None
+        # A question of its own ("Who is the CEO of Apple?") is never another route's follow-up.
+        if not leans_on_previous(question.text):
             return None
         for route in self.routes:
             if route.name == previous.answer.route:
