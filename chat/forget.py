@@ -38,11 +38,11 @@ def _forget_history(settings: Settings, name: str) -> int:
     """Delete the user's threads (with their steps, elements and feedback), their user row and files."""
     import sqlalchemy as sa
 
-    from tradeassist.chat.history import _sync_url, chat_db_url, create_schema, storage_for
+    from tradeassist.chat.history import sync_url, chat_db_url, create_schema, storage_for
 
     url = chat_db_url(settings)
     create_schema(url)
-    engine = sa.create_engine(_sync_url(url))
+    engine = sa.create_engine(sync_url(url))
     try:
         with engine.begin() as conn:
             user_ids = [row[0] for row in conn.execute(

@@ -111,7 +111,8 @@ def chat_db_url(settings: Settings) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def _sync_url(url: str) -> str:
+def sync_url(url: str) -> str:
+    """The history database's URL for a synchronous SQLAlchemy engine (schema creation, user removal)."""
     return url.replace("sqlite+aiosqlite://", "sqlite://").replace(
         "postgresql+asyncpg://", "postgresql+psycopg://"
     )
@@ -126,7 +127,7 @@ def create_schema(url: str) -> None:
         "uuid": "TEXT", "json": "TEXT", "tags": "TEXT"
     }
     try:
-        engine = sa.create_engine(_sync_url(url))
+        engine = sa.create_engine(sync_url(url))
         with engine.begin() as conn:
             for ddl in _TABLES:
                 conn.execute(sa.text(ddl.format(**types)))

@@ -95,15 +95,17 @@ def _check_batch(files: list[Upload], limits: UploadLimits) -> None:
                             f"{_size(limits.max_request_bytes)}. Upload them in several parts.")
 
 
+def _file_kind(name: str, source: bytes | Path) -> str:
+    """One file's kind, or BadInputError for an empty file or content that is not what it says."""
+    if not upload_size(source):
+        raise BadInputError(f"{name} is empty.")
+    return check_upload_kind(name, source)
+
+
 def check_upload(files: list[Upload], limits: UploadLimits) -> list[str]:
     """Check a batch of uploads; returns each file's kind, or raises with a clear message."""
     _check_batch(files, limits)
-    kinds = []
-    for name, source in files:
-        if not upload_size(source):
-            raise BadInputError(f"{name} is empty.")
-        kinds.append(check_upload_kind(name, source))
-    return kinds
+    return [_file_kind(name, source) for name, source in files]
 
 
 def screen_upload(files: list[Upload], limits: UploadLimits) -> tuple[list[tuple[str, bytes | Path, str]], list[tuple[str, str]]]:
@@ -116,7 +118,7 @@ def screen_upload(files: list[Upload], limits: UploadLimits) -> tuple[list[tuple
     accepted, refused = [], []
     for name, source in files:
         try:
-            accepted.append((name, source, check_upload([(name, source)], limits)[0]))
+            accepted.append((name, source, _file_kind(name, source)))
         except BadInputError as exc:
             refused.append((name, str(exc)))
     return accepted, refused

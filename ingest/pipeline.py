@@ -241,6 +241,7 @@ def ingest_bytes(
     with upload_scratch(settings) as folder:
         path = folder / "upload.bin"
         path.write_bytes(data)
+        os.chmod(path, 0o600)
         return ingest_upload(name, path, settings, user=user, collection=collection, index=index)
 
 
@@ -252,8 +253,7 @@ def upload_scratch(settings: Settings) -> Iterator[Path]:
     """
     scratch = settings.ensure_home() / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=scratch, prefix="upload-") as folder:
-        os.chmod(folder, 0o700)
+    with tempfile.TemporaryDirectory(dir=scratch, prefix="upload-") as folder:  # created 0700
         yield Path(folder)
 
 
@@ -289,7 +289,6 @@ def ingest_upload(
         if index.has(key, content_hash):
             return FileResult(location, safe_name, "skipped", "unchanged", key=key,
                               seconds=time.perf_counter() - started)
-        os.chmod(path, 0o600)
         from tradeassist.ingest.worker import ParseJob, parse_file
 
         job = ParseJob(str(path), safe_name, limits)

@@ -175,7 +175,8 @@ class SqlRoute:
 
         if question.sql is not None:
             return self._answer_written(question, database, planner.catalog)
-        if looks_like_sql(question.text) and _SQL_START.match(question.text).group(1).lower() in ("select", "with"):
+        typed = looks_like_sql(question.text)
+        if typed and _SQL_START.match(question.text).group(1).lower() in ("select", "with"):
             # A typed query goes to the guard as it is, never through the English planner, which would
             # read words such as replace( or a comment's DROP as a request to write.
             return self._answer_written(question, database, planner.catalog, question.text)
@@ -187,7 +188,7 @@ class SqlRoute:
         sql_text = plan.sql if plan.ok else None
         notices: list[Notice] = []
         taught = teacher.match(question.text, planner.catalog, user=question.user) if teacher is not None else None
-        if looks_like_sql(question.text):
+        if typed:
             sql_text, method = question.text, "sql"  # another statement typed: the guard says why it is refused
         elif taught is not None and (not plan.ok or plan.confidence < 0.95):
             sql_text, method = taught, "taught"

@@ -243,11 +243,8 @@ class ModelStream:
         deadline = Deadline(provider.timeouts.total_s)
         self._provider = provider
         usage: dict[str, int] = {}
-        try:
-            chat = provider.chat(streaming=True)
-        except ClientBuildError as exc:
-            raise self._failure(provider, exc, started) from None
-        source = iter(chat.stream(self.messages, **_limits(provider, self.task, self.max_tokens)))
+        limits = _limits(provider, self.task, self.max_tokens)
+        source = iter(self._stream_client(provider, started).stream(self.messages, **limits))
         self._source = source
         try:
             while not self._cancelled:
@@ -305,11 +302,8 @@ class ModelStream:
         deadline = Deadline(provider.timeouts.total_s)
         self._provider = provider
         usage: dict[str, int] = {}
-        try:
-            chat = provider.chat(streaming=True)
-        except ClientBuildError as exc:
-            raise self._failure(provider, exc, started) from None
-        source = chat.astream(self.messages, **_limits(provider, self.task, self.max_tokens))
+        limits = _limits(provider, self.task, self.max_tokens)
+        source = self._stream_client(provider, started).astream(self.messages, **limits)
         try:
             while not self._cancelled:
                 try:
@@ -349,6 +343,13 @@ class ModelStream:
             return
         self.attempts.append(Attempt(provider.name, "error", "stream ended without a finish reason", _ms(started)))
         raise _StreamCut("the server ended the stream without finishing the answer")
+
+    def _stream_client(self, provider: Provider, started: float):
+        """The provider's streaming client; a client its SDK refuses to build fails this provider at once."""
+        try:
+            return provider.chat(streaming=True)
+        except ClientBuildError as exc:
+            raise self._failure(provider, exc, started) from None
 
     def _failure(self, provider: Provider, exc: BaseException, started: float) -> Exception:
         provider.breaker.record_failure()
